@@ -1,0 +1,377 @@
+//! The DynamoDB store of the portal in AWS. Table design and access patterns: `infra/README.md`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::BuildError;
+use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, Projection, ProjectionType, PutRequest, ScalarAttributeType,
+    WriteRequest,
+};
+use futures::{StreamExt, TryStreamExt};
+use portal_core::{ExemptionStore, ProviderDirectory, StoreError};
+use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider, parse_date};
+
+type Item = HashMap<String, AttributeValue>;
+
+/// The table names, set per stage by the SAM template (environment variables in each Lambda).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tables {
+    pub providers: String,
+    pub exemptions: String,
+}
+
+impl Tables {
+    /// `{prefix}providers`, `{prefix}exemptions`: how tests give each run tables of its own.
+    pub fn with_prefix(prefix: &str) -> Tables {
+        Tables {
+            providers: format!("{prefix}providers"),
+            exemptions: format!("{prefix}exemptions"),
+        }
+    }
+
+    /// `PORTAL_TABLE_PROVIDERS`, `PORTAL_TABLE_EXEMPTIONS`, else `portal-providers`, ….
+    pub fn from_env() -> Tables {
+        let defaults = Tables::with_prefix("portal-");
+        let var = |name: &str, default: String| std::env::var(name).unwrap_or(default);
+        Tables {
+            providers: var("PORTAL_TABLE_PROVIDERS", defaults.providers),
+            exemptions: var("PORTAL_TABLE_EXEMPTIONS", defaults.exemptions),
+        }
+    }
+}
+
+/// Writes to one year's index entries spread over this many keys: a single `year` key would put a
+/// whole year's import on one partition of the index and throttle it.
+const YEAR_SHARDS: u32 = 16;
+const BY_YEAR_INDEX: &str = "by_year";
+/// BatchWriteItem takes at most 25 requests.
+const BATCH_WRITE_LIMIT: usize = 25;
+/// Batch writes in flight at once per store call.
+const PARALLEL_WRITES: usize = 8;
+/// Attempts for the unprocessed part of a batch write before giving up.
+const WRITE_ATTEMPTS: u32 = 8;
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    tables: Tables,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, tables: Tables) -> DynamoStore {
+        DynamoStore { client, tables }
+    }
+
+    /// Creates the tables as `infra/template.yaml` declares them, for DynamoDB Local and tests.
+    /// Tables that exist already are left alone.
+    pub async fn create_tables(&self) -> Result<(), StoreError> {
+        for request in self.table_definitions().map_err(StoreError::unavailable)? {
+            match request.send().await {
+                Ok(_) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_resource_in_use_exception()) => {}
+                Err(e) => return Err(StoreError::unavailable(e)),
+            }
+        }
+        Ok(())
+    }
+
+    fn table_definitions(&self) -> Result<[CreateTableFluentBuilder; 2], BuildError> {
+        let key = |name: &str, key_type| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(key_type)
+                .build()
+        };
+        let attribute = |name: &str, kind| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(kind)
+                .build()
+        };
+        let providers = self
+            .client
+            .create_table()
+            .table_name(&self.tables.providers)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key("ik", KeyType::Hash)?)
+            .attribute_definitions(attribute("ik", ScalarAttributeType::S)?);
+        let by_year = GlobalSecondaryIndex::builder()
+            .index_name(BY_YEAR_INDEX)
+            .key_schema(key("year_shard", KeyType::Hash)?)
+            .key_schema(key("kvnr", KeyType::Range)?)
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::KeysOnly)
+                    .build(),
+            )
+            .build()?;
+        let exemptions = self
+            .client
+            .create_table()
+            .table_name(&self.tables.exemptions)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key("kvnr", KeyType::Hash)?)
+            .key_schema(key("year", KeyType::Range)?)
+            .attribute_definitions(attribute("kvnr", ScalarAttributeType::S)?)
+            .attribute_definitions(attribute("year", ScalarAttributeType::N)?)
+            .attribute_definitions(attribute("year_shard", ScalarAttributeType::S)?)
+            .global_secondary_indexes(by_year);
+        Ok([providers, exemptions])
+    }
+
+    /// Writes the requests in batches of 25, several batches at once, retrying what DynamoDB
+    /// leaves unprocessed (throttling) with exponential backoff.
+    async fn batch_write(
+        &self,
+        table: &str,
+        requests: Vec<WriteRequest>,
+    ) -> Result<(), StoreError> {
+        let chunks: Vec<Vec<WriteRequest>> = requests
+            .chunks(BATCH_WRITE_LIMIT)
+            .map(<[WriteRequest]>::to_vec)
+            .collect();
+        futures::stream::iter(chunks)
+            .map(|chunk| self.write_chunk(table, chunk))
+            .buffer_unordered(PARALLEL_WRITES)
+            .try_collect::<()>()
+            .await
+    }
+
+    async fn write_chunk(
+        &self,
+        table: &str,
+        mut chunk: Vec<WriteRequest>,
+    ) -> Result<(), StoreError> {
+        for attempt in 0..WRITE_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(25 << attempt.min(6))).await;
+            }
+            let output = self
+                .client
+                .batch_write_item()
+                .request_items(table, chunk)
+                .send()
+                .await
+                .map_err(StoreError::unavailable)?;
+            chunk = output
+                .unprocessed_items
+                .and_then(|mut unprocessed| unprocessed.remove(table))
+                .unwrap_or_default();
+            if chunk.is_empty() {
+                return Ok(());
+            }
+        }
+        Err(StoreError::unavailable(format!(
+            "DynamoDB left {} writes to {table} unprocessed after {WRITE_ATTEMPTS} attempts",
+            chunk.len()
+        )))
+    }
+}
+
+/// A batch write may not name the same key twice; the last occurrence wins, as in the file.
+fn last_per_key<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
+    let mut last: HashMap<K, usize> = HashMap::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        last.insert(key(item), i);
+    }
+    items
+        .iter()
+        .enumerate()
+        .filter(|(i, item)| last.get(&key(item)) == Some(i))
+        .map(|(_, item)| item)
+        .collect()
+}
+
+fn put(item: Item) -> Result<WriteRequest, StoreError> {
+    let put = PutRequest::builder()
+        .set_item(Some(item))
+        .build()
+        .map_err(StoreError::unavailable)?;
+    Ok(WriteRequest::builder().put_request(put).build())
+}
+
+fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_string())
+}
+
+fn text<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::S(value)) => Ok(value),
+        Some(AttributeValue::N(value)) => Ok(value),
+        _ => Err(StoreError::Corrupt(format!("attribute {name} is missing"))),
+    }
+}
+
+fn corrupt(what: &str, error: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {error}"))
+}
+
+fn year_shard(kvnr: &Kvnr, year: i32) -> String {
+    let shard = kvnr.as_str().bytes().map(u32::from).sum::<u32>() % YEAR_SHARDS;
+    format!("{year}#{shard}")
+}
+
+fn provider_item(p: &Provider) -> Item {
+    HashMap::from([
+        ("ik".into(), s(p.ik.as_str())),
+        ("name".into(), s(&p.name)),
+        ("email".into(), s(p.email.as_str())),
+        ("strasse".into(), s(&p.address.strasse)),
+        ("plz".into(), s(&p.address.plz)),
+        ("ort".into(), s(&p.address.ort)),
+        ("berufsfeld".into(), s(p.berufsfeld.as_str())),
+    ])
+}
+
+fn provider_from(item: &Item) -> Result<Provider, StoreError> {
+    let ik = Ik::parse(text(item, "ik")?).map_err(|e| corrupt("provider ik", e))?;
+    let email =
+        EmailAddress::parse(text(item, "email")?).map_err(|e| corrupt("provider email", e))?;
+    let field = |name| text(item, name);
+    Provider::new(
+        ik,
+        field("name")?,
+        email,
+        field("strasse")?,
+        field("plz")?,
+        field("ort")?,
+        field("berufsfeld")?,
+    )
+    .map_err(|e| corrupt("provider", e))
+}
+
+fn exemption_item(e: &Exemption) -> Item {
+    HashMap::from([
+        ("kvnr".into(), s(e.kvnr().as_str())),
+        ("year".into(), AttributeValue::N(e.year().to_string())),
+        ("year_shard".into(), s(&year_shard(e.kvnr(), e.year()))),
+        ("initials".into(), s(e.initials().as_str())),
+        ("valid_from".into(), s(&e.valid_from().to_string())),
+        ("valid_to".into(), s(&e.valid_to().to_string())),
+    ])
+}
+
+fn exemption_from(item: &Item) -> Result<Exemption, StoreError> {
+    let kvnr = Kvnr::parse(text(item, "kvnr")?).map_err(|e| corrupt("kvnr", e))?;
+    let year = text(item, "year")?
+        .parse()
+        .map_err(|e| corrupt("year", e))?;
+    let initials =
+        Initials::from_stored(text(item, "initials")?).map_err(|e| corrupt("initials", e))?;
+    let from = parse_date(text(item, "valid_from")?).map_err(|e| corrupt("valid_from", e))?;
+    let to = parse_date(text(item, "valid_to")?).map_err(|e| corrupt("valid_to", e))?;
+    Exemption::new(kvnr, initials, year, from, to).map_err(|e| corrupt("exemption", e))
+}
+
+#[async_trait]
+impl ProviderDirectory for DynamoStore {
+    async fn put_providers(&self, providers: &[Provider]) -> Result<(), StoreError> {
+        let requests = last_per_key(providers, |p| p.ik)
+            .into_iter()
+            .map(|p| put(provider_item(p)))
+            .collect::<Result<_, _>>()?;
+        self.batch_write(&self.tables.providers, requests).await
+    }
+
+    async fn provider(&self, ik: &Ik) -> Result<Option<Provider>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.tables.providers)
+            .key("ik", s(ik.as_str()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        output.item.as_ref().map(provider_from).transpose()
+    }
+
+    async fn is_empty(&self) -> Result<bool, StoreError> {
+        let output = self
+            .client
+            .scan()
+            .table_name(&self.tables.providers)
+            .limit(1)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        Ok(output.items.unwrap_or_default().is_empty())
+    }
+}
+
+#[async_trait]
+impl ExemptionStore for DynamoStore {
+    async fn put_exemptions(&self, exemptions: &[Exemption]) -> Result<(), StoreError> {
+        let requests = last_per_key(exemptions, |e| (e.kvnr().clone(), e.year()))
+            .into_iter()
+            .map(|e| put(exemption_item(e)))
+            .collect::<Result<_, _>>()?;
+        self.batch_write(&self.tables.exemptions, requests).await
+    }
+
+    async fn exemptions_of(&self, kvnr: &Kvnr) -> Result<Vec<Exemption>, StoreError> {
+        let items: Vec<Item> = self
+            .client
+            .query()
+            .table_name(&self.tables.exemptions)
+            .key_condition_expression("kvnr = :kvnr")
+            .expression_attribute_values(":kvnr", s(kvnr.as_str()))
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(StoreError::unavailable)?;
+        items.iter().map(exemption_from).collect()
+    }
+
+    async fn exempt_in(&self, year: i32) -> Result<Vec<Kvnr>, StoreError> {
+        let shards = (0..YEAR_SHARDS).map(|shard| async move {
+            let items: Vec<Item> = self
+                .client
+                .query()
+                .table_name(&self.tables.exemptions)
+                .index_name(BY_YEAR_INDEX)
+                .key_condition_expression("year_shard = :shard")
+                .expression_attribute_values(":shard", s(&format!("{year}#{shard}")))
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(StoreError::unavailable)?;
+            items
+                .iter()
+                .map(|item| Kvnr::parse(text(item, "kvnr")?).map_err(|e| corrupt("kvnr", e)))
+                .collect::<Result<Vec<_>, _>>()
+        });
+        let per_shard = futures::future::try_join_all(shards).await?;
+        Ok(per_shard.into_iter().flatten().collect())
+    }
+
+    async fn remove_exemptions(&self, year: i32, kvnrs: &[Kvnr]) -> Result<(), StoreError> {
+        let requests = last_per_key(kvnrs, Kvnr::clone)
+            .into_iter()
+            .map(|kvnr| {
+                let key = HashMap::from([
+                    ("kvnr".to_string(), s(kvnr.as_str())),
+                    ("year".to_string(), AttributeValue::N(year.to_string())),
+                ]);
+                let delete = DeleteRequest::builder().set_key(Some(key)).build();
+                delete.map(|d| WriteRequest::builder().delete_request(d).build())
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(StoreError::unavailable)?;
+        self.batch_write(&self.tables.exemptions, requests).await
+    }
+}

@@ -1,0 +1,269 @@
+//! The embedded store of the local portal: one SQLite file in WAL mode.
+//!
+//! Why SQLite: it is durable and crash-safe (atomic commits with a write-ahead log, fsync on every
+//! commit with `synchronous=FULL`), and several processes may use the same file at once, so
+//! `portal import` and `portal audit` work while `portal serve` runs. Embedded key-value stores
+//! such as redb lock their file to one process.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use portal_core::{ExemptionStore, ProviderDirectory, StoreError};
+use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider, parse_date};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+/// The schema, one entry per version; `PRAGMA user_version` records how far a file has come.
+const MIGRATIONS: &[&str] = &[r#"
+    CREATE TABLE providers (
+        ik         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        email      TEXT NOT NULL,
+        strasse    TEXT NOT NULL,
+        plz        TEXT NOT NULL,
+        ort        TEXT NOT NULL,
+        berufsfeld TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE exemptions (
+        kvnr       TEXT NOT NULL,
+        year       INTEGER NOT NULL,
+        initials   TEXT NOT NULL,
+        valid_from TEXT NOT NULL,
+        valid_to   TEXT NOT NULL,
+        PRIMARY KEY (kvnr, year)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX exemptions_by_year ON exemptions (year, kvnr);
+"#];
+
+/// A handle to the store file; cheap to clone. SQLite calls block, so they run on tokio's blocking
+/// pool, one at a time per handle: a statement takes microseconds, and SQLite allows one writer
+/// per file anyway.
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl EmbeddedStore {
+    /// Opens (or creates) the store file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<EmbeddedStore, StoreError> {
+        let mut connection = Connection::open(path).map_err(StoreError::unavailable)?;
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = FULL;
+                 PRAGMA busy_timeout = 5000;
+                 PRAGMA foreign_keys = ON;",
+            )
+            .map_err(StoreError::unavailable)?;
+        migrate(&mut connection).map_err(StoreError::unavailable)?;
+        Ok(EmbeddedStore {
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock cannot leave SQLite inconsistent (an open
+            // transaction rolls back when dropped), so a poisoned lock is safe to reuse.
+            let mut connection = connection
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&mut connection)
+        })
+        .await
+        .map_err(StoreError::unavailable)?
+    }
+}
+
+fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
+    let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    for (done, migration) in (1_i64..).zip(MIGRATIONS).skip(version.max(0) as usize) {
+        tx.execute_batch(migration)?;
+        tx.pragma_update(None, "user_version", done)?;
+    }
+    tx.commit()
+}
+
+fn sql(error: rusqlite::Error) -> StoreError {
+    StoreError::unavailable(error)
+}
+
+fn corrupt(what: &str, error: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {error}"))
+}
+
+#[async_trait]
+impl ProviderDirectory for EmbeddedStore {
+    async fn put_providers(&self, providers: &[Provider]) -> Result<(), StoreError> {
+        let providers = providers.to_vec();
+        self.run(move |connection| {
+            let tx = connection.transaction().map_err(sql)?;
+            {
+                let mut upsert = tx
+                    .prepare_cached(
+                        "INSERT INTO providers (ik, name, email, strasse, plz, ort, berufsfeld)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                         ON CONFLICT (ik) DO UPDATE SET name = excluded.name, email = excluded.email,
+                           strasse = excluded.strasse, plz = excluded.plz, ort = excluded.ort,
+                           berufsfeld = excluded.berufsfeld",
+                    )
+                    .map_err(sql)?;
+                for p in &providers {
+                    upsert
+                        .execute(params![
+                            p.ik.as_str(),
+                            p.name,
+                            p.email.as_str(),
+                            p.address.strasse,
+                            p.address.plz,
+                            p.address.ort,
+                            p.berufsfeld.as_str()
+                        ])
+                        .map_err(sql)?;
+                }
+            }
+            tx.commit().map_err(sql)
+        })
+        .await
+    }
+
+    async fn provider(&self, ik: &Ik) -> Result<Option<Provider>, StoreError> {
+        let ik = *ik;
+        self.run(move |connection| {
+            let row = connection
+                .prepare_cached(
+                    "SELECT ik, name, email, strasse, plz, ort, berufsfeld FROM providers WHERE ik = ?1",
+                )
+                .and_then(|mut select| {
+                    select
+                        .query_row([ik.as_str()], |row| {
+                            let text = |i| row.get::<_, String>(i);
+                            Ok([text(0)?, text(1)?, text(2)?, text(3)?, text(4)?, text(5)?, text(6)?])
+                        })
+                        .optional()
+                })
+                .map_err(sql)?;
+            row.map(|[ik, name, email, strasse, plz, ort, berufsfeld]| {
+                let ik = Ik::parse(&ik).map_err(|e| corrupt("provider ik", e))?;
+                let email = EmailAddress::parse(&email).map_err(|e| corrupt("provider email", e))?;
+                Provider::new(ik, &name, email, &strasse, &plz, &ort, &berufsfeld)
+                    .map_err(|e| corrupt("provider", e))
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn is_empty(&self) -> Result<bool, StoreError> {
+        self.run(|connection| {
+            connection
+                .query_row("SELECT NOT EXISTS (SELECT 1 FROM providers)", [], |row| {
+                    row.get(0)
+                })
+                .map_err(sql)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl ExemptionStore for EmbeddedStore {
+    async fn put_exemptions(&self, exemptions: &[Exemption]) -> Result<(), StoreError> {
+        let exemptions = exemptions.to_vec();
+        self.run(move |connection| {
+            let tx = connection.transaction().map_err(sql)?;
+            {
+                let mut upsert = tx
+                    .prepare_cached(
+                        "INSERT INTO exemptions (kvnr, year, initials, valid_from, valid_to)
+                         VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (kvnr, year) DO UPDATE SET initials = excluded.initials,
+                           valid_from = excluded.valid_from, valid_to = excluded.valid_to",
+                    )
+                    .map_err(sql)?;
+                for e in &exemptions {
+                    upsert
+                        .execute(params![
+                            e.kvnr().as_str(),
+                            e.year(),
+                            e.initials().as_str(),
+                            e.valid_from().to_string(),
+                            e.valid_to().to_string()
+                        ])
+                        .map_err(sql)?;
+                }
+            }
+            tx.commit().map_err(sql)
+        })
+        .await
+    }
+
+    async fn exemptions_of(&self, kvnr: &Kvnr) -> Result<Vec<Exemption>, StoreError> {
+        let kvnr = kvnr.clone();
+        self.run(move |connection| {
+            let mut select = connection
+                .prepare_cached(
+                    "SELECT year, initials, valid_from, valid_to FROM exemptions
+                     WHERE kvnr = ?1 ORDER BY year DESC",
+                )
+                .map_err(sql)?;
+            let rows = select
+                .query_map([kvnr.as_str()], |row: &Row| {
+                    Ok((
+                        row.get::<_, i32>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                    ))
+                })
+                .map_err(sql)?;
+            rows.map(|row| {
+                let (year, initials, from, to) = row.map_err(sql)?;
+                let initials =
+                    Initials::from_stored(&initials).map_err(|e| corrupt("initials", e))?;
+                let from = parse_date(&from).map_err(|e| corrupt("valid_from", e))?;
+                let to = parse_date(&to).map_err(|e| corrupt("valid_to", e))?;
+                Exemption::new(kvnr.clone(), initials, year, from, to)
+                    .map_err(|e| corrupt("exemption", e))
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn exempt_in(&self, year: i32) -> Result<Vec<Kvnr>, StoreError> {
+        self.run(move |connection| {
+            let mut select = connection
+                .prepare_cached("SELECT kvnr FROM exemptions WHERE year = ?1")
+                .map_err(sql)?;
+            let rows = select
+                .query_map([year], |row| row.get::<_, String>(0))
+                .map_err(sql)?;
+            rows.map(|kvnr| Kvnr::parse(&kvnr.map_err(sql)?).map_err(|e| corrupt("kvnr", e)))
+                .collect()
+        })
+        .await
+    }
+
+    async fn remove_exemptions(&self, year: i32, kvnrs: &[Kvnr]) -> Result<(), StoreError> {
+        let kvnrs = kvnrs.to_vec();
+        self.run(move |connection| {
+            let tx = connection.transaction().map_err(sql)?;
+            {
+                let mut delete = tx
+                    .prepare_cached("DELETE FROM exemptions WHERE kvnr = ?1 AND year = ?2")
+                    .map_err(sql)?;
+                for kvnr in &kvnrs {
+                    delete.execute(params![kvnr.as_str(), year]).map_err(sql)?;
+                }
+            }
+            tx.commit().map_err(sql)
+        })
+        .await
+    }
+}

@@ -1,0 +1,10 @@
+//! Use cases of the provider portal and the narrow ports they need.
+//!
+//! A use case knows the rules (from `portal-domain`) and talks to the world only through the
+//! traits in [`ports`]; adapters (SQLite, DynamoDB, SES, the outbox folder) implement them, entry
+//! points (Lambda mains, the local `portal` binary) wire them together.
+
+pub mod import;
+pub mod ports;
+
+pub use ports::{Clock, ExemptionStore, ProviderDirectory, StoreError, SystemClock};

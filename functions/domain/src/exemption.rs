@@ -1,0 +1,227 @@
+use serde::Serialize;
+use time::{Date, Month};
+
+use crate::{Initials, Kvnr, Lang, UserFacing};
+
+/// One certified co-payment exemption (§ 62 SGB V): the person is exempt from `valid_from` to
+/// `valid_to`, both within `year`. Once the Belastungsgrenze is reached, the insurer certifies the
+/// rest of the calendar year, so most records end on 31 December.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exemption {
+    kvnr: Kvnr,
+    initials: Initials,
+    year: i32,
+    valid_from: Date,
+    valid_to: Date,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ExemptionError {
+    #[error("the year is outside 2000 to 2100")]
+    Year,
+    #[error("the validity starts after it ends")]
+    Order,
+    #[error("the validity lies outside the year of the exemption")]
+    OutsideYear,
+}
+
+/// Exemptions are certified per calendar year; anything outside this range is a typo.
+const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+impl Exemption {
+    pub fn new(
+        kvnr: Kvnr,
+        initials: Initials,
+        year: i32,
+        valid_from: Date,
+        valid_to: Date,
+    ) -> Result<Exemption, ExemptionError> {
+        if !YEARS.contains(&year) {
+            return Err(ExemptionError::Year);
+        }
+        if valid_from > valid_to {
+            return Err(ExemptionError::Order);
+        }
+        if valid_from.year() != year || valid_to.year() != year {
+            return Err(ExemptionError::OutsideYear);
+        }
+        Ok(Exemption {
+            kvnr,
+            initials,
+            year,
+            valid_from,
+            valid_to,
+        })
+    }
+
+    pub fn kvnr(&self) -> &Kvnr {
+        &self.kvnr
+    }
+    pub fn initials(&self) -> &Initials {
+        &self.initials
+    }
+    pub fn year(&self) -> i32 {
+        self.year
+    }
+    pub fn valid_from(&self) -> Date {
+        self.valid_from
+    }
+    pub fn valid_to(&self) -> Date {
+        self.valid_to
+    }
+
+    /// Whether the person is exempt on `day` (for example the day of dispensing).
+    pub fn covers(&self, day: Date) -> bool {
+        (self.valid_from..=self.valid_to).contains(&day)
+    }
+}
+
+/// The years a query result shows on `today`: the current year, and until 30 June inclusive also
+/// the previous one ("Anzeige des Vorjahres bis 30.06. des laufenden Jahres"). Newest first.
+pub fn shown_years(today: Date) -> Vec<i32> {
+    let year = today.year();
+    let first_half = (today.month(), today.day()) <= (Month::June, 30);
+    if first_half {
+        vec![year, year - 1]
+    } else {
+        vec![year]
+    }
+}
+
+/// The status of one shown year: exempt with its validity, or not exempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct YearStatus {
+    pub year: i32,
+    pub exempt: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<Date>,
+}
+
+/// The per-year answer for the years shown on `today`, from all records of one person.
+pub fn year_statuses(records: &[Exemption], today: Date) -> Vec<YearStatus> {
+    shown_years(today)
+        .into_iter()
+        .map(|year| match records.iter().find(|r| r.year == year) {
+            Some(r) => YearStatus {
+                year,
+                exempt: true,
+                valid_from: Some(r.valid_from),
+                valid_to: Some(r.valid_to),
+            },
+            None => YearStatus {
+                year,
+                exempt: false,
+                valid_from: None,
+                valid_to: None,
+            },
+        })
+        .collect()
+}
+
+impl UserFacing for ExemptionError {
+    fn code(&self) -> &'static str {
+        "invalid_exemption"
+    }
+
+    fn message(&self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (ExemptionError::Year, Lang::De) => "Das Jahr liegt außerhalb von 2000 bis 2100.",
+            (ExemptionError::Year, Lang::En) => "The year lies outside 2000 to 2100.",
+            (ExemptionError::Order, Lang::De) => "„gültig ab“ liegt nach „gültig bis“.",
+            (ExemptionError::Order, Lang::En) => "'valid from' lies after 'valid to'.",
+            (ExemptionError::OutsideYear, Lang::De) => {
+                "Der Gültigkeitszeitraum liegt nicht im angegebenen Jahr."
+            }
+            (ExemptionError::OutsideYear, Lang::En) => {
+                "The period of validity does not lie within the given year."
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+
+    fn exemption(year: i32, from: Date, to: Date) -> Exemption {
+        let kvnr = Kvnr::parse("A123456780").unwrap();
+        let initials = Initials::from_names("Max", "Mustermann").unwrap();
+        Exemption::new(kvnr, initials, year, from, to).unwrap()
+    }
+
+    #[test]
+    fn the_previous_year_is_shown_until_the_30th_of_june_inclusive() {
+        assert_eq!(shown_years(date!(2026 - 01 - 01)), [2026, 2025]);
+        assert_eq!(shown_years(date!(2026 - 06 - 30)), [2026, 2025]);
+        assert_eq!(shown_years(date!(2026 - 07 - 01)), [2026]);
+        assert_eq!(shown_years(date!(2026 - 12 - 31)), [2026]);
+    }
+
+    #[test]
+    fn a_year_without_a_record_is_not_exempt() {
+        let records = [exemption(
+            2025,
+            date!(2025 - 03 - 14),
+            date!(2025 - 12 - 31),
+        )];
+        let statuses = year_statuses(&records, date!(2026 - 06 - 30));
+        assert_eq!(
+            statuses,
+            [
+                YearStatus {
+                    year: 2026,
+                    exempt: false,
+                    valid_from: None,
+                    valid_to: None
+                },
+                YearStatus {
+                    year: 2025,
+                    exempt: true,
+                    valid_from: Some(date!(2025 - 03 - 14)),
+                    valid_to: Some(date!(2025 - 12 - 31))
+                },
+            ]
+        );
+        assert_eq!(
+            year_statuses(&records, date!(2026 - 07 - 01)),
+            [YearStatus {
+                year: 2026,
+                exempt: false,
+                valid_from: None,
+                valid_to: None
+            }]
+        );
+    }
+
+    #[test]
+    fn an_exemption_covers_exactly_its_validity() {
+        let e = exemption(2026, date!(2026 - 03 - 14), date!(2026 - 12 - 31));
+        assert!(!e.covers(date!(2026 - 03 - 13)));
+        assert!(e.covers(date!(2026 - 03 - 14)));
+        assert!(e.covers(date!(2026 - 12 - 31)));
+        assert!(!e.covers(date!(2027 - 01 - 01)));
+    }
+
+    #[test]
+    fn a_validity_outside_its_year_or_reversed_is_rejected() {
+        let kvnr = Kvnr::parse("A123456780").unwrap();
+        let initials = Initials::from_names("Max", "Mustermann").unwrap();
+        let new = |year, from, to| Exemption::new(kvnr.clone(), initials.clone(), year, from, to);
+        assert_eq!(
+            new(2026, date!(2026 - 05 - 01), date!(2026 - 04 - 30)),
+            Err(ExemptionError::Order)
+        );
+        assert_eq!(
+            new(2026, date!(2025 - 12 - 01), date!(2026 - 12 - 31)),
+            Err(ExemptionError::OutsideYear)
+        );
+        assert_eq!(
+            new(1999, date!(1999 - 01 - 01), date!(1999 - 12 - 31)),
+            Err(ExemptionError::Year)
+        );
+    }
+}

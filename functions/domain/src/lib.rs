@@ -1,0 +1,32 @@
+//! Pure rules of the provider portal.
+//!
+//! No I/O and no clock: every function takes what it needs as arguments, so the same code runs in
+//! the server, the command line and the single-page app (wasm32). Types here cannot hold an invalid
+//! value: parse at the edge, then pass `Kvnr`, `Ik`, `Pruefnummer`, `Consent` around.
+
+mod consent;
+mod date;
+mod exemption;
+mod german_time;
+mod ik;
+mod kvnr;
+mod lang;
+mod names;
+mod provider;
+mod pruefnummer;
+
+pub use consent::{Consent, ConsentError};
+pub use date::{DateError, parse_date};
+pub use exemption::{Exemption, ExemptionError, YearStatus, shown_years, year_statuses};
+pub use german_time::{german_date, german_local_time};
+pub use ik::{Ik, IkError};
+pub use kvnr::{Kvnr, KvnrError};
+pub use lang::{Lang, UserFacing};
+pub use names::{Initials, NameError};
+pub use provider::{Address, Berufsfeld, EmailAddress, EmailError, Provider, ProviderError};
+pub use pruefnummer::{Pruefnummer, PruefnummerError};
+
+/// Sums the digits of a number below 100 ("Quersumme"): 16 → 7. Both check-digit rules use it.
+const fn cross_sum(n: u32) -> u32 {
+    n / 10 + n % 10
+}

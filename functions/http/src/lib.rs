@@ -1,0 +1,60 @@
+//! The portal's HTTP API as one axum [`Router`]. The Lambdas hand it to `lambda_http::run`, the
+//! local `portal serve` to `axum::serve`: the same handlers answer in both.
+
+mod headers;
+mod problem;
+mod request_id;
+
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use portal_core::{Clock, ExemptionStore, ProviderDirectory};
+use serde::Serialize;
+
+pub use headers::security_headers;
+pub use problem::{FieldProblem, Problem, RequestLang};
+pub use request_id::{REQUEST_ID, RequestId};
+
+/// What the handlers may use; each entry point wires in the adapters it has.
+#[derive(Clone)]
+pub struct AppState {
+    pub providers: Arc<dyn ProviderDirectory>,
+    pub exemptions: Arc<dyn ExemptionStore>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The `/api` routes with their middleware, as a Lambda serves them.
+pub fn api(state: AppState) -> Router {
+    api_with(state, Router::new())
+}
+
+/// The `/api` routes next to `site` (the app's files), all behind the same middleware. Unknown
+/// `/api` paths answer 404 as problem+json, never the app's `index.html`.
+pub fn api_with(state: AppState, site: Router) -> Router {
+    let api = Router::new()
+        .route("/api/health", get(health))
+        .route("/api/{*rest}", axum::routing::any(not_found))
+        .with_state(state);
+    request_id::layer(security_headers(api.merge(site)))
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    version: &'static str,
+}
+
+async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+async fn not_found(RequestLang(lang): RequestLang) -> Problem {
+    Problem::not_found(lang)
+}
+
+#[cfg(test)]
+mod tests;

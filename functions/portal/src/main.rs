@@ -1,0 +1,132 @@
+//! `portal`: the local server and the back office's command line. Wiring only.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use portal::config::{Config, terminal_lang};
+use portal::import::{self, What};
+use portal::stores::Stores;
+use portal::{demo, serve};
+use portal_core::SystemClock;
+use portal_http::AppState;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Serviceportal für Leistungserbringer: local server and back-office tools"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and the app on PORTAL_ADDR with the data in PORTAL_DATA_DIR.
+    Serve {
+        /// Load the demo providers and exemptions when the store is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Load one of the insurer's files (UTF-8, `;`-separated, with a header line).
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// The provider directory: ik;name;email;strasse;plz;ort;berufsfeld
+    Providers { file: PathBuf },
+    /// Co-payment exemptions: kvnr;vorname;nachname;jahr;gueltig_ab;gueltig_bis
+    Exemptions {
+        file: PathBuf,
+        /// Remove the exemptions of this year that are absent from the file.
+        #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+        replace_year: Option<i32>,
+    },
+}
+
+/// Exit codes: 0 done; 1 failed (nothing or only part imported, see the message); 2 wrong usage;
+/// 3 imported, but rows were rejected.
+const ROWS_REJECTED: u8 = 3;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("portal: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::from_env()?;
+    let stores = Stores::open(&config).await?;
+    match cli.command {
+        Command::Serve { demo } => {
+            let clock = Arc::new(SystemClock);
+            if demo && demo::load_if_empty(&stores, clock.as_ref()).await? {
+                tracing::info!("demo data loaded");
+            }
+            let state = AppState {
+                providers: stores.providers,
+                exemptions: stores.exemptions,
+                clock,
+            };
+            let listener = tokio::net::TcpListener::bind(config.addr)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.addr))?;
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, "portal listening");
+            eprintln!("Portal: http://{addr}/  (Strg+C beendet / Ctrl+C stops)");
+            serve::run(
+                listener,
+                serve::app(state, &config.static_dir),
+                serve::shutdown_signal(),
+            )
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { what } => {
+            let lang = terminal_lang();
+            let (what, file) = match what {
+                ImportCommand::Providers { file } => (What::Providers, file),
+                ImportCommand::Exemptions { file, replace_year } => {
+                    (What::Exemptions { replace_year }, file)
+                }
+            };
+            let report = import::run(&stores, what, &file, lang).await?;
+            println!("{}", import::summary(&report, lang));
+            Ok(if report.rejected > 0 {
+                ExitCode::from(ROWS_REJECTED)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+    }
+}
+
+/// Logs go to stderr; `PORTAL_LOG` filters (default `info`), `PORTAL_LOG_FORMAT=json` for machines.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PORTAL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    if std::env::var("PORTAL_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

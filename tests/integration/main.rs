@@ -1,0 +1,35 @@
+//! The integration tests of the portal: one binary, so the workspace links one test executable.
+//! DynamoDB cases run against Amazon's DynamoDB Local, which the harness starts on first use
+//! (`tools/setup` installs it).
+
+mod harness;
+
+/// Runs each named case, an `async fn(&impl Store)` of the invoking module, as
+/// `embedded::case` (SQLite in a temp folder) and `dynamodb::case` (DynamoDB Local).
+macro_rules! on_both_stores {
+    ($($case:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let fixture = crate::harness::embedded();
+                    super::$case(&fixture.store).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let store = crate::harness::dynamodb().await;
+                    super::$case(&store).await;
+                }
+            )*
+        }
+    };
+}
+
+mod cli;
+mod http;
+mod import;
+mod store_contract;
