@@ -36,22 +36,11 @@ async fn the_import_command_imports_while_the_server_runs() {
         "exemptions.csv",
         "kvnr;vorname;nachname;jahr;gueltig_ab;gueltig_bis\nA123456780;Max;Mustermann;2026;2026-03-14;2026-12-31\n",
     );
-    let output = portal(app.data_dir.path())
-        .args(["import", "exemptions"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output =
+        portal(app.data_dir.path()).args(["import", "exemptions"]).arg(&file).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(
-        String::from_utf8_lossy(&output.stdout).trim(),
-        "1 Zeile importiert, 0 abgelehnt."
-    );
-    let seen_by_server = app
-        .stores
-        .exemptions
-        .exemptions_of(&kvnr("A123456780"))
-        .await
-        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1 Zeile importiert, 0 abgelehnt.");
+    let seen_by_server = app.stores.exemptions.exemptions_of(&kvnr("A123456780")).await.unwrap();
     assert_eq!(seen_by_server.len(), 1);
 }
 
@@ -65,11 +54,7 @@ fn rejected_rows_are_named_by_line_and_column_and_the_exit_code_says_so() {
          301412340;Muster-Apotheke;post@muster.example;Altmarkt 1;01067;Dresden;apotheke\n\
          301412341;Falsche Prüfziffer;post@falsch.example;Altmarkt 2;01067;Dresden;apotheke\n",
     );
-    let output = portal(dir.path())
-        .args(["import", "providers"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = portal(dir.path()).args(["import", "providers"]).arg(&file).output().unwrap();
     assert_eq!(output.status.code(), Some(3));
     assert_eq!(
         stderr(&output).trim(),
@@ -92,11 +77,7 @@ fn rejected_rows_are_named_by_line_and_column_and_the_exit_code_says_so() {
 fn a_file_with_the_wrong_header_fails_and_says_what_was_expected() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "exemptions.csv", "kvnr,name\nA123456780,Max\n");
-    let output = portal(dir.path())
-        .args(["import", "exemptions"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = portal(dir.path()).args(["import", "exemptions"]).arg(&file).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stderr(&output).contains(
@@ -108,17 +89,11 @@ fn a_file_with_the_wrong_header_fails_and_says_what_was_expected() {
 #[test]
 fn a_missing_file_or_an_impossible_year_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let missing = portal(dir.path())
-        .args(["import", "providers", "gibt-es-nicht.csv"])
-        .output()
-        .unwrap();
+    let missing =
+        portal(dir.path()).args(["import", "providers", "gibt-es-nicht.csv"]).output().unwrap();
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("gibt-es-nicht.csv"));
-    let file = write(
-        dir.path(),
-        "e.csv",
-        "kvnr;vorname;nachname;jahr;gueltig_ab;gueltig_bis\n",
-    );
+    let file = write(dir.path(), "e.csv", "kvnr;vorname;nachname;jahr;gueltig_ab;gueltig_bis\n");
     let year = portal(dir.path())
         .args(["import", "exemptions", "--replace-year", "26"])
         .arg(&file)
@@ -156,20 +131,10 @@ async fn serve_with_demo_data_answers_health_and_knows_the_demo_providers() {
     assert_eq!(health.status(), reqwest::StatusCode::OK);
 
     // The CLI reads the same store while the server runs.
-    let file = write(
-        dir.path(),
-        "p.csv",
-        &portal::demo::PROVIDERS.replace("Altmarkt 1", "Altmarkt 2"),
-    );
-    let output = portal(dir.path())
-        .args(["import", "providers"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&output.stdout).trim(),
-        "3 Zeilen importiert, 0 abgelehnt."
-    );
+    let file =
+        write(dir.path(), "p.csv", &portal::demo::PROVIDERS.replace("Altmarkt 1", "Altmarkt 2"));
+    let output = portal(dir.path()).args(["import", "providers"]).arg(&file).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "3 Zeilen importiert, 0 abgelehnt.");
     server.kill().unwrap();
     server.wait().unwrap();
 }

@@ -45,10 +45,7 @@ fn dynamodb_local() -> &'static DynamoDbLocal {
     LOCAL.get_or_init(|| {
         if let Ok(endpoint) = std::env::var("PORTAL_TEST_DYNAMODB_ENDPOINT") {
             let watchdog = Command::new("true").spawn().expect("`true` runs");
-            return DynamoDbLocal {
-                endpoint,
-                _watchdog: watchdog,
-            };
+            return DynamoDbLocal { endpoint, _watchdog: watchdog };
         }
         let dir = std::env::var_os("DYNAMODB_LOCAL_DIR")
             .map(PathBuf::from)
@@ -73,14 +70,9 @@ fn dynamodb_local() -> &'static DynamoDbLocal {
             .expect("bash starts DynamoDB Local");
         let mut line = String::new();
         let stdout = watchdog.stdout.take().expect("piped stdout");
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("the watchdog reports");
+        BufReader::new(stdout).read_line(&mut line).expect("the watchdog reports");
         wait_for_port(port, Duration::from_secs(60));
-        DynamoDbLocal {
-            endpoint: format!("http://127.0.0.1:{port}"),
-            _watchdog: watchdog,
-        }
+        DynamoDbLocal { endpoint: format!("http://127.0.0.1:{port}"), _watchdog: watchdog }
     })
 }
 
@@ -93,10 +85,7 @@ fn wait_for_port(port: u16, limit: Duration) {
     let start = Instant::now();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        assert!(
-            start.elapsed() < limit,
-            "DynamoDB Local did not start within {limit:?}"
-        );
+        assert!(start.elapsed() < limit, "DynamoDB Local did not start within {limit:?}");
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -109,13 +98,7 @@ pub fn dynamodb_client() -> aws_sdk_dynamodb::Client {
         .endpoint_url(&dynamodb_local().endpoint)
         // DynamoDB Local keeps tables per access key and region (keep both fixed) and accepts only
         // letters and digits in the key.
-        .credentials_provider(Credentials::new(
-            "portaltests",
-            "portaltests",
-            None,
-            None,
-            "tests",
-        ))
+        .credentials_provider(Credentials::new("portaltests", "portaltests", None, None, "tests"))
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
 }
@@ -127,10 +110,7 @@ pub async fn dynamodb() -> DynamoStore {
     let run = RUN.get_or_init(|| ulid::Ulid::new().to_string().to_lowercase());
     let prefix = format!("t{run}-{}-", NEXT.fetch_add(1, Ordering::Relaxed));
     let store = DynamoStore::new(dynamodb_client(), Tables::with_prefix(&prefix));
-    store
-        .create_tables()
-        .await
-        .expect("tables in DynamoDB Local");
+    store.create_tables().await.expect("tables in DynamoDB Local");
     store
 }
 
@@ -157,10 +137,7 @@ pub async fn spawn_app_serving(static_dir: Option<&std::path::Path>) -> TestApp 
     let data_dir = tempfile::tempdir().expect("a temp folder");
     let store = EmbeddedStore::open(&data_dir.path().join("portal.db")).expect("the store opens");
     let store = std::sync::Arc::new(store);
-    let stores = Stores {
-        providers: store.clone(),
-        exemptions: store,
-    };
+    let stores = Stores { providers: store.clone(), exemptions: store };
     let state = AppState {
         providers: stores.providers.clone(),
         exemptions: stores.exemptions.clone(),
@@ -168,15 +145,8 @@ pub async fn spawn_app_serving(static_dir: Option<&std::path::Path>) -> TestApp 
     };
     let no_app = data_dir.path().join("no-app");
     let app = portal::serve::app(state, static_dir.unwrap_or(&no_app));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a free port");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("an address"));
     tokio::spawn(portal::serve::run(listener, app, std::future::pending()));
-    TestApp {
-        address,
-        http: reqwest::Client::new(),
-        stores,
-        data_dir,
-    }
+    TestApp { address, http: reqwest::Client::new(), stores, data_dir }
 }

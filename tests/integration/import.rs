@@ -31,9 +31,8 @@ async fn import(
     replace_year: Option<i32>,
 ) -> (ImportReport, Vec<RejectedRow>) {
     let mut rejected = Vec::new();
-    let report = import_exemptions(store, csv.as_bytes(), replace_year, &mut rejected)
-        .await
-        .unwrap();
+    let report =
+        import_exemptions(store, csv.as_bytes(), replace_year, &mut rejected).await.unwrap();
     (report, rejected)
 }
 
@@ -48,14 +47,7 @@ async fn importing_the_same_file_twice_changes_nothing(store: &impl Store) {
         store.exemptions_of(&kvnr("A121212122")).await.unwrap(),
         store.exempt_in(2026).await.unwrap(),
     );
-    assert_eq!(
-        first,
-        ImportReport {
-            imported: 3,
-            rejected: 0,
-            replaced: None
-        }
-    );
+    assert_eq!(first, ImportReport { imported: 3, rejected: 0, replaced: None });
     assert_eq!(second, first);
     assert_eq!(after_second, after_first);
     assert_eq!(after_first.0.len(), 2);
@@ -73,45 +65,15 @@ B234567895;Hans;Müller;26;2026-01-01;2026-12-31
 Z987654321;Erika;Musterfrau;2026;2026-01-01;2026-12-31
 ";
     let (report, rejected) = import(store, csv, None).await;
-    assert_eq!(
-        report,
-        ImportReport {
-            imported: 2,
-            rejected: 3,
-            replaced: None
-        }
-    );
+    assert_eq!(report, ImportReport { imported: 2, rejected: 3, replaced: None });
     let lines: Vec<(u64, Option<&str>)> = rejected.iter().map(|r| (r.line, r.column)).collect();
     assert_eq!(lines, [(2, Some("kvnr")), (4, None), (6, Some("jahr"))]);
     let (_, rejected_crlf) = import(store, &csv.replace('\n', "\r\n"), None).await;
-    assert_eq!(
-        rejected_crlf, rejected,
-        "Windows line ends count the same lines"
-    );
+    assert_eq!(rejected_crlf, rejected, "Windows line ends count the same lines");
     assert_eq!(rejected[0].problem, RowProblem::Kvnr(KvnrError::CheckDigit));
-    assert_eq!(
-        rejected[1].problem,
-        RowProblem::Columns {
-            expected: 6,
-            found: 2
-        }
-    );
-    assert_eq!(
-        store
-            .exemptions_of(&kvnr("A123456780"))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    assert_eq!(
-        store
-            .exemptions_of(&kvnr("Z987654321"))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(rejected[1].problem, RowProblem::Columns { expected: 6, found: 2 });
+    assert_eq!(store.exemptions_of(&kvnr("A123456780")).await.unwrap().len(), 1);
+    assert_eq!(store.exemptions_of(&kvnr("Z987654321")).await.unwrap().len(), 1);
     assert_eq!(store.exemptions_of(&kvnr("A121212122")).await.unwrap(), []);
 }
 
@@ -138,23 +100,13 @@ async fn replacing_a_year_removes_only_that_years_exemptions_absent_from_the_fil
 }
 
 async fn replacing_a_year_removes_nothing_when_a_row_was_rejected(store: &impl Store) {
-    store
-        .put_exemptions(&[whole_year("Z987654321", 2026)])
-        .await
-        .unwrap();
+    store.put_exemptions(&[whole_year("Z987654321", 2026)]).await.unwrap();
     let with_typo = format!("{EXEMPTIONS}Z987654320;Erika;Musterfrau;2026;2026-01-01;2026-12-31\n");
     let (report, rejected) = import(store, &with_typo, Some(2026)).await;
-    assert_eq!(
-        report.replaced,
-        Some(Replaced::SkippedBecauseRowsWereRejected)
-    );
+    assert_eq!(report.replaced, Some(Replaced::SkippedBecauseRowsWereRejected));
     assert_eq!(rejected.len(), 1);
     assert_eq!(
-        store
-            .exemptions_of(&kvnr("Z987654321"))
-            .await
-            .unwrap()
-            .len(),
+        store.exemptions_of(&kvnr("Z987654321")).await.unwrap().len(),
         1,
         "the typo must not cost the exemption"
     );
@@ -163,13 +115,9 @@ async fn replacing_a_year_removes_nothing_when_a_row_was_rejected(store: &impl S
 async fn a_wrong_header_imports_nothing(store: &impl Store) {
     let csv = EXEMPTIONS.replacen("gueltig_bis", "gueltig_bis;extra", 1);
     let mut rejected = Vec::new();
-    let error = import_exemptions(store, csv.as_bytes(), None, &mut rejected)
-        .await
-        .unwrap_err();
+    let error = import_exemptions(store, csv.as_bytes(), None, &mut rejected).await.unwrap_err();
     assert!(matches!(error, ImportError::Header { .. }), "{error:?}");
-    let error = import_providers(store, EXEMPTIONS.as_bytes(), &mut rejected)
-        .await
-        .unwrap_err();
+    let error = import_providers(store, EXEMPTIONS.as_bytes(), &mut rejected).await.unwrap_err();
     assert!(matches!(error, ImportError::Header { .. }), "{error:?}");
     assert_eq!(store.exempt_in(2026).await.unwrap(), []);
     assert!(store.is_empty().await.unwrap());
@@ -183,17 +131,11 @@ ik;name;email;strasse;plz;ort;berufsfeld
 331456786;Sanitätshaus Elbflorenz;service@elbflorenz.example;Prager Str. 5;1069;Dresden;hilfsmittel
 ";
     let mut rejected = Vec::new();
-    let report = import_providers(store, csv.as_bytes(), &mut rejected)
-        .await
-        .unwrap();
+    let report = import_providers(store, csv.as_bytes(), &mut rejected).await.unwrap();
     assert_eq!(report.imported, 1);
     let columns: Vec<_> = rejected.iter().map(|r| (r.line, r.column)).collect();
     assert_eq!(columns, [(3, Some("email")), (4, Some("plz"))]);
-    let read = store
-        .provider(&Ik::parse("301412340").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let read = store.provider(&Ik::parse("301412340").unwrap()).await.unwrap().unwrap();
     assert_eq!(read.email.as_str(), "post@muster-apotheke.example");
 }
 
@@ -203,9 +145,7 @@ async fn spreadsheet_exports_with_bom_crlf_and_quotes_are_read(store: &impl Stor
         401612342;\"Praxis\r\nmit Umbruch\";post@praxis.example;Anger 1;99084;Erfurt;heilmittel\r\n\
         331456786;Sanitätshaus;post@sani.example;Markt 3;01067;Dresden;bäckerei\r\n";
     let mut rejected = Vec::new();
-    let report = import_providers(store, csv.as_bytes(), &mut rejected)
-        .await
-        .unwrap();
+    let report = import_providers(store, csv.as_bytes(), &mut rejected).await.unwrap();
     assert_eq!(report.imported, 1);
     let lines: Vec<_> = rejected.iter().map(|r| (r.line, r.column)).collect();
     assert_eq!(
@@ -213,11 +153,7 @@ async fn spreadsheet_exports_with_bom_crlf_and_quotes_are_read(store: &impl Stor
         [(3, Some("name")), (5, Some("berufsfeld"))],
         "a line break has no place in an address"
     );
-    let read = store
-        .provider(&Ik::parse("301412340").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let read = store.provider(&Ik::parse("301412340").unwrap()).await.unwrap().unwrap();
     assert_eq!(read.name, "Apotheke \"Zum Löwen\"; Inh. A. Muster");
 }
 
@@ -239,15 +175,11 @@ async fn a_line_that_is_not_utf8_is_rejected_and_the_rest_imported() {
     let mut csv = EXEMPTIONS.as_bytes().to_vec();
     csv.extend_from_slice(b"Z987654321;J\xfcrgen;Muster;2026;2026-01-01;2026-12-31\n");
     let mut rejected = Vec::new();
-    let report = import_exemptions(&fixture.store, csv.as_slice(), None, &mut rejected)
-        .await
-        .unwrap();
+    let report =
+        import_exemptions(&fixture.store, csv.as_slice(), None, &mut rejected).await.unwrap();
     assert_eq!(report.imported, 3);
     assert_eq!(
-        rejected
-            .iter()
-            .map(|r| (r.line, r.problem))
-            .collect::<Vec<_>>(),
+        rejected.iter().map(|r| (r.line, r.problem)).collect::<Vec<_>>(),
         [(5, RowProblem::Encoding)]
     );
 }

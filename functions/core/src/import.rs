@@ -19,14 +19,8 @@ use crate::{ExemptionStore, ProviderDirectory, StoreError};
 
 pub const PROVIDER_COLUMNS: &[&str] =
     &["ik", "name", "email", "strasse", "plz", "ort", "berufsfeld"];
-pub const EXEMPTION_COLUMNS: &[&str] = &[
-    "kvnr",
-    "vorname",
-    "nachname",
-    "jahr",
-    "gueltig_ab",
-    "gueltig_bis",
-];
+pub const EXEMPTION_COLUMNS: &[&str] =
+    &["kvnr", "vorname", "nachname", "jahr", "gueltig_ab", "gueltig_bis"];
 
 /// Rows written to the store in one call: large enough to amortise a transaction or a round trip,
 /// small enough to keep memory flat.
@@ -220,12 +214,7 @@ pub async fn import_exemptions(
             break;
         }
         if let Some(year) = replace_year {
-            in_file.extend(
-                batch
-                    .iter()
-                    .filter(|e| e.year() == year)
-                    .map(|e| e.kvnr().clone()),
-            );
+            in_file.extend(batch.iter().filter(|e| e.year() == year).map(|e| e.kvnr().clone()));
         }
         store.put_exemptions(&batch).await?;
         rows.imported(batch.len(), observer);
@@ -236,12 +225,8 @@ pub async fn import_exemptions(
     if rows.rejected > 0 {
         return Ok(rows.report(Some(Replaced::SkippedBecauseRowsWereRejected)));
     }
-    let absent: Vec<Kvnr> = store
-        .exempt_in(year)
-        .await?
-        .into_iter()
-        .filter(|k| !in_file.contains(k))
-        .collect();
+    let absent: Vec<Kvnr> =
+        store.exempt_in(year).await?.into_iter().filter(|k| !in_file.contains(k)).collect();
     for chunk in absent.chunks(BATCH) {
         store.remove_exemptions(year, chunk).await?;
     }
@@ -252,13 +237,7 @@ pub async fn import_exemptions(
 type Rejection = (Option<&'static str>, RowProblem);
 
 fn wrong_columns(expected: &[&str], fields: &[&str]) -> Rejection {
-    (
-        None,
-        RowProblem::Columns {
-            expected: expected.len(),
-            found: fields.len(),
-        },
-    )
+    (None, RowProblem::Columns { expected: expected.len(), found: fields.len() })
 }
 
 fn parse_provider(fields: &[&str]) -> Result<Provider, Rejection> {
@@ -285,26 +264,16 @@ fn parse_exemption(fields: &[&str]) -> Result<Exemption, Rejection> {
     };
     let kvnr = Kvnr::parse(kvnr).map_err(|e| (Some("kvnr"), RowProblem::Kvnr(e)))?;
     let initials = Initials::from_names(vorname, nachname).map_err(|e| {
-        let column = if e == NameError::FirstName {
-            "vorname"
-        } else {
-            "nachname"
-        };
+        let column = if e == NameError::FirstName { "vorname" } else { "nachname" };
         (Some(column), RowProblem::Name(e))
     })?;
     let jahr = jahr.trim();
-    let year = (jahr.len() == 4)
-        .then(|| jahr.parse::<i32>().ok())
-        .flatten();
+    let year = (jahr.len() == 4).then(|| jahr.parse::<i32>().ok()).flatten();
     let year = year.ok_or((Some("jahr"), RowProblem::Year))?;
     let from = parse_date(gueltig_ab).map_err(|e| (Some("gueltig_ab"), RowProblem::Date(e)))?;
     let to = parse_date(gueltig_bis).map_err(|e| (Some("gueltig_bis"), RowProblem::Date(e)))?;
     Exemption::new(kvnr, initials, year, from, to).map_err(|e| {
-        let column = if e == ExemptionError::Year {
-            "jahr"
-        } else {
-            "gueltig_bis"
-        };
+        let column = if e == ExemptionError::Year { "jahr" } else { "gueltig_bis" };
         (Some(column), RowProblem::Exemption(e))
     })
 }
@@ -325,34 +294,19 @@ impl<R: Read> Rows<R> {
             .delimiter(b';')
             .has_headers(false)
             .flexible(true)
-            .from_reader(LineCounter {
-                inner: input,
-                read: 0,
-                lines: Arc::clone(&lines),
-            });
-        let mut rows = Rows {
-            reader,
-            lines,
-            record: ByteRecord::new(),
-            imported: 0,
-            rejected: 0,
-        };
+            .from_reader(LineCounter { inner: input, read: 0, lines: Arc::clone(&lines) });
+        let mut rows = Rows { reader, lines, record: ByteRecord::new(), imported: 0, rejected: 0 };
         let header_ok = rows.read_record()?
             && rows.record.iter().count() == columns.len()
-            && rows
-                .record
-                .iter()
-                .zip(columns)
-                .enumerate()
-                .all(|(i, (field, expected))| {
-                    // Spreadsheet programs like to start a UTF-8 file with a byte-order mark.
-                    let field = if i == 0 {
-                        field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
-                    } else {
-                        field
-                    };
-                    field.trim_ascii().eq_ignore_ascii_case(expected.as_bytes())
-                });
+            && rows.record.iter().zip(columns).enumerate().all(|(i, (field, expected))| {
+                // Spreadsheet programs like to start a UTF-8 file with a byte-order mark.
+                let field = if i == 0 {
+                    field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
+                } else {
+                    field
+                };
+                field.trim_ascii().eq_ignore_ascii_case(expected.as_bytes())
+            });
         if !header_ok {
             let found = rows
                 .record
@@ -368,33 +322,23 @@ impl<R: Read> Rows<R> {
     }
 
     fn read_record(&mut self) -> Result<bool, ImportError> {
-        self.reader
-            .read_byte_record(&mut self.record)
-            .map_err(|source| ImportError::Read {
-                line: self.line_at(self.reader.position().byte()),
-                source,
-            })
+        self.reader.read_byte_record(&mut self.record).map_err(|source| ImportError::Read {
+            line: self.line_at(self.reader.position().byte()),
+            source,
+        })
     }
 
     /// The line the record just read starts on. Its start offset would point at any blank lines
     /// before it, so count back from its last byte, less the line breaks inside quoted fields.
     fn first_line_of_record(&self) -> u64 {
         let last_byte = self.reader.position().byte().saturating_sub(1);
-        let breaks_inside = self
-            .record
-            .as_slice()
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u64;
+        let breaks_inside = self.record.as_slice().iter().filter(|b| **b == b'\n').count() as u64;
         self.line_at(last_byte).saturating_sub(breaks_inside)
     }
 
     /// The physical line (1-based) of a byte offset; offsets must not decrease between calls.
     fn line_at(&self, byte: u64) -> u64 {
-        let mut lines = self
-            .lines
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut lines = self.lines.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         while lines.newlines.front().is_some_and(|&at| at < byte) {
             lines.newlines.pop_front();
             lines.passed += 1;
@@ -415,11 +359,7 @@ impl<R: Read> Rows<R> {
                 Ok(item) => batch.push(item),
                 Err((column, problem)) => {
                     self.rejected += 1;
-                    observer.rejected(&RejectedRow {
-                        line,
-                        column,
-                        problem,
-                    });
+                    observer.rejected(&RejectedRow { line, column, problem });
                 }
             }
         }
@@ -446,11 +386,7 @@ impl<R: Read> Rows<R> {
     }
 
     fn report(&self, replaced: Option<Replaced>) -> ImportReport {
-        ImportReport {
-            imported: self.imported,
-            rejected: self.rejected,
-            replaced,
-        }
+        ImportReport { imported: self.imported, rejected: self.rejected, replaced }
     }
 }
 
@@ -472,23 +408,118 @@ struct LineCounter<R> {
 impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let mut lines = self
-            .lines
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut lines = self.lines.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let start = self.read;
-        lines
-            .newlines
-            .extend(memchr_newlines(&buf[..n]).map(|i| start + i as u64));
+        lines.newlines.extend(memchr_newlines(&buf[..n]).map(|i| start + i as u64));
         self.read += n as u64;
         Ok(n)
     }
 }
 
 fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .map(|(i, _)| i)
+    bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Records what the import writes; the real stores are tested in `tests/integration`.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<Exemption>>);
+
+    #[async_trait]
+    impl ExemptionStore for Recorder {
+        async fn put_exemptions(&self, exemptions: &[Exemption]) -> Result<(), StoreError> {
+            self.0.lock().unwrap().extend_from_slice(exemptions);
+            Ok(())
+        }
+        async fn exemptions_of(&self, kvnr: &Kvnr) -> Result<Vec<Exemption>, StoreError> {
+            Ok(self.0.lock().unwrap().iter().filter(|e| e.kvnr() == kvnr).cloned().collect())
+        }
+        async fn exempt_in(&self, year: i32) -> Result<Vec<Kvnr>, StoreError> {
+            Ok(self
+                .0
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|e| e.year() == year)
+                .map(|e| e.kvnr().clone())
+                .collect())
+        }
+        async fn remove_exemptions(&self, year: i32, kvnrs: &[Kvnr]) -> Result<(), StoreError> {
+            self.0.lock().unwrap().retain(|e| e.year() != year || !kvnrs.contains(e.kvnr()));
+            Ok(())
+        }
+    }
+
+    fn run(csv: &[u8]) -> (Result<ImportReport, ImportError>, Vec<RejectedRow>, usize) {
+        let store = Recorder::default();
+        let mut rejected = Vec::new();
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let report = runtime.block_on(import_exemptions(&store, csv, Some(2026), &mut rejected));
+        let written = store.0.lock().unwrap().len();
+        (report, rejected, written)
+    }
+
+    const HEADER: &str = "kvnr;vorname;nachname;jahr;gueltig_ab;gueltig_bis\n";
+
+    #[derive(Debug, Clone)]
+    enum Line {
+        Valid,
+        Garbage(String),
+        Blank,
+    }
+
+    fn line() -> impl Strategy<Value = Line> {
+        prop_oneof![
+            3 => Just(Line::Valid),
+            2 => "[^;\"\r\n]{1,40}".prop_map(Line::Garbage),
+            1 => Just(Line::Blank),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_after_the_header_are_imported_or_rejected_without_panic(body in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let mut csv = HEADER.as_bytes().to_vec();
+            csv.extend(body);
+            let (report, rejected, written) = run(&csv);
+            if let Ok(report) = report {
+                prop_assert_eq!(report.rejected as usize, rejected.len());
+                prop_assert_eq!(report.imported as usize, written);
+            }
+        }
+
+        #[test]
+        fn exactly_the_bad_lines_are_reported_by_their_line_number(lines in proptest::collection::vec(line(), 0..40)) {
+            let mut csv = HEADER.to_string();
+            let mut bad_lines = Vec::new();
+            let mut valid = 0;
+            for (i, line) in lines.iter().enumerate() {
+                match line {
+                    Line::Valid => {
+                        valid += 1;
+                        csv += "A123456780;Max;Mustermann;2026;2026-03-14;2026-12-31\n";
+                    }
+                    Line::Garbage(text) => {
+                        bad_lines.push(i as u64 + 2);
+                        csv += text;
+                        csv += "\n";
+                    }
+                    Line::Blank => csv += "\n",
+                }
+            }
+            let (report, rejected, written) = run(csv.as_bytes());
+            let report = report.unwrap();
+            prop_assert_eq!(rejected.iter().map(|r| r.line).collect::<Vec<_>>(), bad_lines);
+            prop_assert_eq!(report.imported, valid);
+            prop_assert_eq!(written as u64, valid);
+        }
+    }
 }

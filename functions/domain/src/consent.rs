@@ -19,10 +19,7 @@ impl Consent {
     pub const ALL: [Consent; 2] = [Consent::InsuredPresent, Consent::RepresentativePresent];
 
     pub fn parse(input: &str) -> Result<Consent, ConsentError> {
-        Consent::ALL
-            .into_iter()
-            .find(|c| c.as_str() == input.trim())
-            .ok_or(ConsentError)
+        Consent::ALL.into_iter().find(|c| c.as_str() == input.trim()).ok_or(ConsentError)
     }
 
     pub fn as_str(self) -> &'static str {

@@ -45,13 +45,7 @@ impl Exemption {
         if valid_from.year() != year || valid_to.year() != year {
             return Err(ExemptionError::OutsideYear);
         }
-        Ok(Exemption {
-            kvnr,
-            initials,
-            year,
-            valid_from,
-            valid_to,
-        })
+        Ok(Exemption { kvnr, initials, year, valid_from, valid_to })
     }
 
     pub fn kvnr(&self) -> &Kvnr {
@@ -81,11 +75,7 @@ impl Exemption {
 pub fn shown_years(today: Date) -> Vec<i32> {
     let year = today.year();
     let first_half = (today.month(), today.day()) <= (Month::June, 30);
-    if first_half {
-        vec![year, year - 1]
-    } else {
-        vec![year]
-    }
+    if first_half { vec![year, year - 1] } else { vec![year] }
 }
 
 /// The status of one shown year: exempt with its validity, or not exempt.
@@ -110,12 +100,7 @@ pub fn year_statuses(records: &[Exemption], today: Date) -> Vec<YearStatus> {
                 valid_from: Some(r.valid_from),
                 valid_to: Some(r.valid_to),
             },
-            None => YearStatus {
-                year,
-                exempt: false,
-                valid_from: None,
-                valid_to: None,
-            },
+            None => YearStatus { year, exempt: false, valid_from: None, valid_to: None },
         })
         .collect()
 }
@@ -163,21 +148,12 @@ mod tests {
 
     #[test]
     fn a_year_without_a_record_is_not_exempt() {
-        let records = [exemption(
-            2025,
-            date!(2025 - 03 - 14),
-            date!(2025 - 12 - 31),
-        )];
+        let records = [exemption(2025, date!(2025 - 03 - 14), date!(2025 - 12 - 31))];
         let statuses = year_statuses(&records, date!(2026 - 06 - 30));
         assert_eq!(
             statuses,
             [
-                YearStatus {
-                    year: 2026,
-                    exempt: false,
-                    valid_from: None,
-                    valid_to: None
-                },
+                YearStatus { year: 2026, exempt: false, valid_from: None, valid_to: None },
                 YearStatus {
                     year: 2025,
                     exempt: true,
@@ -188,12 +164,7 @@ mod tests {
         );
         assert_eq!(
             year_statuses(&records, date!(2026 - 07 - 01)),
-            [YearStatus {
-                year: 2026,
-                exempt: false,
-                valid_from: None,
-                valid_to: None
-            }]
+            [YearStatus { year: 2026, exempt: false, valid_from: None, valid_to: None }]
         );
     }
 

@@ -34,47 +34,23 @@ mod tests {
 
     #[test]
     fn late_evening_utc_on_30_june_is_already_1_july_in_germany() {
-        assert_eq!(
-            german_date(datetime!(2026-06-30 21:59 UTC)),
-            date!(2026 - 06 - 30)
-        );
-        assert_eq!(
-            german_date(datetime!(2026-06-30 22:00 UTC)),
-            date!(2026 - 07 - 01)
-        );
+        assert_eq!(german_date(datetime!(2026-06-30 21:59 UTC)), date!(2026 - 06 - 30));
+        assert_eq!(german_date(datetime!(2026-06-30 22:00 UTC)), date!(2026 - 07 - 01));
     }
 
     #[test]
     fn winter_time_is_one_hour_ahead_of_utc() {
-        assert_eq!(
-            german_date(datetime!(2026-12-31 22:59 UTC)),
-            date!(2026 - 12 - 31)
-        );
-        assert_eq!(
-            german_date(datetime!(2026-12-31 23:00 UTC)),
-            date!(2027 - 01 - 01)
-        );
+        assert_eq!(german_date(datetime!(2026-12-31 22:59 UTC)), date!(2026 - 12 - 31));
+        assert_eq!(german_date(datetime!(2026-12-31 23:00 UTC)), date!(2027 - 01 - 01));
     }
 
     #[test]
     fn the_clock_changes_at_one_o_clock_utc_on_the_last_sundays() {
         // 2026: summer time from 29 March, winter time from 25 October.
         let local = |at| german_local_time(at).time();
-        assert_eq!(
-            local(datetime!(2026-03-29 00:59 UTC)),
-            time::macros::time!(01:59)
-        );
-        assert_eq!(
-            local(datetime!(2026-03-29 01:00 UTC)),
-            time::macros::time!(03:00)
-        );
-        assert_eq!(
-            local(datetime!(2026-10-25 00:59 UTC)),
-            time::macros::time!(02:59)
-        );
-        assert_eq!(
-            local(datetime!(2026-10-25 01:00 UTC)),
-            time::macros::time!(02:00)
-        );
+        assert_eq!(local(datetime!(2026-03-29 00:59 UTC)), time::macros::time!(01:59));
+        assert_eq!(local(datetime!(2026-03-29 01:00 UTC)), time::macros::time!(03:00));
+        assert_eq!(local(datetime!(2026-10-25 00:59 UTC)), time::macros::time!(02:59));
+        assert_eq!(local(datetime!(2026-10-25 01:00 UTC)), time::macros::time!(02:00));
     }
 }

@@ -123,17 +123,8 @@ mod tests {
 
     #[test]
     fn the_documented_examples_are_valid() {
-        for kvnr in [
-            "A123456780",
-            "A121212122",
-            "B234567895",
-            "C345678908",
-            "Z987654321",
-        ] {
-            assert_eq!(
-                Kvnr::parse(kvnr).map(|k| k.to_string()),
-                Ok(kvnr.to_string())
-            );
+        for kvnr in ["A123456780", "A121212122", "B234567895", "C345678908", "Z987654321"] {
+            assert_eq!(Kvnr::parse(kvnr).map(|k| k.to_string()), Ok(kvnr.to_string()));
         }
     }
 
@@ -145,10 +136,7 @@ mod tests {
 
     #[test]
     fn lower_case_and_surrounding_spaces_are_normalised() {
-        assert_eq!(
-            Kvnr::parse("  a123456780\t").unwrap().as_str(),
-            "A123456780"
-        );
+        assert_eq!(Kvnr::parse("  a123456780\t").unwrap().as_str(), "A123456780");
     }
 
     #[test]

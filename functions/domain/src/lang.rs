@@ -59,14 +59,8 @@ mod tests {
     #[test]
     fn the_highest_weighted_supported_language_wins() {
         assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9"), Lang::En);
-        assert_eq!(
-            Lang::from_accept_language("fr, en;q=0.5, de;q=0.8"),
-            Lang::De
-        );
-        assert_eq!(
-            Lang::from_accept_language("de;q=0.1, EN-us;q=0.7"),
-            Lang::En
-        );
+        assert_eq!(Lang::from_accept_language("fr, en;q=0.5, de;q=0.8"), Lang::De);
+        assert_eq!(Lang::from_accept_language("de;q=0.1, EN-us;q=0.7"), Lang::En);
         assert_eq!(Lang::from_accept_language("en;q=0, de;q=0.2"), Lang::De);
     }
 }

@@ -38,11 +38,7 @@ impl Initials {
                     .and_then(|letter| letter.chars().next())
                     .is_some_and(char::is_alphabetic)
             });
-        if well_formed {
-            Ok(Initials(stored.to_string()))
-        } else {
-            Err(NameError::Stored)
-        }
+        if well_formed { Ok(Initials(stored.to_string())) } else { Err(NameError::Stored) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -53,9 +49,7 @@ impl Initials {
 /// The first letter of the first part of a name, upper-cased, with any combining marks after it
 /// (a decomposed "O\u{308}zlem" keeps its umlaut).
 fn initial(name: &str) -> Option<String> {
-    let first_part = name
-        .split(|c: char| c == '-' || c.is_whitespace())
-        .find(|p| !p.is_empty())?;
+    let first_part = name.split(|c: char| c == '-' || c.is_whitespace()).find(|p| !p.is_empty())?;
     let mut chars = first_part.chars().skip_while(|c| !c.is_alphabetic());
     let letter = chars.next()?;
     let mut initial: String = match letter.to_uppercase().collect::<String>() {
@@ -149,26 +143,16 @@ mod tests {
 
     #[test]
     fn names_without_letters_are_rejected() {
-        assert_eq!(
-            Initials::from_names("", "Muster"),
-            Err(NameError::FirstName)
-        );
+        assert_eq!(Initials::from_names("", "Muster"), Err(NameError::FirstName));
         assert_eq!(Initials::from_names("Max", " - "), Err(NameError::LastName));
-        assert_eq!(
-            Initials::from_names("123", "Muster"),
-            Err(NameError::FirstName)
-        );
+        assert_eq!(Initials::from_names("123", "Muster"), Err(NameError::FirstName));
     }
 
     #[test]
     fn stored_initials_are_read_back_only_in_their_written_shape() {
         assert_eq!(Initials::from_stored("Ö. Ç.").unwrap().as_str(), "Ö. Ç.");
         for damaged in ["", "M.", "M M", "Max Mustermann", "1. 2."] {
-            assert_eq!(
-                Initials::from_stored(damaged),
-                Err(NameError::Stored),
-                "{damaged}"
-            );
+            assert_eq!(Initials::from_stored(damaged), Err(NameError::Stored), "{damaged}");
         }
     }
 

@@ -84,11 +84,7 @@ impl Provider {
             let value = value.trim();
             let fits = !value.is_empty() && value.chars().count() <= 200;
             let printable = !value.chars().any(char::is_control);
-            if fits && printable {
-                Ok(value.to_string())
-            } else {
-                Err(error)
-            }
+            if fits && printable { Ok(value.to_string()) } else { Err(error) }
         };
         let plz = plz.trim();
         if plz.len() != 5 || !plz.bytes().all(|b| b.is_ascii_digit()) {
@@ -131,11 +127,7 @@ impl EmailAddress {
             && !s
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"()[]\\".contains(c));
-        if valid {
-            Ok(EmailAddress(s.to_string()))
-        } else {
-            Err(EmailError)
-        }
+        if valid { Ok(EmailAddress(s.to_string())) } else { Err(EmailError) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -243,26 +235,12 @@ mod tests {
     #[test]
     fn bad_directory_fields_name_what_is_wrong() {
         let new = |name, plz, berufsfeld| {
-            Provider::new(
-                ik(),
-                name,
-                email(),
-                "Hauptstr. 1",
-                plz,
-                "Dresden",
-                berufsfeld,
-            )
+            Provider::new(ik(), name, email(), "Hauptstr. 1", plz, "Dresden", berufsfeld)
         };
         assert_eq!(new("", "01067", "apotheke"), Err(ProviderError::Name));
-        assert_eq!(
-            new("A\u{7}B", "01067", "apotheke"),
-            Err(ProviderError::Name)
-        );
+        assert_eq!(new("A\u{7}B", "01067", "apotheke"), Err(ProviderError::Name));
         assert_eq!(new("A", "1067", "apotheke"), Err(ProviderError::Plz));
-        assert_eq!(
-            new("A", "01067", "bäckerei"),
-            Err(ProviderError::Berufsfeld)
-        );
+        assert_eq!(new("A", "01067", "bäckerei"), Err(ProviderError::Berufsfeld));
     }
 
     #[test]

@@ -46,9 +46,7 @@ impl Pruefnummer {
     /// Builds a Prüfnummer from random bytes (the caller owns the randomness, so this stays pure).
     /// 256 is a multiple of 32, so every symbol is equally likely.
     pub fn from_random(bytes: [u8; LEN]) -> Pruefnummer {
-        let symbols = bytes
-            .iter()
-            .map(|b| char::from(ALPHABET[usize::from(b % 32)]));
+        let symbols = bytes.iter().map(|b| char::from(ALPHABET[usize::from(b % 32)]));
         Pruefnummer(symbols.collect())
     }
 
@@ -107,35 +105,17 @@ mod tests {
 
     #[test]
     fn look_alike_letters_are_read_as_the_digits_they_resemble() {
-        assert_eq!(
-            Pruefnummer::parse("ABCD-EFGH-JKl2"),
-            Pruefnummer::parse("ABCD-EFGH-JK12")
-        );
-        assert_eq!(
-            Pruefnummer::parse("0000-IIII-0000"),
-            Pruefnummer::parse("OOOO-1111-oooo")
-        );
+        assert_eq!(Pruefnummer::parse("ABCD-EFGH-JKl2"), Pruefnummer::parse("ABCD-EFGH-JK12"));
+        assert_eq!(Pruefnummer::parse("0000-IIII-0000"), Pruefnummer::parse("OOOO-1111-oooo"));
     }
 
     #[test]
     fn foreign_characters_and_wrong_lengths_are_rejected() {
         assert_eq!(Pruefnummer::parse(" - "), Err(PruefnummerError::Empty));
-        assert_eq!(
-            Pruefnummer::parse("ABCD-EFGH-JKU2"),
-            Err(PruefnummerError::Format)
-        );
-        assert_eq!(
-            Pruefnummer::parse("ABCD-EFGH-JKÄ2"),
-            Err(PruefnummerError::Format)
-        );
-        assert_eq!(
-            Pruefnummer::parse("ABCD-EFGH-JK1"),
-            Err(PruefnummerError::Format)
-        );
-        assert_eq!(
-            Pruefnummer::parse("ABCD-EFGH-JK123"),
-            Err(PruefnummerError::Format)
-        );
+        assert_eq!(Pruefnummer::parse("ABCD-EFGH-JKU2"), Err(PruefnummerError::Format));
+        assert_eq!(Pruefnummer::parse("ABCD-EFGH-JKÄ2"), Err(PruefnummerError::Format));
+        assert_eq!(Pruefnummer::parse("ABCD-EFGH-JK1"), Err(PruefnummerError::Format));
+        assert_eq!(Pruefnummer::parse("ABCD-EFGH-JK123"), Err(PruefnummerError::Format));
     }
 
     #[test]

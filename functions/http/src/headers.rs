@@ -13,27 +13,18 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// Header names in lower case, as HTTP/2 and `HeaderName::from_static` want them.
 pub const HEADERS: &[(&str, &str)] = &[
     ("content-security-policy", CONTENT_SECURITY_POLICY),
-    (
-        "strict-transport-security",
-        "max-age=63072000; includeSubDomains",
-    ),
+    ("strict-transport-security", "max-age=63072000; includeSubDomains"),
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
     ("referrer-policy", "no-referrer"),
     ("cross-origin-opener-policy", "same-origin"),
-    (
-        "permissions-policy",
-        "camera=(), microphone=(), geolocation=(), payment=()",
-    ),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()"),
 ];
 
 /// Adds the security headers to every response of `router`, keeping any a handler set itself.
 pub fn security_headers(mut router: Router) -> Router {
     for (name, value) in HEADERS {
-        let (name, value) = (
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        );
+        let (name, value) = (HeaderName::from_static(name), HeaderValue::from_static(value));
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
     router

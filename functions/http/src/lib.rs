@@ -46,10 +46,7 @@ struct Health {
 }
 
 async fn health() -> Json<Health> {
-    Json(Health {
-        status: "ok",
-        version: env!("CARGO_PKG_VERSION"),
-    })
+    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
 }
 
 async fn not_found(RequestLang(lang): RequestLang) -> Problem {

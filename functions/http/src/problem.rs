@@ -16,13 +16,8 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestLang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok());
-        Ok(RequestLang(
-            header.map(Lang::from_accept_language).unwrap_or_default(),
-        ))
+        let header = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+        Ok(RequestLang(header.map(Lang::from_accept_language).unwrap_or_default()))
     }
 }
 
@@ -49,11 +44,7 @@ pub struct FieldProblem {
 
 impl FieldProblem {
     pub fn new(field: &'static str, error: &dyn UserFacing, lang: Lang) -> FieldProblem {
-        FieldProblem {
-            field,
-            code: error.code(),
-            message: error.message(lang).to_string(),
-        }
+        FieldProblem { field, code: error.code(), message: error.message(lang).to_string() }
     }
 }
 

@@ -40,12 +40,8 @@ impl Config {
             addr: addr.parse().with_context(|| {
                 format!("PORTAL_ADDR `{addr}` is not an address like 127.0.0.1:8080")
             })?,
-            data_dir: var("PORTAL_DATA_DIR")
-                .unwrap_or_else(|| "var".into())
-                .into(),
-            static_dir: var("PORTAL_STATIC_DIR")
-                .unwrap_or_else(|| "frontend/dist".into())
-                .into(),
+            data_dir: var("PORTAL_DATA_DIR").unwrap_or_else(|| "var".into()).into(),
+            static_dir: var("PORTAL_STATIC_DIR").unwrap_or_else(|| "frontend/dist".into()).into(),
             store,
         })
     }
@@ -56,11 +52,5 @@ pub fn terminal_lang() -> Lang {
     ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
-        .map_or(Lang::De, |locale| {
-            if locale.starts_with("en") {
-                Lang::En
-            } else {
-                Lang::De
-            }
-        })
+        .map_or(Lang::De, |locale| if locale.starts_with("en") { Lang::En } else { Lang::De })
 }

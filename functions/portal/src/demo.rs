@@ -23,23 +23,10 @@ pub async fn load_if_empty(stores: &Stores, clock: &dyn Clock) -> anyhow::Result
         return Ok(false);
     }
     let mut rejected: Vec<RejectedRow> = Vec::new();
-    import_providers(
-        stores.providers.as_ref(),
-        PROVIDERS.as_bytes(),
-        &mut rejected,
-    )
-    .await?;
+    import_providers(stores.providers.as_ref(), PROVIDERS.as_bytes(), &mut rejected).await?;
     let exemptions = exemptions(clock.today().year());
-    import_exemptions(
-        stores.exemptions.as_ref(),
-        exemptions.as_bytes(),
-        None,
-        &mut rejected,
-    )
-    .await?;
-    ensure!(
-        rejected.is_empty(),
-        "the demo data has invalid rows: {rejected:?}"
-    );
+    import_exemptions(stores.exemptions.as_ref(), exemptions.as_bytes(), None, &mut rejected)
+        .await?;
+    ensure!(rejected.is_empty(), "the demo data has invalid rows: {rejected:?}");
     Ok(true)
 }

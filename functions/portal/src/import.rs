@@ -34,13 +34,7 @@ pub async fn run(
     let report = match what {
         What::Providers => import_providers(stores.providers.as_ref(), input, &mut observer).await,
         What::Exemptions { replace_year } => {
-            import_exemptions(
-                stores.exemptions.as_ref(),
-                input,
-                replace_year,
-                &mut observer,
-            )
-            .await
+            import_exemptions(stores.exemptions.as_ref(), input, replace_year, &mut observer).await
         }
     };
     observer.bar.finish_and_clear();
@@ -56,16 +50,8 @@ pub fn summary(report: &ImportReport, lang: Lang) -> String {
         (n, Lang::En) => format!("{n} rows"),
     };
     let mut text = match lang {
-        Lang::De => format!(
-            "{} importiert, {} abgelehnt.",
-            rows(report.imported),
-            report.rejected
-        ),
-        Lang::En => format!(
-            "{} imported, {} rejected.",
-            rows(report.imported),
-            report.rejected
-        ),
+        Lang::De => format!("{} importiert, {} abgelehnt.", rows(report.imported), report.rejected),
+        Lang::En => format!("{} imported, {} rejected.", rows(report.imported), report.rejected),
     };
     match (report.replaced, lang) {
         (Some(Replaced::Removed(n)), Lang::De) => {

@@ -78,23 +78,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if demo && demo::load_if_empty(&stores, clock.as_ref()).await? {
                 tracing::info!("demo data loaded");
             }
-            let state = AppState {
-                providers: stores.providers,
-                exemptions: stores.exemptions,
-                clock,
-            };
+            let state =
+                AppState { providers: stores.providers, exemptions: stores.exemptions, clock };
             let listener = tokio::net::TcpListener::bind(config.addr)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.addr))?;
             let addr = listener.local_addr()?;
             tracing::info!(%addr, "portal listening");
             eprintln!("Portal: http://{addr}/  (Strg+C beendet / Ctrl+C stops)");
-            serve::run(
-                listener,
-                serve::app(state, &config.static_dir),
-                serve::shutdown_signal(),
-            )
-            .await?;
+            serve::run(listener, serve::app(state, &config.static_dir), serve::shutdown_signal())
+                .await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { what } => {
@@ -107,11 +100,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let report = import::run(&stores, what, &file, lang).await?;
             println!("{}", import::summary(&report, lang));
-            Ok(if report.rejected > 0 {
-                ExitCode::from(ROWS_REJECTED)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(if report.rejected > 0 { ExitCode::from(ROWS_REJECTED) } else { ExitCode::SUCCESS })
         }
     }
 }

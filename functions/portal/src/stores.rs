@@ -17,20 +17,14 @@ pub struct Stores {
 impl Stores {
     fn of<S: ProviderDirectory + ExemptionStore + 'static>(store: S) -> Stores {
         let store = Arc::new(store);
-        Stores {
-            providers: store.clone(),
-            exemptions: store,
-        }
+        Stores { providers: store.clone(), exemptions: store }
     }
 
     pub async fn open(config: &Config) -> anyhow::Result<Stores> {
         match config.store {
             StoreKind::Embedded => {
                 std::fs::create_dir_all(&config.data_dir).with_context(|| {
-                    format!(
-                        "cannot create the data folder {}",
-                        config.data_dir.display()
-                    )
+                    format!("cannot create the data folder {}", config.data_dir.display())
                 })?;
                 let path = config.data_dir.join("portal.db");
                 let store = EmbeddedStore::open(&path)

@@ -74,8 +74,7 @@ impl DynamoStore {
             match request.send().await {
                 Ok(_) => {}
                 Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|e| e.is_resource_in_use_exception()) => {}
+                    if e.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => {}
                 Err(e) => return Err(StoreError::unavailable(e)),
             }
         }
@@ -84,16 +83,10 @@ impl DynamoStore {
 
     fn table_definitions(&self) -> Result<[CreateTableFluentBuilder; 2], BuildError> {
         let key = |name: &str, key_type| {
-            KeySchemaElement::builder()
-                .attribute_name(name)
-                .key_type(key_type)
-                .build()
+            KeySchemaElement::builder().attribute_name(name).key_type(key_type).build()
         };
         let attribute = |name: &str, kind| {
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(kind)
-                .build()
+            AttributeDefinition::builder().attribute_name(name).attribute_type(kind).build()
         };
         let providers = self
             .client
@@ -106,11 +99,7 @@ impl DynamoStore {
             .index_name(BY_YEAR_INDEX)
             .key_schema(key("year_shard", KeyType::Hash)?)
             .key_schema(key("kvnr", KeyType::Range)?)
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::KeysOnly)
-                    .build(),
-            )
+            .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
             .build()?;
         let exemptions = self
             .client
@@ -133,10 +122,8 @@ impl DynamoStore {
         table: &str,
         requests: Vec<WriteRequest>,
     ) -> Result<(), StoreError> {
-        let chunks: Vec<Vec<WriteRequest>> = requests
-            .chunks(BATCH_WRITE_LIMIT)
-            .map(<[WriteRequest]>::to_vec)
-            .collect();
+        let chunks: Vec<Vec<WriteRequest>> =
+            requests.chunks(BATCH_WRITE_LIMIT).map(<[WriteRequest]>::to_vec).collect();
         futures::stream::iter(chunks)
             .map(|chunk| self.write_chunk(table, chunk))
             .buffer_unordered(PARALLEL_WRITES)
@@ -190,10 +177,8 @@ fn last_per_key<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) 
 }
 
 fn put(item: Item) -> Result<WriteRequest, StoreError> {
-    let put = PutRequest::builder()
-        .set_item(Some(item))
-        .build()
-        .map_err(StoreError::unavailable)?;
+    let put =
+        PutRequest::builder().set_item(Some(item)).build().map_err(StoreError::unavailable)?;
     Ok(WriteRequest::builder().put_request(put).build())
 }
 
@@ -260,9 +245,7 @@ fn exemption_item(e: &Exemption) -> Item {
 
 fn exemption_from(item: &Item) -> Result<Exemption, StoreError> {
     let kvnr = Kvnr::parse(text(item, "kvnr")?).map_err(|e| corrupt("kvnr", e))?;
-    let year = text(item, "year")?
-        .parse()
-        .map_err(|e| corrupt("year", e))?;
+    let year = text(item, "year")?.parse().map_err(|e| corrupt("year", e))?;
     let initials =
         Initials::from_stored(text(item, "initials")?).map_err(|e| corrupt("initials", e))?;
     let from = parse_date(text(item, "valid_from")?).map_err(|e| corrupt("valid_from", e))?;

@@ -56,9 +56,7 @@ impl EmbeddedStore {
             )
             .map_err(StoreError::unavailable)?;
         migrate(&mut connection).map_err(StoreError::unavailable)?;
-        Ok(EmbeddedStore {
-            connection: Arc::new(Mutex::new(connection)),
-        })
+        Ok(EmbeddedStore { connection: Arc::new(Mutex::new(connection)) })
     }
 
     async fn run<T: Send + 'static>(
@@ -69,9 +67,7 @@ impl EmbeddedStore {
         tokio::task::spawn_blocking(move || {
             // A panic while holding the lock cannot leave SQLite inconsistent (an open
             // transaction rolls back when dropped), so a poisoned lock is safe to reuse.
-            let mut connection = connection
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut connection = connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             work(&mut connection)
         })
         .await
@@ -162,9 +158,7 @@ impl ProviderDirectory for EmbeddedStore {
     async fn is_empty(&self) -> Result<bool, StoreError> {
         self.run(|connection| {
             connection
-                .query_row("SELECT NOT EXISTS (SELECT 1 FROM providers)", [], |row| {
-                    row.get(0)
-                })
+                .query_row("SELECT NOT EXISTS (SELECT 1 FROM providers)", [], |row| row.get(0))
                 .map_err(sql)
         })
         .await
@@ -241,9 +235,7 @@ impl ExemptionStore for EmbeddedStore {
             let mut select = connection
                 .prepare_cached("SELECT kvnr FROM exemptions WHERE year = ?1")
                 .map_err(sql)?;
-            let rows = select
-                .query_map([year], |row| row.get::<_, String>(0))
-                .map_err(sql)?;
+            let rows = select.query_map([year], |row| row.get::<_, String>(0)).map_err(sql)?;
             rows.map(|kvnr| Kvnr::parse(&kvnr.map_err(sql)?).map_err(|e| corrupt("kvnr", e)))
                 .collect()
         })
