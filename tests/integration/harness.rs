@@ -1,21 +1,24 @@
 //! What the tests stand on: real stores (a SQLite file in a temp folder; DynamoDB Local with fresh
-//! tables per test) and `spawn_app()`, the portal on a free port.
+//! tables per test), a clock the tests move, and `spawn_app()`: the portal on a free port with
+//! its letters written to an outbox folder.
 
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener as StdListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use portal::config::{Config, StoreKind};
 use portal::stores::Stores;
-use portal_core::SystemClock;
-use portal_http::AppState;
+use portal_core::Clock;
+use portal_mail_outbox::OutboxMailer;
 use portal_store_dynamodb::{DynamoStore, Tables};
 use portal_store_embedded::EmbeddedStore;
 use tempfile::TempDir;
+use time::OffsetDateTime;
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -37,22 +40,21 @@ pub fn embedded() -> Embedded {
 /// process ends, however it ends: it waits for end-of-file on its stdin, which is our pipe.
 struct DynamoDbLocal {
     endpoint: String,
-    _watchdog: Child,
+    _watchdog: Option<Child>,
 }
 
 fn dynamodb_local() -> &'static DynamoDbLocal {
     static LOCAL: OnceLock<DynamoDbLocal> = OnceLock::new();
     LOCAL.get_or_init(|| {
         if let Ok(endpoint) = std::env::var("PORTAL_TEST_DYNAMODB_ENDPOINT") {
-            let watchdog = Command::new("true").spawn().expect("`true` runs");
-            return DynamoDbLocal { endpoint, _watchdog: watchdog };
+            return DynamoDbLocal { endpoint, _watchdog: None };
         }
         let dir = std::env::var_os("DYNAMODB_LOCAL_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| repo_root().join(".tools/dynamodb-local"));
         assert!(
             dir.join("DynamoDBLocal.jar").is_file(),
-            "DynamoDB Local is not installed in {}: run tools/setup",
+            "DynamoDB Local is not installed in {}: run tools/setup --test",
             dir.display()
         );
         let port = free_port();
@@ -72,7 +74,7 @@ fn dynamodb_local() -> &'static DynamoDbLocal {
         let stdout = watchdog.stdout.take().expect("piped stdout");
         BufReader::new(stdout).read_line(&mut line).expect("the watchdog reports");
         wait_for_port(port, Duration::from_secs(60));
-        DynamoDbLocal { endpoint: format!("http://127.0.0.1:{port}"), _watchdog: watchdog }
+        DynamoDbLocal { endpoint: format!("http://127.0.0.1:{port}"), _watchdog: Some(watchdog) }
     })
 }
 
@@ -96,8 +98,8 @@ pub fn dynamodb_client() -> aws_sdk_dynamodb::Client {
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("eu-central-1"))
         .endpoint_url(&dynamodb_local().endpoint)
-        // DynamoDB Local keeps tables per access key and region (keep both fixed) and accepts only
-        // letters and digits in the key.
+        // DynamoDB Local keeps tables per access key and region (keep both fixed) and accepts
+        // only letters and digits in the key.
         .credentials_provider(Credentials::new("portaltests", "portaltests", None, None, "tests"))
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
@@ -114,39 +116,95 @@ pub async fn dynamodb() -> DynamoStore {
     store
 }
 
-/// The portal on a free port with an embedded store in a temp folder.
+/// Time as the tests say: starts at a fixed instant and moves only when told.
+#[derive(Clone)]
+pub struct TestClock(Arc<Mutex<OffsetDateTime>>);
+
+impl TestClock {
+    pub fn at(start: OffsetDateTime) -> TestClock {
+        TestClock(Arc::new(Mutex::new(start)))
+    }
+
+    pub fn advance(&self, by: time::Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Embedded,
+    DynamoDb,
+}
+
+/// The portal on a free port: the same router `portal serve` runs, its dispatcher writing letters
+/// to `outbox`, its clock in the test's hand.
 pub struct TestApp {
     pub address: String,
     pub http: reqwest::Client,
     pub stores: Stores,
+    pub clock: TestClock,
     pub data_dir: TempDir,
+    pub outbox: PathBuf,
 }
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
+
+    pub fn config(data_dir: &Path) -> Config {
+        Config {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            data_dir: data_dir.to_path_buf(),
+            static_dir: data_dir.join("no-app"),
+            store: StoreKind::Embedded,
+            public_url: "https://portal.example".into(),
+            mail_from: "serviceportal@portal.example".into(),
+            session_idle_seconds: 600,
+            // Solving takes ~256 hashes instead of ~65,000: the check is the same, only cheaper.
+            challenge_difficulty: 8,
+        }
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_serving(None).await
+    spawn_app_on(Backend::Embedded, None).await
 }
 
 /// Like [`spawn_app`], serving the app's files from `static_dir`.
-pub async fn spawn_app_serving(static_dir: Option<&std::path::Path>) -> TestApp {
+pub async fn spawn_app_serving(static_dir: &Path) -> TestApp {
+    spawn_app_on(Backend::Embedded, Some(static_dir)).await
+}
+
+pub async fn spawn_app_on(backend: Backend, static_dir: Option<&Path>) -> TestApp {
     let data_dir = tempfile::tempdir().expect("a temp folder");
-    let store = EmbeddedStore::open(&data_dir.path().join("portal.db")).expect("the store opens");
-    let store = std::sync::Arc::new(store);
-    let stores = Stores { providers: store.clone(), exemptions: store };
-    let state = AppState {
-        providers: stores.providers.clone(),
-        exemptions: stores.exemptions.clone(),
-        clock: std::sync::Arc::new(SystemClock),
+    let stores = match backend {
+        Backend::Embedded => Stores::embedded(
+            EmbeddedStore::open(&data_dir.path().join("portal.db")).expect("the store opens"),
+        ),
+        Backend::DynamoDb => Stores::of(dynamodb().await),
     };
-    let no_app = data_dir.path().join("no-app");
-    let app = portal::serve::app(state, static_dir.unwrap_or(&no_app));
+    let clock = TestClock::at(time::macros::datetime!(2026-05-04 08:00 UTC));
+    let config = TestApp::config(data_dir.path());
+    let portal = portal::wiring::portal(&config, &stores, Arc::new(clock.clone()))
+        .expect("the portal wires up");
+    let outbox = data_dir.path().join("outbox");
+    let mailer = Arc::new(OutboxMailer::new(&outbox));
+    portal::wiring::spawn_background(
+        &stores,
+        mailer,
+        portal.letters_queued,
+        Arc::new(clock.clone()),
+    );
+    let app = portal::serve::app(portal.state, static_dir.unwrap_or(&config.static_dir));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("an address"));
     tokio::spawn(portal::serve::run(listener, app, std::future::pending()));
-    TestApp { address, http: reqwest::Client::new(), stores, data_dir }
+    TestApp { address, http: reqwest::Client::new(), stores, clock, data_dir, outbox }
 }

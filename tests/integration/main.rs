@@ -29,6 +29,32 @@ macro_rules! on_both_stores {
     };
 }
 
+/// Runs each named case, an `async fn(TestApp)` of the invoking module, against a portal on the
+/// embedded store (`embedded::case`) and on DynamoDB Local (`dynamodb::case`).
+macro_rules! on_both_apps {
+    ($($case:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let app = crate::harness::spawn_app_on(crate::harness::Backend::Embedded, None).await;
+                    super::$case(app).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let app = crate::harness::spawn_app_on(crate::harness::Backend::DynamoDb, None).await;
+                    super::$case(app).await;
+                }
+            )*
+        }
+    };
+}
+
+mod accounts;
 mod cli;
 mod http;
 mod import;

@@ -4,7 +4,11 @@
 //! traits in [`ports`]; adapters (SQLite, DynamoDB, SES, the outbox folder) implement them, entry
 //! points (Lambda mains, the local `portal` binary) wire them together.
 
+pub mod accounts;
 pub mod import;
 pub mod ports;
 
-pub use ports::{Clock, ExemptionStore, ProviderDirectory, StoreError, SystemClock};
+pub use ports::{
+    AccountStore, ChallengeStore, Clock, ExemptionStore, LetterQueue, Limits, MailError, Mailer,
+    ProviderDirectory, Saved, SessionStore, StoreError, SystemClock,
+};

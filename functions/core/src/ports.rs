@@ -7,6 +7,8 @@ use async_trait::async_trait;
 use portal_domain::{Exemption, Ik, Kvnr, Provider, german_date};
 use time::{Date, OffsetDateTime};
 
+use crate::accounts::{Account, Challenge, Letter, Session};
+
 type Source = Box<dyn Error + Send + Sync>;
 
 /// What can go wrong in any store. Use cases decide what it means for the person waiting.
@@ -47,6 +49,78 @@ pub trait ExemptionStore: Send + Sync {
     async fn exempt_in(&self, year: i32) -> Result<Vec<Kvnr>, StoreError>;
     /// Removes the exemptions of `year` for these people; absent ones are ignored.
     async fn remove_exemptions(&self, year: i32, kvnrs: &[Kvnr]) -> Result<(), StoreError>;
+}
+
+/// Whether a conditional write went through, or someone changed the record first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    Done,
+    Conflict,
+}
+
+/// Providers' accounts, and the letters queued with their changes.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    async fn account(&self, ik: &Ik) -> Result<Option<Account>, StoreError>;
+    /// Saves `account` and queues `letters` in one atomic step, provided the stored version is
+    /// still `account.version` (0: no account stored yet). The stored version becomes
+    /// `account.version + 1`. Nothing is written on `Conflict`.
+    async fn save_account(
+        &self,
+        account: &Account,
+        letters: &[Letter],
+    ) -> Result<Saved, StoreError>;
+}
+
+/// The letters waiting for the dispatcher.
+#[async_trait]
+pub trait LetterQueue: Send + Sync {
+    /// Letters neither sent nor void, oldest first.
+    async fn pending_letters(&self, limit: usize) -> Result<Vec<Letter>, StoreError>;
+    /// The letter went out: the record stays, its text (which may hold a secret) goes.
+    async fn mark_sent(&self, id: &str) -> Result<(), StoreError>;
+    /// Superseded by newer letters: never to be sent.
+    async fn mark_void(&self, id: &str) -> Result<(), StoreError>;
+}
+
+/// Logged-in browsers, by the hash of their cookie.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Creates or replaces (extends) a session.
+    async fn put_session(&self, session: &Session) -> Result<(), StoreError>;
+    async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError>;
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
+}
+
+/// Counters for quotas and rate limits.
+#[async_trait]
+pub trait Limits: Send + Sync {
+    /// Counts one use of `key` if fewer than `limit` were counted before; says whether it did.
+    /// The count starts again after `window_ends`.
+    async fn try_count(
+        &self,
+        key: &str,
+        limit: u32,
+        window_ends: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+}
+
+/// The registration's proof-of-work challenges.
+#[async_trait]
+pub trait ChallengeStore: Send + Sync {
+    async fn put_challenge(&self, challenge: &Challenge) -> Result<(), StoreError>;
+    /// Removes the challenge and returns it, so that each one works once.
+    async fn take_challenge(&self, id: &str) -> Result<Option<Challenge>, StoreError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the letter could not be sent")]
+pub struct MailError(#[source] pub Source);
+
+/// Sends a complete message to its recipient: SES in AWS, the outbox folder locally.
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, letter: &Letter) -> Result<(), MailError>;
 }
 
 /// The time, injectable so that date rules (30 June, expiry, idle timeouts) can be tested.

@@ -4,6 +4,7 @@
 //! the server, the command line and the single-page app (wasm32). Types here cannot hold an invalid
 //! value: parse at the edge, then pass `Kvnr`, `Ik`, `Pruefnummer`, `Consent` around.
 
+mod challenge;
 mod consent;
 mod date;
 mod exemption;
@@ -12,9 +13,11 @@ mod ik;
 mod kvnr;
 mod lang;
 mod names;
+mod password;
 mod provider;
 mod pruefnummer;
 
+pub use challenge::{proof_of_work_holds, solve_proof_of_work};
 pub use consent::{Consent, ConsentError};
 pub use date::{DateError, parse_date};
 pub use exemption::{Exemption, ExemptionError, YearStatus, shown_years, year_statuses};
@@ -23,6 +26,7 @@ pub use ik::{Ik, IkError};
 pub use kvnr::{Kvnr, KvnrError};
 pub use lang::{Lang, UserFacing};
 pub use names::{Initials, NameError};
+pub use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordError, check_password_shape};
 pub use provider::{Address, Berufsfeld, EmailAddress, EmailError, Provider, ProviderError};
 pub use pruefnummer::{Pruefnummer, PruefnummerError};
 

@@ -16,9 +16,13 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestLang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-        Ok(RequestLang(header.map(Lang::from_accept_language).unwrap_or_default()))
+        Ok(RequestLang(lang_of(&parts.headers)))
     }
+}
+
+pub(crate) fn lang_of(headers: &axum::http::HeaderMap) -> Lang {
+    let header = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    header.map(Lang::from_accept_language).unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -32,6 +36,9 @@ pub struct Problem {
     pub code: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
+    /// With 423 and 429: seconds until trying again makes sense (also sent as `Retry-After`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<u64>,
 }
 
 /// What is wrong with one field of the request.
@@ -57,7 +64,26 @@ impl Problem {
             detail: None,
             code,
             errors: Vec::new(),
+            retry_after_s: None,
         }
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Problem {
+        self.retry_after_s = Some(seconds);
+        self
+    }
+
+    /// 503: the store (or another part) is unreachable; nothing was changed.
+    pub fn unavailable(lang: Lang) -> Problem {
+        let title = match lang {
+            Lang::De => {
+                "Der Dienst ist vorübergehend nicht erreichbar. Bitte versuchen Sie es in einigen Minuten erneut."
+            }
+            Lang::En => {
+                "The service is temporarily unavailable. Please try again in a few minutes."
+            }
+        };
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", title)
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Problem {
@@ -102,6 +128,10 @@ impl IntoResponse for Problem {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let content_type = HeaderValue::from_static("application/problem+json");
-        (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+        let mut response = (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
+        if let Some(seconds) = self.retry_after_s {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }

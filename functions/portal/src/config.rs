@@ -2,6 +2,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
+use portal_core::accounts::{Policy, Sender};
 use portal_domain::Lang;
 
 /// Which store the portal works on.
@@ -25,6 +26,14 @@ pub struct Config {
     pub static_dir: PathBuf,
     /// `PORTAL_STORE`: `embedded` (default) or `dynamodb`.
     pub store: StoreKind,
+    /// `PORTAL_PUBLIC_URL`: where providers reach the portal, for the letters.
+    pub public_url: String,
+    /// `PORTAL_MAIL_FROM`: the sender of the letters.
+    pub mail_from: String,
+    /// `PORTAL_SESSION_IDLE_SECONDS` (default 600): a shorter timeout for trying the session end.
+    pub session_idle_seconds: i64,
+    /// `PORTAL_CHALLENGE_DIFFICULTY` (default 16): leading zero bits of the registration check.
+    pub challenge_difficulty: u8,
 }
 
 impl Config {
@@ -43,7 +52,56 @@ impl Config {
             data_dir: var("PORTAL_DATA_DIR").unwrap_or_else(|| "var".into()).into(),
             static_dir: var("PORTAL_STATIC_DIR").unwrap_or_else(|| "frontend/dist".into()).into(),
             store,
+            public_url: var("PORTAL_PUBLIC_URL").unwrap_or_else(|| format!("http://{addr}")),
+            mail_from: var("PORTAL_MAIL_FROM")
+                .unwrap_or_else(|| "serviceportal@portal.example".into()),
+            session_idle_seconds: number(
+                var("PORTAL_SESSION_IDLE_SECONDS"),
+                "PORTAL_SESSION_IDLE_SECONDS",
+                600,
+                10..=3600,
+            )?,
+            challenge_difficulty: number(
+                var("PORTAL_CHALLENGE_DIFFICULTY"),
+                "PORTAL_CHALLENGE_DIFFICULTY",
+                16,
+                0..=24,
+            )?,
         })
+    }
+
+    /// The access rules with this configuration's adjustments.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            session_idle: time::Duration::seconds(self.session_idle_seconds),
+            challenge_difficulty: self.challenge_difficulty,
+            ..Policy::default()
+        }
+    }
+
+    pub fn sender(&self) -> Sender {
+        Sender {
+            address: self.mail_from.clone(),
+            portal_url: self.public_url.clone(),
+            ..Sender::default()
+        }
+    }
+}
+
+fn number<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
+    value: Option<String>,
+    name: &str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> anyhow::Result<T> {
+    let Some(value) = value else { return Ok(default) };
+    match value.trim().parse::<T>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => bail!(
+            "{name} must be a number from {} to {}, not `{value}`",
+            range.start(),
+            range.end()
+        ),
     }
 }
 

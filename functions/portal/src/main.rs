@@ -10,9 +10,10 @@ use clap::{Parser, Subcommand};
 use portal::config::{Config, terminal_lang};
 use portal::import::{self, What};
 use portal::stores::Stores;
-use portal::{demo, serve};
-use portal_core::SystemClock;
-use portal_http::AppState;
+use portal::{backoffice, demo, serve, wiring};
+use portal_core::accounts::dispatch_letters;
+use portal_core::{Clock, SystemClock};
+use portal_mail_outbox::OutboxMailer;
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +37,11 @@ enum Command {
     Import {
         #[command(subcommand)]
         what: ImportCommand,
+    },
+    /// Back-office help for a provider's account.
+    Accounts {
+        #[command(subcommand)]
+        action: backoffice::Action,
     },
 }
 
@@ -72,22 +78,23 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::from_env()?;
     let stores = Stores::open(&config).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
         Command::Serve { demo } => {
-            let clock = Arc::new(SystemClock);
             if demo && demo::load_if_empty(&stores, clock.as_ref()).await? {
                 tracing::info!("demo data loaded");
             }
-            let state =
-                AppState { providers: stores.providers, exemptions: stores.exemptions, clock };
+            let portal = wiring::portal(&config, &stores, clock.clone())?;
+            let outbox = Arc::new(OutboxMailer::new(config.data_dir.join("outbox")));
+            wiring::spawn_background(&stores, outbox, portal.letters_queued, clock);
             let listener = tokio::net::TcpListener::bind(config.addr)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.addr))?;
             let addr = listener.local_addr()?;
             tracing::info!(%addr, "portal listening");
             eprintln!("Portal: http://{addr}/  (Strg+C beendet / Ctrl+C stops)");
-            serve::run(listener, serve::app(state, &config.static_dir), serve::shutdown_signal())
-                .await?;
+            let app = serve::app(portal.state, &config.static_dir);
+            serve::run(listener, app, serve::shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { what } => {
@@ -101,6 +108,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = import::run(&stores, what, &file, lang).await?;
             println!("{}", import::summary(&report, lang));
             Ok(if report.rejected > 0 { ExitCode::from(ROWS_REJECTED) } else { ExitCode::SUCCESS })
+        }
+        Command::Accounts { action } => {
+            let lang = terminal_lang();
+            let portal = wiring::portal(&config, &stores, clock)?;
+            let message = backoffice::run(&portal.state.accounts, action, lang).await?;
+            println!("{message}");
+            // Locally, send resent letters right away rather than when the server next looks.
+            if stores.embedded.is_some() {
+                let outbox = OutboxMailer::new(config.data_dir.join("outbox"));
+                dispatch_letters(stores.letters.as_ref(), stores.accounts.as_ref(), &outbox)
+                    .await?;
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -1,7 +1,10 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use portal_core::{ExemptionStore, ProviderDirectory};
+use portal_core::{
+    AccountStore, ChallengeStore, ExemptionStore, LetterQueue, Limits, ProviderDirectory,
+    SessionStore,
+};
 use portal_store_dynamodb::{DynamoStore, Tables};
 use portal_store_embedded::EmbeddedStore;
 
@@ -12,12 +15,54 @@ use crate::config::{Config, StoreKind};
 pub struct Stores {
     pub providers: Arc<dyn ProviderDirectory>,
     pub exemptions: Arc<dyn ExemptionStore>,
+    pub accounts: Arc<dyn AccountStore>,
+    pub letters: Arc<dyn LetterQueue>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub limits: Arc<dyn Limits>,
+    pub challenges: Arc<dyn ChallengeStore>,
+    /// The embedded store itself, for housekeeping that DynamoDB does with TTL.
+    pub embedded: Option<EmbeddedStore>,
+}
+
+/// Everything one store adapter implements.
+pub trait Store:
+    ProviderDirectory
+    + ExemptionStore
+    + AccountStore
+    + LetterQueue
+    + SessionStore
+    + Limits
+    + ChallengeStore
+{
+}
+impl<S> Store for S where
+    S: ProviderDirectory
+        + ExemptionStore
+        + AccountStore
+        + LetterQueue
+        + SessionStore
+        + Limits
+        + ChallengeStore
+{
 }
 
 impl Stores {
-    fn of<S: ProviderDirectory + ExemptionStore + 'static>(store: S) -> Stores {
+    pub fn of<S: Store + 'static>(store: S) -> Stores {
         let store = Arc::new(store);
-        Stores { providers: store.clone(), exemptions: store }
+        Stores {
+            providers: store.clone(),
+            exemptions: store.clone(),
+            accounts: store.clone(),
+            letters: store.clone(),
+            sessions: store.clone(),
+            limits: store.clone(),
+            challenges: store,
+            embedded: None,
+        }
+    }
+
+    pub fn embedded(store: EmbeddedStore) -> Stores {
+        Stores { embedded: Some(store.clone()), ..Stores::of(store) }
     }
 
     pub async fn open(config: &Config) -> anyhow::Result<Stores> {
@@ -29,7 +74,7 @@ impl Stores {
                 let path = config.data_dir.join("portal.db");
                 let store = EmbeddedStore::open(&path)
                     .with_context(|| format!("cannot open the store {}", path.display()))?;
-                Ok(Stores::of(store))
+                Ok(Stores::embedded(store))
             }
             StoreKind::DynamoDb => {
                 let aws = aws_config::load_from_env().await;

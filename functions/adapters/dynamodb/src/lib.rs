@@ -16,6 +16,8 @@ use futures::{StreamExt, TryStreamExt};
 use portal_core::{ExemptionStore, ProviderDirectory, StoreError};
 use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider, parse_date};
 
+mod accounts;
+
 type Item = HashMap<String, AttributeValue>;
 
 /// The table names, set per stage by the SAM template (environment variables in each Lambda).
@@ -23,24 +25,37 @@ type Item = HashMap<String, AttributeValue>;
 pub struct Tables {
     pub providers: String,
     pub exemptions: String,
+    pub accounts: String,
+    pub letters: String,
+    pub sessions: String,
+    pub counters: String,
 }
 
 impl Tables {
-    /// `{prefix}providers`, `{prefix}exemptions`: how tests give each run tables of its own.
+    /// `{prefix}providers`, `{prefix}exemptions`, …: how tests give each run tables of its own.
     pub fn with_prefix(prefix: &str) -> Tables {
         Tables {
             providers: format!("{prefix}providers"),
             exemptions: format!("{prefix}exemptions"),
+            accounts: format!("{prefix}accounts"),
+            letters: format!("{prefix}letters"),
+            sessions: format!("{prefix}sessions"),
+            counters: format!("{prefix}counters"),
         }
     }
 
-    /// `PORTAL_TABLE_PROVIDERS`, `PORTAL_TABLE_EXEMPTIONS`, else `portal-providers`, ….
+    /// `PORTAL_TABLE_PROVIDERS`, `PORTAL_TABLE_EXEMPTIONS`, `PORTAL_TABLE_ACCOUNTS`, …, else
+    /// `portal-providers`, ….
     pub fn from_env() -> Tables {
         let defaults = Tables::with_prefix("portal-");
         let var = |name: &str, default: String| std::env::var(name).unwrap_or(default);
         Tables {
             providers: var("PORTAL_TABLE_PROVIDERS", defaults.providers),
             exemptions: var("PORTAL_TABLE_EXEMPTIONS", defaults.exemptions),
+            accounts: var("PORTAL_TABLE_ACCOUNTS", defaults.accounts),
+            letters: var("PORTAL_TABLE_LETTERS", defaults.letters),
+            sessions: var("PORTAL_TABLE_SESSIONS", defaults.sessions),
+            counters: var("PORTAL_TABLE_COUNTERS", defaults.counters),
         }
     }
 }
@@ -81,7 +96,7 @@ impl DynamoStore {
         Ok(())
     }
 
-    fn table_definitions(&self) -> Result<[CreateTableFluentBuilder; 2], BuildError> {
+    fn table_definitions(&self) -> Result<Vec<CreateTableFluentBuilder>, BuildError> {
         let key = |name: &str, key_type| {
             KeySchemaElement::builder().attribute_name(name).key_type(key_type).build()
         };
@@ -112,7 +127,33 @@ impl DynamoStore {
             .attribute_definitions(attribute("year", ScalarAttributeType::N)?)
             .attribute_definitions(attribute("year_shard", ScalarAttributeType::S)?)
             .global_secondary_indexes(by_year);
-        Ok([providers, exemptions])
+        let simple =
+            |table: &str, key_name: &str| -> Result<CreateTableFluentBuilder, BuildError> {
+                Ok(self
+                    .client
+                    .create_table()
+                    .table_name(table)
+                    .billing_mode(BillingMode::PayPerRequest)
+                    .key_schema(key(key_name, KeyType::Hash)?)
+                    .attribute_definitions(attribute(key_name, ScalarAttributeType::S)?))
+            };
+        let pending = GlobalSecondaryIndex::builder()
+            .index_name(accounts::PENDING_INDEX)
+            .key_schema(key("pending", KeyType::Hash)?)
+            .key_schema(key("letter_id", KeyType::Range)?)
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .build()?;
+        let letters = simple(&self.tables.letters, "letter_id")?
+            .attribute_definitions(attribute("pending", ScalarAttributeType::S)?)
+            .global_secondary_indexes(pending);
+        Ok(vec![
+            providers,
+            exemptions,
+            simple(&self.tables.accounts, "ik")?,
+            letters,
+            simple(&self.tables.sessions, "id_hash")?,
+            simple(&self.tables.counters, "key")?,
+        ])
     }
 
     /// Writes the requests in batches of 25, several batches at once, retrying what DynamoDB

@@ -13,8 +13,11 @@ use portal_core::{ExemptionStore, ProviderDirectory, StoreError};
 use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider, parse_date};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+mod accounts;
+
 /// The schema, one entry per version; `PRAGMA user_version` records how far a file has come.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE providers (
         ik         TEXT PRIMARY KEY,
         name       TEXT NOT NULL,
@@ -33,7 +36,50 @@ const MIGRATIONS: &[&str] = &[r#"
         PRIMARY KEY (kvnr, year)
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX exemptions_by_year ON exemptions (year, kvnr);
-"#];
+"#,
+    r#"
+    CREATE TABLE accounts (
+        ik                          TEXT PRIMARY KEY,
+        password_hash               TEXT NOT NULL,
+        pruefnummer_hash            TEXT NOT NULL,
+        must_change_password        INTEGER NOT NULL,
+        initial_password_expires_at INTEGER,
+        failed_logins               INTEGER NOT NULL,
+        locked_until                INTEGER,
+        last_used_at                INTEGER NOT NULL,
+        letters_generation          INTEGER NOT NULL,
+        version                     INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE letters (
+        id         TEXT PRIMARY KEY,
+        ik         TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        generation INTEGER NOT NULL,
+        recipient  TEXT NOT NULL,
+        message    TEXT,
+        status     TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX letters_pending ON letters (status, id);
+    CREATE TABLE sessions (
+        id_hash         TEXT PRIMARY KEY,
+        ik              TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        idle_expires_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE counters (
+        key         TEXT PRIMARY KEY,
+        count       INTEGER NOT NULL,
+        window_ends INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE challenges (
+        id         TEXT PRIMARY KEY,
+        salt       TEXT NOT NULL,
+        difficulty INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    ) STRICT;
+"#,
+];
 
 /// A handle to the store file; cheap to clone. SQLite calls block, so they run on tokio's blocking
 /// pool, one at a time per handle: a statement takes microseconds, and SQLite allows one writer

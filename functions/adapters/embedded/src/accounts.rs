@@ -1,0 +1,330 @@
+//! Accounts, letters, sessions, counters and challenges in the SQLite file. Times are stored as
+//! nanoseconds since 1970 (UTC), which sort and compare as integers.
+
+use async_trait::async_trait;
+use portal_core::accounts::{Account, Challenge, Letter, LetterKind, Session};
+use portal_core::{
+    AccountStore, ChallengeStore, LetterQueue, Limits, Saved, SessionStore, StoreError,
+};
+use portal_domain::Ik;
+use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+use time::OffsetDateTime;
+
+use crate::{EmbeddedStore, corrupt, sql};
+
+fn nanos(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos()).unwrap_or(i64::MAX)
+}
+
+fn time_of(nanos: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos)).map_err(|e| corrupt("time", e))
+}
+
+fn ik_of(text: &str) -> Result<Ik, StoreError> {
+    Ik::parse(text).map_err(|e| corrupt("ik", e))
+}
+
+const ACCOUNT_COLUMNS: &str = "ik, password_hash, pruefnummer_hash, must_change_password, \
+    initial_password_expires_at, failed_logins, locked_until, last_used_at, letters_generation, version";
+
+fn account_from(row: &Row) -> rusqlite::Result<Result<Account, StoreError>> {
+    let ik: String = row.get(0)?;
+    let initial: Option<i64> = row.get(4)?;
+    let locked: Option<i64> = row.get(6)?;
+    let (password_hash, pruefnummer_hash) = (row.get(1)?, row.get(2)?);
+    let (must_change, failed, last_used): (bool, u32, i64) =
+        (row.get(3)?, row.get(5)?, row.get(7)?);
+    let (generation, version): (u32, i64) = (row.get(8)?, row.get(9)?);
+    Ok((|| {
+        Ok(Account {
+            ik: ik_of(&ik)?,
+            password_hash,
+            pruefnummer_hash,
+            must_change_password: must_change,
+            initial_password_expires_at: initial.map(time_of).transpose()?,
+            failed_logins: failed,
+            locked_until: locked.map(time_of).transpose()?,
+            last_used_at: time_of(last_used)?,
+            letters_generation: generation,
+            version: u64::try_from(version).map_err(|e| corrupt("version", e))?,
+        })
+    })())
+}
+
+#[async_trait]
+impl AccountStore for EmbeddedStore {
+    async fn account(&self, ik: &Ik) -> Result<Option<Account>, StoreError> {
+        let ik = *ik;
+        self.run(move |connection| {
+            let query = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE ik = ?1");
+            let row = connection
+                .prepare_cached(&query)
+                .and_then(|mut select| select.query_row([ik.as_str()], account_from).optional())
+                .map_err(sql)?;
+            row.transpose()
+        })
+        .await
+    }
+
+    async fn save_account(
+        &self,
+        account: &Account,
+        letters: &[Letter],
+    ) -> Result<Saved, StoreError> {
+        let (account, letters) = (account.clone(), letters.to_vec());
+        self.run(move |connection| {
+            // IMMEDIATE takes the write lock before reading the version: no other writer can slip
+            // in between the check and the write.
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
+            let stored: Option<i64> = tx
+                .query_row("SELECT version FROM accounts WHERE ik = ?1", [account.ik.as_str()], |r| r.get(0))
+                .optional()
+                .map_err(sql)?;
+            let expected = i64::try_from(account.version).map_err(|e| corrupt("version", e))?;
+            if stored.unwrap_or(0) != expected {
+                return Ok(Saved::Conflict);
+            }
+            tx.execute(
+                &format!(
+                    "INSERT OR REPLACE INTO accounts ({ACCOUNT_COLUMNS})
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                ),
+                params![
+                    account.ik.as_str(),
+                    account.password_hash,
+                    account.pruefnummer_hash,
+                    account.must_change_password,
+                    account.initial_password_expires_at.map(nanos),
+                    account.failed_logins,
+                    account.locked_until.map(nanos),
+                    nanos(account.last_used_at),
+                    account.letters_generation,
+                    expected + 1,
+                ],
+            )
+            .map_err(sql)?;
+            for letter in &letters {
+                tx.execute(
+                    "INSERT INTO letters (id, ik, kind, generation, recipient, message, status, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)",
+                    params![
+                        letter.id,
+                        letter.ik.as_str(),
+                        letter.kind.as_str(),
+                        letter.generation,
+                        letter.recipient,
+                        letter.message,
+                        nanos(letter.created_at)
+                    ],
+                )
+                .map_err(sql)?;
+            }
+            tx.commit().map_err(sql)?;
+            Ok(Saved::Done)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl LetterQueue for EmbeddedStore {
+    async fn pending_letters(&self, limit: usize) -> Result<Vec<Letter>, StoreError> {
+        self.run(move |connection| {
+            let mut select = connection
+                .prepare_cached(
+                    "SELECT id, ik, kind, generation, recipient, message, created_at FROM letters
+                     WHERE status = 'pending' ORDER BY id LIMIT ?1",
+                )
+                .map_err(sql)?;
+            let rows = select
+                .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, u32>(3)?,
+                        row.get::<_, String>(4)?,
+                        row.get::<_, Option<String>>(5)?,
+                        row.get::<_, i64>(6)?,
+                    ))
+                })
+                .map_err(sql)?;
+            rows.map(|row| {
+                let (id, ik, kind, generation, recipient, message, created_at) =
+                    row.map_err(sql)?;
+                Ok(Letter {
+                    id,
+                    ik: ik_of(&ik)?,
+                    kind: LetterKind::parse(&kind).ok_or_else(|| corrupt("letter kind", &kind))?,
+                    generation,
+                    recipient,
+                    message: message
+                        .ok_or_else(|| corrupt("letter", "a pending letter without text"))?,
+                    created_at: time_of(created_at)?,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn mark_sent(&self, id: &str) -> Result<(), StoreError> {
+        self.set_letter_status(id, "sent").await
+    }
+
+    async fn mark_void(&self, id: &str) -> Result<(), StoreError> {
+        self.set_letter_status(id, "void").await
+    }
+}
+
+impl EmbeddedStore {
+    async fn set_letter_status(&self, id: &str, status: &'static str) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.run(move |connection| {
+            connection
+                .execute(
+                    "UPDATE letters SET status = ?2, message = NULL WHERE id = ?1",
+                    params![id, status],
+                )
+                .map(drop)
+                .map_err(sql)
+        })
+        .await
+    }
+
+    /// Removes what has expired: sessions, challenges, counters of past windows, and the records
+    /// of letters sent or void more than 30 days ago. DynamoDB does this with TTL.
+    pub async fn purge_expired(&self, now: OffsetDateTime) -> Result<(), StoreError> {
+        let now = nanos(now);
+        let month_ago = now.saturating_sub(30 * 24 * 3600 * 1_000_000_000);
+        self.run(move |connection| {
+            let tx = connection.transaction().map_err(sql)?;
+            tx.execute("DELETE FROM sessions WHERE idle_expires_at <= ?1", [now]).map_err(sql)?;
+            tx.execute("DELETE FROM challenges WHERE expires_at <= ?1", [now]).map_err(sql)?;
+            tx.execute("DELETE FROM counters WHERE window_ends <= ?1", [now]).map_err(sql)?;
+            tx.execute(
+                "DELETE FROM letters WHERE status != 'pending' AND created_at <= ?1",
+                [month_ago],
+            )
+            .map_err(sql)?;
+            tx.commit().map_err(sql)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl SessionStore for EmbeddedStore {
+    async fn put_session(&self, session: &Session) -> Result<(), StoreError> {
+        let session = session.clone();
+        self.run(move |connection| {
+            connection
+                .execute(
+                    "INSERT OR REPLACE INTO sessions (id_hash, ik, created_at, idle_expires_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![session.id_hash, session.ik.as_str(), nanos(session.created_at), nanos(session.idle_expires_at)],
+                )
+                .map(drop)
+                .map_err(sql)
+        })
+        .await
+    }
+
+    async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
+        let id_hash = id_hash.to_string();
+        self.run(move |connection| {
+            let row = connection
+                .query_row(
+                    "SELECT ik, created_at, idle_expires_at FROM sessions WHERE id_hash = ?1",
+                    [&id_hash],
+                    |row| {
+                        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+                    },
+                )
+                .optional()
+                .map_err(sql)?;
+            row.map(|(ik, created_at, idle)| {
+                Ok(Session {
+                    id_hash: id_hash.clone(),
+                    ik: ik_of(&ik)?,
+                    created_at: time_of(created_at)?,
+                    idle_expires_at: time_of(idle)?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        let id_hash = id_hash.to_string();
+        self.run(move |connection| {
+            connection
+                .execute("DELETE FROM sessions WHERE id_hash = ?1", [id_hash])
+                .map(drop)
+                .map_err(sql)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Limits for EmbeddedStore {
+    async fn try_count(
+        &self,
+        key: &str,
+        limit: u32,
+        window_ends: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let key = key.to_string();
+        self.run(move |connection| {
+            // One statement: insert the first use, or count one more while under the limit.
+            let changed = connection
+                .execute(
+                    "INSERT INTO counters (key, count, window_ends) VALUES (?1, 1, ?3)
+                     ON CONFLICT (key) DO UPDATE SET count = count + 1 WHERE count < ?2",
+                    params![key, limit, nanos(window_ends)],
+                )
+                .map_err(sql)?;
+            Ok(changed == 1 && limit > 0)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl ChallengeStore for EmbeddedStore {
+    async fn put_challenge(&self, challenge: &Challenge) -> Result<(), StoreError> {
+        let c = challenge.clone();
+        self.run(move |connection| {
+            connection
+                .execute(
+                    "INSERT INTO challenges (id, salt, difficulty, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![c.id, c.salt, c.difficulty, nanos(c.expires_at)],
+                )
+                .map(drop)
+                .map_err(sql)
+        })
+        .await
+    }
+
+    async fn take_challenge(&self, id: &str) -> Result<Option<Challenge>, StoreError> {
+        let id = id.to_string();
+        self.run(move |connection| {
+            let row = connection
+                .query_row(
+                    "DELETE FROM challenges WHERE id = ?1 RETURNING salt, difficulty, expires_at",
+                    [&id],
+                    |row| {
+                        Ok((row.get::<_, String>(0)?, row.get::<_, u8>(1)?, row.get::<_, i64>(2)?))
+                    },
+                )
+                .optional()
+                .map_err(sql)?;
+            row.map(|(salt, difficulty, expires_at)| {
+                Ok(Challenge { id: id.clone(), salt, difficulty, expires_at: time_of(expires_at)? })
+            })
+            .transpose()
+        })
+        .await
+    }
+}

@@ -1,0 +1,209 @@
+//! The credential letters and notices as complete RFC 5322 messages (UTF-8 text, 8bit), in the
+//! words of the insurer's flyer. The secret stands on a line of its own, so that a print service
+//! or a person finds it at once.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use portal_domain::{Provider, Pruefnummer, german_date};
+use time::format_description::well_known::Rfc2822;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime};
+
+use super::model::{Letter, LetterKind};
+
+/// Who the letters come from and where the portal is.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub name: String,
+    pub address: String,
+    pub portal_url: String,
+}
+
+impl Default for Sender {
+    fn default() -> Sender {
+        Sender {
+            name: "Serviceportal für Leistungserbringer".into(),
+            address: "serviceportal@portal.example".into(),
+            portal_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+fn german(date: Date) -> String {
+    date.format(format_description!("[day].[month].[year]")).unwrap_or_else(|_| date.to_string())
+}
+
+/// RFC 2047 for header words outside ASCII ("Prüfnummer").
+fn header_text(text: &str) -> String {
+    if text.is_ascii() { text.to_string() } else { encoded_word(text) }
+}
+
+fn encoded_word(text: &str) -> String {
+    format!("=?UTF-8?B?{}?=", STANDARD.encode(text))
+}
+
+/// A display name in an address: as it is when it is plain words, quoted when it has
+/// punctuation ("Praxis A. Muster, Inh."), encoded when it is not ASCII.
+fn display_name(name: &str) -> String {
+    let plain =
+        name.chars().all(|c| c.is_ascii_alphanumeric() || " !#$%&'*+-/=?^_`{|}~".contains(c));
+    if plain {
+        name.to_string()
+    } else if name.is_ascii() && !name.chars().any(|c| c.is_ascii_control()) {
+        format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        encoded_word(name)
+    }
+}
+
+pub(crate) struct Compose<'a> {
+    pub sender: &'a Sender,
+    pub provider: &'a Provider,
+    pub generation: u32,
+    pub now: OffsetDateTime,
+}
+
+impl Compose<'_> {
+    fn letter(&self, kind: LetterKind, subject: &str, body: &str) -> Letter {
+        let id = ulid::Ulid::new().to_string();
+        let domain = self.sender.address.rsplit_once('@').map_or("portal.example", |(_, d)| d);
+        let date = self.now.format(&Rfc2822).unwrap_or_default();
+        let message = format!(
+            "From: {from_name} <{from}>\r\n\
+             To: {to_name} <{to}>\r\n\
+             Subject: {subject}\r\n\
+             Date: {date}\r\n\
+             Message-ID: <{id}@{domain}>\r\n\
+             MIME-Version: 1.0\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\
+             Content-Transfer-Encoding: 8bit\r\n\
+             X-Portal-Letter: {kind}\r\n\
+             \r\n\
+             {body}",
+            from_name = display_name(&self.sender.name),
+            from = self.sender.address,
+            to_name = display_name(&self.provider.name),
+            to = self.provider.email.as_str(),
+            subject = header_text(subject),
+            kind = kind.as_str(),
+            body = body.replace('\n', "\r\n"),
+        );
+        Letter {
+            id,
+            ik: self.provider.ik,
+            kind,
+            generation: self.generation,
+            recipient: self.provider.email.as_str().to_string(),
+            message,
+            created_at: self.now,
+        }
+    }
+
+    fn greeting(&self) -> String {
+        format!("Sehr geehrte Damen und Herren der {},\n\n", self.provider.name)
+    }
+
+    fn closing(&self) -> String {
+        format!("\nMit freundlichen Grüßen\nIhr {}\n", self.sender.name)
+    }
+
+    /// The closing of both credential letters.
+    fn footer(&self) -> String {
+        self.closing()
+            + "\nHaben Sie diese Registrierung nicht veranlasst? Dann wenden Sie sich bitte an unseren \
+               Leistungserbringer-Service; ohne beide Schreiben kann niemand Ihren Zugang nutzen.\n"
+    }
+
+    pub fn initial_password(&self, password: &str, valid_until: OffsetDateTime) -> Letter {
+        let today = german(german_date(self.now));
+        let body = format!(
+            "{greeting}für Ihr Institutionskennzeichen (IK) {ik} wurde am {today} ein Zugang zum \
+             Serviceportal für Leistungserbringer registriert. Ihr Initialkennwort lautet:\n\n\
+             Initialkennwort: {password}\n\n\
+             Die Prüfnummer erhalten Sie in einem getrennten Schreiben.\n\n\
+             So geht es weiter, wenn Sie beide Schreiben haben:\n\
+             1. Rufen Sie {url} auf.\n\
+             2. Melden Sie sich mit Ihrem Benutzernamen (9-stellige IK-Nummer: {ik}) und dem \
+             Initialkennwort an.\n\
+             3. Vergeben Sie mithilfe Ihrer Prüfnummer ein individuelles Kennwort, das Sie künftig \
+             für die Anmeldung verwenden.\n\n\
+             Das Initialkennwort gilt bis zum {until}.\n{footer}",
+            greeting = self.greeting(),
+            ik = self.provider.ik,
+            url = self.sender.portal_url,
+            until = german(german_date(valid_until)),
+            footer = self.footer(),
+        );
+        self.letter(LetterKind::InitialPassword, "Ihr Initialkennwort für das Serviceportal", &body)
+    }
+
+    pub fn pruefnummer(&self, pruefnummer: &Pruefnummer) -> Letter {
+        let today = german(german_date(self.now));
+        let body = format!(
+            "{greeting}für Ihr Institutionskennzeichen (IK) {ik} wurde am {today} ein Zugang zum \
+             Serviceportal für Leistungserbringer registriert. Ihre Prüfnummer lautet:\n\n\
+             Prüfnummer: {pruefnummer}\n\n\
+             Das Initialkennwort erhalten Sie in einem getrennten Schreiben. Mit der Prüfnummer \
+             vergeben Sie bei der ersten Anmeldung unter {url} ein individuelles Kennwort.\n\n\
+             Hinweis: Bewahren Sie die Prüfnummer sicher auf. Sie können damit Ihren Zugang nach \
+             längerer Nicht-Nutzung des Serviceportals bzw. beim Verlust des Passwortes wieder \
+             aktivieren.\n{footer}",
+            greeting = self.greeting(),
+            ik = self.provider.ik,
+            pruefnummer = pruefnummer.formatted(),
+            url = self.sender.portal_url,
+            footer = self.footer(),
+        );
+        self.letter(LetterKind::Pruefnummer, "Ihre Prüfnummer für das Serviceportal", &body)
+    }
+
+    pub fn password_changed(&self) -> Letter {
+        let local = portal_domain::german_local_time(self.now);
+        let when = format!(
+            "{} um {}",
+            german(local.date()),
+            local.time().format(format_description!("[hour]:[minute]")).unwrap_or_default()
+        );
+        let body = format!(
+            "{greeting}das Kennwort Ihres Zugangs zum Serviceportal für Leistungserbringer \
+             (IK {ik}) wurde am {when} Uhr geändert.\n\n\
+             Waren Sie das nicht? Dann vergeben Sie bitte sofort unter {url} mit Ihrer Prüfnummer \
+             ein neues Kennwort (\"Passwort zurücksetzen\"); damit ist das geänderte Kennwort \
+             ungültig. Bitte informieren Sie außerdem unseren Leistungserbringer-Service.\n{footer}",
+            greeting = self.greeting(),
+            ik = self.provider.ik,
+            url = self.sender.portal_url,
+            footer = self.closing(),
+        );
+        self.letter(
+            LetterKind::PasswordChanged,
+            "Ihr Kennwort im Serviceportal wurde geändert",
+            &body,
+        )
+    }
+}
+
+/// Reads the secret back out of a letter's text: what a person does with the paper, and what
+/// the tests do with the outbox.
+pub fn secret_in(message: &str, label: &str) -> Option<String> {
+    message
+        .lines()
+        .find_map(|line| line.strip_prefix(label).and_then(|rest| rest.strip_prefix(": ")))
+        .map(|secret| secret.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_are_plain_quoted_or_encoded_as_rfc_5322_requires() {
+        assert_eq!(display_name("Muster-Apotheke am Altmarkt"), "Muster-Apotheke am Altmarkt");
+        assert_eq!(display_name("Praxis A. Muster, Inh."), "\"Praxis A. Muster, Inh.\"");
+        assert_eq!(
+            display_name("Apotheke \"Zum Löwen\""),
+            "=?UTF-8?B?QXBvdGhla2UgIlp1bSBMw7Z3ZW4i?="
+        );
+        assert_eq!(display_name("Say \"hi\""), "\"Say \\\"hi\\\"\"");
+    }
+}

@@ -1,0 +1,480 @@
+//! Provider accounts: registration with credential letters, login, the own password set with the
+//! Prüfnummer, sessions, lockout and reactivation, and the dispatch of the letters.
+
+mod letters;
+mod model;
+mod secrets;
+
+use std::sync::Arc;
+
+use portal_domain::{
+    Ik, PasswordError, Provider, Pruefnummer, PruefnummerError, check_password_shape, german_date,
+    proof_of_work_holds,
+};
+use time::{Duration, OffsetDateTime, Time};
+
+pub use letters::{Sender, secret_in};
+pub use model::{Account, Barrier, Challenge, Letter, LetterKind, Policy, Session};
+pub use secrets::{HashError, SecretHasher, session_id_hash};
+
+use crate::ports::{
+    AccountStore, ChallengeStore, Clock, LetterQueue, Limits, Mailer, ProviderDirectory, Saved,
+    SessionStore, StoreError,
+};
+
+/// The ports and settings the account use cases work with.
+#[derive(Clone)]
+pub struct Accounts {
+    pub providers: Arc<dyn ProviderDirectory>,
+    pub accounts: Arc<dyn AccountStore>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub challenges: Arc<dyn ChallengeStore>,
+    pub limits: Arc<dyn Limits>,
+    pub hasher: SecretHasher,
+    pub clock: Arc<dyn Clock>,
+    pub policy: Policy,
+    pub sender: Sender,
+    /// Called after letters were queued, so a local dispatcher can send them at once. In AWS the
+    /// table's stream does this.
+    pub letters_queued: Arc<dyn Fn() + Send + Sync>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("the security check was wrong, expired or used before")]
+    ChallengeInvalid,
+    #[error("the IK is not in the provider directory")]
+    UnknownIk,
+    #[error("the account is active already")]
+    AlreadyActive,
+    #[error("too many registrations for this IK today")]
+    TooMany,
+    #[error("another registration for this IK is under way")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Hash(#[from] HashError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// The same answer for an unknown IK and a wrong password.
+    #[error("IK or password wrong")]
+    InvalidCredentials,
+    #[error("locked")]
+    Locked { retry_after: Duration },
+    #[error("unused for too long; reactivate with the Prüfnummer")]
+    Inactive,
+    #[error("the initial password expired")]
+    InitialPasswordExpired,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordChangeError {
+    #[error("the Prüfnummer is malformed")]
+    MalformedPruefnummer(PruefnummerError),
+    /// A wrong Prüfnummer (or, for a reset, an unknown IK).
+    #[error("IK or Prüfnummer wrong")]
+    InvalidCredentials,
+    #[error("locked")]
+    Locked { retry_after: Duration },
+    #[error("the new password is not acceptable")]
+    Weak(PasswordError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Hash(#[from] HashError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("not logged in")]
+    Missing,
+    /// A session existed but timed out: the app says so instead of a bare login page.
+    #[error("the session timed out")]
+    Expired,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub ik: Ik,
+    /// Where the letters go, masked: "Muster-Apotheke, p***@muster-apotheke.example".
+    pub recipient: String,
+    pub letters: usize,
+}
+
+/// A logged-in provider: the cookie's value once, and what the app needs to know.
+#[derive(Debug, Clone)]
+pub struct LoggedIn {
+    pub session_id: String,
+    pub status: SessionStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionStatus {
+    pub ik: Ik,
+    pub name: String,
+    pub must_change_password: bool,
+    pub idle_timeout: Duration,
+    pub expires_at: OffsetDateTime,
+}
+
+/// How often a conditional save is retried when concurrent requests change the same account.
+const SAVE_ATTEMPTS: usize = 5;
+
+impl Accounts {
+    /// A new proof-of-work challenge for the registration form.
+    pub async fn new_challenge(&self) -> Result<Challenge, StoreError> {
+        let challenge = Challenge {
+            id: ulid::Ulid::new().to_string(),
+            salt: secrets::new_challenge_salt(),
+            difficulty: self.policy.challenge_difficulty,
+            expires_at: self.clock.now() + self.policy.challenge_valid_for,
+        };
+        self.challenges.put_challenge(&challenge).await?;
+        Ok(challenge)
+    }
+
+    /// Registers `ik` (or renews a still pending registration, voiding the earlier letters) and
+    /// queues the two credential letters to the directory's address, all in one atomic write.
+    pub async fn register(
+        &self,
+        ik: Ik,
+        challenge_id: &str,
+        nonce: &str,
+    ) -> Result<Registered, RegisterError> {
+        let now = self.clock.now();
+        let challenge = self.challenges.take_challenge(challenge_id).await?;
+        let solved = challenge.is_some_and(|c| {
+            c.expires_at > now && proof_of_work_holds(&c.salt, nonce, c.difficulty)
+        });
+        if !solved {
+            return Err(RegisterError::ChallengeInvalid);
+        }
+        let provider = self.providers.provider(&ik).await?.ok_or(RegisterError::UnknownIk)?;
+        let previous = self.accounts.account(&ik).await?;
+        if previous.as_ref().is_some_and(Account::is_active) {
+            return Err(RegisterError::AlreadyActive);
+        }
+        if !self.count_registration(&ik, now).await? {
+            return Err(RegisterError::TooMany);
+        }
+        self.issue_credentials(&provider, previous.as_ref(), now).await
+    }
+
+    /// Back office: new letters for a pending account (the earlier ones become void).
+    pub async fn resend(&self, ik: &Ik) -> Result<Registered, RegisterError> {
+        let now = self.clock.now();
+        let provider = self.providers.provider(ik).await?.ok_or(RegisterError::UnknownIk)?;
+        let previous = self.accounts.account(ik).await?;
+        if previous.as_ref().is_some_and(Account::is_active) {
+            return Err(RegisterError::AlreadyActive);
+        }
+        self.issue_credentials(&provider, previous.as_ref(), now).await
+    }
+
+    async fn count_registration(&self, ik: &Ik, now: OffsetDateTime) -> Result<bool, StoreError> {
+        let today = german_date(now);
+        let window_ends = today.next_day().unwrap_or(today).with_time(Time::MIDNIGHT).assume_utc();
+        let key = format!("registrations#{ik}#{today}");
+        self.limits.try_count(&key, self.policy.registrations_per_day, window_ends).await
+    }
+
+    async fn issue_credentials(
+        &self,
+        provider: &Provider,
+        previous: Option<&Account>,
+        now: OffsetDateTime,
+    ) -> Result<Registered, RegisterError> {
+        let password = secrets::new_initial_password();
+        let pruefnummer = secrets::new_pruefnummer();
+        let (password_hash, pruefnummer_hash) =
+            tokio::try_join!(self.hasher.hash(&password), self.hasher.hash(pruefnummer.expose()))?;
+        let account = Account::registered(
+            provider.ik,
+            previous,
+            password_hash,
+            pruefnummer_hash,
+            now,
+            &self.policy,
+        );
+        let compose = letters::Compose {
+            sender: &self.sender,
+            provider,
+            generation: account.letters_generation,
+            now,
+        };
+        let valid_until = account.initial_password_expires_at.unwrap_or(now);
+        let letters =
+            [compose.initial_password(&password, valid_until), compose.pruefnummer(&pruefnummer)];
+        match self.accounts.save_account(&account, &letters).await? {
+            Saved::Done => {}
+            Saved::Conflict => return Err(RegisterError::Busy),
+        }
+        tracing::info!(ik = %provider.ik, generation = account.letters_generation, "credential letters queued");
+        (self.letters_queued)();
+        Ok(Registered {
+            ik: provider.ik,
+            recipient: format!("{}, {}", provider.name, provider.email.masked()),
+            letters: letters.len(),
+        })
+    }
+
+    /// Logs in with IK and password. Unknown IKs cost a hash like known ones and get the same
+    /// answer as a wrong password.
+    pub async fn login(&self, ik: &str, password: &str) -> Result<LoggedIn, LoginError> {
+        let now = self.clock.now();
+        let account = match Ik::parse(ik) {
+            Ok(ik) => self.accounts.account(&ik).await?,
+            Err(_) => None,
+        };
+        let Some(account) = account else {
+            self.hasher.verify(password, None).await;
+            return Err(LoginError::InvalidCredentials);
+        };
+        if let Some(retry_after) = account.locked_for(now) {
+            return Err(LoginError::Locked { retry_after });
+        }
+        if !self.hasher.verify(password, Some(&account.password_hash)).await {
+            let locked = self.update(&account.ik, |a| a.record_failure(now, &self.policy)).await?;
+            return Err(match locked {
+                Some(true) => LoginError::Locked { retry_after: self.policy.lock_for },
+                _ => LoginError::InvalidCredentials,
+            });
+        }
+        match account.barrier(now, &self.policy) {
+            Some(Barrier::Locked { retry_after }) => {
+                return Err(LoginError::Locked { retry_after });
+            }
+            Some(Barrier::Inactive) => return Err(LoginError::Inactive),
+            Some(Barrier::InitialPasswordExpired) => {
+                return Err(LoginError::InitialPasswordExpired);
+            }
+            None => {}
+        }
+        self.update(&account.ik, |a| a.record_login(now)).await?;
+        let (session_id, id_hash) = secrets::new_session_id();
+        let session = Session {
+            id_hash,
+            ik: account.ik,
+            created_at: now,
+            idle_expires_at: now + self.policy.session_idle,
+        };
+        self.sessions.put_session(&session).await?;
+        tracing::info!(ik = %account.ik, "logged in");
+        let status = self.status(&session, account.must_change_password).await?;
+        Ok(LoggedIn { session_id, status })
+    }
+
+    /// The session behind a cookie, extended by this request.
+    pub async fn authenticate(&self, session_id: &str) -> Result<(Session, Account), SessionError> {
+        let now = self.clock.now();
+        let id_hash = session_id_hash(session_id);
+        let session = self.sessions.session(&id_hash).await?.ok_or(SessionError::Missing)?;
+        if session.is_expired(now, &self.policy) {
+            self.sessions.delete_session(&id_hash).await?;
+            return Err(SessionError::Expired);
+        }
+        let Some(account) = self.accounts.account(&session.ik).await? else {
+            self.sessions.delete_session(&id_hash).await?;
+            return Err(SessionError::Missing);
+        };
+        let session = session.extended(now, &self.policy);
+        self.sessions.put_session(&session).await?;
+        Ok((session, account))
+    }
+
+    pub async fn status(
+        &self,
+        session: &Session,
+        must_change_password: bool,
+    ) -> Result<SessionStatus, StoreError> {
+        let name = self.providers.provider(&session.ik).await?.map(|p| p.name).unwrap_or_default();
+        Ok(SessionStatus {
+            ik: session.ik,
+            name,
+            must_change_password,
+            idle_timeout: self.policy.session_idle,
+            expires_at: session.expires_at(&self.policy),
+        })
+    }
+
+    pub async fn logout(&self, session_id: &str) -> Result<(), StoreError> {
+        self.sessions.delete_session(&session_id_hash(session_id)).await
+    }
+
+    /// The logged-in provider sets an own password, proving with the Prüfnummer that they hold the
+    /// letters. Wrong Prüfnummern count towards the lockout.
+    pub async fn change_password(
+        &self,
+        ik: &Ik,
+        pruefnummer: &str,
+        new_password: &str,
+    ) -> Result<(), PasswordChangeError> {
+        self.set_password_with_pruefnummer(ik, pruefnummer, new_password).await
+    }
+
+    /// Forgotten password or long non-use: IK, Prüfnummer and a new password, no session.
+    pub async fn reset_password(
+        &self,
+        ik: &str,
+        pruefnummer: &str,
+        new_password: &str,
+    ) -> Result<(), PasswordChangeError> {
+        let Ok(ik) = Ik::parse(ik) else {
+            self.hasher.verify(pruefnummer, None).await;
+            return Err(PasswordChangeError::InvalidCredentials);
+        };
+        self.set_password_with_pruefnummer(&ik, pruefnummer, new_password).await
+    }
+
+    async fn set_password_with_pruefnummer(
+        &self,
+        ik: &Ik,
+        pruefnummer: &str,
+        new_password: &str,
+    ) -> Result<(), PasswordChangeError> {
+        let now = self.clock.now();
+        let pruefnummer =
+            Pruefnummer::parse(pruefnummer).map_err(PasswordChangeError::MalformedPruefnummer)?;
+        let Some(account) = self.accounts.account(ik).await? else {
+            self.hasher.verify(pruefnummer.expose(), None).await;
+            return Err(PasswordChangeError::InvalidCredentials);
+        };
+        if let Some(retry_after) = account.locked_for(now) {
+            return Err(PasswordChangeError::Locked { retry_after });
+        }
+        if !self.hasher.verify(pruefnummer.expose(), Some(&account.pruefnummer_hash)).await {
+            let locked = self.update(ik, |a| a.record_failure(now, &self.policy)).await?;
+            return Err(match locked {
+                Some(true) => PasswordChangeError::Locked { retry_after: self.policy.lock_for },
+                _ => PasswordChangeError::InvalidCredentials,
+            });
+        }
+        let provider = self.providers.provider(ik).await?;
+        self.check_new_password(&account, provider.as_ref(), new_password).await?;
+        let new_hash = self.hasher.hash(new_password).await?;
+        let notice = provider.as_ref().map(|provider| {
+            letters::Compose {
+                sender: &self.sender,
+                provider,
+                generation: account.letters_generation,
+                now,
+            }
+            .password_changed()
+        });
+        for _ in 0..SAVE_ATTEMPTS {
+            let Some(mut current) = self.accounts.account(ik).await? else {
+                return Err(PasswordChangeError::InvalidCredentials);
+            };
+            current.set_own_password(new_hash.clone(), now);
+            if self.accounts.save_account(&current, notice.as_slice()).await? == Saved::Done {
+                tracing::info!(%ik, "own password set");
+                (self.letters_queued)();
+                return Ok(());
+            }
+        }
+        Err(StoreError::unavailable("the account kept changing while the password was set").into())
+    }
+
+    /// NIST 800-63B: long enough, not the IK, not the initial password, not common or guessable.
+    async fn check_new_password(
+        &self,
+        account: &Account,
+        provider: Option<&Provider>,
+        candidate: &str,
+    ) -> Result<(), PasswordChangeError> {
+        check_password_shape(candidate, &account.ik).map_err(PasswordChangeError::Weak)?;
+        if account.must_change_password
+            && self.hasher.verify(candidate, Some(&account.password_hash)).await
+        {
+            return Err(PasswordChangeError::Weak(PasswordError::SameAsInitial));
+        }
+        let ik = account.ik.to_string();
+        let mut context = vec![
+            ik.as_str(),
+            "serviceportal",
+            "portal",
+            "leistungserbringer",
+            "kennwort",
+            "passwort",
+        ];
+        if let Some(provider) = provider {
+            context.extend(provider.name.split_whitespace());
+            context.push(provider.address.ort.as_str());
+        }
+        if zxcvbn::zxcvbn(candidate, &context).score() < zxcvbn::Score::Three {
+            return Err(PasswordChangeError::Weak(PasswordError::TooGuessable));
+        }
+        Ok(())
+    }
+
+    /// Back office: lifts a lockout at once.
+    pub async fn unlock(&self, ik: &Ik) -> Result<bool, StoreError> {
+        Ok(self.update(ik, Account::unlock).await?.is_some())
+    }
+
+    /// Loads, changes and saves an account, again if a concurrent request changed it meanwhile.
+    /// `None` when there is no account.
+    async fn update<T>(
+        &self,
+        ik: &Ik,
+        change: impl Fn(&mut Account) -> T,
+    ) -> Result<Option<T>, StoreError> {
+        for _ in 0..SAVE_ATTEMPTS {
+            let Some(mut account) = self.accounts.account(ik).await? else { return Ok(None) };
+            let outcome = change(&mut account);
+            if self.accounts.save_account(&account, &[]).await? == Saved::Done {
+                return Ok(Some(outcome));
+            }
+        }
+        Err(StoreError::unavailable("the account kept changing under concurrent requests"))
+    }
+}
+
+/// What one dispatch round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Dispatched {
+    pub sent: usize,
+    pub voided: usize,
+    /// Left pending for the next round.
+    pub failed: usize,
+}
+
+/// Sends the pending letters. A credential letter whose generation is no longer the account's is
+/// void and never sent. A letter that fails stays pending and is tried again in the next round;
+/// one that was sent is marked so and never sent again.
+pub async fn dispatch_letters(
+    queue: &dyn LetterQueue,
+    accounts: &dyn AccountStore,
+    mailer: &dyn Mailer,
+) -> Result<Dispatched, StoreError> {
+    let mut done = Dispatched::default();
+    for letter in queue.pending_letters(100).await? {
+        if letter.kind.is_credential() {
+            let current = accounts.account(&letter.ik).await?.map(|a| a.letters_generation);
+            if current != Some(letter.generation) {
+                queue.mark_void(&letter.id).await?;
+                done.voided += 1;
+                continue;
+            }
+        }
+        match mailer.send(&letter).await {
+            Ok(()) => {
+                queue.mark_sent(&letter.id).await?;
+                tracing::info!(letter = %letter.id, kind = letter.kind.as_str(), "letter sent");
+                done.sent += 1;
+            }
+            Err(error) => {
+                tracing::warn!(letter = %letter.id, error = %error, "letter not sent, will retry");
+                done.failed += 1;
+            }
+        }
+    }
+    Ok(done)
+}

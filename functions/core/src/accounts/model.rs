@@ -1,0 +1,331 @@
+//! What the portal keeps about a provider's access, and the rules that change it. Every change
+//! is a pure function of the record and the time, so both stores and every entry point apply the
+//! same rules; the use cases only load, decide, and save.
+
+use portal_domain::Ik;
+use time::{Duration, OffsetDateTime};
+
+/// The numbers of the access rules, in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Consecutive failed logins (or wrong Prüfnummern) that lock the account.
+    pub max_failures: u32,
+    pub lock_for: Duration,
+    /// An account unused this long needs the Prüfnummer again (`inactive`).
+    pub inactive_after: Duration,
+    /// How long the mailed initial password works.
+    pub initial_password_valid_for: Duration,
+    /// A session ends after this long without a request...
+    pub session_idle: Duration,
+    /// ...and after this long in any case.
+    pub session_absolute: Duration,
+    /// Registrations (each sends two letters) per IK and day.
+    pub registrations_per_day: u32,
+    /// Leading zero bits the registration's proof of work needs, and how long a challenge lasts.
+    pub challenge_difficulty: u8,
+    pub challenge_valid_for: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            max_failures: 5,
+            lock_for: Duration::minutes(15),
+            inactive_after: Duration::days(180),
+            initial_password_valid_for: Duration::days(30),
+            session_idle: Duration::minutes(10),
+            session_absolute: Duration::hours(8),
+            registrations_per_day: 3,
+            challenge_difficulty: 16,
+            challenge_valid_for: Duration::minutes(5),
+        }
+    }
+}
+
+/// A provider's access. Secrets are stored only as Argon2id hashes (PHC strings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub ik: Ik,
+    pub password_hash: String,
+    pub pruefnummer_hash: String,
+    /// True from registration until the provider sets an own password with the Prüfnummer.
+    pub must_change_password: bool,
+    /// When the initial password stops working; `None` once an own password is set.
+    pub initial_password_expires_at: Option<OffsetDateTime>,
+    pub failed_logins: u32,
+    pub locked_until: Option<OffsetDateTime>,
+    pub last_used_at: OffsetDateTime,
+    /// Raised by every registration or resend; letters of older generations are void.
+    pub letters_generation: u32,
+    /// Optimistic concurrency: the store saves a change only if this is still the stored version;
+    /// 0 means "not stored yet".
+    pub version: u64,
+}
+
+/// Why a correct password still does not let the provider in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Barrier {
+    Locked { retry_after: Duration },
+    Inactive,
+    InitialPasswordExpired,
+}
+
+impl Account {
+    /// A fresh registration, or a renewed one for a still pending account.
+    pub fn registered(
+        ik: Ik,
+        previous: Option<&Account>,
+        password_hash: String,
+        pruefnummer_hash: String,
+        now: OffsetDateTime,
+        policy: &Policy,
+    ) -> Account {
+        Account {
+            ik,
+            password_hash,
+            pruefnummer_hash,
+            must_change_password: true,
+            initial_password_expires_at: Some(now + policy.initial_password_valid_for),
+            failed_logins: 0,
+            locked_until: None,
+            last_used_at: now,
+            letters_generation: previous.map_or(1, |p| p.letters_generation + 1),
+            version: previous.map_or(0, |p| p.version),
+        }
+    }
+
+    /// Active means: the provider has set an own password. A new registration would then only
+    /// lock them out, so it is refused; the Prüfnummer resets the password instead.
+    pub fn is_active(&self) -> bool {
+        !self.must_change_password
+    }
+
+    pub fn locked_for(&self, now: OffsetDateTime) -> Option<Duration> {
+        self.locked_until.filter(|until| *until > now).map(|until| until - now)
+    }
+
+    /// What stands between a correct password and a session, most urgent first.
+    pub fn barrier(&self, now: OffsetDateTime, policy: &Policy) -> Option<Barrier> {
+        if let Some(retry_after) = self.locked_for(now) {
+            return Some(Barrier::Locked { retry_after });
+        }
+        if self.initial_password_expires_at.is_some_and(|expiry| expiry <= now) {
+            return Some(Barrier::InitialPasswordExpired);
+        }
+        if self.is_active() && now - self.last_used_at >= policy.inactive_after {
+            return Some(Barrier::Inactive);
+        }
+        None
+    }
+
+    /// A wrong password or Prüfnummer: counts, and locks at the limit. Returns whether it locked.
+    pub fn record_failure(&mut self, now: OffsetDateTime, policy: &Policy) -> bool {
+        self.failed_logins += 1;
+        if self.failed_logins >= policy.max_failures {
+            self.failed_logins = 0;
+            self.locked_until = Some(now + policy.lock_for);
+            return true;
+        }
+        false
+    }
+
+    pub fn record_login(&mut self, now: OffsetDateTime) {
+        self.failed_logins = 0;
+        self.locked_until = None;
+        self.last_used_at = now;
+    }
+
+    /// The provider proved to hold the Prüfnummer and chose a password: active, unlocked,
+    /// reactivated.
+    pub fn set_own_password(&mut self, password_hash: String, now: OffsetDateTime) {
+        self.password_hash = password_hash;
+        self.must_change_password = false;
+        self.initial_password_expires_at = None;
+        self.record_login(now);
+    }
+
+    pub fn unlock(&mut self) {
+        self.failed_logins = 0;
+        self.locked_until = None;
+    }
+}
+
+/// A logged-in browser. The cookie holds a random id; only its SHA-256 is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id_hash: String,
+    pub ik: Ik,
+    pub created_at: OffsetDateTime,
+    pub idle_expires_at: OffsetDateTime,
+}
+
+impl Session {
+    pub fn absolute_expires_at(&self, policy: &Policy) -> OffsetDateTime {
+        self.created_at + policy.session_absolute
+    }
+
+    /// When the session ends if nothing else happens: the earlier of the two limits.
+    pub fn expires_at(&self, policy: &Policy) -> OffsetDateTime {
+        self.idle_expires_at.min(self.absolute_expires_at(policy))
+    }
+
+    pub fn is_expired(&self, now: OffsetDateTime, policy: &Policy) -> bool {
+        self.expires_at(policy) <= now
+    }
+
+    /// Each request extends the idle limit, never beyond the absolute one.
+    pub fn extended(&self, now: OffsetDateTime, policy: &Policy) -> Session {
+        let idle_expires_at = (now + policy.session_idle).min(self.absolute_expires_at(policy));
+        Session { idle_expires_at, ..self.clone() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LetterKind {
+    InitialPassword,
+    Pruefnummer,
+    /// Tells the provider that the password was changed or reset.
+    PasswordChanged,
+}
+
+impl LetterKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LetterKind::InitialPassword => "initial_password",
+            LetterKind::Pruefnummer => "pruefnummer",
+            LetterKind::PasswordChanged => "password_changed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LetterKind> {
+        [LetterKind::InitialPassword, LetterKind::Pruefnummer, LetterKind::PasswordChanged]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    /// Credential letters become void when newer ones are issued; notices never do.
+    pub fn is_credential(self) -> bool {
+        matches!(self, LetterKind::InitialPassword | LetterKind::Pruefnummer)
+    }
+}
+
+/// A message waiting to be sent: complete RFC 5322 text, addressed to the directory's address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Letter {
+    /// A ULID: sorts by creation, names the outbox file, and is the message's idempotency key.
+    pub id: String,
+    pub ik: Ik,
+    pub kind: LetterKind,
+    pub generation: u32,
+    pub recipient: String,
+    pub message: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// A registration's proof-of-work challenge, good for one registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Challenge {
+    pub id: String,
+    pub salt: String,
+    pub difficulty: u8,
+    pub expires_at: OffsetDateTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn account(now: OffsetDateTime) -> Account {
+        let ik = Ik::parse("301412340").unwrap();
+        Account::registered(ik, None, "p".into(), "q".into(), now, &Policy::default())
+    }
+
+    #[test]
+    fn the_fifth_consecutive_failure_locks_for_fifteen_minutes() {
+        let now = datetime!(2026-05-04 10:00 UTC);
+        let policy = Policy::default();
+        let mut a = account(now);
+        for _ in 0..4 {
+            assert!(!a.record_failure(now, &policy));
+        }
+        assert!(a.record_failure(now, &policy));
+        assert_eq!(
+            a.barrier(now, &policy),
+            Some(Barrier::Locked { retry_after: Duration::minutes(15) })
+        );
+        assert_eq!(a.barrier(now + Duration::minutes(15), &policy), None);
+    }
+
+    #[test]
+    fn a_login_resets_the_failure_count() {
+        let now = datetime!(2026-05-04 10:00 UTC);
+        let policy = Policy::default();
+        let mut a = account(now);
+        for _ in 0..4 {
+            a.record_failure(now, &policy);
+        }
+        a.record_login(now);
+        assert!(!a.record_failure(now, &policy), "the count started again");
+    }
+
+    #[test]
+    fn the_initial_password_expires_after_thirty_days() {
+        let now = datetime!(2026-05-04 10:00 UTC);
+        let policy = Policy::default();
+        let a = account(now);
+        assert_eq!(a.barrier(now + Duration::days(30) - Duration::SECOND, &policy), None);
+        assert_eq!(
+            a.barrier(now + Duration::days(30), &policy),
+            Some(Barrier::InitialPasswordExpired)
+        );
+    }
+
+    #[test]
+    fn an_active_account_unused_for_180_days_is_inactive_until_a_new_password_is_set() {
+        let now = datetime!(2026-01-04 10:00 UTC);
+        let policy = Policy::default();
+        let mut a = account(now);
+        a.set_own_password("own".into(), now);
+        let later = now + Duration::days(180);
+        assert_eq!(a.barrier(later, &policy), Some(Barrier::Inactive));
+        a.set_own_password("newer".into(), later);
+        assert_eq!(a.barrier(later, &policy), None);
+    }
+
+    #[test]
+    fn a_renewed_registration_voids_the_earlier_letters_and_keeps_the_version() {
+        let now = datetime!(2026-05-04 10:00 UTC);
+        let mut first = account(now);
+        first.version = 7;
+        let ik = first.ik;
+        let renewed = Account::registered(
+            ik,
+            Some(&first),
+            "p2".into(),
+            "q2".into(),
+            now,
+            &Policy::default(),
+        );
+        assert_eq!((renewed.letters_generation, renewed.version), (2, 7));
+    }
+
+    #[test]
+    fn a_session_is_extended_by_each_request_but_never_past_eight_hours() {
+        let policy = Policy::default();
+        let start = datetime!(2026-05-04 08:00 UTC);
+        let ik = Ik::parse("301412340").unwrap();
+        let session = Session {
+            id_hash: "h".into(),
+            ik,
+            created_at: start,
+            idle_expires_at: start + policy.session_idle,
+        };
+        assert!(session.is_expired(start + Duration::minutes(10), &policy));
+        let touched = session.extended(start + Duration::minutes(9), &policy);
+        assert!(!touched.is_expired(start + Duration::minutes(18), &policy));
+        let late = session.extended(start + Duration::hours(8) - Duration::minutes(1), &policy);
+        assert_eq!(late.expires_at(&policy), start + Duration::hours(8));
+    }
+}

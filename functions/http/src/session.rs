@@ -1,0 +1,95 @@
+//! The session cookie and the extractors that require a logged-in provider.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use portal_core::accounts::{Account, Session, SessionError};
+use portal_domain::Lang;
+
+use crate::{AppState, Problem};
+
+/// `__Host-`: only set by this origin over HTTPS, for all paths, never for a parent domain.
+pub const SESSION_COOKIE: &str = "__Host-session";
+
+pub fn session_cookie(id: &str) -> HeaderValue {
+    let cookie = format!("{SESSION_COOKIE}={id}; Path=/; Secure; HttpOnly; SameSite=Strict");
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+pub fn cleared_session_cookie() -> HeaderValue {
+    HeaderValue::from_static(
+        "__Host-session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
+    )
+}
+
+/// The session id from the `Cookie` header, if the browser sent one.
+pub fn session_id(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            pair.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('=').map(str::to_string)
+        })
+        .filter(|id| !id.is_empty())
+}
+
+/// Any logged-in provider, also one who still has to set an own password.
+pub struct SignedIn {
+    pub session: Session,
+    pub account: Account,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let lang = crate::problem::lang_of(&parts.headers);
+        let id = session_id(parts).ok_or_else(|| not_signed_in(lang))?;
+        match state.accounts.authenticate(&id).await {
+            Ok((session, account)) => Ok(SignedIn { session, account }),
+            Err(SessionError::Missing) => Err(not_signed_in(lang)),
+            Err(SessionError::Expired) => Err(expired(lang)),
+            Err(SessionError::Store(error)) => Err(crate::accounts::store_failed(&error, lang)),
+        }
+    }
+}
+
+/// A logged-in provider who has set an own password: what every service but the password page
+/// needs.
+pub struct ActiveProvider(pub SignedIn);
+
+impl FromRequestParts<AppState> for ActiveProvider {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let signed_in = SignedIn::from_request_parts(parts, state).await?;
+        if signed_in.account.must_change_password {
+            let lang = crate::problem::lang_of(&parts.headers);
+            let title = match lang {
+                Lang::De => "Bitte vergeben Sie zuerst mit Ihrer Prüfnummer ein eigenes Kennwort.",
+                Lang::En => "Please first set your own password with your Prüfnummer.",
+            };
+            return Err(Problem::new(StatusCode::FORBIDDEN, "password_change_required", title));
+        }
+        Ok(ActiveProvider(signed_in))
+    }
+}
+
+fn not_signed_in(lang: Lang) -> Problem {
+    let title = match lang {
+        Lang::De => "Bitte melden Sie sich an.",
+        Lang::En => "Please log in.",
+    };
+    Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", title)
+}
+
+fn expired(lang: Lang) -> Problem {
+    let title = match lang {
+        Lang::De => "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
+        Lang::En => "Your session has expired. Please log in again.",
+    };
+    Problem::new(StatusCode::UNAUTHORIZED, "session_expired", title)
+}

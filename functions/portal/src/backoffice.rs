@@ -1,0 +1,59 @@
+//! `portal accounts unlock|resend IK`: what the provider service does for a caller.
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use portal_core::accounts::{Accounts, RegisterError};
+use portal_domain::{Ik, Lang, UserFacing};
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Action {
+    /// Lift a lockout after failed logins at once.
+    Unlock { ik: String },
+    /// New credential letters for a pending account; the earlier letters become void.
+    Resend { ik: String },
+}
+
+/// Runs the action and says what happened, in the back office's language.
+pub async fn run(accounts: &Accounts, action: Action, lang: Lang) -> anyhow::Result<String> {
+    let (Action::Unlock { ik } | Action::Resend { ik }) = &action;
+    let ik = Ik::parse(ik).map_err(|e| anyhow::anyhow!("{}", e.message(lang)))?;
+    match action {
+        Action::Unlock { .. } => {
+            if !accounts.unlock(&ik).await.context("the store failed")? {
+                bail!(match lang {
+                    Lang::De => format!("Für IK {ik} gibt es keinen Zugang."),
+                    Lang::En => format!("There is no account for IK {ik}."),
+                });
+            }
+            Ok(match lang {
+                Lang::De => format!("Der Zugang für IK {ik} ist entsperrt."),
+                Lang::En => format!("The account of IK {ik} is unlocked."),
+            })
+        }
+        Action::Resend { .. } => match accounts.resend(&ik).await {
+            Ok(registered) => Ok(match lang {
+                Lang::De => format!(
+                    "{} neue Schreiben an {} sind unterwegs; die früheren sind ungültig.",
+                    registered.letters, registered.recipient
+                ),
+                Lang::En => format!(
+                    "{} new letters to {} are on their way; the earlier ones are void.",
+                    registered.letters, registered.recipient
+                ),
+            }),
+            Err(RegisterError::UnknownIk) => bail!(match lang {
+                Lang::De => format!("IK {ik} steht nicht im Verzeichnis der Leistungserbringer."),
+                Lang::En => format!("IK {ik} is not in the provider directory."),
+            }),
+            Err(RegisterError::AlreadyActive) => bail!(match lang {
+                Lang::De => format!(
+                    "Der Zugang für IK {ik} ist aktiv; der Leistungserbringer setzt sein Kennwort mit der Prüfnummer zurück."
+                ),
+                Lang::En => format!(
+                    "The account of IK {ik} is active; the provider resets the password with the Prüfnummer."
+                ),
+            }),
+            Err(error) => Err(anyhow::Error::new(error).context("resending failed")),
+        },
+    }
+}

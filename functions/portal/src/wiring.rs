@@ -1,0 +1,85 @@
+//! Puts the parts together: the same `AppState` for `portal serve` and the tests, and the
+//! background work of the local portal (sending letters, removing what expired).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use portal_core::accounts::{Accounts, SecretHasher, dispatch_letters};
+use portal_core::{Clock, Mailer};
+use portal_http::AppState;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::stores::Stores;
+
+/// How often letters that failed are tried again, and expired records removed.
+const RETRY_EVERY: Duration = Duration::from_secs(30);
+
+pub struct Portal {
+    pub state: AppState,
+    /// Wakes the dispatcher as soon as letters are queued.
+    pub letters_queued: Arc<Notify>,
+}
+
+pub fn portal(config: &Config, stores: &Stores, clock: Arc<dyn Clock>) -> anyhow::Result<Portal> {
+    let letters_queued = Arc::new(Notify::new());
+    let wake = Arc::clone(&letters_queued);
+    let accounts = Accounts {
+        providers: stores.providers.clone(),
+        accounts: stores.accounts.clone(),
+        sessions: stores.sessions.clone(),
+        challenges: stores.challenges.clone(),
+        limits: stores.limits.clone(),
+        hasher: SecretHasher::for_this_machine().context("cannot prepare password hashing")?,
+        clock: clock.clone(),
+        policy: config.policy(),
+        sender: config.sender(),
+        letters_queued: Arc::new(move || wake.notify_one()),
+    };
+    let state = AppState {
+        providers: stores.providers.clone(),
+        exemptions: stores.exemptions.clone(),
+        clock,
+        accounts,
+    };
+    Ok(Portal { state, letters_queued })
+}
+
+/// Sends queued letters until the process ends: at once when woken, and every 30 seconds for
+/// those that failed. Also purges expired records from the embedded store.
+pub fn spawn_background(
+    stores: &Stores,
+    mailer: Arc<dyn Mailer>,
+    wake: Arc<Notify>,
+    clock: Arc<dyn Clock>,
+) -> JoinHandle<()> {
+    let stores = stores.clone();
+    tokio::spawn(async move {
+        loop {
+            match dispatch_letters(
+                stores.letters.as_ref(),
+                stores.accounts.as_ref(),
+                mailer.as_ref(),
+            )
+            .await
+            {
+                Ok(done) if done.failed > 0 => {
+                    tracing::warn!(failed = done.failed, "letters left for the next round")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::error!(error = %error, "letter dispatch failed, will retry"),
+            }
+            if let Some(store) = &stores.embedded
+                && let Err(error) = store.purge_expired(clock.now()).await
+            {
+                tracing::warn!(error = %error, "purging expired records failed");
+            }
+            tokio::select! {
+                () = wake.notified() => {}
+                () = tokio::time::sleep(RETRY_EVERY) => {}
+            }
+        }
+    })
+}

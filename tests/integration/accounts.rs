@@ -1,0 +1,515 @@
+//! Provider accounts over HTTP, as a provider lives them: register, read the two letters, log in
+//! with the initial password, set an own one with the Prüfnummer; and every way it can go wrong.
+
+use std::time::Duration as StdDuration;
+
+use portal_core::accounts::secret_in;
+use portal_core::import::import_providers;
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use time::Duration;
+
+use crate::harness::TestApp;
+
+on_both_apps! {
+    a_provider_registers_reads_both_letters_sets_a_password_and_logs_in_again,
+    registration_refuses_bad_input_and_unknown_or_active_iks,
+    a_security_check_works_once_and_only_for_a_few_minutes,
+    a_fourth_registration_on_one_day_is_refused,
+    a_new_registration_voids_the_earlier_credentials,
+    an_unknown_ik_and_a_wrong_password_get_the_same_answer,
+    five_failed_logins_lock_the_account_for_fifteen_minutes,
+    wrong_pruefnummern_count_towards_the_lockout,
+    the_initial_password_expires_after_thirty_days,
+    an_account_unused_for_180_days_is_reactivated_with_the_pruefnummer,
+    weak_passwords_are_refused_with_the_reason,
+    the_session_ends_after_ten_idle_minutes_and_each_request_extends_it,
+    logging_out_ends_the_session_on_the_server,
+    the_back_office_unlocks_and_resends,
+}
+
+const IK: &str = "301412340";
+const STRONG: &str = "Elbwiesen im Nebel 2026!";
+
+struct Credentials {
+    initial_password: String,
+    pruefnummer: String,
+}
+
+async fn with_directory(app: &TestApp) {
+    let mut rejected = Vec::new();
+    import_providers(
+        app.stores.providers.as_ref(),
+        portal::demo::PROVIDERS.as_bytes(),
+        &mut rejected,
+    )
+    .await
+    .unwrap();
+    assert!(rejected.is_empty());
+}
+
+async fn challenge(app: &TestApp) -> (String, String) {
+    let c: Value =
+        app.http.get(app.url("/api/challenge")).send().await.unwrap().json().await.unwrap();
+    let salt = c["salt"].as_str().unwrap();
+    let difficulty = c["difficulty"].as_u64().unwrap() as u8;
+    let nonce = portal_domain::solve_proof_of_work(salt, difficulty, 0, 1 << 24).unwrap();
+    (c["id"].as_str().unwrap().to_string(), nonce.to_string())
+}
+
+async fn post(app: &TestApp, path: &str, body: Value) -> Response {
+    app.http.post(app.url(path)).json(&body).send().await.unwrap()
+}
+
+async fn register(app: &TestApp, ik: &str) -> Response {
+    let (id, nonce) = challenge(app).await;
+    post(
+        app,
+        "/api/registrations",
+        json!({"ik": ik, "terms_accepted": true, "challenge": {"id": id, "nonce": nonce}}),
+    )
+    .await
+}
+
+/// The outbox files of one kind, oldest first (letter ids are ULIDs, which sort by time).
+fn letters_of_kind(app: &TestApp, kind: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(&app.outbox) else { return Vec::new() };
+    let mut names: Vec<_> = entries
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(&format!("-{kind}.eml")))
+        .collect();
+    names.sort();
+    names.iter().map(|name| std::fs::read_to_string(app.outbox.join(name)).unwrap()).collect()
+}
+
+/// Waits for the dispatcher to write `count` letters of `kind`.
+async fn wait_for_letters(app: &TestApp, kind: &str, count: usize) -> Vec<String> {
+    for _ in 0..200 {
+        let letters = letters_of_kind(app, kind);
+        if letters.len() >= count {
+            return letters;
+        }
+        tokio::time::sleep(StdDuration::from_millis(25)).await;
+    }
+    panic!("{count} letters of kind {kind} did not arrive in the outbox");
+}
+
+/// The newest pair of credential letters, read as a person reads them.
+async fn read_letters(app: &TestApp, generation: usize) -> Credentials {
+    let passwords = wait_for_letters(app, "initial_password", generation).await;
+    let pruefnummern = wait_for_letters(app, "pruefnummer", generation).await;
+    Credentials {
+        initial_password: secret_in(passwords.last().unwrap(), "Initialkennwort").unwrap(),
+        pruefnummer: secret_in(pruefnummern.last().unwrap(), "Prüfnummer").unwrap(),
+    }
+}
+
+async fn registered(app: &TestApp) -> Credentials {
+    with_directory(app).await;
+    assert_eq!(register(app, IK).await.status(), StatusCode::ACCEPTED);
+    read_letters(app, 1).await
+}
+
+async fn login(app: &TestApp, ik: &str, password: &str) -> Response {
+    post(app, "/api/session", json!({"ik": ik, "password": password})).await
+}
+
+fn cookie(response: &Response) -> String {
+    let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_string()
+}
+
+async fn with_cookie(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    cookie: &str,
+    body: Option<Value>,
+) -> Response {
+    let mut request = app.http.request(method, app.url(path)).header("cookie", cookie);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap()
+}
+
+/// Registered, logged in with the initial password, own password set: an active provider.
+async fn active(app: &TestApp) -> (Credentials, String) {
+    let credentials = registered(app).await;
+    let session = cookie(&login(app, IK, &credentials.initial_password).await);
+    let body = json!({"pruefnummer": credentials.pruefnummer, "new_password": STRONG});
+    let set = with_cookie(app, reqwest::Method::POST, "/api/password", &session, Some(body)).await;
+    assert_eq!(set.status(), StatusCode::NO_CONTENT);
+    (credentials, session)
+}
+
+async fn problem(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    assert_eq!(response.headers()["content-type"], "application/problem+json", "{status}");
+    (status, response.json().await.unwrap())
+}
+
+async fn a_provider_registers_reads_both_letters_sets_a_password_and_logs_in_again(app: TestApp) {
+    with_directory(&app).await;
+    let response = register(&app, IK).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"ik": IK, "recipient": "Muster-Apotheke am Altmarkt, p***@muster-apotheke.example", "letters": 2})
+    );
+
+    // Two separate letters, to the directory's address, each with its secret on a line of its own.
+    let password_letter = wait_for_letters(&app, "initial_password", 1).await.remove(0);
+    let pruefnummer_letter = wait_for_letters(&app, "pruefnummer", 1).await.remove(0);
+    for letter in [&password_letter, &pruefnummer_letter] {
+        assert!(
+            letter
+                .contains("\r\nTo: Muster-Apotheke am Altmarkt <post@muster-apotheke.example>\r\n"),
+            "{letter}"
+        );
+        assert!(letter.contains("Institutionskennzeichen (IK) 301412340"));
+        assert!(letter.contains("Date: Mon, 04 May 2026 08:00:00 +0000"));
+    }
+    let initial = secret_in(&password_letter, "Initialkennwort").unwrap();
+    let pruefnummer = secret_in(&pruefnummer_letter, "Prüfnummer").unwrap();
+    assert!(!password_letter.contains(&pruefnummer) && !pruefnummer_letter.contains(&initial));
+    assert!(password_letter.contains("Das Initialkennwort gilt bis zum 03.06.2026."));
+
+    // First login: a session, but a password to set first.
+    let first = login(&app, IK, &initial).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let session = cookie(&first);
+    let set_cookie = first.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(set_cookie.starts_with("__Host-session="));
+    for attribute in ["Path=/", "Secure", "HttpOnly", "SameSite=Strict"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    let status: Value = first.json().await.unwrap();
+    assert_eq!(status["must_change_password"], true);
+    assert_eq!(status["name"], "Muster-Apotheke am Altmarkt");
+    assert_eq!(status["idle_timeout_s"], 600);
+    assert_eq!(status["expires_at"], "2026-05-04T08:10:00Z");
+
+    let body = json!({"pruefnummer": pruefnummer.to_lowercase(), "new_password": STRONG});
+    let set = with_cookie(&app, reqwest::Method::POST, "/api/password", &session, Some(body)).await;
+    assert_eq!(set.status(), StatusCode::NO_CONTENT);
+    let now: Value = with_cookie(&app, reqwest::Method::GET, "/api/session", &session, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["must_change_password"], false);
+
+    // The change is announced to the address on file.
+    let notice = wait_for_letters(&app, "password_changed", 1).await.remove(0);
+    assert!(notice.contains("wurde am 04.05.2026 um 10:00 Uhr geändert"), "{notice}");
+
+    let logout = with_cookie(&app, reqwest::Method::DELETE, "/api/session", &session, None).await;
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        login(&app, IK, &initial).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the initial password is gone"
+    );
+    let again = login(&app, IK, STRONG).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.json::<Value>().await.unwrap()["must_change_password"], false);
+}
+
+async fn registration_refuses_bad_input_and_unknown_or_active_iks(app: TestApp) {
+    with_directory(&app).await;
+    let (id, nonce) = challenge(&app).await;
+    let bad_ik = post(
+        &app,
+        "/api/registrations",
+        json!({"ik": "301412341", "terms_accepted": true, "challenge": {"id": id, "nonce": nonce}}),
+    )
+    .await;
+    let (status, body) = problem(bad_ik).await;
+    assert_eq!(
+        (status, body["code"].as_str(), body["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_ik"), Some("ik"))
+    );
+
+    let (id, nonce) = challenge(&app).await;
+    let no_terms = post(
+        &app,
+        "/api/registrations",
+        json!({"ik": IK, "terms_accepted": false, "challenge": {"id": id, "nonce": nonce}}),
+    )
+    .await;
+    let (status, body) = problem(no_terms).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("terms_required"))
+    );
+
+    let (status, body) = problem(register(&app, "168140950").await).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_ik")));
+
+    let _ = active(&app).await;
+    let (status, body) = problem(register(&app, IK).await).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("already_active")));
+}
+
+async fn a_security_check_works_once_and_only_for_a_few_minutes(app: TestApp) {
+    with_directory(&app).await;
+    let (id, nonce) = challenge(&app).await;
+    let body = |nonce: String| json!({"ik": IK, "terms_accepted": true, "challenge": {"id": id, "nonce": nonce}});
+    let (status, problem_body) =
+        problem(post(&app, "/api/registrations", body("not a number".into())).await).await;
+    assert_eq!(
+        (status, problem_body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("challenge_invalid"))
+    );
+    let (status, _) = problem(post(&app, "/api/registrations", body(nonce.clone())).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a challenge is used up by any attempt");
+
+    let (id, nonce) = challenge(&app).await;
+    app.clock.advance(Duration::minutes(5));
+    let late = post(
+        &app,
+        "/api/registrations",
+        json!({"ik": IK, "terms_accepted": true, "challenge": {"id": id, "nonce": nonce}}),
+    )
+    .await;
+    assert_eq!(problem(late).await.1["code"], "challenge_invalid");
+}
+
+async fn a_fourth_registration_on_one_day_is_refused(app: TestApp) {
+    with_directory(&app).await;
+    for _ in 0..3 {
+        assert_eq!(register(&app, IK).await.status(), StatusCode::ACCEPTED);
+    }
+    let (status, body) = problem(register(&app, IK).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_registrations"))
+    );
+    app.clock.advance(Duration::days(1));
+    assert_eq!(
+        register(&app, IK).await.status(),
+        StatusCode::ACCEPTED,
+        "a new day, a new allowance"
+    );
+}
+
+async fn a_new_registration_voids_the_earlier_credentials(app: TestApp) {
+    let first = registered(&app).await;
+    assert_eq!(register(&app, IK).await.status(), StatusCode::ACCEPTED);
+    let second = read_letters(&app, 2).await;
+    assert_ne!(first.initial_password, second.initial_password);
+    assert_eq!(login(&app, IK, &first.initial_password).await.status(), StatusCode::UNAUTHORIZED);
+    let session = cookie(&login(&app, IK, &second.initial_password).await);
+    let old_pruefnummer = json!({"pruefnummer": first.pruefnummer, "new_password": STRONG});
+    let refused =
+        with_cookie(&app, reqwest::Method::POST, "/api/password", &session, Some(old_pruefnummer))
+            .await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn an_unknown_ik_and_a_wrong_password_get_the_same_answer(app: TestApp) {
+    let _ = registered(&app).await;
+    let wrong_password = problem(login(&app, IK, "falsches Kennwort").await).await;
+    let unknown_ik = problem(login(&app, "401612342", "falsches Kennwort").await).await;
+    let malformed_ik = problem(login(&app, "30141234", "falsches Kennwort").await).await;
+    assert_eq!(wrong_password.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong_password.1["code"], "invalid_credentials");
+    assert_eq!(unknown_ik, wrong_password);
+    assert_eq!(malformed_ik, wrong_password);
+}
+
+async fn five_failed_logins_lock_the_account_for_fifteen_minutes(app: TestApp) {
+    let credentials = registered(&app).await;
+    for _ in 0..4 {
+        assert_eq!(login(&app, IK, "falsch").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let fifth = login(&app, IK, "falsch").await;
+    assert_eq!(fifth.headers()["retry-after"], "900");
+    let (status, body) = problem(fifth).await;
+    assert_eq!(
+        (status, body["code"].as_str(), body["retry_after_s"].as_u64()),
+        (StatusCode::LOCKED, Some("locked"), Some(900))
+    );
+    let (status, _) = problem(login(&app, IK, &credentials.initial_password).await).await;
+    assert_eq!(status, StatusCode::LOCKED, "even the right password waits");
+    app.clock.advance(Duration::minutes(15));
+    assert_eq!(login(&app, IK, &credentials.initial_password).await.status(), StatusCode::OK);
+}
+
+async fn wrong_pruefnummern_count_towards_the_lockout(app: TestApp) {
+    let credentials = registered(&app).await;
+    let wrong = portal_domain::Pruefnummer::from_random([1; 12]).formatted();
+    for attempt in 1..=5 {
+        let body = json!({"ik": IK, "pruefnummer": wrong, "new_password": STRONG});
+        let (status, problem_body) = problem(post(&app, "/api/password-reset", body).await).await;
+        let expected = if attempt < 5 { "invalid_credentials" } else { "locked" };
+        assert_eq!(problem_body["code"], expected, "attempt {attempt}: {status}");
+    }
+    let right = json!({"ik": IK, "pruefnummer": credentials.pruefnummer, "new_password": STRONG});
+    assert_eq!(problem(post(&app, "/api/password-reset", right).await).await.1["code"], "locked");
+    let malformed = json!({"ik": IK, "pruefnummer": "12", "new_password": STRONG});
+    app.clock.advance(Duration::minutes(15));
+    let (status, body) = problem(post(&app, "/api/password-reset", malformed).await).await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("pruefnummer"))
+    );
+}
+
+async fn the_initial_password_expires_after_thirty_days(app: TestApp) {
+    let credentials = registered(&app).await;
+    app.clock.advance(Duration::days(30));
+    let (status, body) = problem(login(&app, IK, &credentials.initial_password).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("initial_password_expired"))
+    );
+    assert_eq!(
+        register(&app, IK).await.status(),
+        StatusCode::ACCEPTED,
+        "a pending account may register again"
+    );
+}
+
+async fn an_account_unused_for_180_days_is_reactivated_with_the_pruefnummer(app: TestApp) {
+    let (credentials, _) = active(&app).await;
+    app.clock.advance(Duration::days(180));
+    let (status, body) = problem(login(&app, IK, STRONG).await).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::LOCKED, Some("inactive")));
+    let newer = "Nebel über der Elbe, 2027";
+    let reset = post(
+        &app,
+        "/api/password-reset",
+        json!({"ik": IK, "pruefnummer": credentials.pruefnummer, "new_password": newer}),
+    )
+    .await;
+    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    assert_eq!(login(&app, IK, newer).await.status(), StatusCode::OK);
+    assert_eq!(
+        wait_for_letters(&app, "password_changed", 2).await.len(),
+        2,
+        "set and reset are both announced"
+    );
+}
+
+async fn weak_passwords_are_refused_with_the_reason(app: TestApp) {
+    let credentials = registered(&app).await;
+    let session = cookie(&login(&app, IK, &credentials.initial_password).await);
+    let cases = [
+        ("kurz", "Das Kennwort braucht mindestens 12 Zeichen."),
+        ("apotheke-301412340", "Das Kennwort darf Ihr IK nicht enthalten."),
+        (
+            credentials.initial_password.as_str(),
+            "Bitte wählen Sie ein anderes Kennwort als das Initialkennwort.",
+        ),
+        (
+            "passwort1234",
+            "Dieses Kennwort ist zu verbreitet oder zu leicht zu erraten. Ein Satz aus mehreren Wörtern ist sicher und gut zu merken.",
+        ),
+        (
+            "Muster-Apotheke1",
+            "Dieses Kennwort ist zu verbreitet oder zu leicht zu erraten. Ein Satz aus mehreren Wörtern ist sicher und gut zu merken.",
+        ),
+    ];
+    for (candidate, message) in cases {
+        let body = json!({"pruefnummer": credentials.pruefnummer, "new_password": candidate});
+        let (status, problem_body) = problem(
+            with_cookie(&app, reqwest::Method::POST, "/api/password", &session, Some(body)).await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{candidate}");
+        assert_eq!(problem_body["code"], "weak_password");
+        assert_eq!(problem_body["errors"][0]["field"], "new_password");
+        assert_eq!(problem_body["errors"][0]["message"], message, "{candidate}");
+    }
+    assert_eq!(
+        login(&app, IK, &credentials.initial_password).await.status(),
+        StatusCode::OK,
+        "nothing changed"
+    );
+}
+
+async fn the_session_ends_after_ten_idle_minutes_and_each_request_extends_it(app: TestApp) {
+    let (_, session) = active(&app).await;
+    app.clock.advance(Duration::minutes(9));
+    let touched: Value = with_cookie(&app, reqwest::Method::GET, "/api/session", &session, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(touched["expires_at"], "2026-05-04T08:19:00Z");
+    app.clock.advance(Duration::minutes(9));
+    assert_eq!(
+        with_cookie(&app, reqwest::Method::GET, "/api/session", &session, None).await.status(),
+        StatusCode::OK
+    );
+    app.clock.advance(Duration::minutes(10));
+    let (status, body) =
+        problem(with_cookie(&app, reqwest::Method::GET, "/api/session", &session, None).await)
+            .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("session_expired"))
+    );
+    let (_, body) =
+        problem(with_cookie(&app, reqwest::Method::GET, "/api/session", &session, None).await)
+            .await;
+    assert_eq!(body["code"], "unauthenticated", "an ended session is gone");
+}
+
+async fn logging_out_ends_the_session_on_the_server(app: TestApp) {
+    let (_, session) = active(&app).await;
+    let logout = with_cookie(&app, reqwest::Method::DELETE, "/api/session", &session, None).await;
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    assert!(logout.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    let (status, body) =
+        problem(with_cookie(&app, reqwest::Method::GET, "/api/session", &session, None).await)
+            .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
+    );
+    let each_login_a_new_id = cookie(&login(&app, IK, STRONG).await);
+    assert_ne!(each_login_a_new_id, session);
+}
+
+async fn the_back_office_unlocks_and_resends(app: TestApp) {
+    let credentials = registered(&app).await;
+    for _ in 0..5 {
+        login(&app, IK, "falsch").await;
+    }
+    let accounts = portal::wiring::portal(
+        &TestApp::config(app.data_dir.path()),
+        &app.stores,
+        std::sync::Arc::new(app.clock.clone()),
+    )
+    .unwrap()
+    .state
+    .accounts;
+    let lang = portal_domain::Lang::De;
+    let ik = IK.to_string();
+    let unlocked = portal::backoffice::run(
+        &accounts,
+        portal::backoffice::Action::Unlock { ik: ik.clone() },
+        lang,
+    )
+    .await
+    .unwrap();
+    assert_eq!(unlocked, "Der Zugang für IK 301412340 ist entsperrt.");
+    assert_eq!(login(&app, IK, &credentials.initial_password).await.status(), StatusCode::OK);
+    let resent =
+        portal::backoffice::run(&accounts, portal::backoffice::Action::Resend { ik }, lang)
+            .await
+            .unwrap();
+    assert!(
+        resent.starts_with("2 neue Schreiben an Muster-Apotheke am Altmarkt, p***@"),
+        "{resent}"
+    );
+    assert_eq!(
+        login(&app, IK, &credentials.initial_password).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "old letters are void"
+    );
+}
