@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use portal::config::{Config, StoreKind};
 use portal::stores::Stores;
-use portal_core::Clock;
+use portal_core::{Clock, Mailer};
 use portal_mail_outbox::OutboxMailer;
 use portal_store_dynamodb::{DynamoStore, Tables};
 use portal_store_embedded::EmbeddedStore;
@@ -36,46 +36,91 @@ pub fn embedded() -> Embedded {
     Embedded { store, dir }
 }
 
-/// DynamoDB Local, started once per test binary. A watchdog shell stops the JVM as soon as this
-/// process ends, however it ends: it waits for end-of-file on its stdin, which is our pipe.
-struct DynamoDbLocal {
+/// A local emulator (DynamoDB Local, the SES emulator), started once per test binary. A watchdog
+/// shell stops it as soon as this process ends, however it ends: it waits for end-of-file on its
+/// stdin, which is our pipe.
+struct Emulator {
     endpoint: String,
     _watchdog: Option<Child>,
 }
 
-fn dynamodb_local() -> &'static DynamoDbLocal {
-    static LOCAL: OnceLock<DynamoDbLocal> = OnceLock::new();
-    LOCAL.get_or_init(|| {
-        if let Ok(endpoint) = std::env::var("PORTAL_TEST_DYNAMODB_ENDPOINT") {
-            return DynamoDbLocal { endpoint, _watchdog: None };
-        }
-        let dir = std::env::var_os("DYNAMODB_LOCAL_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo_root().join(".tools/dynamodb-local"));
-        assert!(
-            dir.join("DynamoDBLocal.jar").is_file(),
-            "DynamoDB Local is not installed in {}: run tools/setup --test",
-            dir.display()
-        );
+impl Emulator {
+    /// Runs `command` (which gets the port as `{port}`) in `dir` and waits until the port answers.
+    fn start(name: &str, dir: &Path, command: &str) -> Emulator {
         let port = free_port();
+        let command = command.replace("{port}", &port.to_string());
         let script = format!(
-            "java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory \
-             -disableTelemetry -port {port} >/dev/null 2>&1 & jvm=$!; \
-             trap 'kill $jvm 2>/dev/null' EXIT; echo started; read -r _"
+            "{command} >/dev/null 2>&1 & child=$!; trap 'kill $child 2>/dev/null' EXIT; echo started; read -r _"
         );
         let mut watchdog = Command::new("bash")
             .args(["-c", &script])
-            .current_dir(&dir)
+            .current_dir(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
-            .expect("bash starts DynamoDB Local");
+            .unwrap_or_else(|e| panic!("bash starts {name}: {e}"));
         let mut line = String::new();
         let stdout = watchdog.stdout.take().expect("piped stdout");
         BufReader::new(stdout).read_line(&mut line).expect("the watchdog reports");
-        wait_for_port(port, Duration::from_secs(60));
-        DynamoDbLocal { endpoint: format!("http://127.0.0.1:{port}"), _watchdog: Some(watchdog) }
+        wait_for_port(name, port, Duration::from_secs(60));
+        Emulator { endpoint: format!("http://127.0.0.1:{port}"), _watchdog: Some(watchdog) }
+    }
+}
+
+/// Where `tools/setup --test` installed a tool, checked so a missing install says what to do.
+fn installed(tool: &str, marker: &str) -> PathBuf {
+    let dir = repo_root().join(".tools").join(tool);
+    assert!(
+        dir.join(marker).is_file(),
+        "{tool} is not installed in {}: run tools/setup --test",
+        dir.display()
+    );
+    dir
+}
+
+fn dynamodb_local() -> &'static Emulator {
+    static LOCAL: OnceLock<Emulator> = OnceLock::new();
+    LOCAL.get_or_init(|| {
+        if let Ok(endpoint) = std::env::var("PORTAL_TEST_DYNAMODB_ENDPOINT") {
+            return Emulator { endpoint, _watchdog: None };
+        }
+        let dir = installed("dynamodb-local", "DynamoDBLocal.jar");
+        Emulator::start(
+            "DynamoDB Local",
+            &dir,
+            "java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory -disableTelemetry -port {port}",
+        )
     })
+}
+
+pub fn ses_emulator() -> &'static str {
+    static SES: OnceLock<Emulator> = OnceLock::new();
+    let emulator = SES.get_or_init(|| {
+        let dir = installed("ses-emulator", "node_modules/aws-ses-v2-local/dist/cli.js");
+        Emulator::start(
+            "the SES emulator",
+            &dir,
+            "node node_modules/aws-ses-v2-local/dist/cli.js --host 127.0.0.1 --port {port}",
+        )
+    });
+    &emulator.endpoint
+}
+
+/// A client for the SES emulator.
+pub fn ses_client() -> aws_sdk_ses::Client {
+    let config = aws_sdk_ses::Config::builder()
+        .behavior_version(aws_sdk_ses::config::BehaviorVersion::latest())
+        .region(aws_sdk_ses::config::Region::new("eu-central-1"))
+        .endpoint_url(ses_emulator())
+        .credentials_provider(aws_sdk_ses::config::Credentials::new(
+            "portaltests",
+            "portaltests",
+            None,
+            None,
+            "tests",
+        ))
+        .build();
+    aws_sdk_ses::Client::from_conf(config)
 }
 
 fn free_port() -> u16 {
@@ -83,11 +128,11 @@ fn free_port() -> u16 {
     listener.local_addr().expect("an address").port()
 }
 
-fn wait_for_port(port: u16, limit: Duration) {
+fn wait_for_port(name: &str, port: u16, limit: Duration) {
     let start = Instant::now();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        assert!(start.elapsed() < limit, "DynamoDB Local did not start within {limit:?}");
+        assert!(start.elapsed() < limit, "{name} did not start within {limit:?}");
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -183,6 +228,15 @@ pub async fn spawn_app_serving(static_dir: &Path) -> TestApp {
 }
 
 pub async fn spawn_app_on(backend: Backend, static_dir: Option<&Path>) -> TestApp {
+    spawn_app_with(backend, static_dir, None).await
+}
+
+/// The full form: which store, which app files, and a mailer other than the outbox.
+pub async fn spawn_app_with(
+    backend: Backend,
+    static_dir: Option<&Path>,
+    mailer: Option<Arc<dyn Mailer>>,
+) -> TestApp {
     let data_dir = tempfile::tempdir().expect("a temp folder");
     let stores = match backend {
         Backend::Embedded => Stores::embedded(
@@ -195,7 +249,7 @@ pub async fn spawn_app_on(backend: Backend, static_dir: Option<&Path>) -> TestAp
     let portal = portal::wiring::portal(&config, &stores, Arc::new(clock.clone()))
         .expect("the portal wires up");
     let outbox = data_dir.path().join("outbox");
-    let mailer = Arc::new(OutboxMailer::new(&outbox));
+    let mailer = mailer.unwrap_or_else(|| Arc::new(OutboxMailer::new(&outbox)));
     portal::wiring::spawn_background(
         &stores,
         mailer,

@@ -56,6 +56,8 @@ macro_rules! on_both_apps {
 
 mod accounts;
 mod cli;
+mod faults;
 mod http;
 mod import;
+mod mail;
 mod store_contract;

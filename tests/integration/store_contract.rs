@@ -1,10 +1,11 @@
 //! The store contract: every case runs against the embedded store and against DynamoDB Local, so
 //! the local portal and AWS behave alike.
 
-use portal_core::{ExemptionStore, ProviderDirectory};
+use portal_core::Saved;
+use portal_core::accounts::{Account, Challenge, Letter, LetterKind, Policy, Session};
 use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider};
-use time::Date;
-use time::macros::date;
+use time::macros::{date, datetime};
+use time::{Date, Duration, OffsetDateTime};
 
 on_both_stores! {
     a_provider_reads_back_as_it_was_written,
@@ -19,10 +20,16 @@ on_both_stores! {
     a_large_batch_is_written_completely,
     everyone_exempt_in_a_year_is_listed_once,
     removing_exemptions_of_a_year_leaves_other_years_and_people,
+    an_account_reads_back_as_it_was_saved,
+    a_save_with_a_stale_version_is_refused_and_changes_nothing,
+    letters_are_queued_only_together_with_their_account,
+    a_letter_is_pending_until_sent_or_void_and_then_loses_its_text,
+    a_session_is_created_extended_and_deleted,
+    a_counter_stops_at_its_limit_per_key,
+    a_challenge_can_be_taken_only_once,
 }
 
-pub trait Store: ProviderDirectory + ExemptionStore {}
-impl<S: ProviderDirectory + ExemptionStore> Store for S {}
+pub use portal::stores::Store;
 
 pub fn provider(ik: &str, name: &str) -> Provider {
     let email = EmailAddress::parse("post@muster-apotheke.example").unwrap();
@@ -155,4 +162,132 @@ async fn removing_exemptions_of_a_year_leaves_other_years_and_people(store: &imp
     store.remove_exemptions(2026, &[kvnr("A123456780"), kvnr("B234567895")]).await.unwrap();
     assert_eq!(store.exemptions_of(&kvnr("A123456780")).await.unwrap(), [batch[0].clone()]);
     assert_eq!(store.exemptions_of(&kvnr("A121212122")).await.unwrap(), [batch[2].clone()]);
+}
+
+const NOW: OffsetDateTime = datetime!(2026-05-04 08:00:00.123456789 UTC);
+
+fn account() -> Account {
+    let ik = Ik::parse("301412340").unwrap();
+    let mut account = Account::registered(
+        ik,
+        None,
+        "$argon2id$p".into(),
+        "$argon2id$q".into(),
+        NOW,
+        &Policy::default(),
+    );
+    account.locked_until = Some(NOW + Duration::minutes(15));
+    account.failed_logins = 3;
+    account
+}
+
+/// Letter ids as the use cases make them: increasing.
+fn letter(account: &Account, kind: LetterKind) -> Letter {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Letter {
+        id: format!("01JD{:022}", n),
+        ik: account.ik,
+        kind,
+        generation: account.letters_generation,
+        recipient: "post@muster-apotheke.example".into(),
+        message: format!("Subject: {}\r\n\r\nPrüfnummer: ABCD-EFGH-JK12\r\n", kind.as_str()),
+        created_at: NOW,
+    }
+}
+
+async fn an_account_reads_back_as_it_was_saved(store: &impl Store) {
+    let saved = account();
+    assert_eq!(store.save_account(&saved, &[]).await.unwrap(), Saved::Done);
+    let read = store.account(&saved.ik).await.unwrap().unwrap();
+    assert_eq!(read, Account { version: 1, ..saved });
+}
+
+async fn a_save_with_a_stale_version_is_refused_and_changes_nothing(store: &impl Store) {
+    let first = account();
+    store.save_account(&first, &[]).await.unwrap();
+    assert_eq!(
+        store.save_account(&first, &[]).await.unwrap(),
+        Saved::Conflict,
+        "version 0 exists now"
+    );
+    let mut read = store.account(&first.ik).await.unwrap().unwrap();
+    read.failed_logins = 4;
+    assert_eq!(store.save_account(&read, &[]).await.unwrap(), Saved::Done);
+    read.failed_logins = 0;
+    assert_eq!(
+        store.save_account(&read, &[]).await.unwrap(),
+        Saved::Conflict,
+        "read.version is stale"
+    );
+    let stored = store.account(&first.ik).await.unwrap().unwrap();
+    assert_eq!((stored.failed_logins, stored.version), (4, 2));
+}
+
+async fn letters_are_queued_only_together_with_their_account(store: &impl Store) {
+    let account = account();
+    let letters =
+        [letter(&account, LetterKind::InitialPassword), letter(&account, LetterKind::Pruefnummer)];
+    store.save_account(&account, &letters).await.unwrap();
+    let refused = [letter(&account, LetterKind::PasswordChanged)];
+    assert_eq!(store.save_account(&account, &refused).await.unwrap(), Saved::Conflict);
+    let pending = store.pending_letters(10).await.unwrap();
+    assert_eq!(pending, letters, "both letters, in order, and not the refused one");
+}
+
+async fn a_letter_is_pending_until_sent_or_void_and_then_loses_its_text(store: &impl Store) {
+    let account = account();
+    let letters: Vec<Letter> =
+        (0..3).map(|_| letter(&account, LetterKind::PasswordChanged)).collect();
+    store.save_account(&account, &letters).await.unwrap();
+    store.mark_sent(&letters[0].id).await.unwrap();
+    store.mark_void(&letters[1].id).await.unwrap();
+    assert_eq!(store.pending_letters(10).await.unwrap(), [letters[2].clone()]);
+    assert_eq!(store.pending_letters(0).await.unwrap(), []);
+}
+
+async fn a_session_is_created_extended_and_deleted(store: &impl Store) {
+    let ik = Ik::parse("301412340").unwrap();
+    let session = Session {
+        id_hash: "ab".repeat(32),
+        ik,
+        created_at: NOW,
+        idle_expires_at: NOW + Duration::minutes(10),
+    };
+    store.put_session(&session).await.unwrap();
+    assert_eq!(store.session(&session.id_hash).await.unwrap(), Some(session.clone()));
+    let extended = session.extended(NOW + Duration::minutes(5), &Policy::default());
+    store.put_session(&extended).await.unwrap();
+    assert_eq!(store.session(&session.id_hash).await.unwrap(), Some(extended));
+    store.delete_session(&session.id_hash).await.unwrap();
+    assert_eq!(store.session(&session.id_hash).await.unwrap(), None);
+    assert_eq!(store.session("unknown").await.unwrap(), None);
+}
+
+async fn a_counter_stops_at_its_limit_per_key(store: &impl Store) {
+    let window_ends = NOW + Duration::days(1);
+    for _ in 0..3 {
+        assert!(
+            store.try_count("registrations#301412340#2026-05-04", 3, window_ends).await.unwrap()
+        );
+    }
+    assert!(!store.try_count("registrations#301412340#2026-05-04", 3, window_ends).await.unwrap());
+    assert!(store.try_count("registrations#401612342#2026-05-04", 3, window_ends).await.unwrap());
+    assert!(
+        !store.try_count("never", 0, window_ends).await.unwrap(),
+        "a limit of 0 allows nothing"
+    );
+}
+
+async fn a_challenge_can_be_taken_only_once(store: &impl Store) {
+    let challenge = Challenge {
+        id: "01JD0CHALLENGE".into(),
+        salt: "c2FsdA".into(),
+        difficulty: 16,
+        expires_at: NOW,
+    };
+    store.put_challenge(&challenge).await.unwrap();
+    assert_eq!(store.take_challenge(&challenge.id).await.unwrap(), Some(challenge.clone()));
+    assert_eq!(store.take_challenge(&challenge.id).await.unwrap(), None);
+    assert_eq!(store.take_challenge("unknown").await.unwrap(), None);
 }

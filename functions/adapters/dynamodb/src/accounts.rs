@@ -195,6 +195,9 @@ impl AccountStore for DynamoStore {
 #[async_trait]
 impl LetterQueue for DynamoStore {
     async fn pending_letters(&self, limit: usize) -> Result<Vec<Letter>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new()); // DynamoDB rejects a limit of 0
+        }
         let items: Vec<Item> = self
             .client
             .query()

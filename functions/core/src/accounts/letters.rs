@@ -29,6 +29,15 @@ impl Default for Sender {
     }
 }
 
+/// Letter ids sort in the order the letters were written, also within one millisecond (a
+/// registration writes two): ULIDs from one monotonic generator.
+fn next_letter_id() -> String {
+    static GENERATOR: std::sync::Mutex<Option<ulid::Generator>> = std::sync::Mutex::new(None);
+    let mut generator = GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let generator = generator.get_or_insert_with(ulid::Generator::new);
+    generator.generate().unwrap_or_else(|_| ulid::Ulid::new()).to_string()
+}
+
 fn german(date: Date) -> String {
     date.format(format_description!("[day].[month].[year]")).unwrap_or_else(|_| date.to_string())
 }
@@ -65,7 +74,7 @@ pub(crate) struct Compose<'a> {
 
 impl Compose<'_> {
     fn letter(&self, kind: LetterKind, subject: &str, body: &str) -> Letter {
-        let id = ulid::Ulid::new().to_string();
+        let id = next_letter_id();
         let domain = self.sender.address.rsplit_once('@').map_or("portal.example", |(_, d)| d);
         let date = self.now.format(&Rfc2822).unwrap_or_default();
         let message = format!(
