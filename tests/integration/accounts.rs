@@ -28,15 +28,15 @@ on_both_apps! {
     the_back_office_unlocks_and_resends,
 }
 
-const IK: &str = "301412340";
-const STRONG: &str = "Elbwiesen im Nebel 2026!";
+pub(crate) const IK: &str = "301412340";
+pub(crate) const STRONG: &str = "Elbwiesen im Nebel 2026!";
 
-struct Credentials {
-    initial_password: String,
-    pruefnummer: String,
+pub(crate) struct Credentials {
+    pub(crate) initial_password: String,
+    pub(crate) pruefnummer: String,
 }
 
-async fn with_directory(app: &TestApp) {
+pub(crate) async fn with_directory(app: &TestApp) {
     let mut rejected = Vec::new();
     import_providers(
         app.stores.providers.as_ref(),
@@ -57,7 +57,7 @@ async fn challenge(app: &TestApp) -> (String, String) {
     (c["id"].as_str().unwrap().to_string(), nonce.to_string())
 }
 
-async fn post(app: &TestApp, path: &str, body: Value) -> Response {
+pub(crate) async fn post(app: &TestApp, path: &str, body: Value) -> Response {
     app.http.post(app.url(path)).json(&body).send().await.unwrap()
 }
 
@@ -104,22 +104,22 @@ async fn read_letters(app: &TestApp, generation: usize) -> Credentials {
     }
 }
 
-async fn registered(app: &TestApp) -> Credentials {
+pub(crate) async fn registered(app: &TestApp) -> Credentials {
     with_directory(app).await;
     assert_eq!(register(app, IK).await.status(), StatusCode::ACCEPTED);
     read_letters(app, 1).await
 }
 
-async fn login(app: &TestApp, ik: &str, password: &str) -> Response {
+pub(crate) async fn login(app: &TestApp, ik: &str, password: &str) -> Response {
     post(app, "/api/session", json!({"ik": ik, "password": password})).await
 }
 
-fn cookie(response: &Response) -> String {
+pub(crate) fn cookie(response: &Response) -> String {
     let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
     set_cookie.split(';').next().unwrap().to_string()
 }
 
-async fn with_cookie(
+pub(crate) async fn with_cookie(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
@@ -134,7 +134,7 @@ async fn with_cookie(
 }
 
 /// Registered, logged in with the initial password, own password set: an active provider.
-async fn active(app: &TestApp) -> (Credentials, String) {
+pub(crate) async fn active(app: &TestApp) -> (Credentials, String) {
     let credentials = registered(app).await;
     let session = cookie(&login(app, IK, &credentials.initial_password).await);
     let body = json!({"pruefnummer": credentials.pruefnummer, "new_password": STRONG});
@@ -143,7 +143,7 @@ async fn active(app: &TestApp) -> (Credentials, String) {
     (credentials, session)
 }
 
-async fn problem(response: Response) -> (StatusCode, Value) {
+pub(crate) async fn problem(response: Response) -> (StatusCode, Value) {
     let status = response.status();
     assert_eq!(response.headers()["content-type"], "application/problem+json", "{status}");
     (status, response.json().await.unwrap())

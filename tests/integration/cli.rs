@@ -138,3 +138,81 @@ async fn serve_with_demo_data_answers_health_and_knows_the_demo_providers() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+#[tokio::test]
+async fn the_audit_tells_who_asked_about_a_person_and_verify_finds_tampering() {
+    let app = spawn_app().await;
+    let session = crate::oha::provider_session(&app).await;
+    let ask = |consent: &'static str| serde_json::json!({"kvnr": "A123456780", "consent": consent, "dispensing_date": "2026-03-14"});
+    crate::oha::answer(&app, &session, ask("insured_present")).await;
+    crate::oha::answer(&app, &session, ask("representative_present")).await;
+    crate::oha::answer(
+        &app,
+        &session,
+        serde_json::json!({"kvnr": "C345678908", "consent": "insured_present"}),
+    )
+    .await;
+    let dir = app.data_dir.path();
+
+    let table = portal(dir).args(["audit", "--kvnr", "a123456780"]).output().unwrap();
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = String::from_utf8_lossy(&table.stdout).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("Zeitpunkt") && lines[0].contains("Einwilligung"), "{text}");
+    assert!(lines[1].starts_with("04.05.2026 10:00:00  301412340  A123456780  Versicherte(r) anwesend  2026-03-14  befreit 2026; am Abgabetag befreit"), "{text}");
+    assert!(lines[2].contains("Vertreter(in) anwesend"), "{text}");
+    assert_eq!(lines.last(), Some(&"2 Abfragen"));
+
+    let json = portal(dir)
+        .args([
+            "audit",
+            "--ik",
+            "301412340",
+            "--json",
+            "--from",
+            "2026-05-04",
+            "--to",
+            "2026-05-04",
+        ])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 3);
+    assert_eq!(rows[2]["found"], false);
+    let none = portal(dir)
+        .args(["audit", "--ik", "301412340", "--json", "--from", "2026-05-05"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&none.stdout).unwrap(),
+        serde_json::json!([])
+    );
+
+    let verify = |dir: &Path| portal(dir).args(["audit", "verify"]).output().unwrap();
+    let intact = verify(dir);
+    assert_eq!(intact.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&intact.stdout).trim(),
+        "1 Protokollketten mit 3 Einträgen geprüft.\nKeine Auffälligkeiten."
+    );
+
+    // The portal itself cannot change or remove a record...
+    let db = rusqlite::Connection::open(dir.join("portal.db")).unwrap();
+    let refused =
+        db.execute("UPDATE audit SET outcome = 'not_found' WHERE seq = 1", []).unwrap_err();
+    assert!(refused.to_string().contains("audit records are never changed"));
+    assert!(db.execute("DELETE FROM audit WHERE seq = 2", []).is_err());
+    // ...someone editing the file can, and verify names what they did.
+    db.execute_batch("DROP TRIGGER audit_is_append_only; DROP TRIGGER audit_kept_for_retention;")
+        .unwrap();
+    db.execute("UPDATE audit SET outcome = 'not_found' WHERE seq = 1", []).unwrap();
+    db.execute("DELETE FROM audit WHERE seq = 2", []).unwrap();
+    let tampered = verify(dir);
+    assert_eq!(tampered.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&tampered.stdout).trim(),
+        "1 Protokollketten mit 2 Einträgen geprüft.\n\
+         IK 301412340, Eintrag 1: Inhalt wurde verändert.\n\
+         IK 301412340, Einträge 2 bis 2: fehlen vor Ablauf der Aufbewahrungsfrist."
+    );
+}

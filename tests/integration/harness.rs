@@ -203,6 +203,10 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    pub fn clock_now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
     pub fn config(data_dir: &Path) -> Config {
         Config {
             addr: "127.0.0.1:0".parse().unwrap(),
@@ -214,49 +218,71 @@ impl TestApp {
             session_idle_seconds: 600,
             // Solving takes ~256 hashes instead of ~65,000: the check is the same, only cheaper.
             challenge_difficulty: 8,
+            oha: portal_core::oha::OhaSettings::default(),
         }
     }
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_on(Backend::Embedded, None).await
+    spawn(AppOptions::default()).await
 }
 
 /// Like [`spawn_app`], serving the app's files from `static_dir`.
 pub async fn spawn_app_serving(static_dir: &Path) -> TestApp {
-    spawn_app_on(Backend::Embedded, Some(static_dir)).await
+    spawn(AppOptions { static_dir: Some(static_dir.to_path_buf()), ..AppOptions::default() }).await
 }
 
-pub async fn spawn_app_on(backend: Backend, static_dir: Option<&Path>) -> TestApp {
-    spawn_app_with(backend, static_dir, None).await
+/// How a test wants its portal: which store, which app files, which mailer, which settings, and
+/// optionally a store wrapped to inject faults.
+pub struct AppOptions {
+    pub backend: Backend,
+    pub static_dir: Option<PathBuf>,
+    pub mailer: Option<Arc<dyn Mailer>>,
+    pub configure: Box<dyn FnOnce(&mut Config) + Send>,
+    pub wrap_stores: Box<dyn FnOnce(Stores) -> Stores + Send>,
 }
 
-/// The full form: which store, which app files, and a mailer other than the outbox.
-pub async fn spawn_app_with(
-    backend: Backend,
-    static_dir: Option<&Path>,
-    mailer: Option<Arc<dyn Mailer>>,
-) -> TestApp {
+impl Default for AppOptions {
+    fn default() -> AppOptions {
+        AppOptions {
+            backend: Backend::Embedded,
+            static_dir: None,
+            mailer: None,
+            configure: Box::new(|_| {}),
+            wrap_stores: Box::new(|stores| stores),
+        }
+    }
+}
+
+pub async fn spawn(options: AppOptions) -> TestApp {
+    // Logs show with a failing test's output (`PORTAL_LOG=debug` for more).
+    let filter = std::env::var("PORTAL_LOG").unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
     let data_dir = tempfile::tempdir().expect("a temp folder");
-    let stores = match backend {
+    let stores = match options.backend {
         Backend::Embedded => Stores::embedded(
             EmbeddedStore::open(&data_dir.path().join("portal.db")).expect("the store opens"),
         ),
         Backend::DynamoDb => Stores::of(dynamodb().await),
     };
     let clock = TestClock::at(time::macros::datetime!(2026-05-04 08:00 UTC));
-    let config = TestApp::config(data_dir.path());
-    let portal = portal::wiring::portal(&config, &stores, Arc::new(clock.clone()))
+    let mut config = TestApp::config(data_dir.path());
+    (options.configure)(&mut config);
+    let served_stores = (options.wrap_stores)(stores.clone());
+    let portal = portal::wiring::portal(&config, &served_stores, Arc::new(clock.clone()))
         .expect("the portal wires up");
     let outbox = data_dir.path().join("outbox");
-    let mailer = mailer.unwrap_or_else(|| Arc::new(OutboxMailer::new(&outbox)));
+    let mailer = options.mailer.unwrap_or_else(|| Arc::new(OutboxMailer::new(&outbox)));
     portal::wiring::spawn_background(
         &stores,
         mailer,
         portal.letters_queued,
         Arc::new(clock.clone()),
     );
-    let app = portal::serve::app(portal.state, static_dir.unwrap_or(&config.static_dir));
+    let app = portal::serve::app(
+        portal.state,
+        options.static_dir.as_deref().unwrap_or(&config.static_dir),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("an address"));
     tokio::spawn(portal::serve::run(listener, app, std::future::pending()));

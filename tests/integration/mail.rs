@@ -7,7 +7,7 @@ use portal_core::accounts::secret_in;
 use portal_mail_ses::SesMailer;
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, ses_client, ses_emulator, spawn_app_with};
+use crate::harness::{AppOptions, ses_client, ses_emulator, spawn};
 
 async fn sent_to(recipient: &str) -> Vec<Value> {
     let store: Value =
@@ -18,8 +18,11 @@ async fn sent_to(recipient: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_registration_sends_both_letters_through_ses_to_the_address_on_file_once() {
-    let app =
-        spawn_app_with(Backend::Embedded, None, Some(Arc::new(SesMailer::new(ses_client())))).await;
+    let app = spawn(AppOptions {
+        mailer: Some(Arc::new(SesMailer::new(ses_client()))),
+        ..AppOptions::default()
+    })
+    .await;
     let provider = "ik;name;email;strasse;plz;ort;berufsfeld\n\
         401612342;Logopädie Sprachraum Erfurt;ses-test@sprachraum.example;Anger 12;99084;Erfurt;heilmittel\n";
     let mut rejected = Vec::new();

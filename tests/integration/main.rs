@@ -33,12 +33,15 @@ macro_rules! on_both_stores {
 /// embedded store (`embedded::case`) and on DynamoDB Local (`dynamodb::case`).
 macro_rules! on_both_apps {
     ($($case:ident),* $(,)?) => {
+        on_both_apps!(@with crate::harness::AppOptions::default; $($case),*);
+    };
+    (@with $options:path; $($case:ident),* $(,)?) => {
         mod embedded {
             $(
                 #[tokio::test]
                 async fn $case() {
-                    let app = crate::harness::spawn_app_on(crate::harness::Backend::Embedded, None).await;
-                    super::$case(app).await;
+                    let options = crate::harness::AppOptions { backend: crate::harness::Backend::Embedded, ..$options() };
+                    super::$case(crate::harness::spawn(options).await).await;
                 }
             )*
         }
@@ -46,8 +49,8 @@ macro_rules! on_both_apps {
             $(
                 #[tokio::test]
                 async fn $case() {
-                    let app = crate::harness::spawn_app_on(crate::harness::Backend::DynamoDb, None).await;
-                    super::$case(app).await;
+                    let options = crate::harness::AppOptions { backend: crate::harness::Backend::DynamoDb, ..$options() };
+                    super::$case(crate::harness::spawn(options).await).await;
                 }
             )*
         }
@@ -60,4 +63,5 @@ mod faults;
 mod http;
 mod import;
 mod mail;
+mod oha;
 mod store_contract;

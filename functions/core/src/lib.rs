@@ -6,9 +6,10 @@
 
 pub mod accounts;
 pub mod import;
+pub mod oha;
 pub mod ports;
 
 pub use ports::{
-    AccountStore, ChallengeStore, Clock, ExemptionStore, LetterQueue, Limits, MailError, Mailer,
-    ProviderDirectory, Saved, SessionStore, StoreError, SystemClock,
+    AccountStore, AuditLog, ChallengeStore, Clock, ExemptionStore, LetterQueue, Limits, MailError,
+    Mailer, ProviderDirectory, Saved, SessionStore, StoreError, SystemClock, error_chain,
 };

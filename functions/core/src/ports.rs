@@ -8,6 +8,7 @@ use portal_domain::{Exemption, Ik, Kvnr, Provider, german_date};
 use time::{Date, OffsetDateTime};
 
 use crate::accounts::{Account, Challenge, Letter, Session};
+use crate::oha::{AuditHead, AuditRecord};
 
 type Source = Box<dyn Error + Send + Sync>;
 
@@ -26,6 +27,18 @@ impl StoreError {
     pub fn unavailable(error: impl Into<Source>) -> StoreError {
         StoreError::Unavailable(error.into())
     }
+}
+
+/// An error with all its causes, for a log line: "the store is unavailable: … : disk full".
+pub fn error_chain(error: &dyn Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text += ": ";
+        text += &cause.to_string();
+        source = cause.source();
+    }
+    text
 }
 
 /// The provider directory the insurer imports: who may register, and where letters go.
@@ -121,6 +134,21 @@ pub struct MailError(#[source] pub Source);
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, letter: &Letter) -> Result<(), MailError>;
+}
+
+/// The audit log of exemption queries: per provider a hash chain, appended to and never changed.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// The newest record of a provider's chain.
+    async fn audit_head(&self, ik: &Ik) -> Result<Option<AuditHead>, StoreError>;
+    /// Appends `record` if the provider's head is still at `record.seq - 1` (none for seq 1).
+    async fn append_audit(&self, record: &AuditRecord) -> Result<Saved, StoreError>;
+    /// The heads of all chains (for verification).
+    async fn audit_heads(&self) -> Result<Vec<AuditHead>, StoreError>;
+    /// One provider's records, by `seq`.
+    async fn audit_of_ik(&self, ik: &Ik) -> Result<Vec<AuditRecord>, StoreError>;
+    /// Every query about one person, oldest first.
+    async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRecord>, StoreError>;
 }
 
 /// The time, injectable so that date rules (30 June, expiry, idle timeouts) can be tested.

@@ -105,6 +105,54 @@ pub fn year_statuses(records: &[Exemption], today: Date) -> Vec<YearStatus> {
         .collect()
 }
 
+/// Whether any record covers `day`.
+pub fn exempt_on(records: &[Exemption], day: Date) -> bool {
+    records.iter().any(|r| r.covers(day))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DispensingDateError {
+    #[error("the day of dispensing lies in the future")]
+    Future,
+    #[error("the day of dispensing lies before the years shown")]
+    TooOld,
+}
+
+/// The day of dispensing ("Tag der Abgabe") a provider may ask about on `today`: not in the
+/// future, and within the years the result shows.
+pub fn check_dispensing_date(day: Date, today: Date) -> Result<Date, DispensingDateError> {
+    if day > today {
+        return Err(DispensingDateError::Future);
+    }
+    if !shown_years(today).contains(&day.year()) {
+        return Err(DispensingDateError::TooOld);
+    }
+    Ok(day)
+}
+
+impl UserFacing for DispensingDateError {
+    fn code(&self) -> &'static str {
+        "invalid_dispensing_date"
+    }
+
+    fn message(&self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (DispensingDateError::Future, Lang::De) => {
+                "Der Tag der Abgabe darf nicht in der Zukunft liegen."
+            }
+            (DispensingDateError::Future, Lang::En) => {
+                "The day of dispensing must not lie in the future."
+            }
+            (DispensingDateError::TooOld, Lang::De) => {
+                "Der Tag der Abgabe muss im laufenden Jahr liegen (bis 30.06. auch im Vorjahr)."
+            }
+            (DispensingDateError::TooOld, Lang::En) => {
+                "The day of dispensing must lie in the current year (until 30 June also in the previous one)."
+            }
+        }
+    }
+}
+
 impl UserFacing for ExemptionError {
     fn code(&self) -> &'static str {
         "invalid_exemption"
@@ -175,6 +223,34 @@ mod tests {
         assert!(e.covers(date!(2026 - 03 - 14)));
         assert!(e.covers(date!(2026 - 12 - 31)));
         assert!(!e.covers(date!(2027 - 01 - 01)));
+    }
+
+    #[test]
+    fn a_day_of_dispensing_lies_within_the_shown_years_and_not_ahead() {
+        let today = date!(2026 - 06 - 30);
+        assert_eq!(check_dispensing_date(today, today), Ok(today));
+        assert_eq!(check_dispensing_date(date!(2025 - 01 - 01), today), Ok(date!(2025 - 01 - 01)));
+        assert_eq!(
+            check_dispensing_date(date!(2026 - 07 - 01), today),
+            Err(DispensingDateError::Future)
+        );
+        assert_eq!(
+            check_dispensing_date(date!(2024 - 12 - 31), today),
+            Err(DispensingDateError::TooOld)
+        );
+        let july = date!(2026 - 07 - 01);
+        assert_eq!(
+            check_dispensing_date(date!(2025 - 12 - 31), july),
+            Err(DispensingDateError::TooOld)
+        );
+    }
+
+    #[test]
+    fn exemption_on_a_day_needs_a_record_covering_it() {
+        let records = [exemption(2026, date!(2026 - 03 - 14), date!(2026 - 12 - 31))];
+        assert!(!exempt_on(&records, date!(2026 - 03 - 13)));
+        assert!(exempt_on(&records, date!(2026 - 03 - 14)));
+        assert!(!exempt_on(&[], date!(2026 - 03 - 14)));
     }
 
     #[test]

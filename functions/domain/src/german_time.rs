@@ -20,6 +20,13 @@ pub fn german_local_time(at: OffsetDateTime) -> PrimitiveDateTime {
     PrimitiveDateTime::new(local.date(), local.time())
 }
 
+/// The instant German `day` begins (00:00 local time), in UTC: 22:00 or 23:00 the day before.
+pub fn german_midnight(day: Date) -> OffsetDateTime {
+    let midnight_utc = day.with_time(Time::MIDNIGHT).assume_utc();
+    let summer = midnight_utc - time::Duration::hours(2);
+    if german_date(summer) == day { summer } else { midnight_utc - time::Duration::hours(1) }
+}
+
 fn last_sunday(year: i32, month: Month) -> Date {
     let last_day = Date::from_calendar_date(year, month, month.length(year)).unwrap_or(Date::MIN);
     let back = last_day.weekday().number_days_from_sunday();
@@ -36,6 +43,12 @@ mod tests {
     fn late_evening_utc_on_30_june_is_already_1_july_in_germany() {
         assert_eq!(german_date(datetime!(2026-06-30 21:59 UTC)), date!(2026 - 06 - 30));
         assert_eq!(german_date(datetime!(2026-06-30 22:00 UTC)), date!(2026 - 07 - 01));
+    }
+
+    #[test]
+    fn a_german_day_begins_at_22_or_23_utc_the_day_before() {
+        assert_eq!(german_midnight(date!(2026 - 07 - 01)), datetime!(2026-06-30 22:00 UTC));
+        assert_eq!(german_midnight(date!(2027 - 01 - 01)), datetime!(2026-12-31 23:00 UTC));
     }
 
     #[test]

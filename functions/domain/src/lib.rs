@@ -20,8 +20,11 @@ mod pruefnummer;
 pub use challenge::{proof_of_work_holds, solve_proof_of_work};
 pub use consent::{Consent, ConsentError};
 pub use date::{DateError, parse_date};
-pub use exemption::{Exemption, ExemptionError, YearStatus, shown_years, year_statuses};
-pub use german_time::{german_date, german_local_time};
+pub use exemption::{
+    DispensingDateError, Exemption, ExemptionError, YearStatus, check_dispensing_date, exempt_on,
+    shown_years, year_statuses,
+};
+pub use german_time::{german_date, german_local_time, german_midnight};
 pub use ik::{Ik, IkError};
 pub use kvnr::{Kvnr, KvnrError};
 pub use lang::{Lang, UserFacing};

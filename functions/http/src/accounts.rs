@@ -24,7 +24,7 @@ fn text(lang: Lang, de: &str, en: &str) -> String {
 
 /// Logged with the request id; the person gets a 503 without internals.
 pub(crate) fn store_failed(error: &StoreError, lang: Lang) -> Problem {
-    tracing::error!(error = %error, "store failed");
+    tracing::error!(error = %portal_core::error_chain(error), "store failed");
     Problem::unavailable(lang)
 }
 
@@ -156,7 +156,7 @@ fn register_problem(error: RegisterError, lang: Lang) -> Problem {
         ),
         RegisterError::Store(error) => store_failed(&error, lang),
         RegisterError::Hash(error) => {
-            tracing::error!(error = %error, "hashing failed");
+            tracing::error!(error = %portal_core::error_chain(&error), "hashing failed");
             Problem::internal(lang)
         }
     }
@@ -342,7 +342,7 @@ fn password_problem(error: PasswordChangeError, lang: Lang) -> Problem {
         PasswordChangeError::Weak(e) => Problem::invalid_field("new_password", &e, lang),
         PasswordChangeError::Store(error) => store_failed(&error, lang),
         PasswordChangeError::Hash(error) => {
-            tracing::error!(error = %error, "hashing failed");
+            tracing::error!(error = %portal_core::error_chain(&error), "hashing failed");
             Problem::internal(lang)
         }
     }

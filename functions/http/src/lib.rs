@@ -4,6 +4,7 @@
 mod accounts;
 mod headers;
 mod json;
+mod oha;
 mod problem;
 mod request_id;
 mod session;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use portal_core::accounts::Accounts;
+use portal_core::oha::Oha;
 use portal_core::{Clock, ExemptionStore, ProviderDirectory};
 use serde::Serialize;
 
@@ -29,6 +31,7 @@ pub struct AppState {
     pub exemptions: Arc<dyn ExemptionStore>,
     pub clock: Arc<dyn Clock>,
     pub accounts: Accounts,
+    pub oha: Oha,
 }
 
 /// The `/api` routes with their middleware, as a Lambda serves them.
@@ -49,6 +52,7 @@ pub fn api_with(state: AppState, site: Router) -> Router {
         )
         .route("/api/password", post(accounts::change_password))
         .route("/api/password-reset", post(accounts::reset_password))
+        .route("/api/exemption-queries", post(oha::ask))
         .route("/api/{*rest}", axum::routing::any(not_found))
         .with_state(state);
     request_id::layer(security_headers(api.merge(site)))

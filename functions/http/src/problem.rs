@@ -103,6 +103,19 @@ impl Problem {
         problem
     }
 
+    /// 422 for several invalid fields; the first one's code leads.
+    pub fn invalid_fields(errors: Vec<FieldProblem>, lang: Lang) -> Problem {
+        let title = match lang {
+            Lang::De => "Die Eingabe ist unvollständig oder fehlerhaft.",
+            Lang::En => "The input is incomplete or invalid.",
+        };
+        let code = errors.first().map_or("invalid_body", |e| e.code);
+        let mut problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, title);
+        problem.detail = errors.first().map(|e| e.message.clone());
+        problem.errors = errors;
+        problem
+    }
+
     pub fn not_found(lang: Lang) -> Problem {
         let title = match lang {
             Lang::De => "Diese Adresse gibt es nicht.",

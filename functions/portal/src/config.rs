@@ -3,6 +3,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use portal_core::accounts::{Policy, Sender};
+use portal_core::oha::OhaSettings;
 use portal_domain::Lang;
 
 /// Which store the portal works on.
@@ -34,6 +35,9 @@ pub struct Config {
     pub session_idle_seconds: i64,
     /// `PORTAL_CHALLENGE_DIFFICULTY` (default 16): leading zero bits of the registration check.
     pub challenge_difficulty: u8,
+    /// `PORTAL_QUERY_QUOTA_PER_DAY` (default 100), `PORTAL_QUERY_BURST_PER_MINUTE` (default 20),
+    /// `PORTAL_AUDIT_RETENTION_DAYS` (default 730).
+    pub oha: OhaSettings,
 }
 
 impl Config {
@@ -67,6 +71,26 @@ impl Config {
                 16,
                 0..=24,
             )?,
+            oha: OhaSettings {
+                quota_per_day: number(
+                    var("PORTAL_QUERY_QUOTA_PER_DAY"),
+                    "PORTAL_QUERY_QUOTA_PER_DAY",
+                    100,
+                    1..=100_000,
+                )?,
+                burst_per_minute: number(
+                    var("PORTAL_QUERY_BURST_PER_MINUTE"),
+                    "PORTAL_QUERY_BURST_PER_MINUTE",
+                    20,
+                    1..=100_000,
+                )?,
+                retention: time::Duration::days(number(
+                    var("PORTAL_AUDIT_RETENTION_DAYS"),
+                    "PORTAL_AUDIT_RETENTION_DAYS",
+                    730,
+                    1..=3650,
+                )?),
+            },
         })
     }
 

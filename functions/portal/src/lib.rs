@@ -1,6 +1,7 @@
 //! The local portal: the API and the app on the embedded store (or DynamoDB), and the back-office
 //! command line. Everything here is wiring; the rules live in `portal-domain` and `portal-core`.
 
+pub mod audit;
 pub mod backoffice;
 pub mod config;
 pub mod demo;

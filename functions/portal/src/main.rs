@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use portal::config::{Config, terminal_lang};
 use portal::import::{self, What};
 use portal::stores::Stores;
-use portal::{backoffice, demo, serve, wiring};
+use portal::{audit, backoffice, demo, serve, wiring};
 use portal_core::accounts::dispatch_letters;
 use portal_core::{Clock, SystemClock};
 use portal_mail_outbox::OutboxMailer;
@@ -38,6 +38,8 @@ enum Command {
         #[command(subcommand)]
         what: ImportCommand,
     },
+    /// Who asked about whom: `--kvnr K` or `--ik I`, optionally `--from`/`--to`; or `verify`.
+    Audit(audit::AuditArgs),
     /// Back-office help for a provider's account.
     Accounts {
         #[command(subcommand)]
@@ -108,6 +110,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = import::run(&stores, what, &file, lang).await?;
             println!("{}", import::summary(&report, lang));
             Ok(if report.rejected > 0 { ExitCode::from(ROWS_REJECTED) } else { ExitCode::SUCCESS })
+        }
+        Command::Audit(args) => {
+            let lang = terminal_lang();
+            let portal = wiring::portal(&config, &stores, clock)?;
+            if args.command.is_some() {
+                let (report, intact) = audit::verify(&portal.state.oha, lang).await?;
+                println!("{report}");
+                return Ok(if intact { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+            }
+            println!("{}", audit::list(&portal.state.oha, &args, lang).await?);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Accounts { action } => {
             let lang = terminal_lang();

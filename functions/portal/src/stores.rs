@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use portal_core::{
-    AccountStore, ChallengeStore, ExemptionStore, LetterQueue, Limits, ProviderDirectory,
+    AccountStore, AuditLog, ChallengeStore, ExemptionStore, LetterQueue, Limits, ProviderDirectory,
     SessionStore,
 };
 use portal_store_dynamodb::{DynamoStore, Tables};
@@ -20,6 +20,7 @@ pub struct Stores {
     pub sessions: Arc<dyn SessionStore>,
     pub limits: Arc<dyn Limits>,
     pub challenges: Arc<dyn ChallengeStore>,
+    pub audit: Arc<dyn AuditLog>,
     /// The embedded store itself, for housekeeping that DynamoDB does with TTL.
     pub embedded: Option<EmbeddedStore>,
 }
@@ -33,6 +34,7 @@ pub trait Store:
     + SessionStore
     + Limits
     + ChallengeStore
+    + AuditLog
 {
 }
 impl<S> Store for S where
@@ -43,6 +45,7 @@ impl<S> Store for S where
         + SessionStore
         + Limits
         + ChallengeStore
+        + AuditLog
 {
 }
 
@@ -56,7 +59,8 @@ impl Stores {
             letters: store.clone(),
             sessions: store.clone(),
             limits: store.clone(),
-            challenges: store,
+            challenges: store.clone(),
+            audit: store,
             embedded: None,
         }
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use portal_core::accounts::{Accounts, SecretHasher, dispatch_letters};
+use portal_core::oha::Oha;
 use portal_core::{Clock, Mailer};
 use portal_http::AppState;
 use tokio::sync::Notify;
@@ -38,11 +39,19 @@ pub fn portal(config: &Config, stores: &Stores, clock: Arc<dyn Clock>) -> anyhow
         sender: config.sender(),
         letters_queued: Arc::new(move || wake.notify_one()),
     };
+    let oha = Oha {
+        exemptions: stores.exemptions.clone(),
+        audit: stores.audit.clone(),
+        limits: stores.limits.clone(),
+        clock: clock.clone(),
+        settings: config.oha,
+    };
     let state = AppState {
         providers: stores.providers.clone(),
         exemptions: stores.exemptions.clone(),
         clock,
         accounts,
+        oha,
     };
     Ok(Portal { state, letters_queued })
 }
@@ -69,12 +78,14 @@ pub fn spawn_background(
                     tracing::warn!(failed = done.failed, "letters left for the next round")
                 }
                 Ok(_) => {}
-                Err(error) => tracing::error!(error = %error, "letter dispatch failed, will retry"),
+                Err(error) => {
+                    tracing::error!(error = %portal_core::error_chain(&error), "letter dispatch failed, will retry")
+                }
             }
             if let Some(store) = &stores.embedded
                 && let Err(error) = store.purge_expired(clock.now()).await
             {
-                tracing::warn!(error = %error, "purging expired records failed");
+                tracing::warn!(error = %portal_core::error_chain(&error), "purging expired records failed");
             }
             tokio::select! {
                 () = wake.notified() => {}

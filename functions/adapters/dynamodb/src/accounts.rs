@@ -18,34 +18,34 @@ use crate::{DynamoStore, Item, corrupt, s, text};
 /// Sparse index: only letters still to be sent carry the `pending` attribute.
 pub(crate) const PENDING_INDEX: &str = "pending";
 
-fn n(value: impl ToString) -> AttributeValue {
+pub(crate) fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-fn nanos(at: OffsetDateTime) -> AttributeValue {
+pub(crate) fn nanos(at: OffsetDateTime) -> AttributeValue {
     n(at.unix_timestamp_nanos())
 }
 
-fn ttl(at: OffsetDateTime) -> AttributeValue {
+pub(crate) fn ttl(at: OffsetDateTime) -> AttributeValue {
     n(at.unix_timestamp())
 }
 
-fn number<T: std::str::FromStr>(item: &Item, name: &str) -> Result<T, StoreError>
+pub(crate) fn number<T: std::str::FromStr>(item: &Item, name: &str) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,
 {
     text(item, name)?.parse().map_err(|e| corrupt(name, e))
 }
 
-fn time_at(item: &Item, name: &str) -> Result<OffsetDateTime, StoreError> {
+pub(crate) fn time_at(item: &Item, name: &str) -> Result<OffsetDateTime, StoreError> {
     OffsetDateTime::from_unix_timestamp_nanos(number(item, name)?).map_err(|e| corrupt(name, e))
 }
 
-fn optional_time(item: &Item, name: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+pub(crate) fn optional_time(item: &Item, name: &str) -> Result<Option<OffsetDateTime>, StoreError> {
     item.contains_key(name).then(|| time_at(item, name)).transpose()
 }
 
-fn ik_in(item: &Item) -> Result<Ik, StoreError> {
+pub(crate) fn ik_in(item: &Item) -> Result<Ik, StoreError> {
     Ik::parse(text(item, "ik")?).map_err(|e| corrupt("ik", e))
 }
 
@@ -116,7 +116,7 @@ fn letter_from(item: &Item) -> Result<Letter, StoreError> {
     })
 }
 
-fn put(
+pub(crate) fn put(
     table: &str,
     item: Item,
     condition: &str,

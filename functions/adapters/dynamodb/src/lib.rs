@@ -17,6 +17,7 @@ use portal_core::{ExemptionStore, ProviderDirectory, StoreError};
 use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider, parse_date};
 
 mod accounts;
+mod audit;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -29,6 +30,7 @@ pub struct Tables {
     pub letters: String,
     pub sessions: String,
     pub counters: String,
+    pub audit: String,
 }
 
 impl Tables {
@@ -41,6 +43,7 @@ impl Tables {
             letters: format!("{prefix}letters"),
             sessions: format!("{prefix}sessions"),
             counters: format!("{prefix}counters"),
+            audit: format!("{prefix}audit"),
         }
     }
 
@@ -56,6 +59,7 @@ impl Tables {
             letters: var("PORTAL_TABLE_LETTERS", defaults.letters),
             sessions: var("PORTAL_TABLE_SESSIONS", defaults.sessions),
             counters: var("PORTAL_TABLE_COUNTERS", defaults.counters),
+            audit: var("PORTAL_TABLE_AUDIT", defaults.audit),
         }
     }
 }
@@ -146,7 +150,26 @@ impl DynamoStore {
         let letters = simple(&self.tables.letters, "letter_id")?
             .attribute_definitions(attribute("pending", ScalarAttributeType::S)?)
             .global_secondary_indexes(pending);
+        let by_kvnr = GlobalSecondaryIndex::builder()
+            .index_name(audit::BY_KVNR_INDEX)
+            .key_schema(key("kvnr", KeyType::Hash)?)
+            .key_schema(key("at", KeyType::Range)?)
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .build()?;
+        let audit = self
+            .client
+            .create_table()
+            .table_name(&self.tables.audit)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key("ik", KeyType::Hash)?)
+            .key_schema(key("seq", KeyType::Range)?)
+            .attribute_definitions(attribute("ik", ScalarAttributeType::S)?)
+            .attribute_definitions(attribute("seq", ScalarAttributeType::N)?)
+            .attribute_definitions(attribute("kvnr", ScalarAttributeType::S)?)
+            .attribute_definitions(attribute("at", ScalarAttributeType::N)?)
+            .global_secondary_indexes(by_kvnr);
         Ok(vec![
+            audit,
             providers,
             exemptions,
             simple(&self.tables.accounts, "ik")?,

@@ -12,15 +12,15 @@ use time::OffsetDateTime;
 
 use crate::{EmbeddedStore, corrupt, sql};
 
-fn nanos(at: OffsetDateTime) -> i64 {
+pub(crate) fn nanos(at: OffsetDateTime) -> i64 {
     i64::try_from(at.unix_timestamp_nanos()).unwrap_or(i64::MAX)
 }
 
-fn time_of(nanos: i64) -> Result<OffsetDateTime, StoreError> {
+pub(crate) fn time_of(nanos: i64) -> Result<OffsetDateTime, StoreError> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos)).map_err(|e| corrupt("time", e))
 }
 
-fn ik_of(text: &str) -> Result<Ik, StoreError> {
+pub(crate) fn ik_of(text: &str) -> Result<Ik, StoreError> {
     Ik::parse(text).map_err(|e| corrupt("ik", e))
 }
 

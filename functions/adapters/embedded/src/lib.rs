@@ -14,6 +14,7 @@ use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider, parse
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 mod accounts;
+mod audit;
 
 /// The schema, one entry per version; `PRAGMA user_version` records how far a file has come.
 const MIGRATIONS: &[&str] = &[
@@ -78,6 +79,36 @@ const MIGRATIONS: &[&str] = &[
         difficulty INTEGER NOT NULL,
         expires_at INTEGER NOT NULL
     ) STRICT;
+"#,
+    r#"
+    CREATE TABLE audit (
+        ik              TEXT NOT NULL,
+        seq             INTEGER NOT NULL,
+        query_id        TEXT NOT NULL UNIQUE,
+        at              INTEGER NOT NULL,
+        kvnr            TEXT NOT NULL,
+        consent         TEXT NOT NULL,
+        dispensing_date TEXT,
+        outcome         TEXT NOT NULL,
+        prev_hash       TEXT NOT NULL,
+        prev_at         INTEGER,
+        hash            TEXT NOT NULL,
+        expires_at      INTEGER NOT NULL,
+        PRIMARY KEY (ik, seq)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX audit_by_kvnr ON audit (kvnr, at);
+    CREATE TABLE audit_heads (
+        ik   TEXT PRIMARY KEY,
+        seq  INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        at   INTEGER NOT NULL
+    ) STRICT;
+    -- The application appends; it never changes a record, and removes one only after retention.
+    CREATE TRIGGER audit_is_append_only BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'audit records are never changed'); END;
+    CREATE TRIGGER audit_kept_for_retention BEFORE DELETE ON audit
+    WHEN OLD.expires_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000000000
+    BEGIN SELECT RAISE(ABORT, 'audit records are kept until their retention ends'); END;
 "#,
 ];
 

@@ -471,7 +471,7 @@ pub async fn dispatch_letters(
                 done.sent += 1;
             }
             Err(error) => {
-                tracing::warn!(letter = %letter.id, error = %error, "letter not sent, will retry");
+                tracing::warn!(letter = %letter.id, error = %crate::error_chain(&error), "letter not sent, will retry");
                 done.failed += 1;
             }
         }

@@ -1,0 +1,200 @@
+//! The audit log in the SQLite file: records by (ik, seq), one head per provider.
+
+use async_trait::async_trait;
+use portal_core::oha::{AuditHead, AuditRecord, Outcome};
+use portal_core::{AuditLog, Saved, StoreError};
+use portal_domain::{Consent, Ik, Kvnr, parse_date};
+use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+
+use crate::accounts::{ik_of, nanos, time_of};
+use crate::{EmbeddedStore, corrupt, sql};
+
+const COLUMNS: &str = "ik, seq, query_id, at, kvnr, consent, dispensing_date, outcome, prev_hash, prev_at, hash, expires_at";
+
+type Raw = (
+    String,
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<i64>,
+    String,
+    i64,
+);
+
+fn raw(row: &Row) -> rusqlite::Result<Raw> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+        row.get(8)?,
+        row.get(9)?,
+        row.get(10)?,
+        row.get(11)?,
+    ))
+}
+
+fn record_from(raw: Raw) -> Result<AuditRecord, StoreError> {
+    let (
+        ik,
+        seq,
+        query_id,
+        at,
+        kvnr,
+        consent,
+        dispensing,
+        outcome,
+        prev_hash,
+        prev_at,
+        hash,
+        expires_at,
+    ) = raw;
+    Ok(AuditRecord {
+        ik: ik_of(&ik)?,
+        seq: u64::try_from(seq).map_err(|e| corrupt("seq", e))?,
+        query_id,
+        at: time_of(at)?,
+        kvnr: Kvnr::parse(&kvnr).map_err(|e| corrupt("kvnr", e))?,
+        consent: Consent::parse(&consent).map_err(|e| corrupt("consent", e))?,
+        dispensing_date: dispensing
+            .map(|d| parse_date(&d).map_err(|e| corrupt("dispensing_date", e)))
+            .transpose()?,
+        outcome: Outcome::parse(&outcome).ok_or_else(|| corrupt("outcome", &outcome))?,
+        prev_hash,
+        prev_at: prev_at.map(time_of).transpose()?,
+        hash,
+        expires_at: time_of(expires_at)?,
+    })
+}
+
+impl EmbeddedStore {
+    async fn audit_where(
+        &self,
+        condition: &'static str,
+        key: String,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        self.run(move |connection| {
+            let query = format!("SELECT {COLUMNS} FROM audit WHERE {condition}");
+            let mut select = connection.prepare_cached(&query).map_err(sql)?;
+            let rows = select.query_map([key], raw).map_err(sql)?;
+            rows.map(|row| record_from(row.map_err(sql)?)).collect()
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl AuditLog for EmbeddedStore {
+    async fn audit_head(&self, ik: &Ik) -> Result<Option<AuditHead>, StoreError> {
+        let ik = *ik;
+        self.run(move |connection| {
+            let row = connection
+                .query_row(
+                    "SELECT seq, hash, at FROM audit_heads WHERE ik = ?1",
+                    [ik.as_str()],
+                    |row| {
+                        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
+                    },
+                )
+                .optional()
+                .map_err(sql)?;
+            row.map(|(seq, hash, at)| {
+                Ok(AuditHead {
+                    ik,
+                    seq: u64::try_from(seq).map_err(|e| corrupt("seq", e))?,
+                    hash,
+                    at: time_of(at)?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn append_audit(&self, record: &AuditRecord) -> Result<Saved, StoreError> {
+        let r = record.clone();
+        self.run(move |connection| {
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
+            let head: Option<i64> = tx
+                .query_row("SELECT seq FROM audit_heads WHERE ik = ?1", [r.ik.as_str()], |row| row.get(0))
+                .optional()
+                .map_err(sql)?;
+            let seq = i64::try_from(r.seq).map_err(|e| corrupt("seq", e))?;
+            if head.unwrap_or(0) != seq - 1 {
+                return Ok(Saved::Conflict);
+            }
+            tx.execute(
+                &format!("INSERT INTO audit ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+                params![
+                    r.ik.as_str(),
+                    seq,
+                    r.query_id,
+                    nanos(r.at),
+                    r.kvnr.as_str(),
+                    r.consent.as_str(),
+                    r.dispensing_date.map(|d| d.to_string()),
+                    r.outcome.to_text(),
+                    r.prev_hash,
+                    r.prev_at.map(nanos),
+                    r.hash,
+                    nanos(r.expires_at),
+                ],
+            )
+            .map_err(sql)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO audit_heads (ik, seq, hash, at) VALUES (?1, ?2, ?3, ?4)",
+                params![r.ik.as_str(), seq, r.hash, nanos(r.at)],
+            )
+            .map_err(sql)?;
+            tx.commit().map_err(sql)?;
+            Ok(Saved::Done)
+        })
+        .await
+    }
+
+    async fn audit_heads(&self) -> Result<Vec<AuditHead>, StoreError> {
+        self.run(|connection| {
+            let mut select = connection
+                .prepare_cached("SELECT ik, seq, hash, at FROM audit_heads ORDER BY ik")
+                .map_err(sql)?;
+            let rows = select
+                .query_map([], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, i64>(3)?,
+                    ))
+                })
+                .map_err(sql)?;
+            rows.map(|row| {
+                let (ik, seq, hash, at) = row.map_err(sql)?;
+                Ok(AuditHead {
+                    ik: ik_of(&ik)?,
+                    seq: u64::try_from(seq).map_err(|e| corrupt("seq", e))?,
+                    hash,
+                    at: time_of(at)?,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn audit_of_ik(&self, ik: &Ik) -> Result<Vec<AuditRecord>, StoreError> {
+        self.audit_where("ik = ?1 ORDER BY seq", ik.to_string()).await
+    }
+
+    async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRecord>, StoreError> {
+        self.audit_where("kvnr = ?1 ORDER BY at", kvnr.to_string()).await
+    }
+}

@@ -1,0 +1,184 @@
+//! The Online-Hintergrund-Abfrage: is this patient exempt from co-payments? Every answer is
+//! written to the audit log, with the consent the provider declared, before it leaves.
+
+mod audit;
+
+use std::sync::Arc;
+
+use portal_domain::{
+    Consent, DispensingDateError, Ik, Initials, Kvnr, YearStatus, check_dispensing_date, exempt_on,
+    german_date, german_midnight, year_statuses,
+};
+use time::{Date, Duration, OffsetDateTime};
+
+pub use audit::{AuditHead, AuditProblem, AuditRecord, Outcome, Verified, verify_audit};
+
+use crate::ports::{AuditLog, Clock, ExemptionStore, Limits, Saved, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OhaSettings {
+    /// Queries per provider and calendar day (like AOK Bayern's 100).
+    pub quota_per_day: u32,
+    /// Queries per provider and minute: a burst limit against scripted lookups.
+    pub burst_per_minute: u32,
+    /// How long audit records are kept.
+    pub retention: Duration,
+}
+
+impl Default for OhaSettings {
+    fn default() -> OhaSettings {
+        OhaSettings { quota_per_day: 100, burst_per_minute: 20, retention: Duration::days(730) }
+    }
+}
+
+#[derive(Clone)]
+pub struct Oha {
+    pub exemptions: Arc<dyn ExemptionStore>,
+    pub audit: Arc<dyn AuditLog>,
+    pub limits: Arc<dyn Limits>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: OhaSettings,
+}
+
+/// What a provider asks: about whom, with which consent, for which day of dispensing.
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub ik: Ik,
+    pub kvnr: Kvnr,
+    pub consent: Consent,
+    pub dispensing_date: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub query_id: String,
+    pub kvnr: Kvnr,
+    /// `None` when the person has no exemption on record at all.
+    pub found: Option<Found>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub initials: Initials,
+    pub years: Vec<YearStatus>,
+    pub exempt_on_dispensing_date: Option<bool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error("the day of dispensing is not allowed")]
+    DispensingDate(DispensingDateError),
+    #[error("the daily quota is used up")]
+    QuotaExceeded { retry_after: Duration },
+    #[error("too many queries in this minute")]
+    TooFast { retry_after: Duration },
+    /// The answer could not be recorded, so it is not given.
+    #[error("the audit log is unavailable")]
+    AuditUnavailable(#[source] StoreError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+const APPEND_ATTEMPTS: usize = 5;
+
+impl Oha {
+    pub async fn ask(&self, question: Question) -> Result<Answer, QueryError> {
+        let now = self.clock.now();
+        let today = german_date(now);
+        let dispensing_date = question
+            .dispensing_date
+            .map(|day| check_dispensing_date(day, today))
+            .transpose()
+            .map_err(QueryError::DispensingDate)?;
+        self.count(&question.ik, now, today).await?;
+
+        let records = self.exemptions.exemptions_of(&question.kvnr).await?;
+        let found = records.first().map(|newest| Found {
+            initials: newest.initials().clone(),
+            years: year_statuses(&records, today),
+            exempt_on_dispensing_date: dispensing_date.map(|day| exempt_on(&records, day)),
+        });
+        let query_id = ulid::Ulid::new().to_string();
+        let outcome = Outcome::of(found.as_ref());
+        self.record(&question, &query_id, dispensing_date, outcome, now).await?;
+        tracing::info!(query_id = %query_id, ik = %question.ik, "exemption query answered");
+        Ok(Answer { query_id, kvnr: question.kvnr, found })
+    }
+
+    /// The minute's limit first: a query it refuses must not use up the day's quota.
+    async fn count(&self, ik: &Ik, now: OffsetDateTime, today: Date) -> Result<(), QueryError> {
+        let minute = now.unix_timestamp() / 60;
+        let minute_ends = OffsetDateTime::from_unix_timestamp((minute + 1) * 60).unwrap_or(now);
+        let burst_key = format!("burst#{ik}#{minute}");
+        if !self.limits.try_count(&burst_key, self.settings.burst_per_minute, minute_ends).await? {
+            return Err(QueryError::TooFast { retry_after: minute_ends - now });
+        }
+        let day_ends = german_midnight(today.next_day().unwrap_or(today));
+        let day_key = format!("quota#{ik}#{today}");
+        if !self.limits.try_count(&day_key, self.settings.quota_per_day, day_ends).await? {
+            return Err(QueryError::QuotaExceeded { retry_after: day_ends - now });
+        }
+        Ok(())
+    }
+
+    /// Appends to the provider's chain; when a concurrent query of the same provider appended
+    /// first, links to that one instead.
+    async fn record(
+        &self,
+        question: &Question,
+        query_id: &str,
+        dispensing_date: Option<Date>,
+        outcome: Outcome,
+        now: OffsetDateTime,
+    ) -> Result<(), QueryError> {
+        for _ in 0..APPEND_ATTEMPTS {
+            let head =
+                self.audit.audit_head(&question.ik).await.map_err(QueryError::AuditUnavailable)?;
+            let record = AuditRecord::linked(
+                head.as_ref(),
+                query_id,
+                question,
+                dispensing_date,
+                outcome.clone(),
+                now,
+                now + self.settings.retention,
+            );
+            match self.audit.append_audit(&record).await.map_err(QueryError::AuditUnavailable)? {
+                Saved::Done => return Ok(()),
+                Saved::Conflict => continue,
+            }
+        }
+        Err(QueryError::AuditUnavailable(StoreError::unavailable("the audit chain kept moving")))
+    }
+
+    /// Who asked about this person (`by` a KVNR) or what this provider asked (`by` an IK),
+    /// oldest first, between `from` and `to` (German calendar days, inclusive).
+    pub async fn audit(
+        &self,
+        by: AuditBy,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let records = match by {
+            AuditBy::Kvnr(kvnr) => self.audit.audit_of_kvnr(&kvnr).await?,
+            AuditBy::Ik(ik) => self.audit.audit_of_ik(&ik).await?,
+        };
+        Ok(records
+            .into_iter()
+            .filter(|r| {
+                let day = german_date(r.at);
+                from.is_none_or(|from| day >= from) && to.is_none_or(|to| day <= to)
+            })
+            .collect())
+    }
+
+    pub async fn verify(&self) -> Result<Verified, StoreError> {
+        verify_audit(self.audit.as_ref(), self.clock.now(), self.settings.retention).await
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum AuditBy {
+    Kvnr(Kvnr),
+    Ik(Ik),
+}

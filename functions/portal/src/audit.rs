@@ -1,0 +1,203 @@
+//! `portal audit`: the insurer's questions — who asked about this person, what did this provider
+//! ask — and `portal audit verify`, which checks the hash chains.
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use portal_core::oha::{AuditBy, AuditProblem, AuditRecord, Oha, Verified};
+use portal_domain::{Consent, Ik, Kvnr, Lang, UserFacing, german_local_time, parse_date};
+use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+
+#[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
+    /// Who asked about this person.
+    #[arg(long, conflicts_with = "ik", required_unless_present = "ik")]
+    pub kvnr: Option<String>,
+    /// What this provider asked.
+    #[arg(long)]
+    pub ik: Option<String>,
+    /// First day (YYYY-MM-DD, German calendar day), inclusive.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day, inclusive.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// One JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AuditCommand {
+    /// Check every provider's hash chain: changed, removed or unlinked records.
+    Verify,
+}
+
+/// The listing, as text for stdout.
+pub async fn list(oha: &Oha, args: &AuditArgs, lang: Lang) -> anyhow::Result<String> {
+    let by = match (&args.kvnr, &args.ik) {
+        (Some(kvnr), _) => AuditBy::Kvnr(
+            Kvnr::parse(kvnr).map_err(|e| anyhow::anyhow!("--kvnr: {}", e.message(lang)))?,
+        ),
+        (None, Some(ik)) => {
+            AuditBy::Ik(Ik::parse(ik).map_err(|e| anyhow::anyhow!("--ik: {}", e.message(lang)))?)
+        }
+        (None, None) => bail!("--kvnr or --ik"),
+    };
+    let day = |arg: &Option<String>, name: &str| {
+        arg.as_deref()
+            .map(|d| parse_date(d).map_err(|e| anyhow::anyhow!("--{name}: {}", e.message(lang))))
+            .transpose()
+    };
+    let records = oha
+        .audit(by, day(&args.from, "from")?, day(&args.to, "to")?)
+        .await
+        .context("the audit log is unavailable")?;
+    if args.json {
+        let rows: Vec<_> = records.iter().map(json_row).collect();
+        return Ok(serde_json::to_string_pretty(&rows)?);
+    }
+    Ok(table(&records, lang))
+}
+
+fn json_row(r: &AuditRecord) -> serde_json::Value {
+    json!({
+        "query_id": r.query_id,
+        "at": r.at.format(&Rfc3339).unwrap_or_default(),
+        "ik": r.ik,
+        "kvnr": r.kvnr,
+        "consent": r.consent,
+        "dispensing_date": r.dispensing_date.map(|d| d.to_string()),
+        "found": r.outcome.found,
+        "exempt_years": r.outcome.exempt_years,
+        "exempt_on_dispensing_date": r.outcome.exempt_on_dispensing_date,
+        "seq": r.seq,
+    })
+}
+
+fn table(records: &[AuditRecord], lang: Lang) -> String {
+    let header = match lang {
+        Lang::De => {
+            ["Zeitpunkt", "IK", "KVNR", "Einwilligung", "Abgabetag", "Ergebnis", "Abfrage-ID"]
+        }
+        Lang::En => ["Time", "IK", "KVNR", "Consent", "Dispensed", "Result", "Query id"],
+    };
+    let rows: Vec<[String; 7]> = records
+        .iter()
+        .map(|r| {
+            let local = german_local_time(r.at);
+            let when = local
+                .format(format_description!("[day].[month].[year] [hour]:[minute]:[second]"))
+                .unwrap_or_default();
+            [
+                when,
+                r.ik.to_string(),
+                r.kvnr.to_string(),
+                consent(r.consent, lang).to_string(),
+                r.dispensing_date.map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
+                result(r, lang),
+                r.query_id.clone(),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..7)
+        .map(|i| {
+            rows.iter()
+                .map(|row| row[i].chars().count())
+                .chain([header[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(header.to_vec())];
+    out.extend(rows.iter().map(|row| line(row.iter().map(String::as_str).collect())));
+    out.push(match lang {
+        Lang::De => format!("{} Abfragen", records.len()),
+        Lang::En => format!("{} queries", records.len()),
+    });
+    out.join("\n")
+}
+
+fn consent(consent: Consent, lang: Lang) -> &'static str {
+    match (consent, lang) {
+        (Consent::InsuredPresent, Lang::De) => "Versicherte(r) anwesend",
+        (Consent::InsuredPresent, Lang::En) => "insured present",
+        (Consent::RepresentativePresent, Lang::De) => "Vertreter(in) anwesend",
+        (Consent::RepresentativePresent, Lang::En) => "representative present",
+    }
+}
+
+fn result(r: &AuditRecord, lang: Lang) -> String {
+    let o = &r.outcome;
+    let years = o.exempt_years.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
+    let mut text = match (o.found, o.exempt_years.is_empty(), lang) {
+        (false, _, Lang::De) => "kein Treffer".to_string(),
+        (false, _, Lang::En) => "no record".to_string(),
+        (true, true, Lang::De) => "nicht befreit".to_string(),
+        (true, true, Lang::En) => "not exempt".to_string(),
+        (true, false, Lang::De) => format!("befreit {years}"),
+        (true, false, Lang::En) => format!("exempt {years}"),
+    };
+    if let Some(on_day) = o.exempt_on_dispensing_date {
+        text += match (on_day, lang) {
+            (true, Lang::De) => "; am Abgabetag befreit",
+            (false, Lang::De) => "; am Abgabetag nicht befreit",
+            (true, Lang::En) => "; exempt on that day",
+            (false, Lang::En) => "; not exempt on that day",
+        };
+    }
+    text
+}
+
+/// The verification report and whether the log is intact.
+pub async fn verify(oha: &Oha, lang: Lang) -> anyhow::Result<(String, bool)> {
+    let Verified { chains, records, problems } =
+        oha.verify().await.context("the audit log is unavailable")?;
+    let mut lines = vec![match lang {
+        Lang::De => format!("{chains} Protokollketten mit {records} Einträgen geprüft."),
+        Lang::En => format!("{chains} audit chains with {records} records checked."),
+    }];
+    for problem in &problems {
+        lines.push(match (problem, lang) {
+            (AuditProblem::Changed { ik, seq }, Lang::De) => {
+                format!("IK {ik}, Eintrag {seq}: Inhalt wurde verändert.")
+            }
+            (AuditProblem::Changed { ik, seq }, Lang::En) => {
+                format!("IK {ik}, record {seq}: content was changed.")
+            }
+            (AuditProblem::Unlinked { ik, seq }, Lang::De) => {
+                format!("IK {ik}, Eintrag {seq}: Verkettung zum Vorgänger gebrochen.")
+            }
+            (AuditProblem::Unlinked { ik, seq }, Lang::En) => {
+                format!("IK {ik}, record {seq}: link to its predecessor broken.")
+            }
+            (AuditProblem::Missing { ik, from, to }, Lang::De) => format!(
+                "IK {ik}, Einträge {from} bis {to}: fehlen vor Ablauf der Aufbewahrungsfrist."
+            ),
+            (AuditProblem::Missing { ik, from, to }, Lang::En) => {
+                format!("IK {ik}, records {from} to {to}: missing before their retention ended.")
+            }
+        });
+    }
+    if problems.is_empty() {
+        lines.push(match lang {
+            Lang::De => "Keine Auffälligkeiten.".into(),
+            Lang::En => "No irregularities.".into(),
+        });
+    }
+    Ok((lines.join("\n"), problems.is_empty()))
+}
