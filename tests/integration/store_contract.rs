@@ -27,6 +27,7 @@ on_both_stores! {
     a_session_is_created_extended_and_deleted,
     a_counter_stops_at_its_limit_per_key,
     a_challenge_can_be_taken_only_once,
+    a_limit_holds_under_fifty_concurrent_counts,
 }
 
 pub use portal::stores::Store;
@@ -290,4 +291,11 @@ async fn a_challenge_can_be_taken_only_once(store: &impl Store) {
     assert_eq!(store.take_challenge(&challenge.id).await.unwrap(), Some(challenge.clone()));
     assert_eq!(store.take_challenge(&challenge.id).await.unwrap(), None);
     assert_eq!(store.take_challenge("unknown").await.unwrap(), None);
+}
+
+async fn a_limit_holds_under_fifty_concurrent_counts(store: &impl Store) {
+    let window_ends = NOW + Duration::minutes(1);
+    let counts = (0..50).map(|_| store.try_count("burst#301412340#1", 20, window_ends));
+    let admitted = futures::future::join_all(counts).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+    assert_eq!(admitted, 20);
 }

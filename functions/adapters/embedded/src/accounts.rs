@@ -7,7 +7,7 @@ use portal_core::{
     AccountStore, ChallengeStore, LetterQueue, Limits, Saved, SessionStore, StoreError,
 };
 use portal_domain::Ik;
-use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
 use crate::{EmbeddedStore, corrupt, sql};
@@ -72,11 +72,10 @@ impl AccountStore for EmbeddedStore {
         letters: &[Letter],
     ) -> Result<Saved, StoreError> {
         let (account, letters) = (account.clone(), letters.to_vec());
-        self.run(move |connection| {
+        self.write(move |connection| {
             // IMMEDIATE takes the write lock before reading the version: no other writer can slip
             // in between the check and the write.
-            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
-            let stored: Option<i64> = tx
+            let stored: Option<i64> = connection
                 .query_row("SELECT version FROM accounts WHERE ik = ?1", [account.ik.as_str()], |r| r.get(0))
                 .optional()
                 .map_err(sql)?;
@@ -84,7 +83,7 @@ impl AccountStore for EmbeddedStore {
             if stored.unwrap_or(0) != expected {
                 return Ok(Saved::Conflict);
             }
-            tx.execute(
+            connection.execute(
                 &format!(
                     "INSERT OR REPLACE INTO accounts ({ACCOUNT_COLUMNS})
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
@@ -104,7 +103,7 @@ impl AccountStore for EmbeddedStore {
             )
             .map_err(sql)?;
             for letter in &letters {
-                tx.execute(
+                connection.execute(
                     "INSERT INTO letters (id, ik, kind, generation, recipient, message, status, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)",
                     params![
@@ -119,7 +118,6 @@ impl AccountStore for EmbeddedStore {
                 )
                 .map_err(sql)?;
             }
-            tx.commit().map_err(sql)?;
             Ok(Saved::Done)
         })
         .await
@@ -180,7 +178,7 @@ impl LetterQueue for EmbeddedStore {
 impl EmbeddedStore {
     async fn set_letter_status(&self, id: &str, status: &'static str) -> Result<(), StoreError> {
         let id = id.to_string();
-        self.run(move |connection| {
+        self.write(move |connection| {
             connection
                 .execute(
                     "UPDATE letters SET status = ?2, message = NULL WHERE id = ?1",
@@ -197,17 +195,23 @@ impl EmbeddedStore {
     pub async fn purge_expired(&self, now: OffsetDateTime) -> Result<(), StoreError> {
         let now = nanos(now);
         let month_ago = now.saturating_sub(30 * 24 * 3600 * 1_000_000_000);
-        self.run(move |connection| {
-            let tx = connection.transaction().map_err(sql)?;
-            tx.execute("DELETE FROM sessions WHERE idle_expires_at <= ?1", [now]).map_err(sql)?;
-            tx.execute("DELETE FROM challenges WHERE expires_at <= ?1", [now]).map_err(sql)?;
-            tx.execute("DELETE FROM counters WHERE window_ends <= ?1", [now]).map_err(sql)?;
-            tx.execute(
-                "DELETE FROM letters WHERE status != 'pending' AND created_at <= ?1",
-                [month_ago],
-            )
-            .map_err(sql)?;
-            tx.commit().map_err(sql)
+        self.write(move |connection| {
+            connection
+                .execute("DELETE FROM sessions WHERE idle_expires_at <= ?1", [now])
+                .map_err(sql)?;
+            connection
+                .execute("DELETE FROM challenges WHERE expires_at <= ?1", [now])
+                .map_err(sql)?;
+            connection
+                .execute("DELETE FROM counters WHERE window_ends <= ?1", [now])
+                .map_err(sql)?;
+            connection
+                .execute(
+                    "DELETE FROM letters WHERE status != 'pending' AND created_at <= ?1",
+                    [month_ago],
+                )
+                .map_err(sql)?;
+            Ok(())
         })
         .await
     }
@@ -217,7 +221,7 @@ impl EmbeddedStore {
 impl SessionStore for EmbeddedStore {
     async fn put_session(&self, session: &Session) -> Result<(), StoreError> {
         let session = session.clone();
-        self.run(move |connection| {
+        self.write(move |connection| {
             connection
                 .execute(
                     "INSERT OR REPLACE INTO sessions (id_hash, ik, created_at, idle_expires_at) VALUES (?1, ?2, ?3, ?4)",
@@ -257,7 +261,7 @@ impl SessionStore for EmbeddedStore {
 
     async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
         let id_hash = id_hash.to_string();
-        self.run(move |connection| {
+        self.write(move |connection| {
             connection
                 .execute("DELETE FROM sessions WHERE id_hash = ?1", [id_hash])
                 .map(drop)
@@ -276,7 +280,7 @@ impl Limits for EmbeddedStore {
         window_ends: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let key = key.to_string();
-        self.run(move |connection| {
+        self.write(move |connection| {
             // One statement: insert the first use, or count one more while under the limit.
             let changed = connection
                 .execute(
@@ -295,7 +299,7 @@ impl Limits for EmbeddedStore {
 impl ChallengeStore for EmbeddedStore {
     async fn put_challenge(&self, challenge: &Challenge) -> Result<(), StoreError> {
         let c = challenge.clone();
-        self.run(move |connection| {
+        self.write(move |connection| {
             connection
                 .execute(
                     "INSERT INTO challenges (id, salt, difficulty, expires_at) VALUES (?1, ?2, ?3, ?4)",
@@ -309,7 +313,7 @@ impl ChallengeStore for EmbeddedStore {
 
     async fn take_challenge(&self, id: &str) -> Result<Option<Challenge>, StoreError> {
         let id = id.to_string();
-        self.run(move |connection| {
+        self.write(move |connection| {
             let row = connection
                 .query_row(
                     "DELETE FROM challenges WHERE id = ?1 RETURNING salt, difficulty, expires_at",

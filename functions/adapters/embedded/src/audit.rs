@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use portal_core::oha::{AuditHead, AuditRecord, Outcome};
 use portal_core::{AuditLog, Saved, StoreError};
 use portal_domain::{Consent, Ik, Kvnr, parse_date};
-use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, Row, params};
 
 use crate::accounts::{ik_of, nanos, time_of};
 use crate::{EmbeddedStore, corrupt, sql};
@@ -122,9 +122,8 @@ impl AuditLog for EmbeddedStore {
 
     async fn append_audit(&self, record: &AuditRecord) -> Result<Saved, StoreError> {
         let r = record.clone();
-        self.run(move |connection| {
-            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
-            let head: Option<i64> = tx
+        self.write(move |connection| {
+            let head: Option<i64> = connection
                 .query_row("SELECT seq FROM audit_heads WHERE ik = ?1", [r.ik.as_str()], |row| row.get(0))
                 .optional()
                 .map_err(sql)?;
@@ -132,7 +131,7 @@ impl AuditLog for EmbeddedStore {
             if head.unwrap_or(0) != seq - 1 {
                 return Ok(Saved::Conflict);
             }
-            tx.execute(
+            connection.execute(
                 &format!("INSERT INTO audit ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
                 params![
                     r.ik.as_str(),
@@ -150,12 +149,11 @@ impl AuditLog for EmbeddedStore {
                 ],
             )
             .map_err(sql)?;
-            tx.execute(
+            connection.execute(
                 "INSERT OR REPLACE INTO audit_heads (ik, seq, hash, at) VALUES (?1, ?2, ?3, ?4)",
                 params![r.ik.as_str(), seq, r.hash, nanos(r.at)],
             )
             .map_err(sql)?;
-            tx.commit().map_err(sql)?;
             Ok(Saved::Done)
         })
         .await

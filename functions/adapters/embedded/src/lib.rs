@@ -6,7 +6,8 @@
 //! such as redb lock their file to one process.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 
 use async_trait::async_trait;
 use portal_core::{ExemptionStore, ProviderDirectory, StoreError};
@@ -112,43 +113,166 @@ const MIGRATIONS: &[&str] = &[
 "#,
 ];
 
-/// A handle to the store file; cheap to clone. SQLite calls block, so they run on tokio's blocking
-/// pool, one at a time per handle: a statement takes microseconds, and SQLite allows one writer
-/// per file anyway.
+/// A handle to the store file; cheap to clone.
+///
+/// Reads run on a few read-only connections (WAL lets them read while a write is under way).
+/// Writes go to one writer thread that commits them in groups: it takes every write waiting at
+/// that moment, runs each in a savepoint of one transaction, commits once (one fsync for all)
+/// and only then answers each caller. Durable like one commit per write, at a fraction of the
+/// fsyncs under load.
 #[derive(Clone)]
 pub struct EmbeddedStore {
-    connection: Arc<Mutex<Connection>>,
+    readers: Arc<[Mutex<Connection>]>,
+    next_reader: Arc<AtomicUsize>,
+    writer: mpsc::Sender<Job>,
 }
+
+/// A write waiting for the writer thread. Run with a connection inside the group's transaction
+/// (or `None` when the transaction could not begin), it reports whether it succeeded and how to
+/// deliver its result once the group's commit is known.
+type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Delivery) + Send>;
+type Delivery = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+const READERS: usize = 4;
+/// Writes committed together at most.
+const MAX_GROUP: usize = 512;
 
 impl EmbeddedStore {
     /// Opens (or creates) the store file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<EmbeddedStore, StoreError> {
-        let mut connection = Connection::open(path).map_err(StoreError::unavailable)?;
-        connection
-            .execute_batch(
-                "PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = FULL;
-                 PRAGMA busy_timeout = 5000;
-                 PRAGMA foreign_keys = ON;",
-            )
+        let mut writer = connect(path)?;
+        migrate(&mut writer).map_err(StoreError::unavailable)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let reader = connect(path)?;
+                reader.pragma_update(None, "query_only", true).map_err(StoreError::unavailable)?;
+                Ok(Mutex::new(reader))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("portal-store-writer".into())
+            .spawn(move || write_in_groups(writer, &queue))
             .map_err(StoreError::unavailable)?;
-        migrate(&mut connection).map_err(StoreError::unavailable)?;
-        Ok(EmbeddedStore { connection: Arc::new(Mutex::new(connection)) })
+        Ok(EmbeddedStore {
+            readers: readers.into(),
+            next_reader: Arc::new(AtomicUsize::new(0)),
+            writer: jobs,
+        })
     }
 
+    /// Runs a read on one of the read connections, on tokio's blocking pool.
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let connection = Arc::clone(&self.connection);
+        let readers = Arc::clone(&self.readers);
+        let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % readers.len();
         tokio::task::spawn_blocking(move || {
-            // A panic while holding the lock cannot leave SQLite inconsistent (an open
-            // transaction rolls back when dropped), so a poisoned lock is safe to reuse.
-            let mut connection = connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            // A panic while holding the lock leaves nothing half done on a read-only
+            // connection, so a poisoned lock is safe to reuse.
+            let mut connection =
+                readers[index].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             work(&mut connection)
         })
         .await
         .map_err(StoreError::unavailable)?
+    }
+
+    /// Runs a write in the next group commit; returns once it is durable (or failed).
+    async fn write<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |connection| {
+            let result = match connection {
+                Some(connection) => work(connection),
+                None => Err(StoreError::unavailable("the store could not begin a transaction")),
+            };
+            let succeeded = result.is_ok();
+            let deliver: Delivery = Box::new(move |committed| {
+                let result = match committed {
+                    Ok(()) => result,
+                    Err(error) => result.and(Err(StoreError::unavailable(error))),
+                };
+                let _ = reply.send(result);
+            });
+            (succeeded, deliver)
+        });
+        let stopped = || StoreError::unavailable("the store's writer has stopped");
+        self.writer.send(job).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let connection = Connection::open(path).map_err(StoreError::unavailable)?;
+    connection
+        .execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA busy_timeout = 5000;
+             PRAGMA foreign_keys = ON;",
+        )
+        .map_err(StoreError::unavailable)?;
+    Ok(connection)
+}
+
+/// The writer thread: until every handle is gone, commit whatever writes are waiting, together.
+fn write_in_groups(mut connection: Connection, queue: &mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_group(&mut connection, group);
+    }
+}
+
+fn commit_group(connection: &mut Connection, group: Vec<Job>) {
+    // IMMEDIATE: the write lock is held from the start, so checks inside a job (versions, heads)
+    // and the writes that follow them cannot be interleaved by another process.
+    let mut tx =
+        match connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(error) => {
+                for job in group {
+                    let (_, deliver) = job(None);
+                    deliver(Err(error.to_string()));
+                }
+                return;
+            }
+        };
+    let mut deliveries = Vec::with_capacity(group.len());
+    for job in group {
+        // Each job in a savepoint of its own: one that fails leaves no trace and does not
+        // affect the others in the group.
+        let Ok(savepoint) = tx.savepoint() else {
+            let (_, deliver) = job(None);
+            deliveries.push(deliver);
+            continue;
+        };
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(Some(&savepoint))));
+        match run {
+            Ok((true, deliver)) => {
+                let released = savepoint.commit().map_err(|e| e.to_string());
+                deliveries.push(Box::new(move |committed: Result<(), String>| {
+                    deliver(released.and(committed))
+                }));
+            }
+            // Dropping the savepoint rolls it back. A panicking job drops its reply, and its
+            // caller gets an error.
+            Ok((false, deliver)) => deliveries.push(deliver),
+            Err(_) => {}
+        }
+    }
+    let committed = tx.commit().map_err(|e| e.to_string());
+    for deliver in deliveries {
+        deliver(committed.clone());
     }
 }
 
@@ -174,33 +298,30 @@ fn corrupt(what: &str, error: impl std::fmt::Display) -> StoreError {
 impl ProviderDirectory for EmbeddedStore {
     async fn put_providers(&self, providers: &[Provider]) -> Result<(), StoreError> {
         let providers = providers.to_vec();
-        self.run(move |connection| {
-            let tx = connection.transaction().map_err(sql)?;
-            {
-                let mut upsert = tx
-                    .prepare_cached(
-                        "INSERT INTO providers (ik, name, email, strasse, plz, ort, berufsfeld)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                         ON CONFLICT (ik) DO UPDATE SET name = excluded.name, email = excluded.email,
-                           strasse = excluded.strasse, plz = excluded.plz, ort = excluded.ort,
-                           berufsfeld = excluded.berufsfeld",
-                    )
+        self.write(move |connection| {
+            let mut upsert = connection
+                .prepare_cached(
+                    "INSERT INTO providers (ik, name, email, strasse, plz, ort, berufsfeld)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (ik) DO UPDATE SET name = excluded.name, email = excluded.email,
+                       strasse = excluded.strasse, plz = excluded.plz, ort = excluded.ort,
+                       berufsfeld = excluded.berufsfeld",
+                )
+                .map_err(sql)?;
+            for p in &providers {
+                upsert
+                    .execute(params![
+                        p.ik.as_str(),
+                        p.name,
+                        p.email.as_str(),
+                        p.address.strasse,
+                        p.address.plz,
+                        p.address.ort,
+                        p.berufsfeld.as_str()
+                    ])
                     .map_err(sql)?;
-                for p in &providers {
-                    upsert
-                        .execute(params![
-                            p.ik.as_str(),
-                            p.name,
-                            p.email.as_str(),
-                            p.address.strasse,
-                            p.address.plz,
-                            p.address.ort,
-                            p.berufsfeld.as_str()
-                        ])
-                        .map_err(sql)?;
-                }
             }
-            tx.commit().map_err(sql)
+            Ok(())
         })
         .await
     }
@@ -246,30 +367,27 @@ impl ProviderDirectory for EmbeddedStore {
 impl ExemptionStore for EmbeddedStore {
     async fn put_exemptions(&self, exemptions: &[Exemption]) -> Result<(), StoreError> {
         let exemptions = exemptions.to_vec();
-        self.run(move |connection| {
-            let tx = connection.transaction().map_err(sql)?;
-            {
-                let mut upsert = tx
-                    .prepare_cached(
-                        "INSERT INTO exemptions (kvnr, year, initials, valid_from, valid_to)
-                         VALUES (?1, ?2, ?3, ?4, ?5)
-                         ON CONFLICT (kvnr, year) DO UPDATE SET initials = excluded.initials,
-                           valid_from = excluded.valid_from, valid_to = excluded.valid_to",
-                    )
+        self.write(move |connection| {
+            let mut upsert = connection
+                .prepare_cached(
+                    "INSERT INTO exemptions (kvnr, year, initials, valid_from, valid_to)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (kvnr, year) DO UPDATE SET initials = excluded.initials,
+                       valid_from = excluded.valid_from, valid_to = excluded.valid_to",
+                )
+                .map_err(sql)?;
+            for e in &exemptions {
+                upsert
+                    .execute(params![
+                        e.kvnr().as_str(),
+                        e.year(),
+                        e.initials().as_str(),
+                        e.valid_from().to_string(),
+                        e.valid_to().to_string()
+                    ])
                     .map_err(sql)?;
-                for e in &exemptions {
-                    upsert
-                        .execute(params![
-                            e.kvnr().as_str(),
-                            e.year(),
-                            e.initials().as_str(),
-                            e.valid_from().to_string(),
-                            e.valid_to().to_string()
-                        ])
-                        .map_err(sql)?;
-                }
             }
-            tx.commit().map_err(sql)
+            Ok(())
         })
         .await
     }
@@ -321,17 +439,14 @@ impl ExemptionStore for EmbeddedStore {
 
     async fn remove_exemptions(&self, year: i32, kvnrs: &[Kvnr]) -> Result<(), StoreError> {
         let kvnrs = kvnrs.to_vec();
-        self.run(move |connection| {
-            let tx = connection.transaction().map_err(sql)?;
-            {
-                let mut delete = tx
-                    .prepare_cached("DELETE FROM exemptions WHERE kvnr = ?1 AND year = ?2")
-                    .map_err(sql)?;
-                for kvnr in &kvnrs {
-                    delete.execute(params![kvnr.as_str(), year]).map_err(sql)?;
-                }
+        self.write(move |connection| {
+            let mut delete = connection
+                .prepare_cached("DELETE FROM exemptions WHERE kvnr = ?1 AND year = ?2")
+                .map_err(sql)?;
+            for kvnr in &kvnrs {
+                delete.execute(params![kvnr.as_str(), year]).map_err(sql)?;
             }
-            tx.commit().map_err(sql)
+            Ok(())
         })
         .await
     }

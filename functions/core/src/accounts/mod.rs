@@ -124,6 +124,8 @@ pub struct SessionStatus {
     pub expires_at: OffsetDateTime,
 }
 
+const SESSION_TOUCH_STEP: Duration = Duration::seconds(15);
+
 /// How often a conditional save is retried when concurrent requests change the same account.
 const SAVE_ATTEMPTS: usize = 5;
 
@@ -284,9 +286,14 @@ impl Accounts {
             self.sessions.delete_session(&id_hash).await?;
             return Err(SessionError::Missing);
         };
-        let session = session.extended(now, &self.policy);
-        self.sessions.put_session(&session).await?;
-        Ok((session, account))
+        // Each request extends the session; writing that on every query would make every read
+        // a write, so the stored expiry moves in steps of at least 15 seconds.
+        let extended = session.extended(now, &self.policy);
+        if extended.idle_expires_at - session.idle_expires_at < SESSION_TOUCH_STEP {
+            return Ok((session, account));
+        }
+        self.sessions.put_session(&extended).await?;
+        Ok((extended, account))
     }
 
     pub async fn status(
@@ -419,8 +426,9 @@ impl Accounts {
         Ok(self.update(ik, Account::unlock).await?.is_some())
     }
 
-    /// Loads, changes and saves an account, again if a concurrent request changed it meanwhile.
-    /// `None` when there is no account.
+    /// Loads, changes and saves an account, again if a concurrent request changed it meanwhile;
+    /// an account the change leaves as it was is not written at all. `None` when there is no
+    /// account.
     async fn update<T>(
         &self,
         ik: &Ik,
@@ -428,8 +436,10 @@ impl Accounts {
     ) -> Result<Option<T>, StoreError> {
         for _ in 0..SAVE_ATTEMPTS {
             let Some(mut account) = self.accounts.account(ik).await? else { return Ok(None) };
+            let before = account.clone();
             let outcome = change(&mut account);
-            if self.accounts.save_account(&account, &[]).await? == Saved::Done {
+            if account == before || self.accounts.save_account(&account, &[]).await? == Saved::Done
+            {
                 return Ok(Some(outcome));
             }
         }

@@ -129,10 +129,15 @@ impl Account {
         false
     }
 
+    /// Resets the failure count and notes the use. The time of last use only matters for the
+    /// 180-day rule, so it is renewed once an hour: most logins then change nothing, and a burst
+    /// of logins to one account does not queue up behind its own writes.
     pub fn record_login(&mut self, now: OffsetDateTime) {
         self.failed_logins = 0;
         self.locked_until = None;
-        self.last_used_at = now;
+        if now - self.last_used_at >= Duration::HOUR {
+            self.last_used_at = now;
+        }
     }
 
     /// The provider proved to hold the Prüfnummer and chose a password: active, unlocked,
@@ -141,7 +146,8 @@ impl Account {
         self.password_hash = password_hash;
         self.must_change_password = false;
         self.initial_password_expires_at = None;
-        self.record_login(now);
+        self.unlock();
+        self.last_used_at = now;
     }
 
     pub fn unlock(&mut self) {
@@ -256,6 +262,16 @@ mod tests {
             Some(Barrier::Locked { retry_after: Duration::minutes(15) })
         );
         assert_eq!(a.barrier(now + Duration::minutes(15), &policy), None);
+    }
+
+    #[test]
+    fn a_login_renews_the_time_of_last_use_at_most_hourly() {
+        let now = datetime!(2026-05-04 10:00 UTC);
+        let mut a = account(now);
+        a.record_login(now + Duration::minutes(59));
+        assert_eq!(a.last_used_at, now);
+        a.record_login(now + Duration::HOUR);
+        assert_eq!(a.last_used_at, now + Duration::HOUR);
     }
 
     #[test]
