@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use portal::stores::Stores;
-use portal_core::oha::{AuditHead, AuditRecord};
-use portal_core::{AuditLog, Saved, StoreError};
+use portal_core::oha::{AuditEntry, AuditHead, AuditRecord, Limit, Recorded};
+use portal_core::{AuditLog, StoreError};
 use portal_domain::{Ik, Kvnr};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -261,10 +261,7 @@ struct Unwritable(Arc<dyn AuditLog>);
 
 #[async_trait]
 impl AuditLog for Unwritable {
-    async fn audit_head(&self, ik: &Ik) -> Result<Option<AuditHead>, StoreError> {
-        self.0.audit_head(ik).await
-    }
-    async fn append_audit(&self, _: &AuditRecord) -> Result<Saved, StoreError> {
+    async fn record_query(&self, _: &AuditEntry, _: &[Limit]) -> Result<Recorded, StoreError> {
         Err(StoreError::unavailable("disk full"))
     }
     async fn audit_heads(&self) -> Result<Vec<AuditHead>, StoreError> {

@@ -3,6 +3,7 @@
 
 use portal_core::Saved;
 use portal_core::accounts::{Account, Challenge, Letter, LetterKind, Policy, Session};
+use portal_core::oha::{AuditEntry, Limit, Outcome, Recorded};
 use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider};
 use time::macros::{date, datetime};
 use time::{Date, Duration, OffsetDateTime};
@@ -28,6 +29,9 @@ on_both_stores! {
     a_counter_stops_at_its_limit_per_key,
     a_challenge_can_be_taken_only_once,
     a_limit_holds_under_fifty_concurrent_counts,
+    a_query_is_counted_and_recorded_together,
+    at_a_reached_limit_a_query_is_neither_counted_nor_recorded,
+    concurrent_queries_of_one_provider_form_one_unbroken_chain,
 }
 
 pub use portal::stores::Store;
@@ -296,6 +300,91 @@ async fn a_challenge_can_be_taken_only_once(store: &impl Store) {
 async fn a_limit_holds_under_fifty_concurrent_counts(store: &impl Store) {
     let window_ends = NOW + Duration::minutes(1);
     let counts = (0..50).map(|_| store.try_count("burst#301412340#1", 20, window_ends));
-    let admitted = futures::future::join_all(counts).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+    let admitted = futures::future::join_all(counts)
+        .await
+        .into_iter()
+        .filter(|r| *r.as_ref().unwrap())
+        .count();
     assert_eq!(admitted, 20);
+}
+
+fn entry(n: u32) -> AuditEntry {
+    AuditEntry {
+        query_id: format!("01JDQUERY{n:017}"),
+        ik: Ik::parse("301412340").unwrap(),
+        at: NOW + Duration::milliseconds(i64::from(n)),
+        kvnr: kvnr("A123456780"),
+        consent: portal_domain::Consent::InsuredPresent,
+        dispensing_date: Some(date!(2026 - 03 - 14)),
+        outcome: Outcome::parse("exempt:2026;dispensing:yes").unwrap(),
+        expires_at: NOW + Duration::days(730),
+    }
+}
+
+fn limits(burst: u32, day: u32) -> [Limit; 2] {
+    [
+        Limit {
+            key: "burst#301412340#1".into(),
+            limit: burst,
+            window_ends: NOW + Duration::minutes(1),
+        },
+        Limit {
+            key: "quota#301412340#2026-05-04".into(),
+            limit: day,
+            window_ends: NOW + Duration::days(1),
+        },
+    ]
+}
+
+async fn a_query_is_counted_and_recorded_together(store: &impl Store) {
+    let Recorded::Done(first) = store.record_query(&entry(1), &limits(5, 5)).await.unwrap() else {
+        panic!("recorded")
+    };
+    let Recorded::Done(second) = store.record_query(&entry(2), &limits(5, 5)).await.unwrap() else {
+        panic!("recorded")
+    };
+    assert_eq!((first.seq, second.seq), (1, 2));
+    assert_eq!(second.prev_hash, first.hash);
+    assert_eq!(store.audit_of_ik(&first.ik).await.unwrap(), [first.clone(), second.clone()]);
+    assert_eq!(store.audit_of_kvnr(&first.kvnr).await.unwrap(), [first, second]);
+    assert!(store.try_count("quota#301412340#2026-05-04", 3, NOW).await.unwrap(), "2 of 3 used");
+    assert!(!store.try_count("quota#301412340#2026-05-04", 3, NOW).await.unwrap(), "3 of 3 used");
+}
+
+async fn at_a_reached_limit_a_query_is_neither_counted_nor_recorded(store: &impl Store) {
+    store.record_query(&entry(1), &limits(1, 5)).await.unwrap();
+    assert_eq!(store.record_query(&entry(2), &limits(1, 5)).await.unwrap(), Recorded::OverLimit(0));
+    assert_eq!(store.record_query(&entry(3), &limits(5, 1)).await.unwrap(), Recorded::OverLimit(1));
+    assert_eq!(store.audit_of_ik(&Ik::parse("301412340").unwrap()).await.unwrap().len(), 1);
+    assert!(
+        store.try_count("burst#301412340#1", 2, NOW).await.unwrap(),
+        "the refused query used no burst"
+    );
+}
+
+async fn concurrent_queries_of_one_provider_form_one_unbroken_chain(store: &impl Store) {
+    let queries = (1..=30).map(|n| store.record_query_owned(entry(n)));
+    let recorded = futures::future::join_all(queries).await;
+    assert!(recorded.iter().all(|r| matches!(r, Ok(Recorded::Done(_)))), "{recorded:?}");
+    let chain = store.audit_of_ik(&Ik::parse("301412340").unwrap()).await.unwrap();
+    assert_eq!(chain.iter().map(|r| r.seq).collect::<Vec<_>>(), (1..=30).collect::<Vec<u64>>());
+    let verified = portal_core::oha::verify_audit(store, NOW, Duration::days(730)).await.unwrap();
+    assert_eq!((verified.chains, verified.records, verified.problems), (1, 30, vec![]));
+}
+
+/// `record_query` with the limits owned by the future, so many can run at once.
+trait RecordOwned {
+    async fn record_query_owned(
+        &self,
+        entry: AuditEntry,
+    ) -> Result<Recorded, portal_core::StoreError>;
+}
+
+impl<S: Store> RecordOwned for S {
+    async fn record_query_owned(
+        &self,
+        entry: AuditEntry,
+    ) -> Result<Recorded, portal_core::StoreError> {
+        self.record_query(&entry, &limits(100, 100)).await
+    }
 }

@@ -8,7 +8,7 @@ use portal_domain::{Exemption, Ik, Kvnr, Provider, german_date};
 use time::{Date, OffsetDateTime};
 
 use crate::accounts::{Account, Challenge, Letter, Session};
-use crate::oha::{AuditHead, AuditRecord};
+use crate::oha::{AuditEntry, AuditHead, AuditRecord, Limit, Recorded};
 
 type Source = Box<dyn Error + Send + Sync>;
 
@@ -139,10 +139,13 @@ pub trait Mailer: Send + Sync {
 /// The audit log of exemption queries: per provider a hash chain, appended to and never changed.
 #[async_trait]
 pub trait AuditLog: Send + Sync {
-    /// The newest record of a provider's chain.
-    async fn audit_head(&self, ik: &Ik) -> Result<Option<AuditHead>, StoreError>;
-    /// Appends `record` if the provider's head is still at `record.seq - 1` (none for seq 1).
-    async fn append_audit(&self, record: &AuditRecord) -> Result<Saved, StoreError>;
+    /// In one atomic write: counts one use of each limit and appends `entry`, linked to its
+    /// provider's head, to the chain. When a limit is reached it does neither and says which.
+    async fn record_query(
+        &self,
+        entry: &AuditEntry,
+        limits: &[Limit],
+    ) -> Result<Recorded, StoreError>;
     /// The heads of all chains (for verification).
     async fn audit_heads(&self) -> Result<Vec<AuditHead>, StoreError>;
     /// One provider's records, by `seq`.

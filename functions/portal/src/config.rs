@@ -76,13 +76,13 @@ impl Config {
                     var("PORTAL_QUERY_QUOTA_PER_DAY"),
                     "PORTAL_QUERY_QUOTA_PER_DAY",
                     100,
-                    1..=100_000,
+                    1..=100_000_000,
                 )?,
                 burst_per_minute: number(
                     var("PORTAL_QUERY_BURST_PER_MINUTE"),
                     "PORTAL_QUERY_BURST_PER_MINUTE",
                     20,
-                    1..=100_000,
+                    1..=100_000_000,
                 )?,
                 retention: time::Duration::days(number(
                     var("PORTAL_AUDIT_RETENTION_DAYS"),

@@ -42,7 +42,6 @@ pub fn portal(config: &Config, stores: &Stores, clock: Arc<dyn Clock>) -> anyhow
     let oha = Oha {
         exemptions: stores.exemptions.clone(),
         audit: stores.audit.clone(),
-        limits: stores.limits.clone(),
         clock: clock.clone(),
         settings: config.oha,
     };

@@ -5,9 +5,14 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
-use portal_core::oha::{AuditHead, AuditRecord, Outcome};
-use portal_core::{AuditLog, Saved, StoreError};
+use std::time::Duration;
+
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use portal_core::oha::{AuditEntry, AuditHead, AuditRecord, Limit, Outcome, Recorded};
+use portal_core::{AuditLog, StoreError};
 use portal_domain::{Consent, Ik, Kvnr, parse_date};
 
 use crate::accounts::{ik_in, n, nanos, number, optional_time, put, time_at, ttl};
@@ -71,7 +76,84 @@ fn head_from(item: &Item) -> Result<AuditHead, StoreError> {
     })
 }
 
+const RECORD_ATTEMPTS: u32 = 10;
+
+/// 0–9 ms, from the clock's nanoseconds: enough to keep retrying queries from meeting again.
+fn jitter_ms() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    u64::from(nanos % 10)
+}
+
+/// The items whose conditions failed in a cancelled transaction, by position.
+fn failed_conditions(
+    error: &SdkError<TransactWriteItemsError, HttpResponse>,
+) -> Option<Vec<usize>> {
+    match error.as_service_error()? {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(
+            cancelled
+                .cancellation_reasons()
+                .iter()
+                .enumerate()
+                .filter(|(_, reason)| reason.code() == Some("ConditionalCheckFailed"))
+                .map(|(index, _)| index)
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
 impl DynamoStore {
+    async fn audit_head(&self, ik: &Ik) -> Result<Option<AuditHead>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.tables.audit)
+            .key("ik", s(ik.as_str()))
+            .key("seq", n(0))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        output.item.as_ref().map(head_from).transpose()
+    }
+
+    /// Counts one use, on condition that the limit is not reached yet.
+    fn count_within(&self, limit: &Limit) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.tables.counters)
+            .key("key", s(&limit.key))
+            .update_expression("SET #count = if_not_exists(#count, :zero) + :one, #ttl = :ttl")
+            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":limit", n(limit.limit))
+            .expression_attribute_values(":ttl", ttl(limit.window_ends))
+            .build()
+            .map_err(StoreError::unavailable)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Moves the provider's head to `record`, on condition that it is where the record links to.
+    fn move_head(&self, record: &AuditRecord) -> Result<TransactWriteItem, StoreError> {
+        let head = HashMap::from([
+            ("ik".to_string(), s(record.ik.as_str())),
+            ("seq".into(), n(0)),
+            ("head_seq".into(), n(record.seq)),
+            ("hash".into(), s(&record.hash)),
+            ("at".into(), nanos(record.at)),
+        ]);
+        if record.seq == 1 {
+            put(&self.tables.audit, head, "attribute_not_exists(ik)", None)
+        } else {
+            let values = HashMap::from([(":previous".to_string(), n(record.seq - 1))]);
+            put(&self.tables.audit, head, "head_seq = :previous", Some(values))
+        }
+    }
+
     async fn query_audit(
         &self,
         index: Option<&str>,
@@ -96,52 +178,41 @@ impl DynamoStore {
 
 #[async_trait]
 impl AuditLog for DynamoStore {
-    async fn audit_head(&self, ik: &Ik) -> Result<Option<AuditHead>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.tables.audit)
-            .key("ik", s(ik.as_str()))
-            .key("seq", n(0))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::unavailable)?;
-        output.item.as_ref().map(head_from).transpose()
-    }
-
-    async fn append_audit(&self, record: &AuditRecord) -> Result<Saved, StoreError> {
-        let head = HashMap::from([
-            ("ik".to_string(), s(record.ik.as_str())),
-            ("seq".into(), n(0)),
-            ("head_seq".into(), n(record.seq)),
-            ("hash".into(), s(&record.hash)),
-            ("at".into(), nanos(record.at)),
-        ]);
-        let head_put = if record.seq == 1 {
-            put(&self.tables.audit, head, "attribute_not_exists(ik)", None)?
-        } else {
-            let values = HashMap::from([(":previous".to_string(), n(record.seq - 1))]);
-            put(&self.tables.audit, head, "head_seq = :previous", Some(values))?
-        };
-        let record_put =
-            put(&self.tables.audit, record_item(record), "attribute_not_exists(seq)", None)?;
-        match self
-            .client
-            .transact_write_items()
-            .transact_items(head_put)
-            .transact_items(record_put)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(Saved::Done),
-            Err(e)
-                if e.as_service_error().is_some_and(|e| e.is_transaction_canceled_exception()) =>
-            {
-                Ok(Saved::Conflict)
+    async fn record_query(
+        &self,
+        entry: &AuditEntry,
+        limits: &[Limit],
+    ) -> Result<Recorded, StoreError> {
+        for attempt in 0..RECORD_ATTEMPTS {
+            if attempt > 0 {
+                // Another query of the same provider moved the head: try again, spread out.
+                tokio::time::sleep(Duration::from_millis((5 << attempt.min(5)) + jitter_ms()))
+                    .await;
             }
-            Err(e) => Err(StoreError::unavailable(e)),
+            let head = self.audit_head(&entry.ik).await?;
+            let record = entry.link(head.as_ref());
+            let mut items =
+                limits.iter().map(|l| self.count_within(l)).collect::<Result<Vec<_>, _>>()?;
+            items.push(self.move_head(&record)?);
+            items.push(put(
+                &self.tables.audit,
+                record_item(&record),
+                "attribute_not_exists(seq)",
+                None,
+            )?);
+            match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+                Ok(_) => return Ok(Recorded::Done(record)),
+                Err(error) => {
+                    let Some(failed) = failed_conditions(&error) else {
+                        return Err(StoreError::unavailable(error));
+                    };
+                    if let Some(index) = failed.into_iter().find(|i| *i < limits.len()) {
+                        return Ok(Recorded::OverLimit(index));
+                    }
+                }
+            }
         }
+        Err(StoreError::unavailable("the audit chain kept moving under concurrent queries"))
     }
 
     async fn audit_heads(&self) -> Result<Vec<AuditHead>, StoreError> {

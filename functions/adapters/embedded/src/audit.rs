@@ -1,8 +1,8 @@
 //! The audit log in the SQLite file: records by (ik, seq), one head per provider.
 
 use async_trait::async_trait;
-use portal_core::oha::{AuditHead, AuditRecord, Outcome};
-use portal_core::{AuditLog, Saved, StoreError};
+use portal_core::oha::{AuditEntry, AuditHead, AuditRecord, Limit, Outcome, Recorded};
+use portal_core::{AuditLog, StoreError};
 use portal_domain::{Consent, Ik, Kvnr, parse_date};
 use rusqlite::{OptionalExtension, Row, params};
 
@@ -94,67 +94,76 @@ impl EmbeddedStore {
 
 #[async_trait]
 impl AuditLog for EmbeddedStore {
-    async fn audit_head(&self, ik: &Ik) -> Result<Option<AuditHead>, StoreError> {
-        let ik = *ik;
-        self.run(move |connection| {
-            let row = connection
-                .query_row(
-                    "SELECT seq, hash, at FROM audit_heads WHERE ik = ?1",
-                    [ik.as_str()],
-                    |row| {
-                        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
-                    },
-                )
-                .optional()
-                .map_err(sql)?;
-            row.map(|(seq, hash, at)| {
-                Ok(AuditHead {
-                    ik,
-                    seq: u64::try_from(seq).map_err(|e| corrupt("seq", e))?,
-                    hash,
-                    at: time_of(at)?,
-                })
-            })
-            .transpose()
-        })
-        .await
-    }
-
-    async fn append_audit(&self, record: &AuditRecord) -> Result<Saved, StoreError> {
-        let r = record.clone();
+    async fn record_query(
+        &self,
+        entry: &AuditEntry,
+        limits: &[Limit],
+    ) -> Result<Recorded, StoreError> {
+        let (entry, limits) = (entry.clone(), limits.to_vec());
+        // One write job: inside the writer's transaction nothing else writes between the checks
+        // and the writes that follow them.
         self.write(move |connection| {
-            let head: Option<i64> = connection
-                .query_row("SELECT seq FROM audit_heads WHERE ik = ?1", [r.ik.as_str()], |row| row.get(0))
-                .optional()
-                .map_err(sql)?;
-            let seq = i64::try_from(r.seq).map_err(|e| corrupt("seq", e))?;
-            if head.unwrap_or(0) != seq - 1 {
-                return Ok(Saved::Conflict);
+            for (index, limit) in limits.iter().enumerate() {
+                let used: Option<i64> = connection
+                    .query_row("SELECT count FROM counters WHERE key = ?1", [&limit.key], |row| row.get(0))
+                    .optional()
+                    .map_err(sql)?;
+                if used.unwrap_or(0) >= i64::from(limit.limit) {
+                    return Ok(Recorded::OverLimit(index));
+                }
             }
-            connection.execute(
-                &format!("INSERT INTO audit ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
-                params![
-                    r.ik.as_str(),
-                    seq,
-                    r.query_id,
-                    nanos(r.at),
-                    r.kvnr.as_str(),
-                    r.consent.as_str(),
-                    r.dispensing_date.map(|d| d.to_string()),
-                    r.outcome.to_text(),
-                    r.prev_hash,
-                    r.prev_at.map(nanos),
-                    r.hash,
-                    nanos(r.expires_at),
-                ],
-            )
-            .map_err(sql)?;
-            connection.execute(
-                "INSERT OR REPLACE INTO audit_heads (ik, seq, hash, at) VALUES (?1, ?2, ?3, ?4)",
-                params![r.ik.as_str(), seq, r.hash, nanos(r.at)],
-            )
-            .map_err(sql)?;
-            Ok(Saved::Done)
+            for limit in &limits {
+                connection
+                    .prepare_cached(
+                        "INSERT INTO counters (key, count, window_ends) VALUES (?1, 1, ?2)
+                         ON CONFLICT (key) DO UPDATE SET count = count + 1",
+                    )
+                    .and_then(|mut count| count.execute(params![limit.key, nanos(limit.window_ends)]))
+                    .map_err(sql)?;
+            }
+            let head = connection
+                .query_row("SELECT seq, hash, at FROM audit_heads WHERE ik = ?1", [entry.ik.as_str()], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
+                })
+                .optional()
+                .map_err(sql)?
+                .map(|(seq, hash, at)| {
+                    Ok::<_, StoreError>(AuditHead {
+                        ik: entry.ik,
+                        seq: u64::try_from(seq).map_err(|e| corrupt("seq", e))?,
+                        hash,
+                        at: time_of(at)?,
+                    })
+                })
+                .transpose()?;
+            let r = entry.link(head.as_ref());
+            let seq = i64::try_from(r.seq).map_err(|e| corrupt("seq", e))?;
+            connection
+                .prepare_cached(&format!(
+                    "INSERT INTO audit ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                ))
+                .and_then(|mut insert| {
+                    insert.execute(params![
+                        r.ik.as_str(),
+                        seq,
+                        r.query_id,
+                        nanos(r.at),
+                        r.kvnr.as_str(),
+                        r.consent.as_str(),
+                        r.dispensing_date.map(|d| d.to_string()),
+                        r.outcome.to_text(),
+                        r.prev_hash,
+                        r.prev_at.map(nanos),
+                        r.hash,
+                        nanos(r.expires_at),
+                    ])
+                })
+                .map_err(sql)?;
+            connection
+                .prepare_cached("INSERT OR REPLACE INTO audit_heads (ik, seq, hash, at) VALUES (?1, ?2, ?3, ?4)")
+                .and_then(|mut head| head.execute(params![r.ik.as_str(), seq, r.hash, nanos(r.at)]))
+                .map_err(sql)?;
+            Ok(Recorded::Done(r))
         })
         .await
     }

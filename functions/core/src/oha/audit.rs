@@ -7,7 +7,7 @@ use portal_domain::{Consent, Ik, Kvnr};
 use sha2::{Digest, Sha256};
 use time::{Date, Duration, OffsetDateTime};
 
-use super::{Found, Question};
+use super::Found;
 use crate::ports::{AuditLog, StoreError};
 
 /// What the query answered, as recorded (no names, no dates of validity).
@@ -95,34 +95,44 @@ pub struct AuditHead {
     pub at: OffsetDateTime,
 }
 
-impl AuditRecord {
-    pub(crate) fn linked(
-        head: Option<&AuditHead>,
-        query_id: &str,
-        question: &Question,
-        dispensing_date: Option<Date>,
-        outcome: Outcome,
-        at: OffsetDateTime,
-        expires_at: OffsetDateTime,
-    ) -> AuditRecord {
+/// One answered query, before it is linked into its provider's chain. The store links it, inside
+/// the same atomic write that appends it, so concurrent queries of one provider cannot fork the
+/// chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub query_id: String,
+    pub ik: Ik,
+    pub at: OffsetDateTime,
+    pub kvnr: Kvnr,
+    pub consent: Consent,
+    pub dispensing_date: Option<Date>,
+    pub outcome: Outcome,
+    pub expires_at: OffsetDateTime,
+}
+
+impl AuditEntry {
+    /// The record that follows `head` (or starts the chain).
+    pub fn link(&self, head: Option<&AuditHead>) -> AuditRecord {
         let mut record = AuditRecord {
-            ik: question.ik,
+            ik: self.ik,
             seq: head.map_or(1, |h| h.seq + 1),
-            query_id: query_id.to_string(),
-            at,
-            kvnr: question.kvnr.clone(),
-            consent: question.consent,
-            dispensing_date,
-            outcome,
+            query_id: self.query_id.clone(),
+            at: self.at,
+            kvnr: self.kvnr.clone(),
+            consent: self.consent,
+            dispensing_date: self.dispensing_date,
+            outcome: self.outcome.clone(),
             prev_hash: head.map(|h| h.hash.clone()).unwrap_or_default(),
             prev_at: head.map(|h| h.at),
             hash: String::new(),
-            expires_at,
+            expires_at: self.expires_at,
         };
         record.hash = record.computed_hash();
         record
     }
+}
 
+impl AuditRecord {
     /// SHA-256 over every field but the hash itself and the retention date.
     pub fn computed_hash(&self) -> String {
         let fields = [

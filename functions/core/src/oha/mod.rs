@@ -11,9 +11,11 @@ use portal_domain::{
 };
 use time::{Date, Duration, OffsetDateTime};
 
-pub use audit::{AuditHead, AuditProblem, AuditRecord, Outcome, Verified, verify_audit};
+pub use audit::{
+    AuditEntry, AuditHead, AuditProblem, AuditRecord, Outcome, Verified, verify_audit,
+};
 
-use crate::ports::{AuditLog, Clock, ExemptionStore, Limits, Saved, StoreError};
+use crate::ports::{AuditLog, Clock, ExemptionStore, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OhaSettings {
@@ -35,9 +37,25 @@ impl Default for OhaSettings {
 pub struct Oha {
     pub exemptions: Arc<dyn ExemptionStore>,
     pub audit: Arc<dyn AuditLog>,
-    pub limits: Arc<dyn Limits>,
     pub clock: Arc<dyn Clock>,
     pub settings: OhaSettings,
+}
+
+/// A counter that an answered query uses up: `limit` uses per `key` until `window_ends`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limit {
+    pub key: String,
+    pub limit: u32,
+    pub window_ends: OffsetDateTime,
+}
+
+/// What recording a query did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// Counted against every limit and appended to the chain.
+    Done(AuditRecord),
+    /// The limit at this index was reached: nothing was counted, nothing recorded.
+    OverLimit(usize),
 }
 
 /// What a provider asks: about whom, with which consent, for which day of dispensing.
@@ -79,9 +97,9 @@ pub enum QueryError {
     Store(#[from] StoreError),
 }
 
-const APPEND_ATTEMPTS: usize = 5;
-
 impl Oha {
+    /// Answers a question. The answer leaves only once it is recorded: counted against the
+    /// provider's limits and appended to the audit log in one atomic write.
     pub async fn ask(&self, question: Question) -> Result<Answer, QueryError> {
         let now = self.clock.now();
         let today = german_date(now);
@@ -90,7 +108,6 @@ impl Oha {
             .map(|day| check_dispensing_date(day, today))
             .transpose()
             .map_err(QueryError::DispensingDate)?;
-        self.count(&question.ik, now, today).await?;
 
         let records = self.exemptions.exemptions_of(&question.kvnr).await?;
         let found = records.first().map(|newest| Found {
@@ -98,57 +115,52 @@ impl Oha {
             years: year_statuses(&records, today),
             exempt_on_dispensing_date: dispensing_date.map(|day| exempt_on(&records, day)),
         });
-        let query_id = ulid::Ulid::new().to_string();
-        let outcome = Outcome::of(found.as_ref());
-        self.record(&question, &query_id, dispensing_date, outcome, now).await?;
-        tracing::info!(query_id = %query_id, ik = %question.ik, "exemption query answered");
-        Ok(Answer { query_id, kvnr: question.kvnr, found })
-    }
-
-    /// The minute's limit first: a query it refuses must not use up the day's quota.
-    async fn count(&self, ik: &Ik, now: OffsetDateTime, today: Date) -> Result<(), QueryError> {
-        let minute = now.unix_timestamp() / 60;
-        let minute_ends = OffsetDateTime::from_unix_timestamp((minute + 1) * 60).unwrap_or(now);
-        let burst_key = format!("burst#{ik}#{minute}");
-        if !self.limits.try_count(&burst_key, self.settings.burst_per_minute, minute_ends).await? {
-            return Err(QueryError::TooFast { retry_after: minute_ends - now });
-        }
-        let day_ends = german_midnight(today.next_day().unwrap_or(today));
-        let day_key = format!("quota#{ik}#{today}");
-        if !self.limits.try_count(&day_key, self.settings.quota_per_day, day_ends).await? {
-            return Err(QueryError::QuotaExceeded { retry_after: day_ends - now });
-        }
-        Ok(())
-    }
-
-    /// Appends to the provider's chain; when a concurrent query of the same provider appended
-    /// first, links to that one instead.
-    async fn record(
-        &self,
-        question: &Question,
-        query_id: &str,
-        dispensing_date: Option<Date>,
-        outcome: Outcome,
-        now: OffsetDateTime,
-    ) -> Result<(), QueryError> {
-        for _ in 0..APPEND_ATTEMPTS {
-            let head =
-                self.audit.audit_head(&question.ik).await.map_err(QueryError::AuditUnavailable)?;
-            let record = AuditRecord::linked(
-                head.as_ref(),
-                query_id,
-                question,
-                dispensing_date,
-                outcome.clone(),
-                now,
-                now + self.settings.retention,
-            );
-            match self.audit.append_audit(&record).await.map_err(QueryError::AuditUnavailable)? {
-                Saved::Done => return Ok(()),
-                Saved::Conflict => continue,
+        let entry = AuditEntry {
+            query_id: ulid::Ulid::new().to_string(),
+            ik: question.ik,
+            at: now,
+            kvnr: question.kvnr.clone(),
+            consent: question.consent,
+            dispensing_date,
+            outcome: Outcome::of(found.as_ref()),
+            expires_at: now + self.settings.retention,
+        };
+        let limits = self.limits(&question.ik, now, today);
+        match self
+            .audit
+            .record_query(&entry, &limits)
+            .await
+            .map_err(QueryError::AuditUnavailable)?
+        {
+            Recorded::Done(_) => {}
+            Recorded::OverLimit(0) => {
+                return Err(QueryError::TooFast { retry_after: limits[0].window_ends - now });
+            }
+            Recorded::OverLimit(_) => {
+                return Err(QueryError::QuotaExceeded { retry_after: limits[1].window_ends - now });
             }
         }
-        Err(QueryError::AuditUnavailable(StoreError::unavailable("the audit chain kept moving")))
+        tracing::info!(query_id = %entry.query_id, ik = %question.ik, "exemption query answered");
+        Ok(Answer { query_id: entry.query_id, kvnr: question.kvnr, found })
+    }
+
+    /// The minute's burst limit, then the German calendar day's quota.
+    fn limits(&self, ik: &Ik, now: OffsetDateTime, today: Date) -> [Limit; 2] {
+        let minute = now.unix_timestamp() / 60;
+        let minute_ends = OffsetDateTime::from_unix_timestamp((minute + 1) * 60).unwrap_or(now);
+        let day_ends = german_midnight(today.next_day().unwrap_or(today));
+        [
+            Limit {
+                key: format!("burst#{ik}#{minute}"),
+                limit: self.settings.burst_per_minute,
+                window_ends: minute_ends,
+            },
+            Limit {
+                key: format!("quota#{ik}#{today}"),
+                limit: self.settings.quota_per_day,
+                window_ends: day_ends,
+            },
+        ]
     }
 
     /// Who asked about this person (`by` a KVNR) or what this provider asked (`by` an IK),
