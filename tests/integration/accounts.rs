@@ -277,6 +277,33 @@ async fn a_security_check_works_once_and_only_for_a_few_minutes(app: TestApp) {
     assert_eq!(problem(late).await.1["code"], "challenge_invalid");
 }
 
+#[tokio::test]
+async fn security_checks_are_rationed_per_minute() {
+    let options = crate::harness::AppOptions {
+        configure: Box::new(|config| config.challenges_per_minute = 2),
+        ..crate::harness::AppOptions::default()
+    };
+    let app = crate::harness::spawn(options).await;
+    for _ in 0..2 {
+        assert_eq!(
+            app.http.get(app.url("/api/challenge")).send().await.unwrap().status(),
+            StatusCode::OK
+        );
+    }
+    let refused = app.http.get(app.url("/api/challenge")).send().await.unwrap();
+    assert_eq!(refused.headers()["retry-after"], "60");
+    let (status, body) = problem(refused).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_requests"))
+    );
+    app.clock.advance(Duration::minutes(1));
+    assert_eq!(
+        app.http.get(app.url("/api/challenge")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+}
+
 async fn a_fourth_registration_on_one_day_is_refused(app: TestApp) {
     with_directory(&app).await;
     for _ in 0..3 {

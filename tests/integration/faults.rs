@@ -159,7 +159,7 @@ async fn with_directory(fixture: &Embedded) {
 }
 
 async fn register(accounts: &Accounts) -> Result<(), RegisterError> {
-    let challenge = accounts.new_challenge().await?;
+    let challenge = accounts.new_challenge().await?.expect("a challenge");
     let nonce =
         portal_domain::solve_proof_of_work(&challenge.salt, challenge.difficulty, 0, 1 << 20)
             .unwrap();

@@ -218,6 +218,7 @@ impl TestApp {
             session_idle_seconds: 600,
             // Solving takes ~256 hashes instead of ~65,000: the check is the same, only cheaper.
             challenge_difficulty: 8,
+            challenges_per_minute: 600,
             oha: portal_core::oha::OhaSettings::default(),
         }
     }

@@ -41,7 +41,15 @@ pub async fn challenge(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
 ) -> Result<Json<ChallengeBody>, Problem> {
-    let c = state.accounts.new_challenge().await.map_err(|e| store_failed(&e, lang))?;
+    let Some(c) = state.accounts.new_challenge().await.map_err(|e| store_failed(&e, lang))? else {
+        let title = text(
+            lang,
+            "Gerade werden sehr viele Registrierungen begonnen. Bitte versuchen Sie es in einer Minute erneut.",
+            "Very many registrations are being started right now. Please try again in a minute.",
+        );
+        return Err(Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", title)
+            .with_retry_after(60));
+    };
     Ok(Json(ChallengeBody {
         id: c.id,
         salt: c.salt,

@@ -35,6 +35,8 @@ pub struct Config {
     pub session_idle_seconds: i64,
     /// `PORTAL_CHALLENGE_DIFFICULTY` (default 16): leading zero bits of the registration check.
     pub challenge_difficulty: u8,
+    /// `PORTAL_CHALLENGES_PER_MINUTE` (default 600): registration checks issued per minute in all.
+    pub challenges_per_minute: u32,
     /// `PORTAL_QUERY_QUOTA_PER_DAY` (default 100), `PORTAL_QUERY_BURST_PER_MINUTE` (default 20),
     /// `PORTAL_AUDIT_RETENTION_DAYS` (default 730).
     pub oha: OhaSettings,
@@ -71,6 +73,12 @@ impl Config {
                 16,
                 0..=24,
             )?,
+            challenges_per_minute: number(
+                var("PORTAL_CHALLENGES_PER_MINUTE"),
+                "PORTAL_CHALLENGES_PER_MINUTE",
+                600,
+                1..=1_000_000,
+            )?,
             oha: OhaSettings {
                 quota_per_day: number(
                     var("PORTAL_QUERY_QUOTA_PER_DAY"),
@@ -99,6 +107,7 @@ impl Config {
         Policy {
             session_idle: time::Duration::seconds(self.session_idle_seconds),
             challenge_difficulty: self.challenge_difficulty,
+            challenges_per_minute: self.challenges_per_minute,
             ..Policy::default()
         }
     }

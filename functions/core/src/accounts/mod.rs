@@ -130,8 +130,16 @@ const SESSION_TOUCH_STEP: Duration = Duration::seconds(15);
 const SAVE_ATTEMPTS: usize = 5;
 
 impl Accounts {
-    /// A new proof-of-work challenge for the registration form.
-    pub async fn new_challenge(&self) -> Result<Challenge, StoreError> {
+    /// A new proof-of-work challenge for the registration form; `None` when this minute's
+    /// challenges are used up.
+    pub async fn new_challenge(&self) -> Result<Option<Challenge>, StoreError> {
+        let now = self.clock.now();
+        let minute = now.unix_timestamp() / 60;
+        let minute_ends = OffsetDateTime::from_unix_timestamp((minute + 1) * 60).unwrap_or(now);
+        let key = format!("challenges#{minute}");
+        if !self.limits.try_count(&key, self.policy.challenges_per_minute, minute_ends).await? {
+            return Ok(None);
+        }
         let challenge = Challenge {
             id: ulid::Ulid::new().to_string(),
             salt: secrets::new_challenge_salt(),
@@ -139,7 +147,7 @@ impl Accounts {
             expires_at: self.clock.now() + self.policy.challenge_valid_for,
         };
         self.challenges.put_challenge(&challenge).await?;
-        Ok(challenge)
+        Ok(Some(challenge))
     }
 
     /// Registers `ik` (or renews a still pending registration, voiding the earlier letters) and

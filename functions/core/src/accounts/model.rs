@@ -24,6 +24,8 @@ pub struct Policy {
     /// Leading zero bits the registration's proof of work needs, and how long a challenge lasts.
     pub challenge_difficulty: u8,
     pub challenge_valid_for: Duration,
+    /// Challenges issued per minute in all: a cap on what a flood of requests can make us store.
+    pub challenges_per_minute: u32,
 }
 
 impl Default for Policy {
@@ -38,6 +40,7 @@ impl Default for Policy {
             registrations_per_day: 3,
             challenge_difficulty: 16,
             challenge_valid_for: Duration::minutes(5),
+            challenges_per_minute: 600,
         }
     }
 }
