@@ -216,3 +216,95 @@ async fn the_audit_tells_who_asked_about_a_person_and_verify_finds_tampering() {
          IK 301412340, Einträge 2 bis 2: fehlen vor Ablauf der Aufbewahrungsfrist."
     );
 }
+
+fn calc(which: &str, input: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = portal(dir.path())
+        .args(["calc", which])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn answer(output: &Output) -> serde_json::Value {
+    assert!(output.status.success(), "{}", stderr(output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn the_calculators_answer_one_json_object_per_question() {
+    let care = answer(&calc(
+        "care",
+        r#"{"date": "2025-06-30", "pflegegrad": 3, "sachleistung_used": 695.21, "home_months": 25}"#,
+    ));
+    assert_eq!(care["pflegegeld"], 599.0);
+    assert_eq!(care["kombination_pflegegeld"], 320.82);
+    assert_eq!(care["kurzzeitpflege"], 1854.0);
+    assert_eq!(care["verhinderungspflege_hoechstens"], 2528.0);
+    assert_eq!(care["gemeinsamer_jahresbetrag"], serde_json::Value::Null);
+    assert_eq!(care["leistungszuschlag_prozent"], 50);
+    let beihilfe =
+        answer(&calc("care", r#"{"date": "2025-07-01", "pflegegrad": 2, "beihilfe": true}"#));
+    assert_eq!(
+        (beihilfe["pflegegeld"].as_f64(), beihilfe["gemeinsamer_jahresbetrag"].as_f64()),
+        (Some(173.5), Some(1769.5))
+    );
+
+    let limit = answer(&calc(
+        "copay-limit",
+        r#"{"year": 2026, "gross_income": 40000, "partner": true, "children": 1, "copayments_paid": [100, 62.5]}"#,
+    ));
+    assert_eq!(limit["belastungsgrenze"], 462.5);
+    assert_eq!(limit["remaining"], 300.0);
+    let buergergeld = answer(&calc(
+        "copay-limit",
+        r#"{"year": 2025, "buergergeld": true, "chronically_ill": true}"#,
+    ));
+    assert_eq!(buergergeld["belastungsgrenze"], 67.56);
+
+    assert_eq!(
+        answer(&calc("copay-item", r#"{"kind": "hilfsmittel", "price": 29.99}"#))["zuzahlung"],
+        5.0
+    );
+    assert_eq!(
+        answer(&calc(
+            "copay-item",
+            r#"{"kind": "krankenhaus", "days": 10, "days_paid_this_year": 22}"#
+        ))["zuzahlung"],
+        60.0
+    );
+}
+
+#[test]
+fn impossible_calculator_input_is_refused_with_a_reason() {
+    for (which, input, reason) in [
+        (
+            "care",
+            r#"{"date": "2026-05-04", "pflegegrad": 7}"#,
+            "Der Pflegegrad ist eine Zahl von 1 bis 5.",
+        ),
+        (
+            "care",
+            r#"{"date": "2023-12-31", "pflegegrad": 2}"#,
+            "Der Rechner kennt die Beträge ab dem 1. Januar 2024.",
+        ),
+        ("copay-item", r#"{"kind": "arznei", "price": -3}"#, "Ein Betrag darf nicht negativ sein."),
+        ("copay-item", r#"{"kind": "brille", "price": 3}"#, "unknown variant `brille`"),
+        ("copay-item", r#"{"kind": "krankenhaus"}"#, "Bitte geben Sie die Zahl der Tage an."),
+        (
+            "copay-limit",
+            r#"{"year": 2023, "gross_income": 1}"#,
+            "Der Rechner kennt die Jahre 2024 bis 2026.",
+        ),
+        ("copay-limit", "kein JSON", "Die Eingabe ist kein passendes JSON-Objekt"),
+    ] {
+        let output = calc(which, input);
+        assert_eq!(output.status.code(), Some(1), "{input}");
+        assert!(output.stdout.is_empty(), "{input}");
+        assert!(stderr(&output).contains(reason), "{input}: {}", stderr(&output));
+    }
+}

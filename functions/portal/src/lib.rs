@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod backoffice;
+pub mod calc;
 pub mod config;
 pub mod demo;
 pub mod import;

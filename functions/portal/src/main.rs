@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use portal::config::{Config, terminal_lang};
 use portal::import::{self, What};
 use portal::stores::Stores;
-use portal::{audit, backoffice, demo, serve, wiring};
+use portal::{audit, backoffice, calc, demo, serve, wiring};
 use portal_core::accounts::dispatch_letters;
 use portal_core::{Clock, SystemClock};
 use portal_mail_outbox::OutboxMailer;
@@ -27,6 +27,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The benefits calculators: one JSON object on stdin, one on stdout.
+    Calc {
+        #[command(subcommand)]
+        calc: calc::Calc,
+    },
+    #[command(flatten)]
+    WithStore(StoreCommand),
+}
+
+/// The commands that work on the store (PORTAL_STORE, PORTAL_DATA_DIR).
+#[derive(Subcommand)]
+enum StoreCommand {
     /// Serve the API and the app on PORTAL_ADDR with the data in PORTAL_DATA_DIR.
     Serve {
         /// Load the demo providers and exemptions when the store is empty.
@@ -78,11 +90,33 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Calc { calc } => calculate(calc),
+        Command::WithStore(command) => run_with_store(command).await,
+    }
+}
+
+fn calculate(calc: calc::Calc) -> anyhow::Result<ExitCode> {
+    let mut input = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
+    match calc::run(calc, &input, terminal_lang()) {
+        Ok(answer) => {
+            println!("{answer}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problem) => {
+            eprintln!("portal: {problem}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
     let config = Config::from_env()?;
     let stores = Stores::open(&config).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    match cli.command {
-        Command::Serve { demo } => {
+    match command {
+        StoreCommand::Serve { demo } => {
             if demo && demo::load_if_empty(&stores, clock.as_ref()).await? {
                 tracing::info!("demo data loaded");
             }
@@ -99,7 +133,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve::run(listener, app, serve::shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import { what } => {
+        StoreCommand::Import { what } => {
             let lang = terminal_lang();
             let (what, file) = match what {
                 ImportCommand::Providers { file } => (What::Providers, file),
@@ -111,7 +145,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", import::summary(&report, lang));
             Ok(if report.rejected > 0 { ExitCode::from(ROWS_REJECTED) } else { ExitCode::SUCCESS })
         }
-        Command::Audit(args) => {
+        StoreCommand::Audit(args) => {
             let lang = terminal_lang();
             let portal = wiring::portal(&config, &stores, clock)?;
             if args.command.is_some() {
@@ -122,7 +156,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", audit::list(&portal.state.oha, &args, lang).await?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Accounts { action } => {
+        StoreCommand::Accounts { action } => {
             let lang = terminal_lang();
             let portal = wiring::portal(&config, &stores, clock)?;
             let message = backoffice::run(&portal.state.accounts, action, lang).await?;
