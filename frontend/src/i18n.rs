@@ -1,0 +1,154 @@
+//! Every text of the app in German and English. The `texts!` table needs both languages for each
+//! key, so a missing translation does not compile.
+
+use leptos::prelude::*;
+pub use portal_domain::Lang;
+
+macro_rules! texts {
+    ($($key:ident => $de:expr, $en:expr;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum T { $($key),* }
+
+        pub fn text(lang: Lang, key: T) -> &'static str {
+            match (key, lang) {
+                $((T::$key, Lang::De) => $de, (T::$key, Lang::En) => $en,)*
+            }
+        }
+    };
+}
+
+texts! {
+    PortalTitle => "Serviceportal für Leistungserbringer", "Service portal for providers";
+    SkipToContent => "Zum Inhalt springen", "Skip to content";
+    SwitchLanguage => "English", "Deutsch";
+    SwitchLanguageLabel => "Sprache wechseln: English", "Switch language: Deutsch";
+    ChooseService => "Wählen Sie Ihren gewünschten Service:", "Choose the service you need:";
+    OhaTitle => "Online-Hintergrund-Abfrage", "Online background query (OHA)";
+    OhaIntro => "Die Online-Hintergrundabfrage bietet die Möglichkeit, den Befreiungsstatus der Zuzahlung im Rahmen einer Leistung digital und sicher abzufragen.", "The online background query lets you check a patient's co-payment exemption digitally and securely.";
+    EtbTitle => "elektronischer Therapiebericht", "electronic therapy report";
+    EtbIntro => "Der eTB bietet die Möglichkeit, den ärztlich angeforderten Therapiebericht auf sicherem Weg von der Therapeutischen Praxis an die Arztpraxis in digitaler Form zu übermitteln.", "The eTB sends the therapy report a physician asked for securely and digitally from the therapy practice to the physician.";
+    ComingSoon => "Demnächst verfügbar", "Coming soon";
+    Login => "Anmelden", "Log in";
+    Logout => "Abmelden", "Log out";
+    Register => "Registrieren", "Register";
+    ResetPassword => "Passwort zurücksetzen", "Reset password";
+    LoginProblems => "Probleme mit der Anmeldung?", "Trouble logging in?";
+    UserName => "Benutzername (9-stellige IK-Nummer)", "User name (9-digit IK)";
+    Password => "Passwort", "Password";
+    Ik => "Institutionskennzeichen (IK)", "Institution code (IK)";
+    IkHint => "9 Ziffern, z. B. 301412340", "9 digits, e.g. 301412340";
+    IkValid => "Das IK ist gültig.", "The IK is valid.";
+    TermsTitle => "Nutzungsbedingungen", "Terms of use";
+    TermsText => "Der Zugang darf nur für Abfragen zu Versicherten genutzt werden, die sich bei Ihnen in Behandlung oder Versorgung befinden und eingewilligt haben. Jede Abfrage wird mit der Einwilligungserklärung protokolliert.", "Access may only be used for insured persons you treat or supply and who consented. Every query is recorded with the consent declaration.";
+    AcceptTerms => "Einverstanden mit den Nutzungsbedingungen \"Online Hintergrundabfrage\"", "I accept the terms of use of the online background query";
+    SecurityCheck => "Sicherheitsprüfung", "Security check";
+    SecurityCheckRunning => "Ihr Browser löst die Sicherheitsprüfung …", "Your browser is solving the security check …";
+    SecurityCheckDone => "Sicherheitsprüfung abgeschlossen.", "Security check complete.";
+    RegisteredTitle => "Registrierung abgeschlossen", "Registration complete";
+    RegisteredText => "In den darauffolgenden Tagen erhalten Sie in getrennten Schreiben Ihr Initialkennwort, eine Prüfnummer sowie Hinweise zur weiteren Vorgehensweise.", "In the following days you will receive your initial password, a Prüfnummer and how to continue, in separate letters.";
+    LettersGoTo => "Die Schreiben gehen an die bei uns hinterlegte Adresse:", "The letters go to the address we have on file:";
+    FirstLoginHint => "Haben Sie beide Schreiben erhalten, melden Sie sich mit Ihrem Benutzernamen und dem Initialkennwort an.", "Once you have both letters, log in with your user name and the initial password.";
+    SetPasswordTitle => "Eigenes Kennwort vergeben", "Set your own password";
+    SetPasswordIntro => "Mithilfe Ihrer Prüfnummer vergeben Sie ein individuelles Kennwort, welches Sie zukünftig für die Anmeldung im Portal verwenden.", "With your Prüfnummer you set your own password for future logins.";
+    Pruefnummer => "Prüfnummer", "Prüfnummer (check number)";
+    PruefnummerHint => "12 Zeichen aus Ihrem Schreiben, z. B. ABCD-EFGH-JK12", "12 characters from your letter, e.g. ABCD-EFGH-JK12";
+    NewPassword => "Neues Kennwort", "New password";
+    RuleLength => "mindestens 12 und höchstens 128 Zeichen", "at least 12 and at most 128 characters";
+    RuleNoIk => "enthält nicht Ihr IK", "does not contain your IK";
+    RuleGuessable => "nicht leicht zu erraten: ein Satz aus mehreren Wörtern ist sicher und gut zu merken", "not easy to guess: a sentence of several words is safe and easy to remember";
+    SavePassword => "Kennwort speichern", "Save password";
+    PasswordSaved => "Ihr Kennwort ist gespeichert. Sie erhalten eine Bestätigung per Post an die hinterlegte Adresse.", "Your password is saved. A confirmation goes to the address on file.";
+    ResetIntro => "Mit Ihrer Prüfnummer vergeben Sie ein neues Kennwort, auch wenn Ihr Zugang länger nicht genutzt wurde.", "With your Prüfnummer you set a new password, also when your account was not used for a long time.";
+    ToLogin => "Zur Anmeldung", "To the login";
+    SearchTitle => "Suche", "Search";
+    SearchIntro => "Geben Sie bitte eine KV-Nummer ein und bestätigen Sie eine der folgenden Erklärungen!", "Please enter an insurance number and confirm one of the following declarations.";
+    Kvnr => "Versicherungsnummer", "Insurance number (KVNR)";
+    KvnrHint => "1 Buchstabe und 9 Ziffern, z. B. A123456780", "1 letter and 9 digits, e.g. A123456780";
+    KvnrValid => "Die Versicherungsnummer ist gültig.", "The insurance number is valid.";
+    ConsentQuestion => "Welche Einwilligungserklärung trifft zu?", "Which consent declaration applies?";
+    DispensingDate => "Tag der Abgabe (falls zu dokumentieren)", "Day of dispensing (where it must be documented)";
+    Search => "Suche", "Search";
+    ResultTitle => "Ergebnis", "Result";
+    Year => "Jahr", "Year";
+    Exempt => "Befreit", "Exempt";
+    Yes => "Ja", "Yes";
+    No => "Nein", "No";
+    ValidFromTo => "Gültigkeit", "Valid";
+    OnDispensingDate => "Am Tag der Abgabe befreit:", "Exempt on the day of dispensing:";
+    PreviousYearNote => "Anzeige des Vorjahres bis 30.06. des laufenden Jahres.", "The previous year is shown until 30 June of the current year.";
+    NoHit => "Die Suche ergab keinen Treffer.", "The search found no record.";
+    NoExemption => "Es liegt keine Zuzahlungsbefreiung vor.", "There is no co-payment exemption.";
+    SearchAgain => "Erneute Suche", "Search again";
+    Print => "Drucken", "Print";
+    QueryId => "Abfrage-ID", "Query id";
+    QueriedAt => "Abgefragt am", "Queried on";
+    SessionEndsIn => "Ihre Sitzung läuft in {n} Minuten ab.", "Your session ends in {n} minutes.";
+    SessionEndsSoon => "Ihre Sitzung läuft in weniger als einer Minute ab.", "Your session ends in less than a minute.";
+    ExtendSession => "Sitzung verlängern", "Extend session";
+    SessionEndedTitle => "Ihre Sitzung ist abgelaufen", "Your session has ended";
+    SessionEndedText => "Zu Ihrer Sicherheit wurden Sie nach 10 Minuten ohne Aktivität abgemeldet. Ihre Eingaben wurden nicht gespeichert.", "For your security you were logged out after 10 minutes without activity. Nothing you typed was stored.";
+    LoggedOutTitle => "Sie sind abgemeldet", "You are logged out";
+    Working => "Bitte warten …", "Please wait …";
+    NotFoundTitle => "Diese Seite gibt es nicht", "This page does not exist";
+    BackToStart => "Zur Startseite", "To the start page";
+    Imprint => "Impressum", "Imprint";
+    Privacy => "Datenschutz", "Privacy";
+    Accessibility => "Barrierefreiheit", "Accessibility";
+    Terms => "Nutzungsbedingungen", "Terms of use";
+    ImprintText => "Anbieter dieses Portals ist die gesetzliche Krankenkasse, Körperschaft des öffentlichen Rechts. Anschrift, Vertretung und Aufsichtsbehörde werden bei der Inbetriebnahme eingetragen.", "This portal is provided by the statutory health insurer, a public-law corporation. Address, representation and supervisory authority are filled in when the portal goes live.";
+    PrivacyText => "Das Portal verarbeitet Ihr Institutionskennzeichen, Ihre Zugangsdaten (nur als Hashwerte) und jede Abfrage mit Einwilligungserklärung. Von Versicherten speichert es nur die Versicherungsnummer und die Initialen. Abfrageprotokolle werden zwei Jahre aufbewahrt.", "The portal processes your institution code, your credentials (only as hashes) and every query with its consent declaration. Of insured persons it keeps only the insurance number and the initials. Query records are kept for two years.";
+    AccessibilityText => "Dieses Portal soll die WCAG 2.1 auf Stufe AA (BITV 2.0) erfüllen: alle Funktionen sind mit der Tastatur bedienbar, Fehler werden am Feld und für Screenreader angesagt, Texte haben ausreichenden Kontrast. Barrieren melden Sie bitte unserem Leistungserbringer-Service.", "This portal aims to meet WCAG 2.1 level AA (BITV 2.0): everything works with the keyboard, errors are shown at the field and announced to screen readers, and text has sufficient contrast. Please report barriers to our provider service.";
+    NetworkError => "Der Dienst ist gerade nicht erreichbar. Bitte prüfen Sie Ihre Verbindung und versuchen Sie es erneut.", "The service cannot be reached right now. Please check your connection and try again.";
+}
+
+/// The app's language, remembered in the browser.
+#[derive(Clone, Copy)]
+pub struct I18n(pub RwSignal<Lang>);
+
+const STORAGE_KEY: &str = "portal-lang";
+
+impl I18n {
+    pub fn remembered() -> I18n {
+        let stored = storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+        let lang = match stored.as_deref() {
+            Some("en") => Lang::En,
+            _ => Lang::De,
+        };
+        set_document_lang(lang);
+        I18n(RwSignal::new(lang))
+    }
+
+    pub fn lang(self) -> Lang {
+        self.0.get()
+    }
+
+    pub fn t(self, key: T) -> &'static str {
+        text(self.0.get(), key)
+    }
+
+    pub fn toggle(self) {
+        let next = if self.0.get_untracked() == Lang::De { Lang::En } else { Lang::De };
+        if let Some(storage) = storage() {
+            let _ = storage.set_item(STORAGE_KEY, next.tag());
+        }
+        set_document_lang(next);
+        self.0.set(next);
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Screen readers pronounce the page in the language it is in.
+fn set_document_lang(lang: Lang) {
+    if let Some(root) =
+        web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("lang", lang.tag());
+    }
+}
+
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}

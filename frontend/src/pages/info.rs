@@ -1,0 +1,98 @@
+//! The start page, the pages around a session's end, and the legal pages.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api;
+use crate::i18n::{T, use_i18n};
+use crate::session::use_session;
+
+#[component]
+pub fn Start() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    view! {
+        <h1>{move || i18n.t(T::PortalTitle)}</h1>
+        <p>{move || i18n.t(T::ChooseService)}</p>
+        <div class="services">
+            <section class="service" aria-labelledby="oha-title">
+                <h2 id="oha-title">{move || i18n.t(T::OhaTitle)}</h2>
+                <p>{move || i18n.t(T::OhaIntro)}</p>
+                <Show when=move || session.info.get().is_some() fallback=move || view! {
+                    <p><A href="/anmelden" attr:class="button">{move || i18n.t(T::Login)}</A>" "<A href="/registrieren">{move || i18n.t(T::Register)}</A></p>
+                }>
+                    <p><A href="/oha" attr:class="button">{move || i18n.t(T::SearchTitle)}</A></p>
+                </Show>
+            </section>
+            <section class="service" aria-labelledby="etb-title">
+                <h2 id="etb-title">{move || i18n.t(T::EtbTitle)}</h2>
+                <p>{move || i18n.t(T::EtbIntro)}</p>
+                <p class="badge">{move || i18n.t(T::ComingSoon)}</p>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+pub fn SessionEnded() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <h1>{move || i18n.t(T::SessionEndedTitle)}</h1>
+        <p>{move || i18n.t(T::SessionEndedText)}</p>
+        <p><A href="/anmelden" attr:class="button">{move || i18n.t(T::Login)}</A></p>
+    }
+}
+
+#[component]
+pub fn LoggedOut() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let lang = i18n.0.get_untracked();
+    leptos::task::spawn_local(async move {
+        let _ = api::logout(lang).await;
+        session.info.set(None);
+    });
+    view! {
+        <h1>{move || i18n.t(T::LoggedOutTitle)}</h1>
+        <p><A href="/anmelden" attr:class="button">{move || i18n.t(T::Login)}</A></p>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <h1>{move || i18n.t(T::NotFoundTitle)}</h1>
+        <p><A href="/">{move || i18n.t(T::BackToStart)}</A></p>
+    }
+}
+
+#[component]
+fn InfoPage(title: T, body: T) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <h1>{move || i18n.t(title)}</h1>
+        <p>{move || i18n.t(body)}</p>
+        <p><A href="/">{move || i18n.t(T::BackToStart)}</A></p>
+    }
+}
+
+#[component]
+pub fn TermsPage() -> impl IntoView {
+    view! { <InfoPage title=T::TermsTitle body=T::TermsText /> }
+}
+
+#[component]
+pub fn ImprintPage() -> impl IntoView {
+    view! { <InfoPage title=T::Imprint body=T::ImprintText /> }
+}
+
+#[component]
+pub fn PrivacyPage() -> impl IntoView {
+    view! { <InfoPage title=T::Privacy body=T::PrivacyText /> }
+}
+
+#[component]
+pub fn AccessibilityPage() -> impl IntoView {
+    view! { <InfoPage title=T::Accessibility body=T::AccessibilityText /> }
+}

@@ -1,0 +1,10 @@
+mod account;
+mod info;
+mod oha;
+
+pub use account::{Login, Register, ResetPassword, SetPassword};
+pub use info::{
+    AccessibilityPage, ImprintPage, LoggedOut, NotFound, PrivacyPage, SessionEnded, Start,
+    TermsPage,
+};
+pub use oha::Search;
