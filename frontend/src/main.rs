@@ -37,6 +37,8 @@ fn App() -> impl IntoView {
                     <Route path=path!("/kennwort") view=SetPassword />
                     <Route path=path!("/kennwort-zuruecksetzen") view=ResetPassword />
                     <Route path=path!("/oha") view=Search />
+                    <Route path=path!("/rechner/pflege") view=CareCalculator />
+                    <Route path=path!("/rechner/zuzahlung") view=CopayCalculator />
                     <Route path=path!("/sitzung-abgelaufen") view=SessionEnded />
                     <Route path=path!("/abgemeldet") view=LoggedOut />
                     <Route path=path!("/nutzungsbedingungen") view=TermsPage />

@@ -186,3 +186,42 @@ test('the pages off the main journey are accessible too', async () => {
     portal.stop();
   }
 });
+
+test('the calculators recompute as you type and keep their inputs in the address', async () => {
+  const portal = await startPortal();
+  const page = await (await browser.newContext()).newPage();
+  try {
+    await page.goto(`${portal.address}/`);
+    await tabTo(page, page.getByRole('link', { name: 'Pflegeleistungen berechnen' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Pflegeleistungen berechnen' }).waitFor();
+    await tabTo(page, page.locator('#datum'));
+    await page.locator('#datum').fill('2025-06-30');
+    await tabTo(page, page.locator('#pflegegrad'));
+    await page.keyboard.press('ArrowDown');
+    await tabTo(page, page.locator('#sachleistung'));
+    await page.keyboard.type('695,21');
+    const table = page.locator('table.calc-result');
+    await table.getByText('320,82 € (53,56 % des Pflegegeldes)').waitFor();
+    assert.match(await table.innerText(), /Pflegegeld\s+599,00 € monatlich\s+§ 37 SGB XI/);
+    assert.match(await table.innerText(), /Verhinderungspflege \(bis zu, mit Übertrag\)\s+2\.528,00 € jährlich\s+§ 39 SGB XI/);
+    assert.match(page.url(), /datum=2025-06-30/);
+    assert.match(page.url(), /pflegegrad=3/);
+    await accessible(page, 'calc-care');
+    await page.reload();
+    await table.getByText('320,82 €', { exact: false }).first().waitFor();
+
+    await page.goto(`${portal.address}/rechner/zuzahlung?jahr=2026&einkommen=40000&partner=ja&kinder=1`);
+    await page.getByRole('heading', { level: 1, name: 'Zuzahlungen und Belastungsgrenze berechnen' }).waitFor();
+    assert.match(await page.locator('table.calc-result').innerText(), /Belastungsgrenze im Jahr\s+462,50 €/);
+    await tabTo(page, page.locator('#chronisch'));
+    await page.keyboard.press('Space');
+    await page.locator('table.calc-result').getByText('231,25 €').waitFor();
+    await tabTo(page, page.locator('#preis'));
+    await page.keyboard.type('73,45');
+    await page.locator('#zuzahlung').getByText('7,35 €').waitFor();
+    await accessible(page, 'calc-copay');
+  } finally {
+    portal.stop();
+  }
+});

@@ -24,6 +24,14 @@ pub fn Start() -> impl IntoView {
                     <p><A href="/oha" attr:class="button">{move || i18n.t(T::SearchTitle)}</A></p>
                 </Show>
             </section>
+            <section class="service" aria-labelledby="calc-title">
+                <h2 id="calc-title">{move || i18n.t(T::CalcTitle)}</h2>
+                <p>{move || i18n.t(T::CalcIntro)}</p>
+                <ul class="links">
+                    <li><A href="/rechner/pflege">{move || i18n.t(T::CareCalcTitle)}</A></li>
+                    <li><A href="/rechner/zuzahlung">{move || i18n.t(T::CopayCalcTitle)}</A></li>
+                </ul>
+            </section>
             <section class="service" aria-labelledby="etb-title">
                 <h2 id="etb-title">{move || i18n.t(T::EtbTitle)}</h2>
                 <p>{move || i18n.t(T::EtbIntro)}</p>

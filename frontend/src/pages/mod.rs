@@ -1,8 +1,10 @@
 mod account;
+mod calc;
 mod info;
 mod oha;
 
 pub use account::{Login, Register, ResetPassword, SetPassword};
+pub use calc::{CareCalculator, CopayCalculator};
 pub use info::{
     AccessibilityPage, ImprintPage, LoggedOut, NotFound, PrivacyPage, SessionEnded, Start,
     TermsPage,

@@ -1,0 +1,351 @@
+//! The public benefits calculators. They compute in the browser with the same rules as
+//! `portal calc` (`portal-domain`), recompute as you type, name the legal basis of every line,
+//! and keep their inputs in the page address so a calculation can be shared.
+
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::query_signal_with_options;
+use portal_domain::benefits::{
+    CareQuestion, CopayKind, Euro, Household, Pflegegrad, belastungsgrenze, care_benefits,
+    zuzahlung,
+};
+use portal_domain::{Lang, UserFacing, parse_date};
+
+use crate::i18n::{T, use_i18n};
+
+/// One input kept in the address: (value, setter). Typing replaces the address, it does not add
+/// a history entry per key.
+fn param(key: &'static str) -> (Memo<Option<String>>, SignalSetter<Option<String>>) {
+    query_signal_with_options::<String>(
+        key,
+        NavigateOptions { replace: true, scroll: false, ..Default::default() },
+    )
+}
+
+fn set_text(setter: SignalSetter<Option<String>>) -> impl Fn(leptos::ev::Event) {
+    move |ev| {
+        let value = event_target_value(&ev);
+        setter.set((!value.trim().is_empty()).then_some(value));
+    }
+}
+
+fn set_flag(setter: SignalSetter<Option<String>>) -> impl Fn(leptos::ev::Event) {
+    move |ev| setter.set(event_target_checked(&ev).then(|| "ja".to_string()))
+}
+
+fn today() -> String {
+    let now = js_sys::Date::new_0();
+    format!("{:04}-{:02}-{:02}", now.get_full_year(), now.get_month() + 1, now.get_date())
+}
+
+/// Euros the way each language writes them.
+fn money(lang: Lang, amount: Euro) -> String {
+    let german = amount.to_string();
+    match lang {
+        Lang::De => german,
+        Lang::En => {
+            let number = german
+                .trim_end_matches(" €")
+                .replace('.', "\u{0}")
+                .replace(',', ".")
+                .replace('\u{0}', ",");
+            format!("€{number}")
+        }
+    }
+}
+
+fn amount(text: &Option<String>) -> Result<Option<Euro>, String> {
+    match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => t.replace(',', ".").parse::<f64>().map_err(|_| "amount".to_string()).map(Some),
+    }
+    .and_then(|value| value.map(Euro::parse).transpose().map_err(|_| "amount".to_string()))
+}
+
+#[component]
+fn Print() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <p class="no-print">
+            <button type="button" class="secondary" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>{move || i18n.t(T::Print)}</button>
+        </p>
+        <p class="note no-print">{move || i18n.t(T::ShareLink)}</p>
+    }
+}
+
+#[component]
+pub fn CareCalculator() -> impl IntoView {
+    let i18n = use_i18n();
+    let (date, set_date) = param("datum");
+    let (grade, set_grade) = param("pflegegrad");
+    let (beihilfe, set_beihilfe) = param("beihilfe");
+    let (used, set_used) = param("sachleistung");
+    let (months, set_months) = param("monate");
+    let result = Memo::new(move |_| {
+        let lang = i18n.lang();
+        let date = parse_date(&date.get().unwrap_or_else(today))
+            .map_err(|e| e.message(lang).to_string())?;
+        let grade = grade.get().and_then(|g| g.parse::<i64>().ok()).unwrap_or(2);
+        let question = CareQuestion {
+            date,
+            pflegegrad: Pflegegrad::new(grade).map_err(|e| e.message(lang).to_string())?,
+            beihilfe: beihilfe.get().is_some(),
+            sachleistung_used: amount(&used.get())
+                .map_err(|_| i18n.t(T::SachleistungUsed).to_string())?,
+            home_months: months.get().and_then(|m| m.trim().parse().ok()),
+        };
+        care_benefits(&question).map_err(|e| e.message(lang).to_string())
+    });
+    let rows = move || {
+        let lang = i18n.lang();
+        let t = |key| i18n.t(key);
+        result.get().map(|b| {
+            let m = |e: Euro| money(lang, e);
+            let mut rows = vec![
+                (t(T::LPflegegeld), m(b.pflegegeld), t(T::PerMonth), "§ 37 SGB XI"),
+                (t(T::LSachleistung), m(b.pflegesachleistung), t(T::PerMonth), "§ 36 SGB XI"),
+            ];
+            if let (Some(combined), Some(share)) =
+                (b.kombination_pflegegeld, b.sachleistung_anteil_prozent)
+            {
+                // The share of the Pflegegeld that remains, from basis points: "53,56 %" / "53.56 %".
+                let remaining = 10_000 - (share * 100.0).round() as i64;
+                let (separator, of) = if lang == Lang::De {
+                    (',', "des Pflegegeldes")
+                } else {
+                    ('.', "of the allowance")
+                };
+                let share = format!(
+                    "{} ({}{separator}{:02} % {of})",
+                    m(combined),
+                    remaining / 100,
+                    remaining % 100
+                );
+                rows.push((t(T::LKombination), share, t(T::PerMonth), "§ 38 SGB XI"));
+            }
+            rows.push((t(T::LTagespflege), m(b.tages_nachtpflege), t(T::PerMonth), "§ 41 SGB XI"));
+            rows.push((t(T::LEntlastung), m(b.entlastungsbetrag), t(T::PerMonth), "§ 45b SGB XI"));
+            rows.push((t(T::LStationaer), m(b.vollstationaer), t(T::PerMonth), "§ 43 SGB XI"));
+            if let Some(percent) = b.leistungszuschlag_prozent {
+                rows.push((t(T::LZuschlag), format!("{percent} %"), "", "§ 43c SGB XI"));
+            }
+            match b.gemeinsamer_jahresbetrag {
+                Some(joint) => {
+                    rows.push((t(T::LGemeinsam), m(joint), t(T::PerYear), "§ 42a SGB XI"))
+                }
+                None => {
+                    rows.push((
+                        t(T::LKurzzeit),
+                        m(b.kurzzeitpflege_hoechstens),
+                        t(T::PerYear),
+                        "§ 42 SGB XI",
+                    ));
+                    rows.push((
+                        t(T::LVerhinderung),
+                        m(b.verhinderungspflege_hoechstens),
+                        t(T::PerYear),
+                        "§ 39 SGB XI",
+                    ));
+                }
+            }
+            rows.push((
+                t(T::LHilfsmittel),
+                m(b.pflegehilfsmittel),
+                t(T::PerMonth),
+                "§ 40 Abs. 2 SGB XI",
+            ));
+            rows.push((
+                t(T::LWohnumfeld),
+                m(b.wohnumfeld_je_massnahme),
+                t(T::PerMeasure),
+                "§ 40 Abs. 4 SGB XI",
+            ));
+            rows.push((
+                t(T::LWohngruppe),
+                m(b.wohngruppenzuschlag),
+                t(T::PerMonth),
+                "§ 38a SGB XI",
+            ));
+            rows.push((t(T::LDipa), m(b.dipa), t(T::PerMonth), "§ 40b SGB XI"));
+            rows
+        })
+    };
+    view! {
+        <h1>{move || i18n.t(T::CareCalcTitle)}</h1>
+        <form class="calc" on:submit=|ev| ev.prevent_default()>
+            <div class="field">
+                <label for="datum">{move || i18n.t(T::Date)}</label>
+                <input type="date" id="datum" prop:value=move || date.get().unwrap_or_else(today) on:input=set_text(set_date) />
+            </div>
+            <div class="field">
+                <label for="pflegegrad">{move || i18n.t(T::Pflegegrad)}</label>
+                <select id="pflegegrad" on:change=set_text(set_grade) prop:value=move || grade.get().unwrap_or_else(|| "2".into())>
+                    {(1..=5).map(|g| view! { <option value=g.to_string()>{g}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="check">
+                <input type="checkbox" id="beihilfe" prop:checked=move || beihilfe.get().is_some() on:change=set_flag(set_beihilfe) />
+                <label for="beihilfe">{move || i18n.t(T::Beihilfe)}</label>
+            </div>
+            <div class="field">
+                <label for="sachleistung">{move || i18n.t(T::SachleistungUsed)}</label>
+                <input type="text" inputmode="decimal" id="sachleistung" prop:value=move || used.get().unwrap_or_default() on:input=set_text(set_used) />
+            </div>
+            <div class="field">
+                <label for="monate">{move || i18n.t(T::HomeMonths)}</label>
+                <input type="text" inputmode="numeric" id="monate" prop:value=move || months.get().unwrap_or_default() on:input=set_text(set_months) />
+            </div>
+        </form>
+        <div aria-live="polite">
+            {move || match result.get() {
+                Err(message) => view! { <p class="problem" role="alert">{message}</p> }.into_any(),
+                Ok(_) => view! {
+                    <table class="calc-result">
+                        <caption>{move || i18n.t(T::CareCalcTitle)}</caption>
+                        <thead><tr><th scope="col">{move || i18n.t(T::Benefit)}</th><th scope="col">{move || i18n.t(T::Amount)}</th><th scope="col">{move || i18n.t(T::LegalBasis)}</th></tr></thead>
+                        <tbody>
+                            {rows().unwrap_or_default().into_iter().map(|(label, value, period, basis)| view! {
+                                <tr><th scope="row">{label}</th><td>{value}" "<span class="period">{period}</span></td><td>{basis}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    {move || beihilfe.get().map(|_| view! { <p class="note">{move || i18n.t(T::HalfNote)}</p> })}
+                }.into_any(),
+            }}
+        </div>
+        <Print />
+    }
+}
+
+#[component]
+pub fn CopayCalculator() -> impl IntoView {
+    let i18n = use_i18n();
+    let (year, set_year) = param("jahr");
+    let (income, set_income) = param("einkommen");
+    let (partner, set_partner) = param("partner");
+    let (others, set_others) = param("weitere");
+    let (children, set_children) = param("kinder");
+    let (chronic, set_chronic) = param("chronisch");
+    let (buergergeld, set_buergergeld) = param("buergergeld");
+    let (kind, set_kind) = param("art");
+    let (price, set_price) = param("preis");
+    let (days, set_days) = param("tage");
+    let (days_paid, set_days_paid) = param("bezahlt");
+    let count = |memo: Memo<Option<String>>| {
+        memo.get().and_then(|v| v.trim().parse::<u32>().ok()).unwrap_or(0)
+    };
+    let current_year = || js_sys::Date::new_0().get_full_year() as i32;
+    let limit = Memo::new(move |_| {
+        let lang = i18n.lang();
+        let household = Household {
+            year: year.get().and_then(|y| y.parse().ok()).unwrap_or_else(current_year),
+            gross_income: amount(&income.get())
+                .map_err(|_| i18n.t(T::GrossIncome).to_string())?
+                .unwrap_or_default(),
+            partner: partner.get().is_some(),
+            other_members: count(others),
+            children: count(children),
+            chronically_ill: chronic.get().is_some(),
+            buergergeld: buergergeld.get().is_some(),
+            paid: Vec::new(),
+        };
+        belastungsgrenze(&household).map_err(|e| e.message(lang).to_string())
+    });
+    let kinds = [
+        (CopayKind::Arznei, "arznei", T::KArznei),
+        (CopayKind::Hilfsmittel, "hilfsmittel", T::KHilfsmittel),
+        (CopayKind::Heilmittel, "heilmittel", T::KHeilmittel),
+        (CopayKind::HaeuslicheKrankenpflege, "haeusliche_krankenpflege", T::KHkp),
+        (CopayKind::Krankenhaus, "krankenhaus", T::KKrankenhaus),
+    ];
+    let chosen = move || {
+        kinds
+            .iter()
+            .find(|(_, key, _)| Some(*key) == kind.get().as_deref())
+            .map_or(CopayKind::Arznei, |(k, _, _)| *k)
+    };
+    let item = Memo::new(move |_| {
+        let lang = i18n.lang();
+        let price = amount(&price.get()).map_err(|_| i18n.t(T::Price).to_string())?;
+        let days = days.get().and_then(|d| d.trim().parse().ok());
+        zuzahlung(chosen(), price, days, count(days_paid)).map_err(|e| e.message(lang).to_string())
+    });
+    let hospital = move || chosen() == CopayKind::Krankenhaus;
+    view! {
+        <h1>{move || i18n.t(T::CopayCalcTitle)}</h1>
+        <h2>{move || i18n.t(T::LimitTitle)}</h2>
+        <form class="calc" on:submit=|ev| ev.prevent_default()>
+            <div class="field">
+                <label for="jahr">{move || i18n.t(T::Year2)}</label>
+                <select id="jahr" on:change=set_text(set_year) prop:value=move || year.get().unwrap_or_else(|| current_year().to_string())>
+                    {(2024..=2026).map(|y| view! { <option value=y.to_string()>{y}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="einkommen">{move || i18n.t(T::GrossIncome)}</label>
+                <input type="text" inputmode="decimal" id="einkommen" prop:value=move || income.get().unwrap_or_default() on:input=set_text(set_income) />
+            </div>
+            <div class="check"><input type="checkbox" id="partner" prop:checked=move || partner.get().is_some() on:change=set_flag(set_partner) /><label for="partner">{move || i18n.t(T::Partner)}</label></div>
+            <div class="field">
+                <label for="weitere">{move || i18n.t(T::OtherMembers)}</label>
+                <input type="text" inputmode="numeric" id="weitere" prop:value=move || others.get().unwrap_or_default() on:input=set_text(set_others) />
+            </div>
+            <div class="field">
+                <label for="kinder">{move || i18n.t(T::Children)}</label>
+                <input type="text" inputmode="numeric" id="kinder" prop:value=move || children.get().unwrap_or_default() on:input=set_text(set_children) />
+            </div>
+            <div class="check"><input type="checkbox" id="chronisch" prop:checked=move || chronic.get().is_some() on:change=set_flag(set_chronic) /><label for="chronisch">{move || i18n.t(T::ChronicallyIll)}</label></div>
+            <div class="check"><input type="checkbox" id="buergergeld" prop:checked=move || buergergeld.get().is_some() on:change=set_flag(set_buergergeld) /><label for="buergergeld">{move || i18n.t(T::Buergergeld)}</label></div>
+        </form>
+        <div aria-live="polite">
+            {move || {
+                let lang = i18n.lang();
+                match limit.get() {
+                    Err(message) => view! { <p class="problem" role="alert">{message}</p> }.into_any(),
+                    Ok(l) => view! {
+                        <table class="calc-result">
+                            <caption>{move || i18n.t(T::LimitTitle)}</caption>
+                            <tbody>
+                                <tr><th scope="row">{move || i18n.t(T::Deductions)}</th><td>{money(lang, l.deductions)}</td><td>"§ 62 Abs. 2 SGB V"</td></tr>
+                                <tr><th scope="row">{move || i18n.t(T::IncomeBasis)}</th><td>{money(lang, l.income_basis)}</td><td>"§ 62 Abs. 2 SGB V"</td></tr>
+                                <tr><th scope="row">{move || i18n.t(T::Percent)}</th><td>{format!("{} %", l.percent)}</td><td>"§ 62 Abs. 1 SGB V"</td></tr>
+                                <tr><th scope="row">{move || i18n.t(T::LimitResult)}</th><td><strong>{money(lang, l.belastungsgrenze)}</strong></td><td>"§ 62 Abs. 1 SGB V"</td></tr>
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                }
+            }}
+        </div>
+        <h2>{move || i18n.t(T::ItemTitle)}</h2>
+        <form class="calc" on:submit=|ev| ev.prevent_default()>
+            <div class="field">
+                <label for="art">{move || i18n.t(T::Kind)}</label>
+                <select id="art" on:change=set_text(set_kind) prop:value=move || kind.get().unwrap_or_else(|| "arznei".into())>
+                    {kinds.into_iter().map(|(_, key, label)| view! { <option value=key>{move || i18n.t(label)}</option> }).collect_view()}
+                </select>
+            </div>
+            <Show when=move || !hospital() fallback=move || view! {
+                <div class="field">
+                    <label for="tage">{move || i18n.t(T::Days)}</label>
+                    <input type="text" inputmode="numeric" id="tage" prop:value=move || days.get().unwrap_or_default() on:input=set_text(set_days) />
+                </div>
+                <div class="field">
+                    <label for="bezahlt">{move || i18n.t(T::DaysPaid)}</label>
+                    <input type="text" inputmode="numeric" id="bezahlt" prop:value=move || days_paid.get().unwrap_or_default() on:input=set_text(set_days_paid) />
+                </div>
+            }>
+                <div class="field">
+                    <label for="preis">{move || i18n.t(T::Price)}</label>
+                    <input type="text" inputmode="decimal" id="preis" prop:value=move || price.get().unwrap_or_default() on:input=set_text(set_price) />
+                </div>
+            </Show>
+        </form>
+        <p aria-live="polite" id="zuzahlung">
+            {move || match item.get() {
+                Ok(z) => view! { {move || i18n.t(T::Zuzahlung)}": "<strong>{money(i18n.lang(), z)}</strong>" (§ 61 SGB V)" }.into_any(),
+                Err(message) => view! { <span>{message}</span> }.into_any(),
+            }}
+        </p>
+        <Print />
+    }
+}
