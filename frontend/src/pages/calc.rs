@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::query_signal_with_options;
 use portal_domain::benefits::{
-    CareQuestion, CopayKind, Euro, Household, Pflegegrad, belastungsgrenze, care_benefits,
-    zuzahlung,
+    CareQuestion, CopayKind, Euro, Household, MoneyError, Pflegegrad, belastungsgrenze,
+    care_benefits, zuzahlung,
 };
 use portal_domain::{Lang, UserFacing, parse_date};
 
@@ -54,12 +54,8 @@ fn money(lang: Lang, amount: Euro) -> String {
     }
 }
 
-fn amount(text: &Option<String>) -> Result<Option<Euro>, String> {
-    match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(None),
-        Some(t) => t.replace(',', ".").parse::<f64>().map_err(|_| "amount".to_string()).map(Some),
-    }
-    .and_then(|value| value.map(Euro::parse).transpose().map_err(|_| "amount".to_string()))
+fn amount(text: &Option<String>) -> Result<Option<Euro>, MoneyError> {
+    text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(Euro::parse_decimal).transpose()
 }
 
 #[component]
@@ -266,7 +262,8 @@ pub fn CopayCalculator() -> impl IntoView {
     };
     let item = Memo::new(move |_| {
         let lang = i18n.lang();
-        let price = amount(&price.get()).map_err(|_| i18n.t(T::Price).to_string())?;
+        let price = amount(&price.get())
+            .map_err(|e| format!("{}: {}", i18n.t(T::Price), e.message(lang)))?;
         let days = days.get().and_then(|d| d.trim().parse().ok());
         zuzahlung(chosen(), price, days, count(days_paid)).map_err(|e| e.message(lang).to_string())
     });

@@ -1,5 +1,4 @@
-use time::Date;
-use time::macros::format_description;
+use time::{Date, Month};
 
 use crate::{Lang, UserFacing};
 
@@ -8,8 +7,23 @@ use crate::{Lang, UserFacing};
 pub struct DateError;
 
 /// Parses an ISO 8601 calendar date (`2026-03-14`), the only date format of the API and the files.
+/// Written out rather than with `time`'s general parser, which would add kilobytes to the app.
 pub fn parse_date(input: &str) -> Result<Date, DateError> {
-    Date::parse(input.trim(), format_description!("[year]-[month]-[day]")).map_err(|_| DateError)
+    let s = input.trim();
+    let bytes = s.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return Err(DateError);
+    }
+    let number = |range: std::ops::Range<usize>| -> Result<u16, DateError> {
+        let digits = &bytes[range];
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return Err(DateError);
+        }
+        Ok(digits.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')))
+    };
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let month = Month::try_from(month as u8).map_err(|_| DateError)?;
+    Date::from_calendar_date(i32::from(year), month, day as u8).map_err(|_| DateError)
 }
 
 impl UserFacing for DateError {

@@ -45,6 +45,28 @@ impl Euro {
         Ok(Euro(cents as i64))
     }
 
+    /// From what a person types: "695,21", "695.21", "1000" — at most two decimals, no grouping.
+    /// Parsed as whole cents, without floating point.
+    pub fn parse_decimal(input: &str) -> Result<Euro, MoneyError> {
+        let s = input.trim();
+        if s.starts_with('-') {
+            return Err(MoneyError::Negative);
+        }
+        let (whole, fraction) = s.split_once([',', '.']).unwrap_or((s, ""));
+        let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty()
+            || whole.len() > 9
+            || fraction.len() > 2
+            || !digits(whole)
+            || !digits(fraction)
+        {
+            return Err(MoneyError::Invalid);
+        }
+        let parse = |part: &str| part.bytes().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+        let cents = if fraction.len() == 1 { parse(fraction) * 10 } else { parse(fraction) };
+        Ok(Euro(parse(whole) * 100 + cents))
+    }
+
     pub fn as_cents(self) -> i64 {
         self.0
     }
@@ -163,6 +185,17 @@ mod tests {
         assert_eq!(Euro::parse(-0.01), Err(MoneyError::Negative));
         assert_eq!(Euro::parse(f64::NAN), Err(MoneyError::Invalid));
         assert_eq!(Euro::parse(1e12), Err(MoneyError::Invalid));
+    }
+
+    #[test]
+    fn typed_amounts_are_read_to_the_cent() {
+        assert_eq!(Euro::parse_decimal("695,21"), Ok(Euro::cents(69_521)));
+        assert_eq!(Euro::parse_decimal(" 695.2 "), Ok(Euro::cents(69_520)));
+        assert_eq!(Euro::parse_decimal("40000"), Ok(Euro::whole(40_000)));
+        assert_eq!(Euro::parse_decimal("-1"), Err(MoneyError::Negative));
+        for bad in ["", ",5", "1,234", "1.000,00", "12e3", "abc", "1234567890"] {
+            assert_eq!(Euro::parse_decimal(bad), Err(MoneyError::Invalid), "{bad}");
+        }
     }
 
     #[test]
