@@ -135,16 +135,8 @@ pub(crate) fn put(
 #[async_trait]
 impl AccountStore for DynamoStore {
     async fn account(&self, ik: &Ik) -> Result<Option<Account>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.tables.accounts)
-            .key("ik", s(ik.as_str()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::unavailable)?;
-        output.item.as_ref().map(account_from).transpose()
+        let key = HashMap::from([("ik".to_string(), s(ik.as_str()))]);
+        self.item(&self.tables.accounts, key).await?.as_ref().map(account_from).transpose()
     }
 
     async fn save_account(
@@ -259,17 +251,9 @@ impl SessionStore for DynamoStore {
     }
 
     async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.tables.sessions)
-            .key("id_hash", s(id_hash))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::unavailable)?;
-        output
-            .item
+        let key = HashMap::from([("id_hash".to_string(), s(id_hash))]);
+        self.item(&self.tables.sessions, key)
+            .await?
             .map(|item| {
                 Ok(Session {
                     id_hash: id_hash.to_string(),

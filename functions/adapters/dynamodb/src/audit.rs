@@ -106,17 +106,8 @@ fn failed_conditions(
 
 impl DynamoStore {
     async fn audit_head(&self, ik: &Ik) -> Result<Option<AuditHead>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.tables.audit)
-            .key("ik", s(ik.as_str()))
-            .key("seq", n(0))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::unavailable)?;
-        output.item.as_ref().map(head_from).transpose()
+        let key = HashMap::from([("ik".to_string(), s(ik.as_str())), ("seq".to_string(), n(0))]);
+        self.item(&self.tables.audit, key).await?.as_ref().map(head_from).transpose()
     }
 
     /// Counts one use, on condition that the limit is not reached yet.

@@ -114,12 +114,15 @@ impl DynamoStore {
             .billing_mode(BillingMode::PayPerRequest)
             .key_schema(key("ik", KeyType::Hash)?)
             .attribute_definitions(attribute("ik", ScalarAttributeType::S)?);
-        let by_year = GlobalSecondaryIndex::builder()
-            .index_name(BY_YEAR_INDEX)
-            .key_schema(key("year_shard", KeyType::Hash)?)
-            .key_schema(key("kvnr", KeyType::Range)?)
-            .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
-            .build()?;
+        let index = |name: &str, hash: &str, range: &str, projection| {
+            GlobalSecondaryIndex::builder()
+                .index_name(name)
+                .key_schema(key(hash, KeyType::Hash)?)
+                .key_schema(key(range, KeyType::Range)?)
+                .projection(Projection::builder().projection_type(projection).build())
+                .build()
+        };
+        let by_year = index(BY_YEAR_INDEX, "year_shard", "kvnr", ProjectionType::KeysOnly)?;
         let exemptions = self
             .client
             .create_table()
@@ -141,21 +144,11 @@ impl DynamoStore {
                     .key_schema(key(key_name, KeyType::Hash)?)
                     .attribute_definitions(attribute(key_name, ScalarAttributeType::S)?))
             };
-        let pending = GlobalSecondaryIndex::builder()
-            .index_name(accounts::PENDING_INDEX)
-            .key_schema(key("pending", KeyType::Hash)?)
-            .key_schema(key("letter_id", KeyType::Range)?)
-            .projection(Projection::builder().projection_type(ProjectionType::All).build())
-            .build()?;
+        let pending = index(accounts::PENDING_INDEX, "pending", "letter_id", ProjectionType::All)?;
         let letters = simple(&self.tables.letters, "letter_id")?
             .attribute_definitions(attribute("pending", ScalarAttributeType::S)?)
             .global_secondary_indexes(pending);
-        let by_kvnr = GlobalSecondaryIndex::builder()
-            .index_name(audit::BY_KVNR_INDEX)
-            .key_schema(key("kvnr", KeyType::Hash)?)
-            .key_schema(key("at", KeyType::Range)?)
-            .projection(Projection::builder().projection_type(ProjectionType::All).build())
-            .build()?;
+        let by_kvnr = index(audit::BY_KVNR_INDEX, "kvnr", "at", ProjectionType::All)?;
         let audit = self
             .client
             .create_table()
@@ -177,6 +170,20 @@ impl DynamoStore {
             simple(&self.tables.sessions, "id_hash")?,
             simple(&self.tables.counters, "key")?,
         ])
+    }
+
+    /// One item by its key, read consistently.
+    pub(crate) async fn item(&self, table: &str, key: Item) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        Ok(output.item)
     }
 
     /// Writes the requests in batches of 25, several batches at once, retrying what DynamoDB
@@ -328,16 +335,8 @@ impl ProviderDirectory for DynamoStore {
     }
 
     async fn provider(&self, ik: &Ik) -> Result<Option<Provider>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.tables.providers)
-            .key("ik", s(ik.as_str()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::unavailable)?;
-        output.item.as_ref().map(provider_from).transpose()
+        let key = HashMap::from([("ik".to_string(), s(ik.as_str()))]);
+        self.item(&self.tables.providers, key).await?.as_ref().map(provider_from).transpose()
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {
