@@ -13,7 +13,7 @@ use portal_core::{
 use portal_domain::Ik;
 use time::OffsetDateTime;
 
-use crate::{DynamoStore, Item, corrupt, s, text};
+use crate::{DynamoStore, Item, corrupt, failed_conditions, s, text};
 
 /// Sparse index: only letters still to be sent carry the `pending` attribute.
 pub(crate) const PENDING_INDEX: &str = "pending";
@@ -166,20 +166,11 @@ impl AccountStore for DynamoStore {
         }
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(Saved::Done),
-            Err(error) => {
-                // The account's condition is the first item: its failure means someone else saved.
-                let conflict = error
-                    .as_service_error()
-                    .filter(|e| e.is_transaction_canceled_exception())
-                    .and_then(|e| match e {
-                        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => {
-                            c.cancellation_reasons().first().and_then(|r| r.code()).map(|code| code == "ConditionalCheckFailed")
-                        }
-                        _ => None,
-                    })
-                    .unwrap_or(false);
-                if conflict { Ok(Saved::Conflict) } else { Err(StoreError::unavailable(error)) }
+            // The account's condition is the first item: its failure means someone else saved.
+            Err(error) if failed_conditions(&error).is_some_and(|failed| failed.contains(&0)) => {
+                Ok(Saved::Conflict)
             }
+            Err(error) => Err(StoreError::unavailable(error)),
         }
     }
 }
@@ -198,13 +189,13 @@ impl LetterQueue for DynamoStore {
             .key_condition_expression("pending = :one")
             .expression_attribute_values(":one", s("1"))
             .limit(i32::try_from(limit).unwrap_or(i32::MAX))
-            .into_paginator()
-            .items()
             .send()
-            .try_collect()
             .await
-            .map_err(StoreError::unavailable)?;
-        items.iter().take(limit).map(letter_from).collect()
+            .map_err(StoreError::unavailable)?
+            .items
+            .unwrap_or_default();
+        // One page of `limit` is enough: the dispatcher asks again for the rest.
+        items.iter().map(letter_from).collect()
     }
 
     async fn mark_sent(&self, id: &str) -> Result<(), StoreError> {

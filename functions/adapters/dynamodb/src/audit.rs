@@ -7,16 +7,13 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use portal_core::oha::{AuditEntry, AuditHead, AuditRecord, Limit, Outcome, Recorded};
 use portal_core::{AuditLog, StoreError};
 use portal_domain::{Consent, Ik, Kvnr, parse_date};
 
 use crate::accounts::{ik_in, n, nanos, number, optional_time, put, time_at, ttl};
-use crate::{DynamoStore, Item, corrupt, s, text};
+use crate::{DynamoStore, Item, all_items, corrupt, failed_conditions, s, text};
 
 pub(crate) const BY_KVNR_INDEX: &str = "by_kvnr";
 
@@ -86,24 +83,6 @@ fn jitter_ms() -> u64 {
     u64::from(nanos % 10)
 }
 
-/// The items whose conditions failed in a cancelled transaction, by position.
-fn failed_conditions(
-    error: &SdkError<TransactWriteItemsError, HttpResponse>,
-) -> Option<Vec<usize>> {
-    match error.as_service_error()? {
-        TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(
-            cancelled
-                .cancellation_reasons()
-                .iter()
-                .enumerate()
-                .filter(|(_, reason)| reason.code() == Some("ConditionalCheckFailed"))
-                .map(|(index, _)| index)
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
 impl DynamoStore {
     async fn audit_head(&self, ik: &Ik) -> Result<Option<AuditHead>, StoreError> {
         let key = HashMap::from([("ik".to_string(), s(ik.as_str())), ("seq".to_string(), n(0))]);
@@ -151,19 +130,16 @@ impl DynamoStore {
         condition: &str,
         values: Item,
     ) -> Result<Vec<Item>, StoreError> {
-        self.client
+        let query = self
+            .client
             .query()
             .table_name(&self.tables.audit)
             .set_index_name(index.map(str::to_string))
             .key_condition_expression(condition)
             .set_expression_attribute_values(Some(values))
-            .consistent_read(index.is_none())
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(StoreError::unavailable)
+            // Indexes cannot be read consistently; the table can.
+            .consistent_read(index.is_none());
+        all_items(query).await
     }
 }
 

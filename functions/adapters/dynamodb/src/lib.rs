@@ -5,8 +5,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::BuildError;
+use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, GlobalSecondaryIndex,
     KeySchemaElement, KeyType, Projection, ProjectionType, PutRequest, ScalarAttributeType,
@@ -233,6 +237,30 @@ impl DynamoStore {
     }
 }
 
+/// Every item a query finds, over all its pages.
+pub(crate) async fn all_items(query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
+    query.into_paginator().items().send().try_collect().await.map_err(StoreError::unavailable)
+}
+
+/// The positions of the items whose conditions failed in a cancelled transaction; `None` when the
+/// error is something else.
+pub(crate) fn failed_conditions(
+    error: &SdkError<TransactWriteItemsError, HttpResponse>,
+) -> Option<Vec<usize>> {
+    match error.as_service_error()? {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(
+            cancelled
+                .cancellation_reasons()
+                .iter()
+                .enumerate()
+                .filter(|(_, reason)| reason.code() == Some("ConditionalCheckFailed"))
+                .map(|(index, _)| index)
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
 /// A batch write may not name the same key twice; the last occurrence wins, as in the file.
 fn last_per_key<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
     let mut last: HashMap<K, usize> = HashMap::with_capacity(items.len());
@@ -364,38 +392,28 @@ impl ExemptionStore for DynamoStore {
     }
 
     async fn exemptions_of(&self, kvnr: &Kvnr) -> Result<Vec<Exemption>, StoreError> {
-        let items: Vec<Item> = self
+        let query = self
             .client
             .query()
             .table_name(&self.tables.exemptions)
             .key_condition_expression("kvnr = :kvnr")
             .expression_attribute_values(":kvnr", s(kvnr.as_str()))
             .scan_index_forward(false)
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(StoreError::unavailable)?;
+            .consistent_read(true);
+        let items = all_items(query).await?;
         items.iter().map(exemption_from).collect()
     }
 
     async fn exempt_in(&self, year: i32) -> Result<Vec<Kvnr>, StoreError> {
         let shards = (0..YEAR_SHARDS).map(|shard| async move {
-            let items: Vec<Item> = self
+            let query = self
                 .client
                 .query()
                 .table_name(&self.tables.exemptions)
                 .index_name(BY_YEAR_INDEX)
                 .key_condition_expression("year_shard = :shard")
-                .expression_attribute_values(":shard", s(&format!("{year}#{shard}")))
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-                .map_err(StoreError::unavailable)?;
+                .expression_attribute_values(":shard", s(&format!("{year}#{shard}")));
+            let items = all_items(query).await?;
             items
                 .iter()
                 .map(|item| Kvnr::parse(text(item, "kvnr")?).map_err(|e| corrupt("kvnr", e)))

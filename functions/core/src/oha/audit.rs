@@ -154,10 +154,6 @@ impl AuditRecord {
         }
         hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
-
-    pub fn head(&self) -> AuditHead {
-        AuditHead { ik: self.ik, seq: self.seq, hash: self.hash.clone(), at: self.at }
-    }
 }
 
 /// What `portal audit verify` found wrong, by provider and position.
