@@ -58,6 +58,41 @@ fn amount(text: &Option<String>) -> Result<Option<Euro>, MoneyError> {
     text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(Euro::parse_decimal).transpose()
 }
 
+/// A text input whose value lives in the page address.
+#[component]
+fn AddressInput(
+    id: &'static str,
+    label: T,
+    inputmode: &'static str,
+    value: Memo<Option<String>>,
+    set: SignalSetter<Option<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="field">
+            <label for=id>{move || i18n.t(label)}</label>
+            <input type="text" inputmode=inputmode id=id prop:value=move || value.get().unwrap_or_default() on:input=set_text(set) />
+        </div>
+    }
+}
+
+/// A checkbox whose state lives in the page address ("ja" when ticked).
+#[component]
+fn AddressFlag(
+    id: &'static str,
+    label: T,
+    value: Memo<Option<String>>,
+    set: SignalSetter<Option<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="check">
+            <input type="checkbox" id=id prop:checked=move || value.get().is_some() on:change=set_flag(set) />
+            <label for=id>{move || i18n.t(label)}</label>
+        </div>
+    }
+}
+
 #[component]
 fn Print() -> impl IntoView {
     let i18n = use_i18n();
@@ -179,18 +214,9 @@ pub fn CareCalculator() -> impl IntoView {
                     {(1..=5).map(|g| view! { <option value=g.to_string()>{g}</option> }).collect_view()}
                 </select>
             </div>
-            <div class="check">
-                <input type="checkbox" id="beihilfe" prop:checked=move || beihilfe.get().is_some() on:change=set_flag(set_beihilfe) />
-                <label for="beihilfe">{move || i18n.t(T::Beihilfe)}</label>
-            </div>
-            <div class="field">
-                <label for="sachleistung">{move || i18n.t(T::SachleistungUsed)}</label>
-                <input type="text" inputmode="decimal" id="sachleistung" prop:value=move || used.get().unwrap_or_default() on:input=set_text(set_used) />
-            </div>
-            <div class="field">
-                <label for="monate">{move || i18n.t(T::HomeMonths)}</label>
-                <input type="text" inputmode="numeric" id="monate" prop:value=move || months.get().unwrap_or_default() on:input=set_text(set_months) />
-            </div>
+            <AddressFlag id="beihilfe" label=T::Beihilfe value=beihilfe set=set_beihilfe />
+            <AddressInput id="sachleistung" label=T::SachleistungUsed inputmode="decimal" value=used set=set_used />
+            <AddressInput id="monate" label=T::HomeMonths inputmode="numeric" value=months set=set_months />
         </form>
         <div aria-live="polite">
             {move || match result.get() {
@@ -278,21 +304,12 @@ pub fn CopayCalculator() -> impl IntoView {
                     {(2024..=2026).map(|y| view! { <option value=y.to_string()>{y}</option> }).collect_view()}
                 </select>
             </div>
-            <div class="field">
-                <label for="einkommen">{move || i18n.t(T::GrossIncome)}</label>
-                <input type="text" inputmode="decimal" id="einkommen" prop:value=move || income.get().unwrap_or_default() on:input=set_text(set_income) />
-            </div>
-            <div class="check"><input type="checkbox" id="partner" prop:checked=move || partner.get().is_some() on:change=set_flag(set_partner) /><label for="partner">{move || i18n.t(T::Partner)}</label></div>
-            <div class="field">
-                <label for="weitere">{move || i18n.t(T::OtherMembers)}</label>
-                <input type="text" inputmode="numeric" id="weitere" prop:value=move || others.get().unwrap_or_default() on:input=set_text(set_others) />
-            </div>
-            <div class="field">
-                <label for="kinder">{move || i18n.t(T::Children)}</label>
-                <input type="text" inputmode="numeric" id="kinder" prop:value=move || children.get().unwrap_or_default() on:input=set_text(set_children) />
-            </div>
-            <div class="check"><input type="checkbox" id="chronisch" prop:checked=move || chronic.get().is_some() on:change=set_flag(set_chronic) /><label for="chronisch">{move || i18n.t(T::ChronicallyIll)}</label></div>
-            <div class="check"><input type="checkbox" id="buergergeld" prop:checked=move || buergergeld.get().is_some() on:change=set_flag(set_buergergeld) /><label for="buergergeld">{move || i18n.t(T::Buergergeld)}</label></div>
+            <AddressInput id="einkommen" label=T::GrossIncome inputmode="decimal" value=income set=set_income />
+            <AddressFlag id="partner" label=T::Partner value=partner set=set_partner />
+            <AddressInput id="weitere" label=T::OtherMembers inputmode="numeric" value=others set=set_others />
+            <AddressInput id="kinder" label=T::Children inputmode="numeric" value=children set=set_children />
+            <AddressFlag id="chronisch" label=T::ChronicallyIll value=chronic set=set_chronic />
+            <AddressFlag id="buergergeld" label=T::Buergergeld value=buergergeld set=set_buergergeld />
         </form>
         <div aria-live="polite">
             {move || {
@@ -322,19 +339,10 @@ pub fn CopayCalculator() -> impl IntoView {
                 </select>
             </div>
             <Show when=move || !hospital() fallback=move || view! {
-                <div class="field">
-                    <label for="tage">{move || i18n.t(T::Days)}</label>
-                    <input type="text" inputmode="numeric" id="tage" prop:value=move || days.get().unwrap_or_default() on:input=set_text(set_days) />
-                </div>
-                <div class="field">
-                    <label for="bezahlt">{move || i18n.t(T::DaysPaid)}</label>
-                    <input type="text" inputmode="numeric" id="bezahlt" prop:value=move || days_paid.get().unwrap_or_default() on:input=set_text(set_days_paid) />
-                </div>
+                <AddressInput id="tage" label=T::Days inputmode="numeric" value=days set=set_days />
+                <AddressInput id="bezahlt" label=T::DaysPaid inputmode="numeric" value=days_paid set=set_days_paid />
             }>
-                <div class="field">
-                    <label for="preis">{move || i18n.t(T::Price)}</label>
-                    <input type="text" inputmode="decimal" id="preis" prop:value=move || price.get().unwrap_or_default() on:input=set_text(set_price) />
-                </div>
+                <AddressInput id="preis" label=T::Price inputmode="decimal" value=price set=set_price />
             </Show>
         </form>
         <p aria-live="polite" id="zuzahlung">
