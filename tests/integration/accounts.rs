@@ -280,7 +280,7 @@ async fn a_security_check_works_once_and_only_for_a_few_minutes(app: TestApp) {
 #[tokio::test]
 async fn security_checks_are_rationed_per_minute() {
     let options = crate::harness::AppOptions {
-        configure: Box::new(|config| config.challenges_per_minute = 2),
+        configure: Box::new(|config| config.settings.challenges_per_minute = 2),
         ..crate::harness::AppOptions::default()
     };
     let app = crate::harness::spawn(options).await;

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use portal_core::accounts::{
     Account, Accounts, Challenge, Dispatched, Letter, Policy, RegisterError, SecretHasher, Sender,
-    Session, dispatch_letters,
+    Session, Standing, dispatch_letters,
 };
 use portal_core::{
     AccountStore, ChallengeStore, LetterQueue, Limits, MailError, Mailer, ProviderDirectory, Saved,
@@ -60,6 +60,10 @@ impl AccountStore for Faulty<EmbeddedStore> {
     async fn account(&self, ik: &Ik) -> Result<Option<Account>, StoreError> {
         self.trip("account")?;
         self.inner.account(ik).await
+    }
+    async fn standing(&self, ik: &Ik) -> Result<Option<Standing>, StoreError> {
+        self.trip("standing")?;
+        self.inner.standing(ik).await
     }
     async fn save_account(
         &self,
@@ -202,7 +206,7 @@ async fn a_failure_while_sending_loses_no_letter_and_sends_none_twice() {
     // (failing step, what the first round reports (None: it fails), letters the second round sends)
     let cases = [
         ("pending_letters", None, 2),
-        ("account", None, 2),
+        ("standing", None, 2),
         ("send", Some(Dispatched { sent: 1, voided: 0, failed: 1 }), 1),
         // The outbox had the first letter when marking it failed; sending it again rewrites the
         // same file. (SES cannot take a letter back: there this window can send one twice.)

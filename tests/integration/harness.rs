@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use portal::config::{Config, StoreKind};
-use portal::stores::Stores;
-use portal_core::{Clock, Mailer};
+use portal_core::{Clock, Mailer, Settings, Stores};
 use portal_mail_outbox::OutboxMailer;
 use portal_store_dynamodb::{DynamoStore, Tables};
 use portal_store_embedded::EmbeddedStore;
@@ -213,13 +212,15 @@ impl TestApp {
             data_dir: data_dir.to_path_buf(),
             static_dir: data_dir.join("no-app"),
             store: StoreKind::Embedded,
-            public_url: "https://portal.example".into(),
-            mail_from: "serviceportal@portal.example".into(),
-            session_idle_seconds: 600,
-            // Solving takes ~256 hashes instead of ~65,000: the check is the same, only cheaper.
-            challenge_difficulty: 8,
-            challenges_per_minute: 600,
-            oha: portal_core::oha::OhaSettings::default(),
+            settings: Settings {
+                public_url: "https://portal.example".into(),
+                mail_from: "serviceportal@portal.example".into(),
+                session_idle_seconds: 600,
+                // Solving takes ~256 hashes instead of ~65,000: the check is the same, only cheaper.
+                challenge_difficulty: 8,
+                challenges_per_minute: 600,
+                oha: portal_core::oha::OhaSettings::default(),
+            },
         }
     }
 }
@@ -260,11 +261,13 @@ pub async fn spawn(options: AppOptions) -> TestApp {
     let filter = std::env::var("PORTAL_LOG").unwrap_or_else(|_| "warn".into());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
     let data_dir = tempfile::tempdir().expect("a temp folder");
-    let stores = match options.backend {
-        Backend::Embedded => Stores::embedded(
-            EmbeddedStore::open(&data_dir.path().join("portal.db")).expect("the store opens"),
-        ),
-        Backend::DynamoDb => Stores::of(dynamodb().await),
+    let (stores, embedded) = match options.backend {
+        Backend::Embedded => {
+            let store =
+                EmbeddedStore::open(&data_dir.path().join("portal.db")).expect("the store opens");
+            (Stores::of(store.clone()), Some(store))
+        }
+        Backend::DynamoDb => (Stores::of(dynamodb().await), None),
     };
     let clock = TestClock::at(time::macros::datetime!(2026-05-04 08:00 UTC));
     let mut config = TestApp::config(data_dir.path());
@@ -276,6 +279,7 @@ pub async fn spawn(options: AppOptions) -> TestApp {
     let mailer = options.mailer.unwrap_or_else(|| Arc::new(OutboxMailer::new(&outbox)));
     portal::wiring::spawn_background(
         &stores,
+        embedded,
         mailer,
         portal.letters_queued,
         Arc::new(clock.clone()),

@@ -59,6 +59,7 @@ macro_rules! on_both_apps {
 
 mod accounts;
 mod cli;
+mod deploy;
 mod faults;
 mod http;
 mod import;

@@ -223,8 +223,8 @@ mod quota {
     fn small_quota() -> AppOptions {
         AppOptions {
             configure: Box::new(|config| {
-                config.oha.quota_per_day = 3;
-                config.oha.burst_per_minute = 2;
+                config.settings.oha.quota_per_day = 3;
+                config.settings.oha.burst_per_minute = 2;
             }),
             ..AppOptions::default()
         }

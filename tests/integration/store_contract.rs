@@ -2,7 +2,7 @@
 //! the local portal and AWS behave alike.
 
 use portal_core::Saved;
-use portal_core::accounts::{Account, Challenge, Letter, LetterKind, Policy, Session};
+use portal_core::accounts::{Account, Challenge, Letter, LetterKind, Policy, Session, Standing};
 use portal_core::oha::{AuditEntry, Limit, Outcome, Recorded};
 use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider};
 use time::macros::{date, datetime};
@@ -22,6 +22,7 @@ on_both_stores! {
     everyone_exempt_in_a_year_is_listed_once,
     removing_exemptions_of_a_year_leaves_other_years_and_people,
     an_account_reads_back_as_it_was_saved,
+    an_accounts_standing_is_read_without_its_secrets,
     a_save_with_a_stale_version_is_refused_and_changes_nothing,
     letters_are_queued_only_together_with_their_account,
     a_letter_is_pending_until_sent_or_void_and_then_loses_its_text,
@@ -206,6 +207,28 @@ async fn an_account_reads_back_as_it_was_saved(store: &impl Store) {
     assert_eq!(store.save_account(&saved, &[]).await.unwrap(), Saved::Done);
     let read = store.account(&saved.ik).await.unwrap().unwrap();
     assert_eq!(read, Account { version: 1, ..saved });
+}
+
+async fn an_accounts_standing_is_read_without_its_secrets(store: &impl Store) {
+    let mut account = account();
+    assert_eq!(store.standing(&account.ik).await.unwrap(), None, "no account yet");
+    store.save_account(&account, &[]).await.unwrap();
+    let standing = store.standing(&account.ik).await.unwrap();
+    assert_eq!(
+        standing,
+        Some(Standing {
+            ik: account.ik,
+            must_change_password: true,
+            letters_generation: account.letters_generation
+        })
+    );
+    account.version = 1;
+    account.must_change_password = false;
+    account.letters_generation += 1;
+    store.save_account(&account, &[]).await.unwrap();
+    let standing = store.standing(&account.ik).await.unwrap().unwrap();
+    assert!(!standing.must_change_password, "an own password was set");
+    assert_eq!(standing.letters_generation, account.letters_generation);
 }
 
 async fn a_save_with_a_stale_version_is_refused_and_changes_nothing(store: &impl Store) {

@@ -125,6 +125,40 @@ pub struct ImportReport {
     pub replaced: Option<Replaced>,
 }
 
+impl ImportReport {
+    /// One line for the end of an import.
+    pub fn summary(&self, lang: Lang) -> String {
+        let rows = |n: u64| match (n, lang) {
+            (1, Lang::De) => "1 Zeile".to_string(),
+            (n, Lang::De) => format!("{n} Zeilen"),
+            (1, Lang::En) => "1 row".to_string(),
+            (n, Lang::En) => format!("{n} rows"),
+        };
+        let mut text = match lang {
+            Lang::De => format!("{} importiert, {} abgelehnt.", rows(self.imported), self.rejected),
+            Lang::En => format!("{} imported, {} rejected.", rows(self.imported), self.rejected),
+        };
+        match (self.replaced, lang) {
+            (Some(Replaced::Removed(n)), Lang::De) => {
+                text += &format!(
+                    " {n} Befreiungen des Jahres, die nicht in der Datei stehen, entfernt."
+                )
+            }
+            (Some(Replaced::Removed(n)), Lang::En) => {
+                text += &format!(" {n} exemptions of the year absent from the file removed.")
+            }
+            (Some(Replaced::SkippedBecauseRowsWereRejected), Lang::De) => {
+                text += " Wegen abgelehnter Zeilen wurde nichts entfernt: bitte Datei korrigieren und erneut importieren."
+            }
+            (Some(Replaced::SkippedBecauseRowsWereRejected), Lang::En) => {
+                text += " Because rows were rejected nothing was removed: correct the file and import it again."
+            }
+            (None, _) => {}
+        }
+        text
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Replaced {
     /// This many exemptions of the year were absent from the file and were removed.

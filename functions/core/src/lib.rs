@@ -8,8 +8,12 @@ pub mod accounts;
 pub mod import;
 pub mod oha;
 pub mod ports;
+pub mod settings;
+pub mod stores;
 
 pub use ports::{
     AccountStore, AuditLog, ChallengeStore, Clock, ExemptionStore, LetterQueue, Limits, MailError,
     Mailer, ProviderDirectory, Saved, SessionStore, StoreError, SystemClock, error_chain,
 };
+pub use settings::{Settings, SettingsError};
+pub use stores::{Store, Stores};

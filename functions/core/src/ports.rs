@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use portal_domain::{Exemption, Ik, Kvnr, Provider, german_date};
 use time::{Date, OffsetDateTime};
 
-use crate::accounts::{Account, Challenge, Letter, Session};
+use crate::accounts::{Account, Challenge, Letter, Session, Standing};
 use crate::oha::{AuditEntry, AuditHead, AuditRecord, Limit, Recorded};
 
 type Source = Box<dyn Error + Send + Sync>;
@@ -75,6 +75,8 @@ pub enum Saved {
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     async fn account(&self, ik: &Ik) -> Result<Option<Account>, StoreError>;
+    /// The account's standing only: reads no hash, so that it works under a role that may not.
+    async fn standing(&self, ik: &Ik) -> Result<Option<Standing>, StoreError>;
     /// Saves `account` and queues `letters` in one atomic step, provided the stored version is
     /// still `account.version` (0: no account stored yet). The stored version becomes
     /// `account.version + 1`. Nothing is written on `Conflict`.

@@ -267,7 +267,7 @@ pub async fn current_session(
 ) -> Result<Json<SessionBody>, Problem> {
     let status = state
         .accounts
-        .status(&signed_in.session, signed_in.account.must_change_password)
+        .status(&signed_in.session, signed_in.standing.must_change_password)
         .await
         .map_err(|e| store_failed(&e, lang))?;
     Ok(Json(status.into()))
@@ -303,7 +303,7 @@ pub async fn change_password(
     signed_in: SignedIn,
     ApiJson(body): ApiJson<PasswordBody>,
 ) -> Result<StatusCode, Problem> {
-    let ik = signed_in.account.ik;
+    let ik = signed_in.standing.ik;
     state
         .accounts
         .change_password(&ik, &body.pruefnummer, &body.new_password)

@@ -11,11 +11,13 @@ mod session;
 
 use std::sync::Arc;
 
-use axum::routing::{get, post};
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{Json, Router};
-use portal_core::accounts::Accounts;
+use portal_core::accounts::{Accounts, HashError, SecretHasher};
 use portal_core::oha::Oha;
-use portal_core::{Clock, ExemptionStore, ProviderDirectory};
+use portal_core::{Clock, ExemptionStore, ProviderDirectory, Settings, Stores};
 use serde::Serialize;
 
 pub use headers::{HEADERS as SECURITY_HEADERS, security_headers};
@@ -34,28 +36,145 @@ pub struct AppState {
     pub oha: Oha,
 }
 
-/// The `/api` routes with their middleware, as a Lambda serves them.
+impl AppState {
+    /// The use cases on `stores`; `letters_queued` is called whenever letters wait to be sent
+    /// (locally it wakes the dispatcher; in AWS the table's stream does that).
+    pub fn wire(
+        stores: &Stores,
+        settings: &Settings,
+        clock: Arc<dyn Clock>,
+        letters_queued: Arc<dyn Fn() + Send + Sync>,
+    ) -> Result<AppState, HashError> {
+        let accounts = Accounts {
+            providers: stores.providers.clone(),
+            accounts: stores.accounts.clone(),
+            sessions: stores.sessions.clone(),
+            challenges: stores.challenges.clone(),
+            limits: stores.limits.clone(),
+            hasher: SecretHasher::for_this_machine()?,
+            clock: clock.clone(),
+            policy: settings.policy(),
+            sender: settings.sender(),
+            letters_queued,
+        };
+        let oha = Oha {
+            exemptions: stores.exemptions.clone(),
+            audit: stores.audit.clone(),
+            clock: clock.clone(),
+            settings: settings.oha,
+        };
+        Ok(AppState {
+            providers: stores.providers.clone(),
+            exemptions: stores.exemptions.clone(),
+            clock,
+            accounts,
+            oha,
+        })
+    }
+}
+
+/// A group of routes that one Lambda function answers in AWS (locally one server answers all).
+/// Its [`name`](Capability::name) is the function's binary and its `Binary` in the SAM template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Capability {
+    /// The health check and the answer to unknown `/api` paths: needs no data at all.
+    Health,
+    /// The security check and registration: writes accounts and letters, reads no sessions.
+    Registration,
+    /// Login, logout, session status and passwords: the only reader of password hashes.
+    Session,
+    /// The exemption query: reads no password hash, appends to the audit log.
+    Query,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 4] =
+        [Capability::Health, Capability::Registration, Capability::Session, Capability::Query];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Health => "health",
+            Capability::Registration => "registration",
+            Capability::Session => "session",
+            Capability::Query => "query",
+        }
+    }
+}
+
+/// One route of the API and the function that answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub capability: Capability,
+    pub method: Method,
+    pub path: &'static str,
+}
+
+/// Every route of the API, the one list both the router and the deployment check read.
+pub fn routes() -> Vec<Route> {
+    endpoints().into_iter().map(|(route, _)| route).collect()
+}
+
+fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
+    use Capability::{Health, Query, Registration, Session};
+    vec![
+        endpoint(Health, Method::GET, "/api/health", health),
+        endpoint(Registration, Method::GET, "/api/challenge", accounts::challenge),
+        endpoint(Registration, Method::POST, "/api/registrations", accounts::register),
+        endpoint(Session, Method::POST, "/api/session", accounts::login),
+        endpoint(Session, Method::GET, "/api/session", accounts::current_session),
+        endpoint(Session, Method::DELETE, "/api/session", accounts::logout),
+        endpoint(Session, Method::POST, "/api/password", accounts::change_password),
+        endpoint(Session, Method::POST, "/api/password-reset", accounts::reset_password),
+        endpoint(Query, Method::POST, "/api/exemption-queries", oha::ask),
+    ]
+}
+
+fn endpoint<H, T>(
+    capability: Capability,
+    method: Method,
+    path: &'static str,
+    handler: H,
+) -> (Route, MethodRouter<AppState>)
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let filter = match method {
+        Method::GET => MethodFilter::GET,
+        Method::DELETE => MethodFilter::DELETE,
+        _ => MethodFilter::POST,
+    };
+    (Route { capability, method, path }, on(filter, handler))
+}
+
+/// Every `/api` route with its middleware, as the local server answers them.
 pub fn api(state: AppState) -> Router {
     api_with(state, Router::new())
+}
+
+/// The routes of `capabilities` only, as one Lambda function serves them.
+pub fn api_for(capabilities: &[Capability], state: AppState) -> Router {
+    layered(router(capabilities, state))
 }
 
 /// The `/api` routes next to `site` (the app's files), all behind the same middleware. Unknown
 /// `/api` paths answer 404 as problem+json, never the app's `index.html`.
 pub fn api_with(state: AppState, site: Router) -> Router {
-    let api = Router::new()
-        .route("/api/health", get(health))
-        .route("/api/challenge", get(accounts::challenge))
-        .route("/api/registrations", post(accounts::register))
-        .route(
-            "/api/session",
-            post(accounts::login).get(accounts::current_session).delete(accounts::logout),
-        )
-        .route("/api/password", post(accounts::change_password))
-        .route("/api/password-reset", post(accounts::reset_password))
-        .route("/api/exemption-queries", post(oha::ask))
+    layered(router(&Capability::ALL, state).merge(site))
+}
+
+fn router(capabilities: &[Capability], state: AppState) -> Router {
+    endpoints()
+        .into_iter()
+        .filter(|(route, _)| capabilities.contains(&route.capability))
+        // Routes of one path merge into one method router.
+        .fold(Router::new(), |router, (route, handler)| router.route(route.path, handler))
         .route("/api/{*rest}", axum::routing::any(not_found))
-        .with_state(state);
-    request_id::layer(security_headers(api.merge(site)))
+        .with_state(state)
+}
+
+fn layered(router: Router) -> Router {
+    request_id::layer(security_headers(router))
 }
 
 #[derive(Serialize)]

@@ -85,7 +85,7 @@ pub async fn ask(
     let (Some(kvnr), Some(consent), true) = (kvnr, consent, errors.is_empty()) else {
         return Err(Problem::invalid_fields(errors, lang));
     };
-    let question = Question { ik: provider.account.ik, kvnr, consent, dispensing_date };
+    let question = Question { ik: provider.standing.ik, kvnr, consent, dispensing_date };
     match state.oha.ask(question).await {
         Ok(answer) => Ok(Json(answer.into())),
         Err(QueryError::DispensingDate(e)) => {

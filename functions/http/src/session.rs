@@ -3,7 +3,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
-use portal_core::accounts::{Account, Session, SessionError};
+use portal_core::accounts::{Session, SessionError, Standing};
 use portal_domain::Lang;
 
 use crate::{AppState, Problem};
@@ -39,7 +39,7 @@ pub fn session_id(parts: &Parts) -> Option<String> {
 /// Any logged-in provider, also one who still has to set an own password.
 pub struct SignedIn {
     pub session: Session,
-    pub account: Account,
+    pub standing: Standing,
 }
 
 impl FromRequestParts<AppState> for SignedIn {
@@ -49,7 +49,7 @@ impl FromRequestParts<AppState> for SignedIn {
         let lang = crate::problem::lang_of(&parts.headers);
         let id = session_id(parts).ok_or_else(|| not_signed_in(lang))?;
         match state.accounts.authenticate(&id).await {
-            Ok((session, account)) => Ok(SignedIn { session, account }),
+            Ok((session, standing)) => Ok(SignedIn { session, standing }),
             Err(SessionError::Missing) => Err(not_signed_in(lang)),
             Err(SessionError::Expired) => Err(expired(lang)),
             Err(SessionError::Store(error)) => Err(crate::accounts::store_failed(&error, lang)),
@@ -66,7 +66,7 @@ impl FromRequestParts<AppState> for ActiveProvider {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
         let signed_in = SignedIn::from_request_parts(parts, state).await?;
-        if signed_in.account.must_change_password {
+        if signed_in.standing.must_change_password {
             let lang = crate::problem::lang_of(&parts.headers);
             let title = match lang {
                 Lang::De => "Bitte vergeben Sie zuerst mit Ihrer Prüfnummer ein eigenes Kennwort.",

@@ -2,8 +2,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use portal_core::accounts::{Policy, Sender};
-use portal_core::oha::OhaSettings;
+use portal_core::Settings;
 use portal_domain::Lang;
 
 /// Which store the portal works on.
@@ -27,19 +26,8 @@ pub struct Config {
     pub static_dir: PathBuf,
     /// `PORTAL_STORE`: `embedded` (default) or `dynamodb`.
     pub store: StoreKind,
-    /// `PORTAL_PUBLIC_URL`: where providers reach the portal, for the letters.
-    pub public_url: String,
-    /// `PORTAL_MAIL_FROM`: the sender of the letters.
-    pub mail_from: String,
-    /// `PORTAL_SESSION_IDLE_SECONDS` (default 600): a shorter timeout for trying the session end.
-    pub session_idle_seconds: i64,
-    /// `PORTAL_CHALLENGE_DIFFICULTY` (default 16): leading zero bits of the registration check.
-    pub challenge_difficulty: u8,
-    /// `PORTAL_CHALLENGES_PER_MINUTE` (default 600): registration checks issued per minute in all.
-    pub challenges_per_minute: u32,
-    /// `PORTAL_QUERY_QUOTA_PER_DAY` (default 100), `PORTAL_QUERY_BURST_PER_MINUTE` (default 20),
-    /// `PORTAL_AUDIT_RETENTION_DAYS` (default 730).
-    pub oha: OhaSettings,
+    /// What the Lambdas read too: limits, timeouts, the letters' sender.
+    pub settings: Settings,
 }
 
 impl Config {
@@ -58,83 +46,11 @@ impl Config {
             data_dir: var("PORTAL_DATA_DIR").unwrap_or_else(|| "var".into()).into(),
             static_dir: var("PORTAL_STATIC_DIR").unwrap_or_else(|| "frontend/dist".into()).into(),
             store,
-            public_url: var("PORTAL_PUBLIC_URL").unwrap_or_else(|| format!("http://{addr}")),
-            mail_from: var("PORTAL_MAIL_FROM")
-                .unwrap_or_else(|| "serviceportal@portal.example".into()),
-            session_idle_seconds: number(
-                var("PORTAL_SESSION_IDLE_SECONDS"),
-                "PORTAL_SESSION_IDLE_SECONDS",
-                600,
-                10..=3600,
+            settings: Settings::from_vars(
+                |name| std::env::var(name).ok(),
+                &format!("http://{addr}"),
             )?,
-            challenge_difficulty: number(
-                var("PORTAL_CHALLENGE_DIFFICULTY"),
-                "PORTAL_CHALLENGE_DIFFICULTY",
-                16,
-                0..=24,
-            )?,
-            challenges_per_minute: number(
-                var("PORTAL_CHALLENGES_PER_MINUTE"),
-                "PORTAL_CHALLENGES_PER_MINUTE",
-                600,
-                1..=1_000_000,
-            )?,
-            oha: OhaSettings {
-                quota_per_day: number(
-                    var("PORTAL_QUERY_QUOTA_PER_DAY"),
-                    "PORTAL_QUERY_QUOTA_PER_DAY",
-                    100,
-                    1..=100_000_000,
-                )?,
-                burst_per_minute: number(
-                    var("PORTAL_QUERY_BURST_PER_MINUTE"),
-                    "PORTAL_QUERY_BURST_PER_MINUTE",
-                    20,
-                    1..=100_000_000,
-                )?,
-                retention: time::Duration::days(number(
-                    var("PORTAL_AUDIT_RETENTION_DAYS"),
-                    "PORTAL_AUDIT_RETENTION_DAYS",
-                    730,
-                    1..=3650,
-                )?),
-            },
         })
-    }
-
-    /// The access rules with this configuration's adjustments.
-    pub fn policy(&self) -> Policy {
-        Policy {
-            session_idle: time::Duration::seconds(self.session_idle_seconds),
-            challenge_difficulty: self.challenge_difficulty,
-            challenges_per_minute: self.challenges_per_minute,
-            ..Policy::default()
-        }
-    }
-
-    pub fn sender(&self) -> Sender {
-        Sender {
-            address: self.mail_from.clone(),
-            portal_url: self.public_url.clone(),
-            ..Sender::default()
-        }
-    }
-}
-
-fn number<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
-    value: Option<String>,
-    name: &str,
-    default: T,
-    range: std::ops::RangeInclusive<T>,
-) -> anyhow::Result<T> {
-    let Some(value) = value else { return Ok(default) };
-    match value.trim().parse::<T>() {
-        Ok(n) if range.contains(&n) => Ok(n),
-        _ => bail!(
-            "{name} must be a number from {} to {}, not `{value}`",
-            range.start(),
-            range.end()
-        ),
     }
 }
 

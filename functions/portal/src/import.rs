@@ -8,8 +8,7 @@ use std::path::Path;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use portal_core::import::{
-    ImportObserver, ImportReport, Progress, RejectedRow, Replaced, import_exemptions,
-    import_providers,
+    ImportObserver, ImportReport, Progress, RejectedRow, import_exemptions, import_providers,
 };
 use portal_domain::Lang;
 
@@ -39,37 +38,6 @@ pub async fn run(
     };
     observer.bar.finish_and_clear();
     report.map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.describe(lang)))
-}
-
-/// One line for the end of an import.
-pub fn summary(report: &ImportReport, lang: Lang) -> String {
-    let rows = |n: u64| match (n, lang) {
-        (1, Lang::De) => "1 Zeile".to_string(),
-        (n, Lang::De) => format!("{n} Zeilen"),
-        (1, Lang::En) => "1 row".to_string(),
-        (n, Lang::En) => format!("{n} rows"),
-    };
-    let mut text = match lang {
-        Lang::De => format!("{} importiert, {} abgelehnt.", rows(report.imported), report.rejected),
-        Lang::En => format!("{} imported, {} rejected.", rows(report.imported), report.rejected),
-    };
-    match (report.replaced, lang) {
-        (Some(Replaced::Removed(n)), Lang::De) => {
-            text +=
-                &format!(" {n} Befreiungen des Jahres, die nicht in der Datei stehen, entfernt.")
-        }
-        (Some(Replaced::Removed(n)), Lang::En) => {
-            text += &format!(" {n} exemptions of the year absent from the file removed.")
-        }
-        (Some(Replaced::SkippedBecauseRowsWereRejected), Lang::De) => {
-            text += " Wegen abgelehnter Zeilen wurde nichts entfernt: bitte Datei korrigieren und erneut importieren."
-        }
-        (Some(Replaced::SkippedBecauseRowsWereRejected), Lang::En) => {
-            text += " Because rows were rejected nothing was removed: correct the file and import it again."
-        }
-        (None, _) => {}
-    }
-    text
 }
 
 struct Terminal {

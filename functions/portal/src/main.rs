@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use portal::config::{Config, terminal_lang};
 use portal::import::{self, What};
-use portal::stores::Stores;
+use portal::stores;
 use portal::{audit, backoffice, calc, demo, serve, wiring};
 use portal_core::accounts::dispatch_letters;
 use portal_core::{Clock, SystemClock};
@@ -113,7 +113,7 @@ fn calculate(calc: calc::Calc) -> anyhow::Result<ExitCode> {
 
 async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
     let config = Config::from_env()?;
-    let stores = Stores::open(&config).await?;
+    let (stores, embedded) = stores::open(&config).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match command {
         StoreCommand::Serve { demo } => {
@@ -122,7 +122,7 @@ async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
             }
             let portal = wiring::portal(&config, &stores, clock.clone())?;
             let outbox = Arc::new(OutboxMailer::new(config.data_dir.join("outbox")));
-            wiring::spawn_background(&stores, outbox, portal.letters_queued, clock);
+            wiring::spawn_background(&stores, embedded, outbox, portal.letters_queued, clock);
             let listener = tokio::net::TcpListener::bind(config.addr)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -142,7 +142,7 @@ async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
                 }
             };
             let report = import::run(&stores, what, &file, lang).await?;
-            println!("{}", import::summary(&report, lang));
+            println!("{}", report.summary(lang));
             Ok(if report.rejected > 0 { ExitCode::from(ROWS_REJECTED) } else { ExitCode::SUCCESS })
         }
         StoreCommand::Audit(args) => {
@@ -162,7 +162,7 @@ async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
             let message = backoffice::run(&portal.state.accounts, action, lang).await?;
             println!("{message}");
             // Locally, send resent letters right away rather than when the server next looks.
-            if stores.embedded.is_some() {
+            if embedded.is_some() {
                 let outbox = OutboxMailer::new(config.data_dir.join("outbox"));
                 dispatch_letters(stores.letters.as_ref(), stores.accounts.as_ref(), &outbox)
                     .await?;

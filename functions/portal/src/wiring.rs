@@ -5,15 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use portal_core::accounts::{Accounts, SecretHasher, dispatch_letters};
-use portal_core::oha::Oha;
-use portal_core::{Clock, Mailer};
+use portal_core::accounts::dispatch_letters;
+use portal_core::{Clock, Mailer, Stores};
 use portal_http::AppState;
+use portal_store_embedded::EmbeddedStore;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::stores::Stores;
 
 /// How often letters that failed are tried again, and expired records removed.
 const RETRY_EVERY: Duration = Duration::from_secs(30);
@@ -27,31 +26,9 @@ pub struct Portal {
 pub fn portal(config: &Config, stores: &Stores, clock: Arc<dyn Clock>) -> anyhow::Result<Portal> {
     let letters_queued = Arc::new(Notify::new());
     let wake = Arc::clone(&letters_queued);
-    let accounts = Accounts {
-        providers: stores.providers.clone(),
-        accounts: stores.accounts.clone(),
-        sessions: stores.sessions.clone(),
-        challenges: stores.challenges.clone(),
-        limits: stores.limits.clone(),
-        hasher: SecretHasher::for_this_machine().context("cannot prepare password hashing")?,
-        clock: clock.clone(),
-        policy: config.policy(),
-        sender: config.sender(),
-        letters_queued: Arc::new(move || wake.notify_one()),
-    };
-    let oha = Oha {
-        exemptions: stores.exemptions.clone(),
-        audit: stores.audit.clone(),
-        clock: clock.clone(),
-        settings: config.oha,
-    };
-    let state = AppState {
-        providers: stores.providers.clone(),
-        exemptions: stores.exemptions.clone(),
-        clock,
-        accounts,
-        oha,
-    };
+    let state =
+        AppState::wire(stores, &config.settings, clock, Arc::new(move || wake.notify_one()))
+            .context("cannot prepare password hashing")?;
     Ok(Portal { state, letters_queued })
 }
 
@@ -59,6 +36,7 @@ pub fn portal(config: &Config, stores: &Stores, clock: Arc<dyn Clock>) -> anyhow
 /// those that failed. Also purges expired records from the embedded store.
 pub fn spawn_background(
     stores: &Stores,
+    embedded: Option<EmbeddedStore>,
     mailer: Arc<dyn Mailer>,
     wake: Arc<Notify>,
     clock: Arc<dyn Clock>,
@@ -81,7 +59,7 @@ pub fn spawn_background(
                     tracing::error!(error = %portal_core::error_chain(&error), "letter dispatch failed, will retry")
                 }
             }
-            if let Some(store) = &stores.embedded
+            if let Some(store) = &embedded
                 && let Err(error) = store.purge_expired(clock.now()).await
             {
                 tracing::warn!(error = %portal_core::error_chain(&error), "purging expired records failed");

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
-use portal_core::accounts::{Account, Challenge, Letter, LetterKind, Session};
+use portal_core::accounts::{Account, Challenge, Letter, LetterKind, Session, Standing};
 use portal_core::{
     AccountStore, ChallengeStore, LetterQueue, Limits, Saved, SessionStore, StoreError,
 };
@@ -132,11 +132,38 @@ pub(crate) fn put(
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
+/// The attributes of an account that [`AccountStore::standing`] reads: the roles of the query and
+/// dispatch functions may read these and no others (`dynamodb:Attributes` in
+/// infra/template.yaml, checked by tests/integration/deploy.rs).
+pub const STANDING_ATTRIBUTES: [&str; 3] = ["ik", "must_change_password", "letters_generation"];
+
 #[async_trait]
 impl AccountStore for DynamoStore {
     async fn account(&self, ik: &Ik) -> Result<Option<Account>, StoreError> {
         let key = HashMap::from([("ik".to_string(), s(ik.as_str()))]);
         self.item(&self.tables.accounts, key).await?.as_ref().map(account_from).transpose()
+    }
+
+    async fn standing(&self, ik: &Ik) -> Result<Option<Standing>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.tables.accounts)
+            .key("ik", s(ik.as_str()))
+            .projection_expression(STANDING_ATTRIBUTES.join(", "))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        let Some(item) = output.item else { return Ok(None) };
+        Ok(Some(Standing {
+            ik: *ik,
+            must_change_password: matches!(
+                item.get("must_change_password"),
+                Some(AttributeValue::Bool(true))
+            ),
+            letters_generation: number(&item, "letters_generation")?,
+        }))
     }
 
     async fn save_account(

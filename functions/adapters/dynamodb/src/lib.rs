@@ -21,6 +21,7 @@ use portal_core::{ExemptionStore, ProviderDirectory, StoreError};
 use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider, parse_date};
 
 mod accounts;
+pub use accounts::STANDING_ATTRIBUTES;
 mod audit;
 
 type Item = HashMap<String, AttributeValue>;

@@ -2,7 +2,7 @@
 //! nanoseconds since 1970 (UTC), which sort and compare as integers.
 
 use async_trait::async_trait;
-use portal_core::accounts::{Account, Challenge, Letter, LetterKind, Session};
+use portal_core::accounts::{Account, Challenge, Letter, LetterKind, Session, Standing};
 use portal_core::{
     AccountStore, ChallengeStore, LetterQueue, Limits, Saved, SessionStore, StoreError,
 };
@@ -62,6 +62,29 @@ impl AccountStore for EmbeddedStore {
                 .and_then(|mut select| select.query_row([ik.as_str()], account_from).optional())
                 .map_err(sql)?;
             row.transpose()
+        })
+        .await
+    }
+
+    async fn standing(&self, ik: &Ik) -> Result<Option<Standing>, StoreError> {
+        let ik = *ik;
+        self.run(move |connection| {
+            connection
+                .prepare_cached(
+                    "SELECT must_change_password, letters_generation FROM accounts WHERE ik = ?1",
+                )
+                .and_then(|mut select| {
+                    select
+                        .query_row([ik.as_str()], |row| {
+                            Ok(Standing {
+                                ik,
+                                must_change_password: row.get(0)?,
+                                letters_generation: row.get(1)?,
+                            })
+                        })
+                        .optional()
+                })
+                .map_err(sql)
         })
         .await
     }

@@ -14,7 +14,7 @@ use portal_domain::{
 use time::{Duration, OffsetDateTime, Time};
 
 pub use letters::{Sender, secret_in};
-pub use model::{Account, Barrier, Challenge, Letter, LetterKind, Policy, Session};
+pub use model::{Account, Barrier, Challenge, Letter, LetterKind, Policy, Session, Standing};
 pub use secrets::{HashError, SecretHasher, session_id_hash};
 
 use crate::ports::{
@@ -282,7 +282,10 @@ impl Accounts {
     }
 
     /// The session behind a cookie, extended by this request.
-    pub async fn authenticate(&self, session_id: &str) -> Result<(Session, Account), SessionError> {
+    pub async fn authenticate(
+        &self,
+        session_id: &str,
+    ) -> Result<(Session, Standing), SessionError> {
         let now = self.clock.now();
         let id_hash = session_id_hash(session_id);
         let session = self.sessions.session(&id_hash).await?.ok_or(SessionError::Missing)?;
@@ -290,7 +293,7 @@ impl Accounts {
             self.sessions.delete_session(&id_hash).await?;
             return Err(SessionError::Expired);
         }
-        let Some(account) = self.accounts.account(&session.ik).await? else {
+        let Some(standing) = self.accounts.standing(&session.ik).await? else {
             self.sessions.delete_session(&id_hash).await?;
             return Err(SessionError::Missing);
         };
@@ -298,10 +301,10 @@ impl Accounts {
         // a write, so the stored expiry moves in steps of at least 15 seconds.
         let extended = session.extended(now, &self.policy);
         if extended.idle_expires_at - session.idle_expires_at < SESSION_TOUCH_STEP {
-            return Ok((session, account));
+            return Ok((session, standing));
         }
         self.sessions.put_session(&extended).await?;
-        Ok((extended, account))
+        Ok((extended, standing))
     }
 
     pub async fn status(
@@ -475,7 +478,7 @@ pub async fn dispatch_letters(
     let mut done = Dispatched::default();
     for letter in queue.pending_letters(100).await? {
         if letter.kind.is_credential() {
-            let current = accounts.account(&letter.ik).await?.map(|a| a.letters_generation);
+            let current = accounts.standing(&letter.ik).await?.map(|a| a.letters_generation);
             if current != Some(letter.generation) {
                 queue.mark_void(&letter.id).await?;
                 done.voided += 1;

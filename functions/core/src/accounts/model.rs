@@ -45,6 +45,16 @@ impl Default for Policy {
     }
 }
 
+/// An account without its secrets: what the query function and the letter dispatcher may read
+/// of it, and nothing more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub ik: Ik,
+    pub must_change_password: bool,
+    /// See [`Account::letters_generation`].
+    pub letters_generation: u32,
+}
+
 /// A provider's access. Secrets are stored only as Argon2id hashes (PHC strings).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {

@@ -1,0 +1,136 @@
+//! The settings every entry point reads from `PORTAL_*` variables, the local server and each
+//! Lambda alike, so that one name means one thing everywhere.
+
+use time::Duration;
+
+use crate::accounts::{Policy, Sender};
+use crate::oha::OhaSettings;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `PORTAL_PUBLIC_URL`: where providers reach the portal, for the letters.
+    pub public_url: String,
+    /// `PORTAL_MAIL_FROM`: the sender of the letters.
+    pub mail_from: String,
+    /// `PORTAL_SESSION_IDLE_SECONDS` (default 600): a shorter timeout for trying the session end.
+    pub session_idle_seconds: i64,
+    /// `PORTAL_CHALLENGE_DIFFICULTY` (default 16): leading zero bits of the registration check.
+    pub challenge_difficulty: u8,
+    /// `PORTAL_CHALLENGES_PER_MINUTE` (default 600): registration checks issued per minute in all.
+    pub challenges_per_minute: u32,
+    /// `PORTAL_QUERY_QUOTA_PER_DAY` (default 100), `PORTAL_QUERY_BURST_PER_MINUTE` (default 20),
+    /// `PORTAL_AUDIT_RETENTION_DAYS` (default 730).
+    pub oha: OhaSettings,
+}
+
+/// A variable that is set but unusable: the message names it and the allowed values.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SettingsError(String);
+
+impl Settings {
+    /// Reads the settings through `var` (the environment, or a map in tests); unset or blank
+    /// variables take their defaults. `default_public_url` depends on where the entry point runs.
+    pub fn from_vars(
+        var: impl Fn(&str) -> Option<String>,
+        default_public_url: &str,
+    ) -> Result<Settings, SettingsError> {
+        let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let number = |name: &str, default: i64, min: i64, max: i64| -> Result<i64, SettingsError> {
+            let Some(value) = var(name) else { return Ok(default) };
+            match value.trim().parse::<i64>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(n),
+                _ => Err(SettingsError(format!(
+                    "{name} must be a number from {min} to {max}, not `{value}`"
+                ))),
+            }
+        };
+        // The ranges keep every value inside its type, so the conversions below cannot fail.
+        let narrow = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        Ok(Settings {
+            public_url: var("PORTAL_PUBLIC_URL").unwrap_or_else(|| default_public_url.into()),
+            mail_from: var("PORTAL_MAIL_FROM")
+                .unwrap_or_else(|| "serviceportal@portal.example".into()),
+            session_idle_seconds: number("PORTAL_SESSION_IDLE_SECONDS", 600, 10, 3600)?,
+            challenge_difficulty: u8::try_from(number("PORTAL_CHALLENGE_DIFFICULTY", 16, 0, 24)?)
+                .unwrap_or(24),
+            challenges_per_minute: narrow(number(
+                "PORTAL_CHALLENGES_PER_MINUTE",
+                600,
+                1,
+                1_000_000,
+            )?),
+            oha: OhaSettings {
+                quota_per_day: narrow(number("PORTAL_QUERY_QUOTA_PER_DAY", 100, 1, 100_000_000)?),
+                burst_per_minute: narrow(number(
+                    "PORTAL_QUERY_BURST_PER_MINUTE",
+                    20,
+                    1,
+                    100_000_000,
+                )?),
+                retention: Duration::days(number("PORTAL_AUDIT_RETENTION_DAYS", 730, 1, 3650)?),
+            },
+        })
+    }
+
+    /// The access rules with these settings' adjustments.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            session_idle: Duration::seconds(self.session_idle_seconds),
+            challenge_difficulty: self.challenge_difficulty,
+            challenges_per_minute: self.challenges_per_minute,
+            ..Policy::default()
+        }
+    }
+
+    pub fn sender(&self) -> Sender {
+        Sender {
+            address: self.mail_from.clone(),
+            portal_url: self.public_url.clone(),
+            ..Sender::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let vars: Vec<(String, String)> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_vars(
+            |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+            "http://127.0.0.1:8080",
+        )
+    }
+
+    #[test]
+    fn unset_and_blank_variables_take_the_defaults() {
+        let defaults = settings(&[("PORTAL_QUERY_QUOTA_PER_DAY", "  ")]).unwrap();
+        assert_eq!(defaults.oha.quota_per_day, 100);
+        assert_eq!(defaults.session_idle_seconds, 600);
+        assert_eq!(defaults.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn a_value_out_of_range_is_refused_with_its_name_and_range() {
+        let error = settings(&[("PORTAL_SESSION_IDLE_SECONDS", "5")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "PORTAL_SESSION_IDLE_SECONDS must be a number from 10 to 3600, not `5`"
+        );
+        assert!(settings(&[("PORTAL_QUERY_QUOTA_PER_DAY", "viele")]).is_err());
+    }
+
+    #[test]
+    fn set_values_reach_the_policy_and_the_sender() {
+        let s = settings(&[
+            ("PORTAL_SESSION_IDLE_SECONDS", "60"),
+            ("PORTAL_MAIL_FROM", "portal@kasse.example"),
+        ])
+        .unwrap();
+        assert_eq!(s.policy().session_idle, Duration::seconds(60));
+        assert_eq!(s.sender().address, "portal@kasse.example");
+    }
+}

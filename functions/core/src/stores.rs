@@ -1,0 +1,62 @@
+//! All store ports as one value: what an entry point hands to the use cases.
+
+use std::sync::Arc;
+
+use crate::{
+    AccountStore, AuditLog, ChallengeStore, ExemptionStore, LetterQueue, Limits, ProviderDirectory,
+    SessionStore,
+};
+
+/// The store adapters behind their ports, one value per port, so that a test can wrap one.
+#[derive(Clone)]
+pub struct Stores {
+    pub providers: Arc<dyn ProviderDirectory>,
+    pub exemptions: Arc<dyn ExemptionStore>,
+    pub accounts: Arc<dyn AccountStore>,
+    pub letters: Arc<dyn LetterQueue>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub limits: Arc<dyn Limits>,
+    pub challenges: Arc<dyn ChallengeStore>,
+    pub audit: Arc<dyn AuditLog>,
+}
+
+/// Everything one store adapter implements.
+pub trait Store:
+    ProviderDirectory
+    + ExemptionStore
+    + AccountStore
+    + LetterQueue
+    + SessionStore
+    + Limits
+    + ChallengeStore
+    + AuditLog
+{
+}
+impl<S> Store for S where
+    S: ProviderDirectory
+        + ExemptionStore
+        + AccountStore
+        + LetterQueue
+        + SessionStore
+        + Limits
+        + ChallengeStore
+        + AuditLog
+{
+}
+
+impl Stores {
+    /// One adapter behind every port.
+    pub fn of<S: Store + 'static>(store: S) -> Stores {
+        let store = Arc::new(store);
+        Stores {
+            providers: store.clone(),
+            exemptions: store.clone(),
+            accounts: store.clone(),
+            letters: store.clone(),
+            sessions: store.clone(),
+            limits: store.clone(),
+            challenges: store.clone(),
+            audit: store,
+        }
+    }
+}

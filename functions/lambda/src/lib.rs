@@ -1,0 +1,184 @@
+//! What the Lambda mains share: reading the settings, building the AWS clients once per cold
+//! start, and the two event handlers (letters to send, files to import). The HTTP functions run
+//! the very router the local server runs, restricted to their own routes.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use aws_config::SdkConfig;
+use lambda_runtime::{LambdaEvent, service_fn};
+use portal_core::import::{ImportReport, RejectedRow, import_exemptions, import_providers};
+use portal_core::{Settings, Stores, SystemClock};
+use portal_domain::Lang;
+use portal_http::{AppState, Capability};
+use portal_store_dynamodb::{DynamoStore, Tables};
+
+pub use lambda_runtime::Error;
+
+/// JSON logs with the invocation's request id (`LoggingConfig` in the template sets
+/// `AWS_LAMBDA_LOG_FORMAT=JSON`), then the shared AWS configuration.
+pub async fn start() -> SdkConfig {
+    lambda_http::tracing::init_default_subscriber();
+    aws_config::load_from_env().await
+}
+
+/// The tables named by `PORTAL_TABLE_*` behind every port; the role decides what may be read.
+pub fn stores(aws: &SdkConfig) -> Stores {
+    Stores::of(DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), Tables::from_env()))
+}
+
+pub fn settings() -> anyhow::Result<Settings> {
+    let var = |name: &str| std::env::var(name).ok();
+    let public_url = var("PORTAL_PUBLIC_URL").unwrap_or_default();
+    Settings::from_vars(var, &public_url).context("invalid function configuration")
+}
+
+/// Serves the routes of `capability` until the runtime stops the process.
+pub async fn serve(capability: Capability) -> Result<(), Error> {
+    let aws = start().await;
+    // Letters are sent by the dispatch function, which the letters table's stream wakes.
+    let state =
+        AppState::wire(&stores(&aws), &settings()?, Arc::new(SystemClock), Arc::new(|| {}))?;
+    lambda_http::run(portal_http::api_for(&[capability], state)).await
+}
+
+/// Sends what waits in the letter queue. The event (a stream batch or the schedule) only wakes
+/// the function: the queue itself says what to send, so a lost event loses no letter.
+pub async fn dispatch(
+    stores: &Stores,
+    mailer: &dyn portal_core::Mailer,
+    _wake: LambdaEvent<serde_json::Value>,
+) -> Result<(), Error> {
+    let done = portal_core::accounts::dispatch_letters(
+        stores.letters.as_ref(),
+        stores.accounts.as_ref(),
+        mailer,
+    )
+    .await?;
+    tracing::info!(sent = done.sent, voided = done.voided, failed = done.failed, "dispatch round");
+    if done.failed > 0 {
+        // Counts as an error (alarm); the letters stay queued for the next round.
+        return Err(format!("{} letters could not be sent and stay queued", done.failed).into());
+    }
+    Ok(())
+}
+
+/// Runs the dispatch function: SES for mail, the letters and accounts tables for the queue.
+pub async fn run_dispatch() -> Result<(), Error> {
+    let aws = start().await;
+    let stores = stores(&aws);
+    let mailer = portal_mail_ses::SesMailer::new(aws_sdk_ses::Client::new(&aws));
+    let (stores, mailer) = (&stores, &mailer);
+    lambda_runtime::run(service_fn(move |event| dispatch(stores, mailer, event))).await
+}
+
+/// What an uploaded object holds, by its folder in the import bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upload {
+    /// `providers/…csv`
+    Providers,
+    /// `exemptions/…csv`; with the object metadata `replace-year: YYYY`, like
+    /// `portal import exemptions --replace-year`.
+    Exemptions,
+}
+
+impl Upload {
+    pub fn of_key(key: &str) -> Option<Upload> {
+        if key.starts_with("providers/") {
+            Some(Upload::Providers)
+        } else if key.starts_with("exemptions/") {
+            Some(Upload::Exemptions)
+        } else {
+            None
+        }
+    }
+}
+
+/// Where the report of an import goes: next to the file, under `reports/`, so the back office
+/// finds every rejected row with its line number (logs never carry row contents: they hold KVNRs).
+pub fn report_key(key: &str) -> String {
+    format!("reports/{key}.txt")
+}
+
+/// Imports each uploaded object of an S3 event and writes its report. Importing the same file
+/// twice changes nothing, so S3's retries are safe.
+pub async fn import(
+    stores: &Stores,
+    s3: &aws_sdk_s3::Client,
+    event: LambdaEvent<aws_lambda_events::s3::S3Event>,
+) -> Result<(), Error> {
+    for record in event.payload.records {
+        let (Some(bucket), Some(raw_key)) = (record.s3.bucket.name, record.s3.object.key) else {
+            continue;
+        };
+        // Keys in S3 events are URL-encoded, with `+` for spaces.
+        let key = percent_encoding::percent_decode_str(&raw_key.replace('+', " "))
+            .decode_utf8()
+            .context("object key is not UTF-8")?
+            .into_owned();
+        let Some(upload) = Upload::of_key(&key) else {
+            tracing::warn!(key, "ignored: neither under providers/ nor exemptions/");
+            continue;
+        };
+        let object = s3.get_object().bucket(&bucket).key(&key).send().await?;
+        let replace_year = match object.metadata().and_then(|m| m.get("replace-year")) {
+            None => None,
+            Some(year) => Some(
+                year.trim()
+                    .parse::<i32>()
+                    .with_context(|| format!("metadata replace-year `{year}` is not a year"))?,
+            ),
+        };
+        // Whole files in memory: the CSV reader is synchronous; 1 GB of memory takes files of
+        // several million rows.
+        let bytes = object.body.collect().await.context("cannot read the object")?.into_bytes();
+        let mut rejected: Vec<RejectedRow> = Vec::new();
+        let report = match upload {
+            Upload::Providers => {
+                import_providers(stores.providers.as_ref(), &bytes[..], &mut rejected).await
+            }
+            Upload::Exemptions => {
+                import_exemptions(
+                    stores.exemptions.as_ref(),
+                    &bytes[..],
+                    replace_year,
+                    &mut rejected,
+                )
+                .await
+            }
+        };
+        let text = match &report {
+            Ok(report) => report_text(&key, report, &rejected),
+            Err(error) => format!("{key}: {}\n", error.describe(Lang::De)),
+        };
+        s3.put_object()
+            .bucket(&bucket)
+            .key(report_key(&key))
+            .content_type("text/plain; charset=utf-8")
+            .body(text.into_bytes().into())
+            .send()
+            .await?;
+        let report = report.map_err(|e| anyhow::anyhow!("{key}: {}", e.describe(Lang::En)))?;
+        tracing::info!(key, imported = report.imported, rejected = report.rejected, "import done");
+    }
+    Ok(())
+}
+
+/// The import report in German: the summary, then one rejected row per line, as the command
+/// line prints them.
+pub fn report_text(key: &str, report: &ImportReport, rejected: &[RejectedRow]) -> String {
+    let mut text = format!("{key}: {}\n", report.summary(Lang::De));
+    for row in rejected {
+        text += &format!("{}\n", row.describe(Lang::De));
+    }
+    text
+}
+
+/// Runs the import function: the bucket's uploads into the providers and exemptions tables.
+pub async fn run_import() -> Result<(), Error> {
+    let aws = start().await;
+    let stores = stores(&aws);
+    let s3 = aws_sdk_s3::Client::new(&aws);
+    let (stores, s3) = (&stores, &s3);
+    lambda_runtime::run(service_fn(move |event| import(stores, s3, event))).await
+}
