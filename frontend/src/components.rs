@@ -11,21 +11,21 @@ use crate::session::use_session;
 pub fn Layout(children: Children) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <a class="skip" href="#inhalt">{move || i18n.t(T::SkipToContent)}</a>
+        <a class="skip" href="#inhalt">{i18n.tr(T::SkipToContent)}</a>
         <header class="top">
-            <A href="/" attr:class="brand">{move || i18n.t(T::PortalTitle)}</A>
+            <A href="/" attr:class="brand">{i18n.tr(T::PortalTitle)}</A>
             <button type="button" class="link" on:click=move |_| i18n.toggle() aria-label=move || i18n.t(T::SwitchLanguageLabel)>
-                {move || i18n.t(T::SwitchLanguage)}
+                {i18n.tr(T::SwitchLanguage)}
             </button>
         </header>
         <SessionNotice />
         <main id="inhalt" tabindex="-1">{children()}</main>
         <footer class="bottom">
             <nav aria-label="Rechtliches">
-                <A href="/nutzungsbedingungen">{move || i18n.t(T::Terms)}</A>
-                <A href="/impressum">{move || i18n.t(T::Imprint)}</A>
-                <A href="/datenschutz">{move || i18n.t(T::Privacy)}</A>
-                <A href="/barrierefreiheit">{move || i18n.t(T::Accessibility)}</A>
+                <A href="/nutzungsbedingungen">{i18n.tr(T::Terms)}</A>
+                <A href="/impressum">{i18n.tr(T::Imprint)}</A>
+                <A href="/datenschutz">{i18n.tr(T::Privacy)}</A>
+                <A href="/barrierefreiheit">{i18n.tr(T::Accessibility)}</A>
             </nav>
         </footer>
     }
@@ -44,7 +44,6 @@ fn SessionNotice() -> impl IntoView {
         session.now.get();
         session.remaining_ms() < 60_000.0
     };
-    let extend = Action::new_local(move |_: &()| async move { session.refresh().await });
     let text = move || {
         if last_minute() {
             i18n.t(T::SessionEndsSoon).to_string()
@@ -53,34 +52,52 @@ fn SessionNotice() -> impl IntoView {
         }
     };
     view! {
-        <Show when=move || session.info.get().is_some()>
+        <When when=move || session.info.get().is_some()>
             <div class="session" class:warning=last_minute role="status">
                 <span>{text}</span>
                 " "
-                <button type="button" on:click=move |_| { extend.dispatch(()); }>{move || i18n.t(T::ExtendSession)}</button>
+                <button type="button" on:click=move |_| {
+                    leptos::task::spawn_local(async move {
+                        let _ = session.refresh().await;
+                    });
+                }>{i18n.tr(T::ExtendSession)}</button>
                 " "
-                <A href="/abgemeldet">{move || i18n.t(T::Logout)}</A>
+                <A href="/abgemeldet">{i18n.tr(T::Logout)}</A>
             </div>
-            <Show when=last_minute>
-                <p class="visually-hidden" role="alert">{move || i18n.t(T::SessionEndsSoon)}</p>
-            </Show>
-        </Show>
+            <When when=last_minute>
+                <p class="visually-hidden" role="alert">{i18n.tr(T::SessionEndsSoon)}</p>
+            </When>
+        </When>
     }
+}
+
+/// `<Show>` without its type parameters: one copy of this code serves every use, where `<Show>`
+/// is compiled anew for each (the wasm stays smaller). The children are built anew only when the
+/// condition changes.
+#[component]
+pub fn When(
+    #[prop(into)] when: Signal<bool>,
+    children: ChildrenFn,
+    #[prop(optional, into)] fallback: ViewFn,
+) -> impl IntoView {
+    let when = Memo::new(move |_| when.get());
+    move || if when.get() { children() } else { fallback.run() }
 }
 
 /// A labelled text input with a hint and an error, both announced with the field.
 #[component]
 pub fn Field(
     id: &'static str,
-    label: Signal<String>,
+    label: T,
     value: RwSignal<String>,
-    #[prop(optional)] hint: Option<Signal<String>>,
+    #[prop(optional)] hint: Option<T>,
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(optional)] ok: Option<Signal<Option<String>>>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] inputmode: Option<&'static str>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described = {
@@ -98,8 +115,8 @@ pub fn Field(
     };
     view! {
         <div class="field">
-            <label for=id>{move || label.get()}" *"</label>
-            {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{move || hint.get()}</p> })}
+            <label for=id>{i18n.tr(label)}" *"</label>
+            {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{i18n.tr(hint)}</p> })}
             <input
                 id=id
                 name=id

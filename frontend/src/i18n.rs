@@ -9,10 +9,12 @@ macro_rules! texts {
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum T { $($key),* }
 
+        /// German and English of each key, in the order of `T` (a table, not a `match`: the
+        /// wasm keeps it as data instead of code).
+        const TEXTS: &[[&str; 2]] = &[$([$de, $en]),*];
+
         pub fn text(lang: Lang, key: T) -> &'static str {
-            match (key, lang) {
-                $((T::$key, Lang::De) => $de, (T::$key, Lang::En) => $en,)*
-            }
+            TEXTS[key as usize][match lang { Lang::De => 0, Lang::En => 1 }]
         }
     };
 }
@@ -178,6 +180,12 @@ impl I18n {
 
     pub fn t(self, key: T) -> &'static str {
         text(self.0.get(), key)
+    }
+
+    /// The text as a view that follows the language. One closure type for every text keeps the
+    /// wasm small: each distinct closure would be compiled into its own copy of the view code.
+    pub fn tr(self, key: T) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        move || self.t(key)
     }
 
     pub fn toggle(self) {

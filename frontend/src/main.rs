@@ -8,8 +8,8 @@ mod pages;
 mod session;
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::components::Router;
+use leptos_router::hooks::use_location;
 
 use crate::components::Layout;
 use crate::i18n::I18n;
@@ -30,23 +30,36 @@ fn App() -> impl IntoView {
                 provide_context(SessionState::start());
             }
             <Layout>
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Start />
-                    <Route path=path!("/anmelden") view=Login />
-                    <Route path=path!("/registrieren") view=Register />
-                    <Route path=path!("/kennwort") view=SetPassword />
-                    <Route path=path!("/kennwort-zuruecksetzen") view=ResetPassword />
-                    <Route path=path!("/oha") view=Search />
-                    <Route path=path!("/rechner/pflege") view=CareCalculator />
-                    <Route path=path!("/rechner/zuzahlung") view=CopayCalculator />
-                    <Route path=path!("/sitzung-abgelaufen") view=SessionEnded />
-                    <Route path=path!("/abgemeldet") view=LoggedOut />
-                    <Route path=path!("/nutzungsbedingungen") view=TermsPage />
-                    <Route path=path!("/impressum") view=ImprintPage />
-                    <Route path=path!("/datenschutz") view=PrivacyPage />
-                    <Route path=path!("/barrierefreiheit") view=AccessibilityPage />
-                </Routes>
+                <Page />
             </Layout>
         </Router>
+    }
+}
+
+/// The page for the address. A plain match instead of `<Routes>`: the app has only flat,
+/// static paths, and the router's route tables cost the wasm tens of kilobytes. The page is
+/// built anew only when the path changes (not when the query of a calculator does).
+#[component]
+fn Page() -> impl IntoView {
+    let pathname = use_location().pathname;
+    move || {
+        let path = pathname.get();
+        match path.trim_end_matches('/') {
+            "" => Start().into_any(),
+            "/anmelden" => Login().into_any(),
+            "/registrieren" => Register().into_any(),
+            "/kennwort" => SetPassword().into_any(),
+            "/kennwort-zuruecksetzen" => ResetPassword().into_any(),
+            "/oha" => Search().into_any(),
+            "/rechner/pflege" => CareCalculator().into_any(),
+            "/rechner/zuzahlung" => CopayCalculator().into_any(),
+            "/sitzung-abgelaufen" => SessionEnded().into_any(),
+            "/abgemeldet" => LoggedOut().into_any(),
+            "/nutzungsbedingungen" => TermsPage().into_any(),
+            "/impressum" => ImprintPage().into_any(),
+            "/datenschutz" => PrivacyPage().into_any(),
+            "/barrierefreiheit" => AccessibilityPage().into_any(),
+            _ => NotFound().into_any(),
+        }
     }
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{self, SessionInfo};
-use crate::i18n::use_i18n;
+use crate::i18n::{I18n, use_i18n};
 
 #[derive(Clone, Copy)]
 pub struct SessionState {
@@ -12,6 +12,8 @@ pub struct SessionState {
     /// When the session ends, in milliseconds since 1970 (the server's `expires_at`).
     pub ends_at: RwSignal<f64>,
     pub now: RwSignal<f64>,
+    /// The language the server answers in; kept here, as `refresh` runs outside any component.
+    i18n: I18n,
 }
 
 impl SessionState {
@@ -21,8 +23,9 @@ impl SessionState {
             info: RwSignal::new(None),
             ends_at: RwSignal::new(0.0),
             now: RwSignal::new(js_sys::Date::now()),
+            i18n: use_i18n(),
         };
-        let lang = use_i18n().0.get_untracked();
+        let lang = state.i18n.0.get_untracked();
         leptos::task::spawn_local(async move {
             if let Ok(info) = api::session(lang).await {
                 state.set(info);
@@ -53,7 +56,7 @@ impl SessionState {
 
     /// Asks the server for the session again: extends it and learns the new end.
     pub async fn refresh(self) -> Result<(), api::Problem> {
-        let lang = use_i18n().0.get_untracked();
+        let lang = self.i18n.0.get_untracked();
         let info = api::session(lang).await?;
         self.set(info);
         Ok(())

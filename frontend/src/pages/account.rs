@@ -1,12 +1,13 @@
 //! Login, registration, the first own password, and the reset with the Prüfnummer.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use portal_domain::{Ik, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, UserFacing, solve_proof_of_work};
 
-use crate::api::{self, Problem};
-use crate::components::Field;
+use crate::api::{self, Problem, Registered};
+use crate::components::{Field, When};
 use crate::i18n::{T, use_i18n};
 use crate::session::use_session;
 
@@ -31,37 +32,43 @@ pub fn Login() -> impl IntoView {
     let navigate = use_navigate();
     let (ik, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let problem = RwSignal::new(None::<Problem>);
-    let login = Action::new_local(move |(ik, password): &(String, String)| {
-        let (ik, password, lang) = (ik.clone(), password.clone(), i18n.0.get_untracked());
-        async move { api::login(&ik, &password, lang).await }
-    });
-    Effect::new(move |_| match login.value().get() {
-        Some(Ok(info)) => {
-            let next = if info.must_change_password { "/kennwort" } else { "/oha" };
-            session.set(info);
-            problem.set(None);
-            navigate(next, Default::default());
-        }
-        Some(Err(p)) => problem.set(Some(p)),
-        None => {}
-    });
+    let pending = RwSignal::new(false);
+    let login = move || {
+        let (ik, password, lang) =
+            (ik.get_untracked(), password.get_untracked(), i18n.0.get_untracked());
+        let navigate = navigate.clone();
+        pending.set(true);
+        spawn_local(async move {
+            let result = api::login(&ik, &password, lang).await;
+            pending.set(false);
+            match result {
+                Ok(info) => {
+                    let next = if info.must_change_password { "/kennwort" } else { "/oha" };
+                    session.set(info);
+                    problem.set(None);
+                    navigate(next, Default::default());
+                }
+                Err(p) => problem.set(Some(p)),
+            }
+        });
+    };
     view! {
-        <h1>{move || i18n.t(T::Login)}</h1>
+        <h1>{i18n.tr(T::Login)}</h1>
         <FormProblem problem />
         <form on:submit=move |ev| {
             ev.prevent_default();
-            login.dispatch((ik.get_untracked(), password.get_untracked()));
+            login();
         }>
-            <Field id="ik" label=Signal::derive(move || i18n.t(T::UserName).to_string()) value=ik error=field_error(problem, "ik") autocomplete="username" inputmode="numeric" />
-            <Field id="password" kind="password" label=Signal::derive(move || i18n.t(T::Password).to_string()) value=password error=field_error(problem, "password") autocomplete="current-password" />
-            <button type="submit" disabled=move || login.pending().get()>
-                {move || if login.pending().get() { i18n.t(T::Working) } else { i18n.t(T::Login) }}
+            <Field id="ik" label=T::UserName value=ik error=field_error(problem, "ik") autocomplete="username" inputmode="numeric" />
+            <Field id="password" kind="password" label=T::Password value=password error=field_error(problem, "password") autocomplete="current-password" />
+            <button type="submit" disabled=move || pending.get()>
+                {move || if pending.get() { i18n.t(T::Working) } else { i18n.t(T::Login) }}
             </button>
         </form>
-        <h2>{move || i18n.t(T::LoginProblems)}</h2>
+        <h2>{i18n.tr(T::LoginProblems)}</h2>
         <ul class="links">
-            <li><A href="/registrieren">{move || i18n.t(T::Register)}</A></li>
-            <li><A href="/kennwort-zuruecksetzen">{move || i18n.t(T::ResetPassword)}</A></li>
+            <li><A href="/registrieren">{i18n.tr(T::Register)}</A></li>
+            <li><A href="/kennwort-zuruecksetzen">{i18n.tr(T::ResetPassword)}</A></li>
         </ul>
     }
 }
@@ -90,9 +97,11 @@ pub fn Register() -> impl IntoView {
     let ik_ok = Signal::derive(move || {
         matches!(ik_check.get(), Some(Ok(_))).then(|| i18n.t(T::IkValid).to_string())
     });
-    let register = Action::new_local(move |(ik, terms): &(String, bool)| {
-        let (ik, terms, lang) = (ik.clone(), *terms, i18n.0.get_untracked());
-        async move {
+    let pending = RwSignal::new(false);
+    let registered = RwSignal::new(None::<Registered>);
+    let register = move |ik: String, terms: bool| {
+        let lang = i18n.0.get_untracked();
+        let work = async move {
             let challenge = api::challenge(lang).await?;
             let expected = 1u64 << challenge.difficulty.min(40);
             let mut start = 0u64;
@@ -109,53 +118,59 @@ pub fn Register() -> impl IntoView {
             };
             progress.set(Some(100));
             api::register(&ik, terms, &challenge.id, nonce, lang).await
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Err(p)) = register.value().get() {
-            progress.set(None);
-            problem.set(Some(p));
-        }
-    });
-    let done = move || register.value().get().and_then(Result::ok);
+        };
+        pending.set(true);
+        spawn_local(async move {
+            let result = work.await;
+            pending.set(false);
+            match result {
+                Ok(done) => registered.set(Some(done)),
+                Err(p) => {
+                    progress.set(None);
+                    problem.set(Some(p));
+                }
+            }
+        });
+    };
+    let done = move || registered.get();
     view! {
-        <Show when=move || done().is_none() fallback=move || view! {
-            <h1>{move || i18n.t(T::RegisteredTitle)}</h1>
-            <p>{move || i18n.t(T::RegisteredText)}</p>
-            <p>{move || i18n.t(T::LettersGoTo)}" "<strong>{move || done().map(|r| r.recipient)}</strong></p>
-            <p>{move || i18n.t(T::FirstLoginHint)}</p>
-            <p><A href="/anmelden">{move || i18n.t(T::ToLogin)}</A></p>
+        <When when=move || done().is_none() fallback=move || view! {
+            <h1>{i18n.tr(T::RegisteredTitle)}</h1>
+            <p>{i18n.tr(T::RegisteredText)}</p>
+            <p>{i18n.tr(T::LettersGoTo)}" "<strong>{move || done().map(|r| r.recipient)}</strong></p>
+            <p>{i18n.tr(T::FirstLoginHint)}</p>
+            <p><A href="/anmelden">{i18n.tr(T::ToLogin)}</A></p>
         }>
-            <h1>{move || i18n.t(T::Register)}</h1>
+            <h1>{i18n.tr(T::Register)}</h1>
             <FormProblem problem />
             <form on:submit=move |ev| {
                 ev.prevent_default();
                 submitted.set(true);
                 problem.set(None);
                 if matches!(ik_check.get_untracked(), Some(Ok(_))) {
-                    register.dispatch((ik.get_untracked(), terms.get_untracked()));
+                    register(ik.get_untracked(), terms.get_untracked());
                 }
             }>
-                <Field id="ik" label=Signal::derive(move || i18n.t(T::Ik).to_string()) hint=Signal::derive(move || i18n.t(T::IkHint).to_string()) value=ik error=ik_error ok=ik_ok inputmode="numeric" />
-                <h2>{move || i18n.t(T::TermsTitle)}</h2>
-                <p>{move || i18n.t(T::TermsText)}</p>
+                <Field id="ik" label=T::Ik hint=T::IkHint value=ik error=ik_error ok=ik_ok inputmode="numeric" />
+                <h2>{i18n.tr(T::TermsTitle)}</h2>
+                <p>{i18n.tr(T::TermsText)}</p>
                 <div class="check">
                     <input type="checkbox" id="terms" prop:checked=move || terms.get() on:change=move |ev| terms.set(event_target_checked(&ev))
                         aria-invalid=move || problem.get().and_then(|p| p.field("terms_accepted")).is_some().to_string()
                         aria-describedby="terms-error" />
-                    <label for="terms">{move || i18n.t(T::AcceptTerms)}</label>
+                    <label for="terms">{i18n.tr(T::AcceptTerms)}</label>
                 </div>
                 <p class="error" id="terms-error">{move || problem.get().and_then(|p| p.field("terms_accepted"))}</p>
-                <button type="submit" disabled=move || register.pending().get()>{move || i18n.t(T::Register)}</button>
-                <Show when=move || progress.get().is_some()>
+                <button type="submit" disabled=move || pending.get()>{i18n.tr(T::Register)}</button>
+                <When when=move || progress.get().is_some()>
                     <div class="progress">
-                        <label for="security-check">{move || i18n.t(T::SecurityCheck)}</label>
+                        <label for="security-check">{i18n.tr(T::SecurityCheck)}</label>
                         <progress id="security-check" max="100" value=move || progress.get().unwrap_or(0)></progress>
                         <p aria-live="polite">{move || if progress.get() == Some(100) { i18n.t(T::SecurityCheckDone) } else { i18n.t(T::SecurityCheckRunning) }}</p>
                     </div>
-                </Show>
+                </When>
             </form>
-        </Show>
+        </When>
     }
 }
 
@@ -172,9 +187,9 @@ fn PasswordRules(password: RwSignal<String>, ik: Signal<String>) -> impl IntoVie
     let mark = move |ok: bool| if ok { "✓ " } else { "✗ " };
     view! {
         <ul class="rules" id="new-password-rules" aria-live="polite">
-            <li class:met=length_ok>{move || mark(length_ok())}{move || i18n.t(T::RuleLength)}</li>
-            <li class:met=no_ik>{move || mark(no_ik())}{move || i18n.t(T::RuleNoIk)}</li>
-            <li>{move || i18n.t(T::RuleGuessable)}</li>
+            <li class:met=length_ok>{move || mark(length_ok())}{i18n.tr(T::RuleLength)}</li>
+            <li class:met=no_ik>{move || mark(no_ik())}{i18n.tr(T::RuleNoIk)}</li>
+            <li>{i18n.tr(T::RuleGuessable)}</li>
         </ul>
     }
 }
@@ -186,35 +201,39 @@ pub fn SetPassword() -> impl IntoView {
     let navigate = use_navigate();
     let (pruefnummer, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let problem = RwSignal::new(None::<Problem>);
-    let save = Action::new_local(move |(pruefnummer, password): &(String, String)| {
+    let pending = RwSignal::new(false);
+    let save = move || {
         let (pruefnummer, password, lang) =
-            (pruefnummer.clone(), password.clone(), i18n.0.get_untracked());
-        async move {
-            api::set_password(&pruefnummer, &password, lang).await?;
-            session.refresh().await
-        }
-    });
-    let nav = navigate.clone();
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(())) => nav("/oha", Default::default()),
-        Some(Err(p)) if p.session_ended() => nav("/sitzung-abgelaufen", Default::default()),
-        Some(Err(p)) => problem.set(Some(p)),
-        None => {}
-    });
+            (pruefnummer.get_untracked(), password.get_untracked(), i18n.0.get_untracked());
+        let nav = navigate.clone();
+        pending.set(true);
+        spawn_local(async move {
+            let result = match api::set_password(&pruefnummer, &password, lang).await {
+                Ok(()) => session.refresh().await,
+                Err(p) => Err(p),
+            };
+            pending.set(false);
+            match result {
+                Ok(()) => nav("/oha", Default::default()),
+                Err(p) if p.session_ended() => nav("/sitzung-abgelaufen", Default::default()),
+                Err(p) => problem.set(Some(p)),
+            }
+        });
+    };
     let ik = Signal::derive(move || session.info.get().map(|i| i.ik).unwrap_or_default());
     view! {
-        <h1>{move || i18n.t(T::SetPasswordTitle)}</h1>
-        <p>{move || i18n.t(T::SetPasswordIntro)}</p>
+        <h1>{i18n.tr(T::SetPasswordTitle)}</h1>
+        <p>{i18n.tr(T::SetPasswordIntro)}</p>
         <FormProblem problem />
         <form on:submit=move |ev| {
             ev.prevent_default();
-            save.dispatch((pruefnummer.get_untracked(), password.get_untracked()));
+            save();
         }>
             <input type="text" name="username" autocomplete="username" hidden prop:value=move || ik.get() />
-            <Field id="pruefnummer" label=Signal::derive(move || i18n.t(T::Pruefnummer).to_string()) hint=Signal::derive(move || i18n.t(T::PruefnummerHint).to_string()) value=pruefnummer error=field_error(problem, "pruefnummer") autocomplete="off" />
-            <Field id="new-password" kind="password" label=Signal::derive(move || i18n.t(T::NewPassword).to_string()) value=password error=field_error(problem, "new_password") autocomplete="new-password" />
+            <Field id="pruefnummer" label=T::Pruefnummer hint=T::PruefnummerHint value=pruefnummer error=field_error(problem, "pruefnummer") autocomplete="off" />
+            <Field id="new-password" kind="password" label=T::NewPassword value=password error=field_error(problem, "new_password") autocomplete="new-password" />
             <PasswordRules password ik />
-            <button type="submit" disabled=move || save.pending().get()>{move || i18n.t(T::SavePassword)}</button>
+            <button type="submit" disabled=move || pending.get()>{i18n.tr(T::SavePassword)}</button>
         </form>
     }
 }
@@ -225,35 +244,44 @@ pub fn ResetPassword() -> impl IntoView {
     let (ik, pruefnummer, password) =
         (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
     let problem = RwSignal::new(None::<Problem>);
-    let reset = Action::new_local(move |(ik, pruefnummer, password): &(String, String, String)| {
-        let (ik, pruefnummer, password, lang) =
-            (ik.clone(), pruefnummer.clone(), password.clone(), i18n.0.get_untracked());
-        async move { api::reset_password(&ik, &pruefnummer, &password, lang).await }
-    });
-    Effect::new(move |_| {
-        if let Some(Err(p)) = reset.value().get() {
-            problem.set(Some(p));
-        }
-    });
-    let done = move || matches!(reset.value().get(), Some(Ok(())));
+    let pending = RwSignal::new(false);
+    let saved = RwSignal::new(false);
+    let reset = move || {
+        let (ik, pruefnummer, password, lang) = (
+            ik.get_untracked(),
+            pruefnummer.get_untracked(),
+            password.get_untracked(),
+            i18n.0.get_untracked(),
+        );
+        pending.set(true);
+        spawn_local(async move {
+            let result = api::reset_password(&ik, &pruefnummer, &password, lang).await;
+            pending.set(false);
+            match result {
+                Ok(()) => saved.set(true),
+                Err(p) => problem.set(Some(p)),
+            }
+        });
+    };
+    let done = move || saved.get();
     view! {
-        <h1>{move || i18n.t(T::ResetPassword)}</h1>
-        <Show when=move || !done() fallback=move || view! {
-            <p role="status">{move || i18n.t(T::PasswordSaved)}</p>
-            <p><A href="/anmelden">{move || i18n.t(T::ToLogin)}</A></p>
+        <h1>{i18n.tr(T::ResetPassword)}</h1>
+        <When when=move || !done() fallback=move || view! {
+            <p role="status">{i18n.tr(T::PasswordSaved)}</p>
+            <p><A href="/anmelden">{i18n.tr(T::ToLogin)}</A></p>
         }>
-            <p>{move || i18n.t(T::ResetIntro)}</p>
+            <p>{i18n.tr(T::ResetIntro)}</p>
             <FormProblem problem />
             <form on:submit=move |ev| {
                 ev.prevent_default();
-                reset.dispatch((ik.get_untracked(), pruefnummer.get_untracked(), password.get_untracked()));
+                reset();
             }>
-                <Field id="ik" label=Signal::derive(move || i18n.t(T::UserName).to_string()) value=ik error=field_error(problem, "ik") autocomplete="username" inputmode="numeric" />
-                <Field id="pruefnummer" label=Signal::derive(move || i18n.t(T::Pruefnummer).to_string()) hint=Signal::derive(move || i18n.t(T::PruefnummerHint).to_string()) value=pruefnummer error=field_error(problem, "pruefnummer") autocomplete="off" />
-                <Field id="new-password" kind="password" label=Signal::derive(move || i18n.t(T::NewPassword).to_string()) value=password error=field_error(problem, "new_password") autocomplete="new-password" />
+                <Field id="ik" label=T::UserName value=ik error=field_error(problem, "ik") autocomplete="username" inputmode="numeric" />
+                <Field id="pruefnummer" label=T::Pruefnummer hint=T::PruefnummerHint value=pruefnummer error=field_error(problem, "pruefnummer") autocomplete="off" />
+                <Field id="new-password" kind="password" label=T::NewPassword value=password error=field_error(problem, "new_password") autocomplete="new-password" />
                 <PasswordRules password ik=Signal::derive(move || ik.get()) />
-                <button type="submit" disabled=move || reset.pending().get()>{move || i18n.t(T::ResetPassword)}</button>
+                <button type="submit" disabled=move || pending.get()>{i18n.tr(T::ResetPassword)}</button>
             </form>
-        </Show>
+        </When>
     }
 }

@@ -11,6 +11,7 @@ use portal_domain::benefits::{
 };
 use portal_domain::{Lang, UserFacing, parse_date};
 
+use crate::components::When;
 use crate::i18n::{T, use_i18n};
 
 /// One input kept in the address: (value, setter). Typing replaces the address, it does not add
@@ -70,7 +71,7 @@ fn AddressInput(
     let i18n = use_i18n();
     view! {
         <div class="field">
-            <label for=id>{move || i18n.t(label)}</label>
+            <label for=id>{i18n.tr(label)}</label>
             <input type="text" inputmode=inputmode id=id prop:value=move || value.get().unwrap_or_default() on:input=set_text(set) />
         </div>
     }
@@ -88,7 +89,7 @@ fn AddressFlag(
     view! {
         <div class="check">
             <input type="checkbox" id=id prop:checked=move || value.get().is_some() on:change=set_flag(set) />
-            <label for=id>{move || i18n.t(label)}</label>
+            <label for=id>{i18n.tr(label)}</label>
         </div>
     }
 }
@@ -98,9 +99,9 @@ fn Print() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <p class="no-print">
-            <button type="button" class="secondary" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>{move || i18n.t(T::Print)}</button>
+            <button type="button" class="secondary" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>{i18n.tr(T::Print)}</button>
         </p>
-        <p class="note no-print">{move || i18n.t(T::ShareLink)}</p>
+        <p class="note no-print">{i18n.tr(T::ShareLink)}</p>
     }
 }
 
@@ -202,14 +203,14 @@ pub fn CareCalculator() -> impl IntoView {
         })
     };
     view! {
-        <h1>{move || i18n.t(T::CareCalcTitle)}</h1>
+        <h1>{i18n.tr(T::CareCalcTitle)}</h1>
         <form class="calc" on:submit=|ev| ev.prevent_default()>
             <div class="field">
-                <label for="datum">{move || i18n.t(T::Date)}</label>
+                <label for="datum">{i18n.tr(T::Date)}</label>
                 <input type="date" id="datum" prop:value=move || date.get().unwrap_or_else(today) on:input=set_text(set_date) />
             </div>
             <div class="field">
-                <label for="pflegegrad">{move || i18n.t(T::Pflegegrad)}</label>
+                <label for="pflegegrad">{i18n.tr(T::Pflegegrad)}</label>
                 <select id="pflegegrad" on:change=set_text(set_grade) prop:value=move || grade.get().unwrap_or_else(|| "2".into())>
                     {(1..=5).map(|g| view! { <option value=g.to_string()>{g}</option> }).collect_view()}
                 </select>
@@ -223,15 +224,15 @@ pub fn CareCalculator() -> impl IntoView {
                 Err(message) => view! { <p class="problem" role="alert">{message}</p> }.into_any(),
                 Ok(_) => view! {
                     <table class="calc-result">
-                        <caption>{move || i18n.t(T::CareCalcTitle)}</caption>
-                        <thead><tr><th scope="col">{move || i18n.t(T::Benefit)}</th><th scope="col">{move || i18n.t(T::Amount)}</th><th scope="col">{move || i18n.t(T::LegalBasis)}</th></tr></thead>
+                        <caption>{i18n.tr(T::CareCalcTitle)}</caption>
+                        <thead><tr><th scope="col">{i18n.tr(T::Benefit)}</th><th scope="col">{i18n.tr(T::Amount)}</th><th scope="col">{i18n.tr(T::LegalBasis)}</th></tr></thead>
                         <tbody>
                             {rows().unwrap_or_default().into_iter().map(|(label, value, period, basis)| view! {
                                 <tr><th scope="row">{label}</th><td>{value}" "<span class="period">{period}</span></td><td>{basis}</td></tr>
                             }).collect_view()}
                         </tbody>
                     </table>
-                    {move || beihilfe.get().map(|_| view! { <p class="note">{move || i18n.t(T::HalfNote)}</p> })}
+                    {move || beihilfe.get().map(|_| view! { <p class="note">{i18n.tr(T::HalfNote)}</p> })}
                 }.into_any(),
             }}
         </div>
@@ -295,8 +296,8 @@ pub fn CopayCalculator() -> impl IntoView {
     });
     let hospital = move || chosen() == CopayKind::Krankenhaus;
     view! {
-        <h1>{move || i18n.t(T::CopayCalcTitle)}</h1>
-        <h2>{move || i18n.t(T::LimitTitle)}</h2>
+        <h1>{i18n.tr(T::CopayCalcTitle)}</h1>
+        <h2>{i18n.tr(T::LimitTitle)}</h2>
         <form class="calc" on:submit=|ev| ev.prevent_default()>
             <div class="field">
                 <label for="jahr">{move || i18n.t(T::Year2)}</label>
@@ -318,36 +319,36 @@ pub fn CopayCalculator() -> impl IntoView {
                     Err(message) => view! { <p class="problem" role="alert">{message}</p> }.into_any(),
                     Ok(l) => view! {
                         <table class="calc-result">
-                            <caption>{move || i18n.t(T::LimitTitle)}</caption>
+                            <caption>{i18n.tr(T::LimitTitle)}</caption>
                             <tbody>
-                                <tr><th scope="row">{move || i18n.t(T::Deductions)}</th><td>{money(lang, l.deductions)}</td><td>"§ 62 Abs. 2 SGB V"</td></tr>
-                                <tr><th scope="row">{move || i18n.t(T::IncomeBasis)}</th><td>{money(lang, l.income_basis)}</td><td>"§ 62 Abs. 2 SGB V"</td></tr>
-                                <tr><th scope="row">{move || i18n.t(T::Percent)}</th><td>{format!("{} %", l.percent)}</td><td>"§ 62 Abs. 1 SGB V"</td></tr>
-                                <tr><th scope="row">{move || i18n.t(T::LimitResult)}</th><td><strong>{money(lang, l.belastungsgrenze)}</strong></td><td>"§ 62 Abs. 1 SGB V"</td></tr>
+                                <tr><th scope="row">{i18n.tr(T::Deductions)}</th><td>{money(lang, l.deductions)}</td><td>"§ 62 Abs. 2 SGB V"</td></tr>
+                                <tr><th scope="row">{i18n.tr(T::IncomeBasis)}</th><td>{money(lang, l.income_basis)}</td><td>"§ 62 Abs. 2 SGB V"</td></tr>
+                                <tr><th scope="row">{i18n.tr(T::Percent)}</th><td>{format!("{} %", l.percent)}</td><td>"§ 62 Abs. 1 SGB V"</td></tr>
+                                <tr><th scope="row">{i18n.tr(T::LimitResult)}</th><td><strong>{money(lang, l.belastungsgrenze)}</strong></td><td>"§ 62 Abs. 1 SGB V"</td></tr>
                             </tbody>
                         </table>
                     }.into_any(),
                 }
             }}
         </div>
-        <h2>{move || i18n.t(T::ItemTitle)}</h2>
+        <h2>{i18n.tr(T::ItemTitle)}</h2>
         <form class="calc" on:submit=|ev| ev.prevent_default()>
             <div class="field">
-                <label for="art">{move || i18n.t(T::Kind)}</label>
+                <label for="art">{i18n.tr(T::Kind)}</label>
                 <select id="art" on:change=set_text(set_kind) prop:value=move || kind.get().unwrap_or_else(|| "arznei".into())>
-                    {kinds.into_iter().map(|(_, key, label)| view! { <option value=key>{move || i18n.t(label)}</option> }).collect_view()}
+                    {kinds.into_iter().map(|(_, key, label)| view! { <option value=key>{i18n.tr(label)}</option> }).collect_view()}
                 </select>
             </div>
-            <Show when=move || !hospital() fallback=move || view! {
+            <When when=move || !hospital() fallback=move || view! {
                 <AddressInput id="tage" label=T::Days inputmode="numeric" value=days set=set_days />
                 <AddressInput id="bezahlt" label=T::DaysPaid inputmode="numeric" value=days_paid set=set_days_paid />
             }>
                 <AddressInput id="preis" label=T::Price inputmode="decimal" value=price set=set_price />
-            </Show>
+            </When>
         </form>
         <p aria-live="polite" id="zuzahlung">
             {move || match item.get() {
-                Ok(z) => view! { {move || i18n.t(T::Zuzahlung)}": "<strong>{money(i18n.lang(), z)}</strong>" (§ 61 SGB V)" }.into_any(),
+                Ok(z) => view! { {i18n.tr(T::Zuzahlung)}": "<strong>{money(i18n.lang(), z)}</strong>" (§ 61 SGB V)" }.into_any(),
                 Err(message) => view! { <span>{message}</span> }.into_any(),
             }}
         </p>

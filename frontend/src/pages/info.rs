@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api;
+use crate::components::When;
 use crate::i18n::{T, use_i18n};
 use crate::session::use_session;
 
@@ -12,30 +13,30 @@ pub fn Start() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     view! {
-        <h1>{move || i18n.t(T::PortalTitle)}</h1>
-        <p>{move || i18n.t(T::ChooseService)}</p>
+        <h1>{i18n.tr(T::PortalTitle)}</h1>
+        <p>{i18n.tr(T::ChooseService)}</p>
         <div class="services">
             <section class="service" aria-labelledby="oha-title">
-                <h2 id="oha-title">{move || i18n.t(T::OhaTitle)}</h2>
-                <p>{move || i18n.t(T::OhaIntro)}</p>
-                <Show when=move || session.info.get().is_some() fallback=move || view! {
-                    <p><A href="/anmelden" attr:class="button">{move || i18n.t(T::Login)}</A>" "<A href="/registrieren">{move || i18n.t(T::Register)}</A></p>
+                <h2 id="oha-title">{i18n.tr(T::OhaTitle)}</h2>
+                <p>{i18n.tr(T::OhaIntro)}</p>
+                <When when=move || session.info.get().is_some() fallback=move || view! {
+                    <p><A href="/anmelden" attr:class="button">{i18n.tr(T::Login)}</A>" "<A href="/registrieren">{i18n.tr(T::Register)}</A></p>
                 }>
-                    <p><A href="/oha" attr:class="button">{move || i18n.t(T::SearchTitle)}</A></p>
-                </Show>
+                    <p><A href="/oha" attr:class="button">{i18n.tr(T::SearchTitle)}</A></p>
+                </When>
             </section>
             <section class="service" aria-labelledby="calc-title">
-                <h2 id="calc-title">{move || i18n.t(T::CalcTitle)}</h2>
-                <p>{move || i18n.t(T::CalcIntro)}</p>
+                <h2 id="calc-title">{i18n.tr(T::CalcTitle)}</h2>
+                <p>{i18n.tr(T::CalcIntro)}</p>
                 <ul class="links">
-                    <li><A href="/rechner/pflege">{move || i18n.t(T::CareCalcTitle)}</A></li>
-                    <li><A href="/rechner/zuzahlung">{move || i18n.t(T::CopayCalcTitle)}</A></li>
+                    <li><A href="/rechner/pflege">{i18n.tr(T::CareCalcTitle)}</A></li>
+                    <li><A href="/rechner/zuzahlung">{i18n.tr(T::CopayCalcTitle)}</A></li>
                 </ul>
             </section>
             <section class="service" aria-labelledby="etb-title">
-                <h2 id="etb-title">{move || i18n.t(T::EtbTitle)}</h2>
-                <p>{move || i18n.t(T::EtbIntro)}</p>
-                <p class="badge">{move || i18n.t(T::ComingSoon)}</p>
+                <h2 id="etb-title">{i18n.tr(T::EtbTitle)}</h2>
+                <p>{i18n.tr(T::EtbIntro)}</p>
+                <p class="badge">{i18n.tr(T::ComingSoon)}</p>
             </section>
         </div>
     }
@@ -45,9 +46,9 @@ pub fn Start() -> impl IntoView {
 pub fn SessionEnded() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <h1>{move || i18n.t(T::SessionEndedTitle)}</h1>
-        <p>{move || i18n.t(T::SessionEndedText)}</p>
-        <p><A href="/anmelden" attr:class="button">{move || i18n.t(T::Login)}</A></p>
+        <h1>{i18n.tr(T::SessionEndedTitle)}</h1>
+        <p>{i18n.tr(T::SessionEndedText)}</p>
+        <p><A href="/anmelden" attr:class="button">{i18n.tr(T::Login)}</A></p>
     }
 }
 
@@ -61,8 +62,8 @@ pub fn LoggedOut() -> impl IntoView {
         session.info.set(None);
     });
     view! {
-        <h1>{move || i18n.t(T::LoggedOutTitle)}</h1>
-        <p><A href="/anmelden" attr:class="button">{move || i18n.t(T::Login)}</A></p>
+        <h1>{i18n.tr(T::LoggedOutTitle)}</h1>
+        <p><A href="/anmelden" attr:class="button">{i18n.tr(T::Login)}</A></p>
     }
 }
 
@@ -70,8 +71,8 @@ pub fn LoggedOut() -> impl IntoView {
 pub fn NotFound() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <h1>{move || i18n.t(T::NotFoundTitle)}</h1>
-        <p><A href="/">{move || i18n.t(T::BackToStart)}</A></p>
+        <h1>{i18n.tr(T::NotFoundTitle)}</h1>
+        <p><A href="/">{i18n.tr(T::BackToStart)}</A></p>
     }
 }
 
@@ -79,9 +80,9 @@ pub fn NotFound() -> impl IntoView {
 fn InfoPage(title: T, body: T) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <h1>{move || i18n.t(title)}</h1>
-        <p>{move || i18n.t(body)}</p>
-        <p><A href="/">{move || i18n.t(T::BackToStart)}</A></p>
+        <h1>{i18n.tr(title)}</h1>
+        <p>{i18n.tr(body)}</p>
+        <p><A href="/">{i18n.tr(T::BackToStart)}</A></p>
     }
 }
 

@@ -1,12 +1,13 @@
 //! The Online-Hintergrund-Abfrage: the search with the consent declaration, and the result.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use portal_domain::{Consent, Kvnr, Lang, UserFacing};
 
 use crate::api::{self, Answer, Problem};
-use crate::components::Field;
+use crate::components::{Field, When};
 use crate::i18n::{T, use_i18n};
 use crate::pages::account::FormProblem;
 use crate::session::use_session;
@@ -16,12 +17,12 @@ pub fn Search() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     view! {
-        <Show when=move || session.info.get().is_some() fallback=move || view! {
-            <h1>{move || i18n.t(T::OhaTitle)}</h1>
-            <p><A href="/anmelden">{move || i18n.t(T::Login)}</A></p>
+        <When when=move || session.info.get().is_some() fallback=move || view! {
+            <h1>{i18n.tr(T::OhaTitle)}</h1>
+            <p><A href="/anmelden">{i18n.tr(T::Login)}</A></p>
         }>
             <SearchForm />
-        </Show>
+        </When>
     }
 }
 
@@ -52,32 +53,35 @@ fn SearchForm() -> impl IntoView {
         let message = Consent::parse("").err().map(|e| e.message(i18n.lang()).to_string());
         if missing { message } else { problem.get().and_then(|p| p.field("consent")) }
     });
-    let ask = Action::new_local(move |(kvnr, consent, day): &(String, Consent, String)| {
-        let (kvnr, consent, day, lang) =
-            (kvnr.clone(), *consent, day.clone(), i18n.0.get_untracked());
-        async move {
-            let answer = api::ask(&kvnr, Some(consent.as_str()), Some(&day), lang).await?;
-            let _ = session.refresh().await;
-            Ok::<Answer, Problem>(answer)
-        }
-    });
     let answer = RwSignal::new(None::<(Answer, String)>);
-    Effect::new(move |_| match ask.value().get() {
-        Some(Ok(a)) => {
-            problem.set(None);
-            let when = js_sys::Date::new_0().to_locale_string(
-                if i18n.lang() == Lang::De { "de-DE" } else { "en-GB" },
-                &wasm_bindgen::JsValue::UNDEFINED,
-            );
-            answer.set(Some((a, String::from(when))));
-        }
-        Some(Err(p)) if p.session_ended() => navigate("/sitzung-abgelaufen", Default::default()),
-        Some(Err(p)) if p.code == "password_change_required" => {
-            navigate("/kennwort", Default::default())
-        }
-        Some(Err(p)) => problem.set(Some(p)),
-        None => {}
-    });
+    let pending = RwSignal::new(false);
+    let ask = move |kvnr: String, consent: Consent, day: String| {
+        let lang = i18n.0.get_untracked();
+        let navigate = navigate.clone();
+        pending.set(true);
+        spawn_local(async move {
+            let result = api::ask(&kvnr, Some(consent.as_str()), Some(&day), lang).await;
+            if result.is_ok() {
+                let _ = session.refresh().await;
+            }
+            pending.set(false);
+            match result {
+                Ok(a) => {
+                    problem.set(None);
+                    let when = js_sys::Date::new_0().to_locale_string(
+                        if i18n.0.get_untracked() == Lang::De { "de-DE" } else { "en-GB" },
+                        &wasm_bindgen::JsValue::UNDEFINED,
+                    );
+                    answer.set(Some((a, String::from(when))));
+                }
+                Err(p) if p.session_ended() => navigate("/sitzung-abgelaufen", Default::default()),
+                Err(p) if p.code == "password_change_required" => {
+                    navigate("/kennwort", Default::default())
+                }
+                Err(p) => problem.set(Some(p)),
+            }
+        });
+    };
     let search_again = move |_| {
         answer.set(None);
         kvnr.set(String::new());
@@ -86,29 +90,32 @@ fn SearchForm() -> impl IntoView {
         submitted.set(false);
     };
     view! {
-        <h1>{move || i18n.t(T::OhaTitle)}</h1>
-        <Show when=move || answer.get().is_none() fallback=move || view! {
+        <h1>{i18n.tr(T::OhaTitle)}</h1>
+        <When when=move || answer.get().is_none() fallback=move || view! {
             <Result answer=Signal::derive(move || answer.get()) />
             <p class="actions no-print">
-                <button type="button" on:click=search_again>{move || i18n.t(T::SearchAgain)}</button>
+                <button type="button" on:click=search_again>{i18n.tr(T::SearchAgain)}</button>
                 " "
-                <button type="button" class="secondary" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>{move || i18n.t(T::Print)}</button>
+                <button type="button" class="secondary" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>{i18n.tr(T::Print)}</button>
             </p>
         }>
-            <h2>{move || i18n.t(T::SearchTitle)}</h2>
-            <p>{move || i18n.t(T::SearchIntro)}</p>
+            <h2>{i18n.tr(T::SearchTitle)}</h2>
+            <p>{i18n.tr(T::SearchIntro)}</p>
             <FormProblem problem />
-            <form on:submit=move |ev| {
-                ev.prevent_default();
-                submitted.set(true);
-                problem.set(None);
-                if let (Some(Ok(_)), Some(c)) = (kvnr_check.get_untracked(), consent.get_untracked()) {
-                    ask.dispatch((kvnr.get_untracked(), c, dispensing.get_untracked()));
+            <form on:submit={
+                let ask = ask.clone();
+                move |ev| {
+                    ev.prevent_default();
+                    submitted.set(true);
+                    problem.set(None);
+                    if let (Some(Ok(_)), Some(c)) = (kvnr_check.get_untracked(), consent.get_untracked()) {
+                        ask(kvnr.get_untracked(), c, dispensing.get_untracked());
+                    }
                 }
             }>
-                <Field id="kvnr" label=Signal::derive(move || i18n.t(T::Kvnr).to_string()) hint=Signal::derive(move || i18n.t(T::KvnrHint).to_string()) value=kvnr error=kvnr_error ok=kvnr_ok autocomplete="off" />
+                <Field id="kvnr" label=T::Kvnr hint=T::KvnrHint value=kvnr error=kvnr_error ok=kvnr_ok autocomplete="off" />
                 <fieldset aria-describedby="consent-error" aria-invalid=move || consent_error.get().is_some().to_string()>
-                    <legend>{move || i18n.t(T::ConsentQuestion)}" *"</legend>
+                    <legend>{i18n.tr(T::ConsentQuestion)}" *"</legend>
                     {Consent::ALL.into_iter().map(|option| {
                         let id = option.as_str();
                         view! {
@@ -126,14 +133,14 @@ fn SearchForm() -> impl IntoView {
                     <p class="error" id="consent-error">{move || consent_error.get()}</p>
                 </fieldset>
                 <div class="field">
-                    <label for="dispensing-date">{move || i18n.t(T::DispensingDate)}</label>
+                    <label for="dispensing-date">{i18n.tr(T::DispensingDate)}</label>
                     <input type="date" id="dispensing-date" prop:value=move || dispensing.get() on:input=move |ev| dispensing.set(event_target_value(&ev))
                         aria-invalid=move || problem.get().and_then(|p| p.field("dispensing_date")).is_some().to_string() aria-describedby="dispensing-date-error" />
                     <p class="error" id="dispensing-date-error">{move || problem.get().and_then(|p| p.field("dispensing_date"))}</p>
                 </div>
-                <button type="submit" disabled=move || ask.pending().get()>{move || if ask.pending().get() { i18n.t(T::Working) } else { i18n.t(T::Search) }}</button>
+                <button type="submit" disabled=move || pending.get()>{move || if pending.get() { i18n.t(T::Working) } else { i18n.t(T::Search) }}</button>
             </form>
-        </Show>
+        </When>
     }
 }
 
@@ -149,15 +156,15 @@ fn Result(answer: Signal<Option<(Answer, String)>>) -> impl IntoView {
                 None => a.kvnr.clone(),
             };
             let print_info = view! {
-                <p class="print-only">{move || i18n.t(T::QueryId)}": "{a.query_id.clone()}" · "{move || i18n.t(T::QueriedAt)}" "{when.clone()}</p>
+                <p class="print-only">{i18n.tr(T::QueryId)}": "{a.query_id.clone()}" · "{i18n.tr(T::QueriedAt)}" "{when.clone()}</p>
             };
             if !a.found {
                 return view! {
                     <section aria-labelledby="result-title" role="status">
-                        <h2 id="result-title">{move || i18n.t(T::SearchTitle)}</h2>
+                        <h2 id="result-title">{i18n.tr(T::SearchTitle)}</h2>
                         <p><strong>{a.kvnr.clone()}</strong></p>
-                        <p>{move || i18n.t(T::NoHit)}</p>
-                        <p>{move || i18n.t(T::NoExemption)}</p>
+                        <p>{i18n.tr(T::NoHit)}</p>
+                        <p>{i18n.tr(T::NoExemption)}</p>
                         {print_info}
                     </section>
                 }.into_any();
@@ -172,14 +179,14 @@ fn Result(answer: Signal<Option<(Answer, String)>>) -> impl IntoView {
             }).collect_view();
             view! {
                 <section aria-labelledby="result-title" role="status">
-                    <h2 id="result-title">{move || i18n.t(T::ResultTitle)}</h2>
+                    <h2 id="result-title">{i18n.tr(T::ResultTitle)}</h2>
                     <table>
                         <caption>{header}</caption>
-                        <thead><tr><th scope="col">{move || i18n.t(T::Year)}</th><th scope="col">{move || i18n.t(T::Exempt)}</th><th scope="col">{move || i18n.t(T::ValidFromTo)}</th></tr></thead>
+                        <thead><tr><th scope="col">{i18n.tr(T::Year)}</th><th scope="col">{i18n.tr(T::Exempt)}</th><th scope="col">{i18n.tr(T::ValidFromTo)}</th></tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
-                    {on_day.map(|b| view! { <p>{move || i18n.t(T::OnDispensingDate)}" "<strong>{move || yes_no(b)}</strong></p> })}
-                    <p class="note">{move || i18n.t(T::PreviousYearNote)}</p>
+                    {on_day.map(|b| view! { <p>{i18n.tr(T::OnDispensingDate)}" "<strong>{move || yes_no(b)}</strong></p> })}
+                    <p class="note">{i18n.tr(T::PreviousYearNote)}</p>
                     {print_info}
                 </section>
             }.into_any()
