@@ -138,6 +138,54 @@ test('an idle session ends with a clear page', async () => {
   }
 });
 
+test('a provider extends the session, and resets a forgotten password with the Prüfnummer', async () => {
+  // 75 s: the countdown shows "2 Minuten" at once and warns after 16 s, when extending moves the
+  // end by more than the 15 s the server waits for before it writes an extension.
+  const portal = await startPortal({ PORTAL_SESSION_IDLE_SECONDS: '75' });
+  const page = await (await browser.newContext()).newPage();
+  try {
+    await activeProvider(portal, OWN_PASSWORD);
+    const { pruefnummer } = await letters(portal.outbox);
+    await page.goto(`${portal.address}/anmelden`);
+    await tabTo(page, page.locator('#ik'));
+    await page.keyboard.type('301412340');
+    await tabTo(page, page.locator('#password'));
+    await page.keyboard.type(OWN_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByText('Ihre Sitzung läuft in 2 Minuten ab.').first().waitFor();
+    await page.getByText('Ihre Sitzung läuft in weniger als einer Minute ab.').first().waitFor({ timeout: 25_000 });
+    await tabTo(page, page.getByRole('button', { name: 'Sitzung verlängern' }).first());
+    await page.keyboard.press('Enter');
+    await page.getByText('Ihre Sitzung läuft in 2 Minuten ab.').first().waitFor();
+
+    await tabTo(page, page.getByRole('link', { name: 'Abmelden' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Sie sind abgemeldet' }).waitFor();
+    await page.goto(`${portal.address}/kennwort-zuruecksetzen`);
+    const NEW_PASSWORD = 'Sandsteinfelsen am Fluss 7';
+    await tabTo(page, page.locator('#ik'));
+    await page.keyboard.type('301412340');
+    await tabTo(page, page.locator('#pruefnummer'));
+    await page.keyboard.type('AAAA-AAAA-AAAA');
+    await tabTo(page, page.locator('#new-password'));
+    await page.keyboard.type(NEW_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByText('IK oder Prüfnummer ist falsch.').waitFor();
+    assert.equal(await page.locator('#new-password').inputValue(), NEW_PASSWORD, 'nothing typed is lost');
+    await tabTo(page, page.locator('#pruefnummer'));
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(pruefnummer);
+    await page.keyboard.press('Enter');
+    await page.getByText('Ihr Kennwort ist gespeichert.', { exact: false }).waitFor();
+    const login = await page.request.post(`${portal.address}/api/session`, {
+      data: { ik: '301412340', password: NEW_PASSWORD },
+    });
+    assert.equal(login.status(), 200, 'the new password works');
+  } finally {
+    portal.stop();
+  }
+});
+
 test('the app speaks English when asked and remembers it', async () => {
   const portal = await startPortal();
   const page = await (await browser.newContext()).newPage();
