@@ -295,6 +295,25 @@ impl SessionStore for DynamoStore {
     }
 }
 
+/// One more use of a counter unless `:limit` is reached; the counter expires with its window.
+/// `try_count` runs it alone, the audit write inside its transaction.
+pub(crate) const COUNT_UPDATE: &str =
+    "SET #count = if_not_exists(#count, :zero) + :one, #ttl = :ttl";
+pub(crate) const COUNT_CONDITION: &str = "attribute_not_exists(#count) OR #count < :limit";
+
+pub(crate) fn count_names() -> HashMap<String, String> {
+    HashMap::from([("#count".into(), "count".into()), ("#ttl".into(), "ttl".into())])
+}
+
+pub(crate) fn count_values(limit: u32, window_ends: OffsetDateTime) -> Item {
+    HashMap::from([
+        (":zero".into(), n(0)),
+        (":one".into(), n(1)),
+        (":limit".into(), n(limit)),
+        (":ttl".into(), ttl(window_ends)),
+    ])
+}
+
 #[async_trait]
 impl Limits for DynamoStore {
     async fn try_count(
@@ -308,14 +327,10 @@ impl Limits for DynamoStore {
             .update_item()
             .table_name(&self.tables.counters)
             .key("key", s(key))
-            .update_expression("SET #count = if_not_exists(#count, :zero) + :one, #ttl = :ttl")
-            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
-            .expression_attribute_names("#count", "count")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":limit", n(limit))
-            .expression_attribute_values(":ttl", ttl(window_ends))
+            .update_expression(COUNT_UPDATE)
+            .condition_expression(COUNT_CONDITION)
+            .set_expression_attribute_names(Some(count_names()))
+            .set_expression_attribute_values(Some(count_values(limit, window_ends)))
             .send()
             .await;
         match result {

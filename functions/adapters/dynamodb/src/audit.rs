@@ -12,7 +12,10 @@ use portal_core::oha::{AuditEntry, AuditHead, AuditRecord, Limit, Outcome, Recor
 use portal_core::{AuditLog, StoreError};
 use portal_domain::{Consent, Ik, Kvnr, parse_date};
 
-use crate::accounts::{ik_in, n, nanos, number, optional_time, put, time_at, ttl};
+use crate::accounts::{
+    COUNT_CONDITION, COUNT_UPDATE, count_names, count_values, ik_in, n, nanos, number,
+    optional_time, put, time_at, ttl,
+};
 use crate::{DynamoStore, Item, all_items, corrupt, failed_conditions, s, text};
 
 pub(crate) const BY_KVNR_INDEX: &str = "by_kvnr";
@@ -94,14 +97,10 @@ impl DynamoStore {
         let update = Update::builder()
             .table_name(&self.tables.counters)
             .key("key", s(&limit.key))
-            .update_expression("SET #count = if_not_exists(#count, :zero) + :one, #ttl = :ttl")
-            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
-            .expression_attribute_names("#count", "count")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":limit", n(limit.limit))
-            .expression_attribute_values(":ttl", ttl(limit.window_ends))
+            .update_expression(COUNT_UPDATE)
+            .condition_expression(COUNT_CONDITION)
+            .set_expression_attribute_names(Some(count_names()))
+            .set_expression_attribute_values(Some(count_values(limit.limit, limit.window_ends)))
             .build()
             .map_err(StoreError::unavailable)?;
         Ok(TransactWriteItem::builder().update(update).build())
