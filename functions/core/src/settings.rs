@@ -1,6 +1,10 @@
 //! The settings every entry point reads from `PORTAL_*` variables, the local server and each
 //! Lambda alike, so that one name means one thing everywhere.
 
+use std::fmt::Display;
+use std::ops::RangeInclusive;
+use std::str::FromStr;
+
 use time::Duration;
 
 use crate::accounts::{Policy, Sender};
@@ -36,39 +40,30 @@ impl Settings {
         default_public_url: &str,
     ) -> Result<Settings, SettingsError> {
         let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        let number = |name: &str, default: i64, min: i64, max: i64| -> Result<i64, SettingsError> {
-            let Some(value) = var(name) else { return Ok(default) };
-            match value.trim().parse::<i64>() {
-                Ok(n) if (min..=max).contains(&n) => Ok(n),
-                _ => Err(SettingsError(format!(
-                    "{name} must be a number from {min} to {max}, not `{value}`"
-                ))),
-            }
-        };
-        // The ranges keep every value inside its type, so the conversions below cannot fail.
-        let narrow = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        let number = |name: &'static str| (name, var(name));
         Ok(Settings {
             public_url: var("PORTAL_PUBLIC_URL").unwrap_or_else(|| default_public_url.into()),
             mail_from: var("PORTAL_MAIL_FROM")
                 .unwrap_or_else(|| "serviceportal@portal.example".into()),
-            session_idle_seconds: number("PORTAL_SESSION_IDLE_SECONDS", 600, 10, 3600)?,
-            challenge_difficulty: u8::try_from(number("PORTAL_CHALLENGE_DIFFICULTY", 16, 0, 24)?)
-                .unwrap_or(24),
-            challenges_per_minute: narrow(number(
-                "PORTAL_CHALLENGES_PER_MINUTE",
+            session_idle_seconds: within(number("PORTAL_SESSION_IDLE_SECONDS"), 600, 10..=3600)?,
+            challenge_difficulty: within(number("PORTAL_CHALLENGE_DIFFICULTY"), 16, 0..=24)?,
+            challenges_per_minute: within(
+                number("PORTAL_CHALLENGES_PER_MINUTE"),
                 600,
-                1,
-                1_000_000,
-            )?),
+                1..=1_000_000,
+            )?,
             oha: OhaSettings {
-                quota_per_day: narrow(number("PORTAL_QUERY_QUOTA_PER_DAY", 100, 1, 100_000_000)?),
-                burst_per_minute: narrow(number(
-                    "PORTAL_QUERY_BURST_PER_MINUTE",
+                quota_per_day: within(number("PORTAL_QUERY_QUOTA_PER_DAY"), 100, 1..=100_000_000)?,
+                burst_per_minute: within(
+                    number("PORTAL_QUERY_BURST_PER_MINUTE"),
                     20,
-                    1,
-                    100_000_000,
+                    1..=100_000_000,
+                )?,
+                retention: Duration::days(within(
+                    number("PORTAL_AUDIT_RETENTION_DAYS"),
+                    730,
+                    1..=3650,
                 )?),
-                retention: Duration::days(number("PORTAL_AUDIT_RETENTION_DAYS", 730, 1, 3650)?),
             },
         })
     }
@@ -89,6 +84,23 @@ impl Settings {
             portal_url: self.public_url.clone(),
             ..Sender::default()
         }
+    }
+}
+
+/// The variable's value (`default` when unset) if it is a number in `range`.
+fn within<T: FromStr + PartialOrd + Display + Copy>(
+    (name, value): (&str, Option<String>),
+    default: T,
+    range: RangeInclusive<T>,
+) -> Result<T, SettingsError> {
+    let Some(value) = value else { return Ok(default) };
+    match value.trim().parse::<T>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(SettingsError(format!(
+            "{name} must be a number from {} to {}, not `{value}`",
+            range.start(),
+            range.end()
+        ))),
     }
 }
 

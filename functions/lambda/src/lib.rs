@@ -28,9 +28,9 @@ pub fn stores(aws: &SdkConfig) -> Stores {
 }
 
 pub fn settings() -> anyhow::Result<Settings> {
-    let var = |name: &str| std::env::var(name).ok();
-    let public_url = var("PORTAL_PUBLIC_URL").unwrap_or_default();
-    Settings::from_vars(var, &public_url).context("invalid function configuration")
+    // The template sets PORTAL_PUBLIC_URL; without it the letters name no address.
+    Settings::from_vars(|name| std::env::var(name).ok(), "")
+        .context("invalid function configuration")
 }
 
 /// Serves the routes of `capability` until the runtime stops the process.
