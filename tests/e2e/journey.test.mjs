@@ -22,6 +22,15 @@ async function query(page, kvnr, consentId) {
   await page.keyboard.press('Enter');
 }
 
+/** Logs the demo pharmacy in from the login page, with the keyboard. */
+async function logIn(page, password) {
+  await tabTo(page, page.locator('#ik'));
+  await page.keyboard.type('301412340');
+  await tabTo(page, page.locator('#password'));
+  await page.keyboard.type(password);
+  await page.keyboard.press('Enter');
+}
+
 async function searchAgain(page) {
   await tabTo(page, page.getByRole('button', { name: 'Erneute Suche' }));
   await page.keyboard.press('Enter');
@@ -59,11 +68,7 @@ test('a provider registers, sets a password and queries with the keyboard only',
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Anmelden' }).waitFor();
     await accessible(page, 'login');
-    await tabTo(page, page.locator('#ik'));
-    await page.keyboard.type('301412340');
-    await tabTo(page, page.locator('#password'));
-    await page.keyboard.type(password);
-    await page.keyboard.press('Enter');
+    await logIn(page, password);
 
     await page.getByRole('heading', { name: 'Eigenes Kennwort vergeben' }).waitFor();
     await page.getByText(/Ihre Sitzung läuft in 10 Minuten ab/).waitFor();
@@ -122,11 +127,7 @@ test('an idle session ends with a clear page', async () => {
   try {
     await activeProvider(portal, OWN_PASSWORD);
     await page.goto(`${portal.address}/anmelden`);
-    await tabTo(page, page.locator('#ik'));
-    await page.keyboard.type('301412340');
-    await tabTo(page, page.locator('#password'));
-    await page.keyboard.type(OWN_PASSWORD);
-    await page.keyboard.press('Enter');
+    await logIn(page, OWN_PASSWORD);
     await page.getByRole('heading', { level: 1, name: 'Online-Hintergrund-Abfrage' }).waitFor();
     await page.getByText('Ihre Sitzung läuft in weniger als einer Minute ab.').first().waitFor();
     await page.getByRole('heading', { name: 'Ihre Sitzung ist abgelaufen' }).waitFor({ timeout: 20_000 });
@@ -147,11 +148,7 @@ test('a provider extends the session, and resets a forgotten password with the P
     await activeProvider(portal, OWN_PASSWORD);
     const { pruefnummer } = await letters(portal.outbox);
     await page.goto(`${portal.address}/anmelden`);
-    await tabTo(page, page.locator('#ik'));
-    await page.keyboard.type('301412340');
-    await tabTo(page, page.locator('#password'));
-    await page.keyboard.type(OWN_PASSWORD);
-    await page.keyboard.press('Enter');
+    await logIn(page, OWN_PASSWORD);
     await page.getByText('Ihre Sitzung läuft in 2 Minuten ab.').first().waitFor();
     await page.getByText('Ihre Sitzung läuft in weniger als einer Minute ab.').first().waitFor({ timeout: 25_000 });
     await tabTo(page, page.getByRole('button', { name: 'Sitzung verlängern' }).first());
