@@ -35,9 +35,10 @@ pub fn embedded() -> Embedded {
     Embedded { store, dir }
 }
 
-/// A local emulator (DynamoDB Local, the SES emulator), started once per test binary. A watchdog
-/// shell stops it as soon as this process ends, however it ends: it waits for end-of-file on its
-/// stdin, which is our pipe.
+/// A local emulator (DynamoDB Local, the SES and the S3 emulator), started once per test binary.
+/// A watchdog shell stops it as soon as this process ends, however it ends: it waits for
+/// end-of-file on its stdin, which is our pipe. It also gives the emulator a scratch folder,
+/// `$scratch`, and removes it afterwards.
 struct Emulator {
     endpoint: String,
     _watchdog: Option<Child>,
@@ -49,7 +50,8 @@ impl Emulator {
         let port = free_port();
         let command = command.replace("{port}", &port.to_string());
         let script = format!(
-            "{command} >/dev/null 2>&1 & child=$!; trap 'kill $child 2>/dev/null' EXIT; echo started; read -r _"
+            "scratch=$(mktemp -d); {command} >/dev/null 2>&1 & child=$!; \
+             trap 'kill $child 2>/dev/null; wait $child; rm -rf \"$scratch\"' EXIT; echo started; read -r _"
         );
         let mut watchdog = Command::new("bash")
             .args(["-c", &script])
@@ -105,6 +107,39 @@ pub fn ses_emulator() -> &'static str {
     &emulator.endpoint
 }
 
+/// The S3 emulator (s3rver), keeping its buckets in the watchdog's scratch folder.
+fn s3_emulator() -> &'static str {
+    static S3: OnceLock<Emulator> = OnceLock::new();
+    let emulator = S3.get_or_init(|| {
+        let dir = installed("s3-emulator", "node_modules/s3rver/bin/s3rver.js");
+        Emulator::start(
+            "the S3 emulator",
+            &dir,
+            "node node_modules/s3rver/bin/s3rver.js --silent --address 127.0.0.1 --port {port} --directory \"$scratch\"",
+        )
+    });
+    &emulator.endpoint
+}
+
+/// A client for the S3 emulator, on a bucket of its own (so tests never see each other's files).
+pub async fn s3_bucket() -> (aws_sdk_s3::Client, String) {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("eu-central-1"))
+        .endpoint_url(s3_emulator())
+        .force_path_style(true)
+        // s3rver checks signatures against its one built-in key.
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "S3RVER", "S3RVER", None, None, "tests",
+        ))
+        .build();
+    let client = aws_sdk_s3::Client::from_conf(config);
+    let bucket = format!("imports-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    client.create_bucket().bucket(&bucket).send().await.expect("a bucket in the S3 emulator");
+    (client, bucket)
+}
+
 /// A client for the SES emulator.
 pub fn ses_client() -> aws_sdk_ses::Client {
     let config = aws_sdk_ses::Config::builder()
@@ -120,6 +155,14 @@ pub fn ses_client() -> aws_sdk_ses::Client {
         ))
         .build();
     aws_sdk_ses::Client::from_conf(config)
+}
+
+/// The mails the SES emulator received for `recipient`, as its `/store` lists them.
+pub async fn ses_sent_to(recipient: &str) -> Vec<serde_json::Value> {
+    let store: serde_json::Value =
+        reqwest::get(format!("{}/store", ses_emulator())).await.unwrap().json().await.unwrap();
+    let emails = store["emails"].as_array().cloned().unwrap_or_default();
+    emails.into_iter().filter(|e| e["destination"]["to"].to_string().contains(recipient)).collect()
 }
 
 fn free_port() -> u16 {

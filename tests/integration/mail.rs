@@ -7,14 +7,7 @@ use portal_core::accounts::secret_in;
 use portal_mail_ses::SesMailer;
 use serde_json::{Value, json};
 
-use crate::harness::{AppOptions, ses_client, ses_emulator, spawn};
-
-async fn sent_to(recipient: &str) -> Vec<Value> {
-    let store: Value =
-        reqwest::get(format!("{}/store", ses_emulator())).await.unwrap().json().await.unwrap();
-    let emails = store["emails"].as_array().cloned().unwrap_or_default();
-    emails.into_iter().filter(|e| e["destination"]["to"].to_string().contains(recipient)).collect()
-}
+use crate::harness::{AppOptions, ses_client, ses_sent_to, spawn};
 
 #[tokio::test]
 async fn a_registration_sends_both_letters_through_ses_to_the_address_on_file_once() {
@@ -49,7 +42,7 @@ async fn a_registration_sends_both_letters_through_ses_to_the_address_on_file_on
 
     let mut emails = Vec::new();
     for _ in 0..200 {
-        emails = sent_to("ses-test@sprachraum.example").await;
+        emails = ses_sent_to("ses-test@sprachraum.example").await;
         if emails.len() >= 2 {
             break;
         }
@@ -86,5 +79,5 @@ async fn a_registration_sends_both_letters_through_ses_to_the_address_on_file_on
     .await
     .unwrap();
     assert_eq!(round.sent, 0);
-    assert_eq!(sent_to("ses-test@sprachraum.example").await.len(), 2);
+    assert_eq!(ses_sent_to("ses-test@sprachraum.example").await.len(), 2);
 }

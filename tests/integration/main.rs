@@ -63,6 +63,7 @@ mod deploy;
 mod faults;
 mod http;
 mod import;
+mod lambda;
 mod mail;
 mod oha;
 mod store_contract;

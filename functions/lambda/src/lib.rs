@@ -13,6 +13,7 @@ use portal_domain::Lang;
 use portal_http::{AppState, Capability};
 use portal_store_dynamodb::{DynamoStore, Tables};
 
+pub use aws_lambda_events::s3::S3Event;
 pub use lambda_runtime::Error;
 
 /// JSON logs with the invocation's request id (`LoggingConfig` in the template sets
@@ -44,11 +45,7 @@ pub async fn serve(capability: Capability) -> Result<(), Error> {
 
 /// Sends what waits in the letter queue. The event (a stream batch or the schedule) only wakes
 /// the function: the queue itself says what to send, so a lost event loses no letter.
-pub async fn dispatch(
-    stores: &Stores,
-    mailer: &dyn portal_core::Mailer,
-    _wake: LambdaEvent<serde_json::Value>,
-) -> Result<(), Error> {
+pub async fn dispatch(stores: &Stores, mailer: &dyn portal_core::Mailer) -> Result<(), Error> {
     let done = portal_core::accounts::dispatch_letters(
         stores.letters.as_ref(),
         stores.accounts.as_ref(),
@@ -69,7 +66,10 @@ pub async fn run_dispatch() -> Result<(), Error> {
     let stores = stores(&aws);
     let mailer = portal_mail_ses::SesMailer::new(aws_sdk_ses::Client::new(&aws));
     let (stores, mailer) = (&stores, &mailer);
-    lambda_runtime::run(service_fn(move |event| dispatch(stores, mailer, event))).await
+    lambda_runtime::run(service_fn(move |_wake: LambdaEvent<serde_json::Value>| {
+        dispatch(stores, mailer)
+    }))
+    .await
 }
 
 /// What an uploaded object holds, by its folder in the import bucket.
@@ -102,12 +102,8 @@ pub fn report_key(key: &str) -> String {
 
 /// Imports each uploaded object of an S3 event and writes its report. Importing the same file
 /// twice changes nothing, so S3's retries are safe.
-pub async fn import(
-    stores: &Stores,
-    s3: &aws_sdk_s3::Client,
-    event: LambdaEvent<aws_lambda_events::s3::S3Event>,
-) -> Result<(), Error> {
-    for record in event.payload.records {
+pub async fn import(stores: &Stores, s3: &aws_sdk_s3::Client, event: S3Event) -> Result<(), Error> {
+    for record in event.records {
         let (Some(bucket), Some(raw_key)) = (record.s3.bucket.name, record.s3.object.key) else {
             continue;
         };
@@ -122,34 +118,32 @@ pub async fn import(
         };
         let object = s3.get_object().bucket(&bucket).key(&key).send().await?;
         let replace_year = match object.metadata().and_then(|m| m.get("replace-year")) {
-            None => None,
-            Some(year) => Some(
-                year.trim()
-                    .parse::<i32>()
-                    .with_context(|| format!("metadata replace-year `{year}` is not a year"))?,
-            ),
+            None => Ok(None),
+            Some(year) => year.trim().parse::<i32>().map(Some).map_err(|_| year.clone()),
         };
         // Whole files in memory: the CSV reader is synchronous; 1 GB of memory takes files of
         // several million rows.
         let bytes = object.body.collect().await.context("cannot read the object")?.into_bytes();
         let mut rejected: Vec<RejectedRow> = Vec::new();
-        let report = match upload {
-            Upload::Providers => {
-                import_providers(stores.providers.as_ref(), &bytes[..], &mut rejected).await
+        let report = match (upload, replace_year) {
+            (_, Err(year)) => Err(ImportFailure::ReplaceYear(year)),
+            (Upload::Providers, Ok(_)) => {
+                import_providers(stores.providers.as_ref(), &bytes[..], &mut rejected)
+                    .await
+                    .map_err(ImportFailure::Import)
             }
-            Upload::Exemptions => {
-                import_exemptions(
-                    stores.exemptions.as_ref(),
-                    &bytes[..],
-                    replace_year,
-                    &mut rejected,
-                )
-                .await
-            }
+            (Upload::Exemptions, Ok(replace_year)) => import_exemptions(
+                stores.exemptions.as_ref(),
+                &bytes[..],
+                replace_year,
+                &mut rejected,
+            )
+            .await
+            .map_err(ImportFailure::Import),
         };
         let text = match &report {
             Ok(report) => report_text(&key, report, &rejected),
-            Err(error) => format!("{key}: {}\n", error.describe(Lang::De)),
+            Err(failure) => format!("{key}: {}\n", failure.describe(Lang::De)),
         };
         s3.put_object()
             .bucket(&bucket)
@@ -162,6 +156,28 @@ pub async fn import(
         tracing::info!(key, imported = report.imported, rejected = report.rejected, "import done");
     }
     Ok(())
+}
+
+/// Why an uploaded file was not imported, for its report.
+enum ImportFailure {
+    /// The object's `replace-year` metadata is not a year: nothing is imported, as a typo there
+    /// would otherwise import the file without removing the year's outdated exemptions.
+    ReplaceYear(String),
+    Import(portal_core::import::ImportError),
+}
+
+impl ImportFailure {
+    fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (ImportFailure::ReplaceYear(year), Lang::De) => format!(
+                "Die Metadaten-Angabe replace-year `{year}` ist keine Jahreszahl. Es wurde nichts importiert."
+            ),
+            (ImportFailure::ReplaceYear(year), Lang::En) => {
+                format!("The metadata replace-year `{year}` is not a year. Nothing was imported.")
+            }
+            (ImportFailure::Import(error), lang) => error.describe(lang),
+        }
+    }
 }
 
 /// The import report in German: the summary, then one rejected row per line, as the command
@@ -180,5 +196,8 @@ pub async fn run_import() -> Result<(), Error> {
     let stores = stores(&aws);
     let s3 = aws_sdk_s3::Client::new(&aws);
     let (stores, s3) = (&stores, &s3);
-    lambda_runtime::run(service_fn(move |event| import(stores, s3, event))).await
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<S3Event>| {
+        import(stores, s3, event.payload)
+    }))
+    .await
 }
