@@ -25,6 +25,7 @@ on_both_apps! {
     weak_passwords_are_refused_with_the_reason,
     the_session_ends_after_ten_idle_minutes_and_each_request_extends_it,
     logging_out_ends_the_session_on_the_server,
+    a_new_password_ends_the_sessions_of_every_other_browser,
     the_back_office_unlocks_and_resends,
 }
 
@@ -133,14 +134,15 @@ pub(crate) async fn with_cookie(
     request.send().await.unwrap()
 }
 
-/// Registered, logged in with the initial password, own password set: an active provider.
+/// Registered, logged in with the initial password, own password set: an active provider, and
+/// the session it goes on in.
 pub(crate) async fn active(app: &TestApp) -> (Credentials, String) {
     let credentials = registered(app).await;
     let session = cookie(&login(app, IK, &credentials.initial_password).await);
     let body = json!({"pruefnummer": credentials.pruefnummer, "new_password": STRONG});
     let set = with_cookie(app, reqwest::Method::POST, "/api/password", &session, Some(body)).await;
     assert_eq!(set.status(), StatusCode::NO_CONTENT);
-    (credentials, session)
+    (credentials, cookie(&set))
 }
 
 pub(crate) async fn problem(response: Response) -> (StatusCode, Value) {
@@ -191,9 +193,16 @@ async fn a_provider_registers_reads_both_letters_sets_a_password_and_logs_in_aga
     assert_eq!(status["idle_timeout_s"], 600);
     assert_eq!(status["expires_at"], "2026-05-04T08:10:00Z");
 
+    app.clock.advance(Duration::seconds(30));
     let body = json!({"pruefnummer": pruefnummer.to_lowercase(), "new_password": STRONG});
     let set = with_cookie(&app, reqwest::Method::POST, "/api/password", &session, Some(body)).await;
     assert_eq!(set.status(), StatusCode::NO_CONTENT);
+    // The browser goes on in a new session; the one begun with the initial password is void.
+    let initial_session = session;
+    let session = cookie(&set);
+    assert_ne!(session, initial_session);
+    let void = with_cookie(&app, reqwest::Method::GET, "/api/session", &initial_session, None);
+    assert_eq!(void.await.status(), StatusCode::UNAUTHORIZED);
     let now: Value = with_cookie(&app, reqwest::Method::GET, "/api/session", &session, None)
         .await
         .json()
@@ -500,6 +509,100 @@ async fn logging_out_ends_the_session_on_the_server(app: TestApp) {
     );
     let each_login_a_new_id = cookie(&login(&app, IK, STRONG).await);
     assert_ne!(each_login_a_new_id, session);
+}
+
+async fn a_new_password_ends_the_sessions_of_every_other_browser(app: TestApp) {
+    let (credentials, session) = active(&app).await;
+    // Another browser, maybe a stranger's who learnt the password.
+    let elsewhere = cookie(&login(&app, IK, STRONG).await);
+    app.clock.advance(Duration::seconds(1));
+
+    let body = json!({"pruefnummer": credentials.pruefnummer, "new_password": "Kraniche ziehen über Zingst 71"});
+    let set = with_cookie(&app, reqwest::Method::POST, "/api/password", &session, Some(body)).await;
+    assert_eq!(set.status(), StatusCode::NO_CONTENT);
+
+    let renewed = cookie(&set);
+    let (status, body) =
+        problem(with_cookie(&app, reqwest::Method::GET, "/api/session", &elsewhere, None).await)
+            .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("session_expired")),
+        "the other browser is told its session has ended"
+    );
+    let replaced = with_cookie(&app, reqwest::Method::GET, "/api/session", &session, None).await;
+    assert_eq!(replaced.status(), StatusCode::UNAUTHORIZED);
+    let here = with_cookie(&app, reqwest::Method::GET, "/api/session", &renewed, None).await;
+    assert_eq!(here.status(), StatusCode::OK, "the browser that set it stays logged in");
+
+    // A reset with the Prüfnummer, from the login page, ends every session.
+    app.clock.advance(Duration::seconds(1));
+    let body = json!({"ik": IK, "pruefnummer": credentials.pruefnummer, "new_password": "Dritte Fassung im Herbstlaub 28"});
+    assert_eq!(post(&app, "/api/password-reset", body).await.status(), StatusCode::NO_CONTENT);
+    let after_reset = with_cookie(&app, reqwest::Method::GET, "/api/session", &renewed, None).await;
+    assert_eq!(after_reset.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Answers the next `account` read with a copy taken earlier: what a login sees whose read came
+/// before concurrent wrong guesses locked the account while its own hash check waited its turn.
+struct StaleOnce {
+    inner: std::sync::OnceLock<std::sync::Arc<dyn portal_core::AccountStore>>,
+    stale: std::sync::Mutex<Option<portal_core::accounts::Account>>,
+}
+
+#[async_trait::async_trait]
+impl portal_core::AccountStore for StaleOnce {
+    async fn account(
+        &self,
+        ik: &portal_domain::Ik,
+    ) -> Result<Option<portal_core::accounts::Account>, portal_core::StoreError> {
+        if let Some(stale) = self.stale.lock().unwrap().take() {
+            return Ok(Some(stale));
+        }
+        self.inner.get().unwrap().account(ik).await
+    }
+    async fn standing(
+        &self,
+        ik: &portal_domain::Ik,
+    ) -> Result<Option<portal_core::accounts::Standing>, portal_core::StoreError> {
+        self.inner.get().unwrap().standing(ik).await
+    }
+    async fn save_account(
+        &self,
+        account: &portal_core::accounts::Account,
+        letters: &[portal_core::accounts::Letter],
+    ) -> Result<portal_core::Saved, portal_core::StoreError> {
+        self.inner.get().unwrap().save_account(account, letters).await
+    }
+}
+
+#[tokio::test]
+async fn a_right_password_checked_while_wrong_guesses_locked_the_account_is_refused_too() {
+    let accounts = std::sync::Arc::new(StaleOnce {
+        inner: std::sync::OnceLock::new(),
+        stale: std::sync::Mutex::new(None),
+    });
+    let wrapper = accounts.clone();
+    let app = crate::harness::spawn(crate::harness::AppOptions {
+        wrap_stores: Box::new(move |mut stores| {
+            let _ = wrapper.inner.set(stores.accounts.clone());
+            stores.accounts = wrapper;
+            stores
+        }),
+        ..crate::harness::AppOptions::default()
+    })
+    .await;
+    active(&app).await;
+    let ik = portal_domain::Ik::parse(IK).unwrap();
+    let before_the_guesses = app.stores.accounts.account(&ik).await.unwrap();
+    for _ in 0..5 {
+        login(&app, IK, "falsch").await;
+    }
+
+    *accounts.stale.lock().unwrap() = before_the_guesses;
+    let (status, body) = problem(login(&app, IK, STRONG).await).await;
+
+    assert_eq!((status, body["code"].as_str()), (StatusCode::LOCKED, Some("locked")));
 }
 
 async fn the_back_office_unlocks_and_resends(app: TestApp) {

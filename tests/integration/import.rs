@@ -4,7 +4,7 @@ use portal_core::import::{
     ImportError, ImportReport, RejectedRow, Replaced, RowProblem, import_exemptions,
     import_providers,
 };
-use portal_domain::{Ik, KvnrError};
+use portal_domain::{Ik, KvnrError, Lang};
 
 use crate::store_contract::{Store, kvnr, whole_year};
 
@@ -13,6 +13,7 @@ on_both_stores! {
     bad_rows_are_reported_by_line_and_the_good_rows_imported,
     replacing_a_year_removes_only_that_years_exemptions_absent_from_the_file,
     replacing_a_year_removes_nothing_when_a_row_was_rejected,
+    replacing_a_year_removes_nothing_when_no_row_is_of_that_year,
     a_wrong_header_imports_nothing,
     a_provider_file_fills_the_directory,
     spreadsheet_exports_with_bom_crlf_and_quotes_are_read,
@@ -109,6 +110,23 @@ async fn replacing_a_year_removes_nothing_when_a_row_was_rejected(store: &impl S
         store.exemptions_of(&kvnr("Z987654321")).await.unwrap().len(),
         1,
         "the typo must not cost the exemption"
+    );
+}
+
+async fn replacing_a_year_removes_nothing_when_no_row_is_of_that_year(store: &impl Store) {
+    store.put_exemptions(&[whole_year("Z987654321", 2027)]).await.unwrap();
+    for (file, year) in
+        [(EXEMPTIONS, 2027), ("kvnr;vorname;nachname;jahr;gueltig_ab;gueltig_bis\n", 2027)]
+    {
+        let (report, _) = import(store, file, Some(year)).await;
+        assert_eq!(report.replaced, Some(Replaced::SkippedBecauseNoRowIsOfTheYear(2027)));
+        assert!(!report.is_complete());
+        assert!(report.summary(Lang::De).contains("Keine Zeile der Datei gilt für 2027"));
+    }
+    assert_eq!(
+        store.exempt_in(2027).await.unwrap(),
+        [kvnr("Z987654321")],
+        "a wrong year or an empty file must not clear the year"
     );
 }
 

@@ -159,9 +159,24 @@ impl ImportReport {
             (Some(Replaced::SkippedBecauseRowsWereRejected), Lang::En) => {
                 text += " Because rows were rejected nothing was removed: correct the file and import it again."
             }
+            (Some(Replaced::SkippedBecauseNoRowIsOfTheYear(year)), Lang::De) => {
+                text += &format!(
+                    " Keine Zeile der Datei gilt für {year}, daher wurde nichts entfernt: bitte Jahr und Datei prüfen."
+                )
+            }
+            (Some(Replaced::SkippedBecauseNoRowIsOfTheYear(year)), Lang::En) => {
+                text += &format!(
+                    " No row of the file is for {year}, so nothing was removed: please check the year and the file."
+                )
+            }
             (None, _) => {}
         }
         text
+    }
+
+    /// Everything was done as asked: every row imported, and the year replaced if asked for.
+    pub fn is_complete(&self) -> bool {
+        self.rejected == 0 && matches!(self.replaced, None | Some(Replaced::Removed(_)))
     }
 }
 
@@ -172,6 +187,9 @@ pub enum Replaced {
     /// Nothing was removed: with rejected rows the file is not a complete picture of the year, and a
     /// typo must not cost a patient their exemption.
     SkippedBecauseRowsWereRejected,
+    /// Nothing was removed: not one row of the file is of that year, so it cannot be the year's
+    /// complete list (a wrong year given, or the wrong file); removing would clear the whole year.
+    SkippedBecauseNoRowIsOfTheYear(i32),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -239,7 +257,8 @@ pub async fn import_providers(
 /// to initials while parsing; the full name is never stored.
 ///
 /// With `replace_year`, exemptions of that year that are absent from the file are removed
-/// afterwards, but only when every row was accepted (see [`Replaced`]).
+/// afterwards, but only when every row was accepted and some row is of that year (see
+/// [`Replaced`]).
 pub async fn import_exemptions(
     store: &dyn ExemptionStore,
     input: impl Read + Send,
@@ -264,6 +283,9 @@ pub async fn import_exemptions(
     };
     if rows.rejected > 0 {
         return Ok(rows.report(Some(Replaced::SkippedBecauseRowsWereRejected)));
+    }
+    if in_file.is_empty() {
+        return Ok(rows.report(Some(Replaced::SkippedBecauseNoRowIsOfTheYear(year))));
     }
     let absent: Vec<Kvnr> =
         store.exempt_in(year).await?.into_iter().filter(|k| !in_file.contains(k)).collect();

@@ -302,14 +302,15 @@ pub async fn change_password(
     RequestLang(lang): RequestLang,
     signed_in: SignedIn,
     ApiJson(body): ApiJson<PasswordBody>,
-) -> Result<StatusCode, Problem> {
-    let ik = signed_in.standing.ik;
-    state
+) -> Result<Response, Problem> {
+    let session_id = state
         .accounts
-        .change_password(&ik, &body.pruefnummer, &body.new_password)
+        .change_password(&signed_in.session, &body.pruefnummer, &body.new_password)
         .await
-        .map(|()| StatusCode::NO_CONTENT)
-        .map_err(|e| password_problem(e, lang))
+        .map_err(|e| password_problem(e, lang))?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&session_id));
+    Ok(response)
 }
 
 #[derive(Deserialize)]

@@ -152,7 +152,9 @@ pub async fn import(stores: &Stores, s3: &aws_sdk_s3::Client, event: S3Event) ->
             .body(text.into_bytes().into())
             .send()
             .await?;
-        let report = report.map_err(|e| anyhow::anyhow!("{key}: {}", e.describe(Lang::En)))?;
+        let report = report.map_err(|failure| {
+            anyhow::anyhow!("{key}: {}; see {}", failure.for_logs(), report_key(&key))
+        })?;
         tracing::info!(key, imported = report.imported, rejected = report.rejected, "import done");
     }
     Ok(())
@@ -176,6 +178,22 @@ impl ImportFailure {
                 format!("The metadata replace-year `{year}` is not a year. Nothing was imported.")
             }
             (ImportFailure::Import(error), lang) => error.describe(lang),
+        }
+    }
+
+    /// For the function's error, which Lambda logs: without what the file or its metadata hold
+    /// (a missing header line makes the first row, a KVNR and a name, "the header").
+    fn for_logs(&self) -> String {
+        use portal_core::import::ImportError;
+        match self {
+            ImportFailure::ReplaceYear(_) => "the metadata replace-year is not a year".into(),
+            ImportFailure::Import(ImportError::Header { .. }) => {
+                "the header line is not the expected one; nothing was imported".into()
+            }
+            ImportFailure::Import(ImportError::Read { line, .. }) => {
+                format!("the file could not be read after line {line}")
+            }
+            ImportFailure::Import(error @ ImportError::Store(_)) => error.to_string(),
         }
     }
 }

@@ -73,8 +73,8 @@ enum ImportCommand {
 }
 
 /// Exit codes: 0 done; 1 failed (nothing or only part imported, see the message); 2 wrong usage;
-/// 3 imported, but rows were rejected.
-const ROWS_REJECTED: u8 = 3;
+/// 3 imported, but not all as asked: rows were rejected, or the year was not replaced.
+const INCOMPLETE: u8 = 3;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -143,7 +143,7 @@ async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
             };
             let report = import::run(&stores, what, &file, lang).await?;
             println!("{}", report.summary(lang));
-            Ok(if report.rejected > 0 { ExitCode::from(ROWS_REJECTED) } else { ExitCode::SUCCESS })
+            Ok(if report.is_complete() { ExitCode::SUCCESS } else { ExitCode::from(INCOMPLETE) })
         }
         StoreCommand::Audit(args) => {
             let lang = terminal_lang();

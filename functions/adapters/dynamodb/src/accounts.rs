@@ -58,6 +58,7 @@ fn account_item(a: &Account) -> Item {
         ("failed_logins".into(), n(a.failed_logins)),
         ("last_used_at".into(), nanos(a.last_used_at)),
         ("letters_generation".into(), n(a.letters_generation)),
+        ("sessions_valid_from".into(), nanos(a.sessions_valid_from)),
         ("version".into(), n(a.version + 1)),
     ]);
     if let Some(at) = a.initial_password_expires_at {
@@ -83,6 +84,7 @@ fn account_from(item: &Item) -> Result<Account, StoreError> {
         locked_until: optional_time(item, "locked_until")?,
         last_used_at: time_at(item, "last_used_at")?,
         letters_generation: number(item, "letters_generation")?,
+        sessions_valid_from: sessions_valid_from(item)?,
         version: number(item, "version")?,
     })
 }
@@ -135,7 +137,13 @@ pub(crate) fn put(
 /// The attributes of an account that [`AccountStore::standing`] reads: the roles of the query and
 /// dispatch functions may read these and no others (`dynamodb:Attributes` in
 /// infra/template.yaml, checked by tests/integration/deploy.rs).
-pub const STANDING_ATTRIBUTES: [&str; 3] = ["ik", "must_change_password", "letters_generation"];
+pub const STANDING_ATTRIBUTES: [&str; 4] =
+    ["ik", "must_change_password", "letters_generation", "sessions_valid_from"];
+
+/// Accounts saved before the attribute existed void no sessions.
+fn sessions_valid_from(item: &Item) -> Result<OffsetDateTime, StoreError> {
+    Ok(optional_time(item, "sessions_valid_from")?.unwrap_or(OffsetDateTime::UNIX_EPOCH))
+}
 
 #[async_trait]
 impl AccountStore for DynamoStore {
@@ -163,6 +171,7 @@ impl AccountStore for DynamoStore {
                 Some(AttributeValue::Bool(true))
             ),
             letters_generation: number(&item, "letters_generation")?,
+            sessions_valid_from: sessions_valid_from(&item)?,
         }))
     }
 

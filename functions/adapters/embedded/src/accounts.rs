@@ -25,7 +25,8 @@ pub(crate) fn ik_of(text: &str) -> Result<Ik, StoreError> {
 }
 
 const ACCOUNT_COLUMNS: &str = "ik, password_hash, pruefnummer_hash, must_change_password, \
-    initial_password_expires_at, failed_logins, locked_until, last_used_at, letters_generation, version";
+    initial_password_expires_at, failed_logins, locked_until, last_used_at, letters_generation, version, \
+    sessions_valid_from";
 
 fn account_from(row: &Row) -> rusqlite::Result<Result<Account, StoreError>> {
     let ik: String = row.get(0)?;
@@ -34,7 +35,8 @@ fn account_from(row: &Row) -> rusqlite::Result<Result<Account, StoreError>> {
     let (password_hash, pruefnummer_hash) = (row.get(1)?, row.get(2)?);
     let (must_change, failed, last_used): (bool, u32, i64) =
         (row.get(3)?, row.get(5)?, row.get(7)?);
-    let (generation, version): (u32, i64) = (row.get(8)?, row.get(9)?);
+    let (generation, version, sessions_from): (u32, i64, i64) =
+        (row.get(8)?, row.get(9)?, row.get(10)?);
     Ok((|| {
         Ok(Account {
             ik: ik_of(&ik)?,
@@ -46,6 +48,7 @@ fn account_from(row: &Row) -> rusqlite::Result<Result<Account, StoreError>> {
             locked_until: locked.map(time_of).transpose()?,
             last_used_at: time_of(last_used)?,
             letters_generation: generation,
+            sessions_valid_from: time_of(sessions_from)?,
             version: u64::try_from(version).map_err(|e| corrupt("version", e))?,
         })
     })())
@@ -71,20 +74,25 @@ impl AccountStore for EmbeddedStore {
         self.run(move |connection| {
             connection
                 .prepare_cached(
-                    "SELECT must_change_password, letters_generation FROM accounts WHERE ik = ?1",
+                    "SELECT must_change_password, letters_generation, sessions_valid_from \
+                     FROM accounts WHERE ik = ?1",
                 )
                 .and_then(|mut select| {
                     select
                         .query_row([ik.as_str()], |row| {
-                            Ok(Standing {
+                            let (must_change_password, letters_generation, sessions_from) =
+                                (row.get(0)?, row.get(1)?, row.get(2)?);
+                            Ok(time_of(sessions_from).map(|sessions_valid_from| Standing {
                                 ik,
-                                must_change_password: row.get(0)?,
-                                letters_generation: row.get(1)?,
-                            })
+                                must_change_password,
+                                letters_generation,
+                                sessions_valid_from,
+                            }))
                         })
                         .optional()
                 })
-                .map_err(sql)
+                .map_err(sql)?
+                .transpose()
         })
         .await
     }
@@ -109,7 +117,7 @@ impl AccountStore for EmbeddedStore {
             connection.execute(
                 &format!(
                     "INSERT OR REPLACE INTO accounts ({ACCOUNT_COLUMNS})
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
                 ),
                 params![
                     account.ik.as_str(),
@@ -122,6 +130,7 @@ impl AccountStore for EmbeddedStore {
                     nanos(account.last_used_at),
                     account.letters_generation,
                     expected + 1,
+                    nanos(account.sessions_valid_from),
                 ],
             )
             .map_err(sql)?;

@@ -111,6 +111,10 @@ const MIGRATIONS: &[&str] = &[
     WHEN OLD.expires_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000000000
     BEGIN SELECT RAISE(ABORT, 'audit records are kept until their retention ends'); END;
 "#,
+    // Sessions begun before the credentials last changed are void; 0 voids none.
+    r#"
+    ALTER TABLE accounts ADD COLUMN sessions_valid_from INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// A handle to the store file; cheap to clone.

@@ -257,7 +257,19 @@ impl Accounts {
                 _ => LoginError::InvalidCredentials,
             });
         }
-        match account.barrier(now, &self.policy) {
+        // Decided on the account as stored now, not as read before the (queued) hash check: a
+        // lock that concurrent wrong guesses set meanwhile holds against a right one.
+        let barrier = self
+            .update(&account.ik, |a| {
+                let barrier = a.barrier(now, &self.policy);
+                if barrier.is_none() {
+                    a.record_login(now);
+                }
+                barrier
+            })
+            .await?
+            .ok_or(LoginError::InvalidCredentials)?;
+        match barrier {
             Some(Barrier::Locked { retry_after }) => {
                 return Err(LoginError::Locked { retry_after });
             }
@@ -267,7 +279,6 @@ impl Accounts {
             }
             None => {}
         }
-        self.update(&account.ik, |a| a.record_login(now)).await?;
         let (session_id, id_hash) = secrets::new_session_id();
         let session = Session {
             id_hash,
@@ -297,6 +308,11 @@ impl Accounts {
             self.sessions.delete_session(&id_hash).await?;
             return Err(SessionError::Missing);
         };
+        if session.predates_credentials(&standing) {
+            // The password was set anew (maybe by someone who noticed a stranger's session).
+            self.sessions.delete_session(&id_hash).await?;
+            return Err(SessionError::Expired);
+        }
         // Each request extends the session; writing that on every query would make every read
         // a write, so the stored expiry moves in steps of at least 15 seconds.
         let extended = session.extended(now, &self.policy);
@@ -327,14 +343,26 @@ impl Accounts {
     }
 
     /// The logged-in provider sets an own password, proving with the Prüfnummer that they hold the
-    /// letters. Wrong Prüfnummern count towards the lockout.
+    /// letters. Wrong Prüfnummern count towards the lockout. The new password ends every session
+    /// of the account; this browser goes on in a new one, whose id is returned for its cookie.
     pub async fn change_password(
         &self,
-        ik: &Ik,
+        session: &Session,
         pruefnummer: &str,
         new_password: &str,
-    ) -> Result<(), PasswordChangeError> {
-        self.set_password_with_pruefnummer(ik, pruefnummer, new_password).await
+    ) -> Result<String, PasswordChangeError> {
+        let now = self.clock.now();
+        self.set_password_with_pruefnummer(&session.ik, pruefnummer, new_password, now).await?;
+        let (session_id, id_hash) = secrets::new_session_id();
+        let renewed = Session {
+            id_hash,
+            ik: session.ik,
+            created_at: now,
+            idle_expires_at: now + self.policy.session_idle,
+        };
+        self.sessions.put_session(&renewed).await?;
+        self.sessions.delete_session(&session.id_hash).await?;
+        Ok(session_id)
     }
 
     /// Forgotten password or long non-use: IK, Prüfnummer and a new password, no session.
@@ -348,7 +376,7 @@ impl Accounts {
             self.hasher.verify(pruefnummer, None).await;
             return Err(PasswordChangeError::InvalidCredentials);
         };
-        self.set_password_with_pruefnummer(&ik, pruefnummer, new_password).await
+        self.set_password_with_pruefnummer(&ik, pruefnummer, new_password, self.clock.now()).await
     }
 
     async fn set_password_with_pruefnummer(
@@ -356,8 +384,8 @@ impl Accounts {
         ik: &Ik,
         pruefnummer: &str,
         new_password: &str,
+        now: OffsetDateTime,
     ) -> Result<(), PasswordChangeError> {
-        let now = self.clock.now();
         let pruefnummer =
             Pruefnummer::parse(pruefnummer).map_err(PasswordChangeError::MalformedPruefnummer)?;
         let Some(account) = self.accounts.account(ik).await? else {
@@ -390,6 +418,10 @@ impl Accounts {
             let Some(mut current) = self.accounts.account(ik).await? else {
                 return Err(PasswordChangeError::InvalidCredentials);
             };
+            // Locked by concurrent wrong guesses while this one was checked: locked for it too.
+            if let Some(retry_after) = current.locked_for(now) {
+                return Err(PasswordChangeError::Locked { retry_after });
+            }
             current.set_own_password(new_hash.clone(), now);
             if self.accounts.save_account(&current, notice.as_slice()).await? == Saved::Done {
                 tracing::info!(%ik, "own password set");

@@ -53,6 +53,8 @@ pub struct Standing {
     pub must_change_password: bool,
     /// See [`Account::letters_generation`].
     pub letters_generation: u32,
+    /// See [`Account::sessions_valid_from`].
+    pub sessions_valid_from: OffsetDateTime,
 }
 
 /// A provider's access. Secrets are stored only as Argon2id hashes (PHC strings).
@@ -70,6 +72,10 @@ pub struct Account {
     pub last_used_at: OffsetDateTime,
     /// Raised by every registration or resend; letters of older generations are void.
     pub letters_generation: u32,
+    /// Sessions begun before this are void. Set whenever the credentials change (registration,
+    /// an own password), so a new password logs out every other browser, as the notice letter
+    /// promises.
+    pub sessions_valid_from: OffsetDateTime,
     /// Optimistic concurrency: the store saves a change only if this is still the stored version;
     /// 0 means "not stored yet".
     pub version: u64,
@@ -103,7 +109,18 @@ impl Account {
             locked_until: None,
             last_used_at: now,
             letters_generation: previous.map_or(1, |p| p.letters_generation + 1),
+            sessions_valid_from: now,
             version: previous.map_or(0, |p| p.version),
+        }
+    }
+
+    /// What of the account may be read without its secrets.
+    pub fn standing(&self) -> Standing {
+        Standing {
+            ik: self.ik,
+            must_change_password: self.must_change_password,
+            letters_generation: self.letters_generation,
+            sessions_valid_from: self.sessions_valid_from,
         }
     }
 
@@ -131,8 +148,13 @@ impl Account {
         None
     }
 
-    /// A wrong password or Prüfnummer: counts, and locks at the limit. Returns whether it locked.
+    /// A wrong password or Prüfnummer: counts, and locks at the limit. Returns whether the
+    /// account is locked. A guess checked while the account was being locked changes nothing and
+    /// gets the same answer as a right one would: locked.
     pub fn record_failure(&mut self, now: OffsetDateTime, policy: &Policy) -> bool {
+        if self.locked_for(now).is_some() {
+            return true;
+        }
         self.failed_logins += 1;
         if self.failed_logins >= policy.max_failures {
             self.failed_logins = 0;
@@ -154,9 +176,10 @@ impl Account {
     }
 
     /// The provider proved to hold the Prüfnummer and chose a password: active, unlocked,
-    /// reactivated.
+    /// reactivated, and every session begun before is void.
     pub fn set_own_password(&mut self, password_hash: String, now: OffsetDateTime) {
         self.password_hash = password_hash;
+        self.sessions_valid_from = now;
         self.must_change_password = false;
         self.initial_password_expires_at = None;
         self.unlock();
@@ -179,6 +202,11 @@ pub struct Session {
 }
 
 impl Session {
+    /// Begun before the credentials last changed: void, whatever its expiry says.
+    pub fn predates_credentials(&self, standing: &Standing) -> bool {
+        self.created_at < standing.sessions_valid_from
+    }
+
     pub fn absolute_expires_at(&self, policy: &Policy) -> OffsetDateTime {
         self.created_at + policy.session_absolute
     }
@@ -275,6 +303,40 @@ mod tests {
             Some(Barrier::Locked { retry_after: Duration::minutes(15) })
         );
         assert_eq!(a.barrier(now + Duration::minutes(15), &policy), None);
+    }
+
+    #[test]
+    fn guesses_checked_while_the_lock_landed_neither_extend_it_nor_answer_differently() {
+        let now = datetime!(2026-05-04 10:00 UTC);
+        let policy = Policy::default();
+        let mut a = account(now);
+        for _ in 0..5 {
+            a.record_failure(now, &policy);
+        }
+        let locked = a.clone();
+        let later = now + Duration::minutes(1);
+        for _ in 0..5 {
+            assert!(a.record_failure(later, &policy), "still locked");
+        }
+        assert_eq!(a, locked, "neither counted nor extended");
+    }
+
+    #[test]
+    fn an_own_password_voids_the_sessions_begun_before_it() {
+        let policy = Policy::default();
+        let start = datetime!(2026-05-04 08:00 UTC);
+        let mut a = account(start);
+        let session_at = |at: OffsetDateTime| Session {
+            id_hash: "h".into(),
+            ik: a.ik,
+            created_at: at,
+            idle_expires_at: at + policy.session_idle,
+        };
+        let (before, at_change) = (session_at(start), session_at(start + Duration::MINUTE));
+        assert!(!before.predates_credentials(&a.standing()));
+        a.set_own_password("own".into(), start + Duration::MINUTE);
+        assert!(before.predates_credentials(&a.standing()));
+        assert!(!at_change.predates_credentials(&a.standing()), "the one begun with the change");
     }
 
     #[test]
