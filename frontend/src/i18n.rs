@@ -88,7 +88,7 @@ texts! {
     SessionEndsSoon => "Ihre Sitzung läuft in weniger als einer Minute ab.", "Your session ends in less than a minute.";
     ExtendSession => "Sitzung verlängern", "Extend session";
     SessionEndedTitle => "Ihre Sitzung ist abgelaufen", "Your session has ended";
-    SessionEndedText => "Zu Ihrer Sicherheit wurden Sie nach 10 Minuten ohne Aktivität abgemeldet. Ihre Eingaben wurden nicht gespeichert.", "For your security you were logged out after 10 minutes without activity. Nothing you typed was stored.";
+    SessionEndedText => "Zu Ihrer Sicherheit wurden Sie abgemeldet: nach einer Zeit ohne Aktivität, nach spätestens 8 Stunden oder weil das Kennwort geändert wurde. Ihre Eingaben wurden nicht gespeichert.", "For your security you were logged out: after a while without activity, after 8 hours at most, or because the password was changed. Nothing you typed was stored.";
     LoggedOutTitle => "Sie sind abgemeldet", "You are logged out";
     Working => "Bitte warten …", "Please wait …";
     NotFoundTitle => "Diese Seite gibt es nicht", "This page does not exist";

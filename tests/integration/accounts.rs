@@ -284,6 +284,14 @@ async fn a_security_check_works_once_and_only_for_a_few_minutes(app: TestApp) {
     )
     .await;
     assert_eq!(problem(late).await.1["code"], "challenge_invalid");
+
+    // An id no challenge could have (DynamoDB refuses keys this long) is just as invalid.
+    let forged = json!({"ik": IK, "terms_accepted": true, "challenge": {"id": "x".repeat(3000), "nonce": "1"}});
+    let (status, body) = problem(post(&app, "/api/registrations", forged).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("challenge_invalid"))
+    );
 }
 
 #[tokio::test]

@@ -193,7 +193,7 @@ async fn the_audit_tells_who_asked_about_a_person_and_verify_finds_tampering() {
     assert_eq!(intact.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&intact.stdout).trim(),
-        "1 Protokollketten mit 3 Einträgen geprüft.\nKeine Auffälligkeiten."
+        "1 Protokollkette mit 3 Einträgen geprüft.\nKeine Auffälligkeiten."
     );
 
     // The portal itself cannot change or remove a record...
@@ -211,7 +211,7 @@ async fn the_audit_tells_who_asked_about_a_person_and_verify_finds_tampering() {
     assert_eq!(tampered.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&tampered.stdout).trim(),
-        "1 Protokollketten mit 2 Einträgen geprüft.\n\
+        "1 Protokollkette mit 2 Einträgen geprüft.\n\
          IK 301412340, Eintrag 1: Inhalt wurde verändert.\n\
          IK 301412340, Einträge 2 bis 2: fehlen vor Ablauf der Aufbewahrungsfrist."
     );

@@ -40,6 +40,26 @@ async fn the_apps_own_routes_get_its_index_page_and_unknown_api_paths_a_problem(
 }
 
 #[tokio::test]
+async fn api_answers_are_never_cached_and_a_wrong_method_gets_a_problem_naming_the_allowed_ones() {
+    let app = spawn_app().await;
+    for path in ["/api/health", "/api/session", "/api/nicht-da"] {
+        let response = app.http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
+
+    let response = app.http.put(app.url("/api/session")).send().await.unwrap();
+
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let allowed = response.headers()["allow"].to_str().unwrap().to_string();
+    for method in ["GET", "POST", "DELETE"] {
+        assert!(allowed.contains(method), "{allowed}");
+    }
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], "method_not_allowed");
+}
+
+#[tokio::test]
 async fn without_a_built_app_the_start_page_says_so() {
     let app = spawn_app().await;
     let page = app.http.get(app.url("/")).send().await.unwrap().text().await.unwrap();

@@ -1,9 +1,9 @@
 //! The store contract: every case runs against the embedded store and against DynamoDB Local, so
 //! the local portal and AWS behave alike.
 
-use portal_core::Saved;
 use portal_core::accounts::{Account, Challenge, Letter, LetterKind, Policy, Session};
 use portal_core::oha::{AuditEntry, Limit, Outcome, Recorded};
+use portal_core::{AuditLog, Saved};
 use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider};
 use time::macros::{date, datetime};
 use time::{Date, Duration, OffsetDateTime};
@@ -404,4 +404,23 @@ impl<S: Store> RecordOwned for S {
     ) -> Result<Recorded, portal_core::StoreError> {
         self.record_query(&entry, &limits(100, 100)).await
     }
+}
+
+/// DynamoDB removes expired items by TTL; the embedded store purges them itself.
+#[tokio::test]
+async fn the_embedded_store_purges_audit_records_whose_retention_ended() {
+    let fixture = crate::harness::embedded();
+    let store = &fixture.store;
+    let long_ago = datetime!(2023-02-01 09:00 UTC);
+    let expired =
+        AuditEntry { at: long_ago, expires_at: long_ago + Duration::days(730), ..entry(1) };
+    store.record_query(&expired, &limits(5, 5)).await.unwrap();
+    store.record_query(&entry(2), &limits(5, 5)).await.unwrap();
+    let ik = expired.ik;
+
+    store.purge_expired(OffsetDateTime::now_utc()).await.unwrap();
+
+    let kept: Vec<String> =
+        store.audit_of_ik(&ik).await.unwrap().into_iter().map(|r| r.query_id).collect();
+    assert_eq!(kept, [entry(2).query_id], "only the record within its retention");
 }

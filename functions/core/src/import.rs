@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use csv::ByteRecord;
 use portal_domain::{
     DateError, EmailAddress, EmailError, Exemption, ExemptionError, Ik, IkError, Initials, Kvnr,
-    KvnrError, Lang, NameError, Provider, ProviderError, UserFacing, parse_date,
+    KvnrError, Lang, NameError, Provider, ProviderError, UserFacing, counted, parse_date,
 };
 
 use crate::{ExemptionStore, ProviderDirectory, StoreError};
@@ -128,11 +128,9 @@ pub struct ImportReport {
 impl ImportReport {
     /// One line for the end of an import.
     pub fn summary(&self, lang: Lang) -> String {
-        let rows = |n: u64| match (n, lang) {
-            (1, Lang::De) => "1 Zeile".to_string(),
-            (n, Lang::De) => format!("{n} Zeilen"),
-            (1, Lang::En) => "1 row".to_string(),
-            (n, Lang::En) => format!("{n} rows"),
+        let rows = |n: u64| match lang {
+            Lang::De => counted(n, "Zeile", "Zeilen"),
+            Lang::En => counted(n, "row", "rows"),
         };
         let mut text = match lang {
             Lang::De => format!("{} importiert, {} abgelehnt.", rows(self.imported), self.rejected),

@@ -38,6 +38,11 @@ impl Lang {
     }
 }
 
+/// A count with its noun in the number German and English need: "1 Zeile", "3 Zeilen".
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+}
+
 /// An error a person gets to see: a stable machine `code` and a message in their language.
 pub trait UserFacing {
     /// A stable word for programs (`invalid_kvnr`); never changes once published.

@@ -28,7 +28,7 @@ pub use exemption::{
 pub use german_time::{german_date, german_local_time, german_midnight};
 pub use ik::{Ik, IkError};
 pub use kvnr::{Kvnr, KvnrError};
-pub use lang::{Lang, UserFacing};
+pub use lang::{Lang, UserFacing, counted};
 pub use names::{Initials, NameError};
 pub use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordError, check_password_shape};
 pub use provider::{Address, Berufsfeld, EmailAddress, EmailError, Provider, ProviderError};

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portal_core::StoreError;
 use portal_core::accounts::{LoginError, PasswordChangeError, RegisterError, SessionStatus};
-use portal_domain::{Ik, Lang};
+use portal_domain::{Ik, Lang, counted};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -251,10 +251,12 @@ fn locked(retry_after: Duration, lang: Lang) -> Problem {
     let minutes = seconds.div_ceil(60);
     let title = match lang {
         Lang::De => format!(
-            "Ihr Zugang ist nach mehreren Fehlversuchen gesperrt. Bitte versuchen Sie es in {minutes} Minuten erneut."
+            "Ihr Zugang ist nach mehreren Fehlversuchen gesperrt. Bitte versuchen Sie es in {} erneut.",
+            counted(minutes, "Minute", "Minuten")
         ),
         Lang::En => format!(
-            "Your account is locked after several failed attempts. Please try again in {minutes} minutes."
+            "Your account is locked after several failed attempts. Please try again in {}.",
+            counted(minutes, "minute", "minutes")
         ),
     };
     Problem::new(StatusCode::LOCKED, "locked", title).with_retry_after(seconds)

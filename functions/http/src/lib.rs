@@ -12,13 +12,15 @@ mod session;
 use std::sync::Arc;
 
 use axum::handler::Handler;
-use axum::http::Method;
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderValue, Method};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{Json, Router};
 use portal_core::accounts::{Accounts, HashError, SecretHasher};
 use portal_core::oha::Oha;
 use portal_core::{Clock, ExemptionStore, ProviderDirectory, Settings, Stores};
 use serde::Serialize;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use headers::{HEADERS as SECURITY_HEADERS, security_headers};
 pub use json::{ApiJson, MAX_BODY_BYTES};
@@ -170,6 +172,12 @@ fn router(capabilities: &[Capability], state: AppState) -> Router {
         // Routes of one path merge into one method router.
         .fold(Router::new(), |router, (route, handler)| router.route(route.path, handler))
         .route("/api/{*rest}", axum::routing::any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+        // Answers hold health data and sessions: no browser or proxy may keep a copy.
+        .layer(SetResponseHeaderLayer::overriding(
+            CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .with_state(state)
 }
 
@@ -189,4 +197,8 @@ async fn health() -> Json<Health> {
 
 async fn not_found(RequestLang(lang): RequestLang) -> Problem {
     Problem::not_found(lang)
+}
+
+async fn method_not_allowed(RequestLang(lang): RequestLang) -> Problem {
+    Problem::method_not_allowed(lang)
 }

@@ -124,6 +124,14 @@ impl Problem {
         Problem::new(StatusCode::NOT_FOUND, "not_found", title)
     }
 
+    pub fn method_not_allowed(lang: Lang) -> Problem {
+        let title = match lang {
+            Lang::De => "Diese Adresse kann so nicht aufgerufen werden.",
+            Lang::En => "This address cannot be called this way.",
+        };
+        Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", title)
+    }
+
     /// 500 without internals: what went wrong is in the log under the request id.
     pub fn internal(lang: Lang) -> Problem {
         let title = match lang {

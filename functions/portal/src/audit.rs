@@ -4,7 +4,7 @@
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use portal_core::oha::{AuditBy, AuditProblem, AuditRecord, Oha, Verified};
-use portal_domain::{Consent, Ik, Kvnr, Lang, UserFacing, german_local_time, parse_date};
+use portal_domain::{Consent, Ik, Kvnr, Lang, UserFacing, counted, german_local_time, parse_date};
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
@@ -126,8 +126,8 @@ fn table(records: &[AuditRecord], lang: Lang) -> String {
     let mut out = vec![line(header.to_vec())];
     out.extend(rows.iter().map(|row| line(row.iter().map(String::as_str).collect())));
     out.push(match lang {
-        Lang::De => format!("{} Abfragen", records.len()),
-        Lang::En => format!("{} queries", records.len()),
+        Lang::De => counted(records.len() as u64, "Abfrage", "Abfragen"),
+        Lang::En => counted(records.len() as u64, "query", "queries"),
     });
     out.join("\n")
 }
@@ -168,8 +168,16 @@ pub async fn verify(oha: &Oha, lang: Lang) -> anyhow::Result<(String, bool)> {
     let Verified { chains, records, problems } =
         oha.verify().await.context("the audit log is unavailable")?;
     let mut lines = vec![match lang {
-        Lang::De => format!("{chains} Protokollketten mit {records} Einträgen geprüft."),
-        Lang::En => format!("{chains} audit chains with {records} records checked."),
+        Lang::De => format!(
+            "{} mit {} geprüft.",
+            counted(chains as u64, "Protokollkette", "Protokollketten"),
+            counted(records as u64, "Eintrag", "Einträgen")
+        ),
+        Lang::En => format!(
+            "{} with {} checked.",
+            counted(chains as u64, "audit chain", "audit chains"),
+            counted(records as u64, "record", "records")
+        ),
     }];
     for problem in &problems {
         lines.push(match (problem, lang) {

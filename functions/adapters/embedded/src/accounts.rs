@@ -222,8 +222,9 @@ impl EmbeddedStore {
         .await
     }
 
-    /// Removes what has expired: sessions, challenges, counters of past windows, and the records
-    /// of letters sent or void more than 30 days ago. DynamoDB does this with TTL.
+    /// Removes what has expired: sessions, challenges, counters of past windows, the records of
+    /// letters sent or void more than 30 days ago, and audit records past their retention.
+    /// DynamoDB does this with TTL.
     pub async fn purge_expired(&self, now: OffsetDateTime) -> Result<(), StoreError> {
         let now = nanos(now);
         let month_ago = now.saturating_sub(30 * 24 * 3600 * 1_000_000_000);
@@ -241,6 +242,15 @@ impl EmbeddedStore {
                 .execute(
                     "DELETE FROM letters WHERE status != 'pending' AND created_at <= ?1",
                     [month_ago],
+                )
+                .map_err(sql)?;
+            // Audit records go when their retention ends (the privacy statement promises it).
+            // Bounded by the machine's clock too, which the table's trigger checks.
+            connection
+                .execute(
+                    "DELETE FROM audit WHERE expires_at <= \
+                     min(?1, CAST(strftime('%s', 'now') AS INTEGER) * 1000000000)",
+                    [now],
                 )
                 .map_err(sql)?;
             Ok(())

@@ -11,6 +11,10 @@ use time::{Date, OffsetDateTime};
 
 use super::model::{Letter, LetterKind};
 
+/// Without the provider's name: it stands in the address, and "der {name}" would be wrong German
+/// for a "Sanitätshaus".
+const GREETING: &str = "Sehr geehrte Damen und Herren,\n\n";
+
 /// Who the letters come from and where the portal is.
 #[derive(Debug, Clone)]
 pub struct Sender {
@@ -108,10 +112,6 @@ impl Compose<'_> {
         }
     }
 
-    fn greeting(&self) -> String {
-        format!("Sehr geehrte Damen und Herren der {},\n\n", self.provider.name)
-    }
-
     fn closing(&self) -> String {
         format!("\nMit freundlichen Grüßen\nIhr {}\n", self.sender.name)
     }
@@ -137,7 +137,7 @@ impl Compose<'_> {
              3. Vergeben Sie mithilfe Ihrer Prüfnummer ein individuelles Kennwort, das Sie künftig \
              für die Anmeldung verwenden.\n\n\
              Das Initialkennwort gilt bis zum {until}.\n{footer}",
-            greeting = self.greeting(),
+            greeting = GREETING,
             ik = self.provider.ik,
             url = self.sender.portal_url,
             until = german(german_date(valid_until)),
@@ -157,7 +157,7 @@ impl Compose<'_> {
              Hinweis: Bewahren Sie die Prüfnummer sicher auf. Sie können damit Ihren Zugang nach \
              längerer Nicht-Nutzung des Serviceportals bzw. beim Verlust des Passwortes wieder \
              aktivieren.\n{footer}",
-            greeting = self.greeting(),
+            greeting = GREETING,
             ik = self.provider.ik,
             pruefnummer = pruefnummer.formatted(),
             url = self.sender.portal_url,
@@ -179,7 +179,7 @@ impl Compose<'_> {
              Waren Sie das nicht? Dann vergeben Sie bitte sofort unter {url} mit Ihrer Prüfnummer \
              ein neues Kennwort (\"Passwort zurücksetzen\"); damit ist das geänderte Kennwort \
              ungültig. Bitte informieren Sie außerdem unseren Leistungserbringer-Service.\n{footer}",
-            greeting = self.greeting(),
+            greeting = GREETING,
             ik = self.provider.ik,
             url = self.sender.portal_url,
             footer = self.closing(),

@@ -159,6 +159,10 @@ impl Accounts {
         nonce: &str,
     ) -> Result<Registered, RegisterError> {
         let now = self.clock.now();
+        // Ids are ULIDs; anything else (say, a 3 kB string DynamoDB refuses as a key) is wrong.
+        if ulid::Ulid::from_string(challenge_id).is_err() {
+            return Err(RegisterError::ChallengeInvalid);
+        }
         let challenge = self.challenges.take_challenge(challenge_id).await?;
         let solved = challenge.is_some_and(|c| {
             c.expires_at > now && proof_of_work_holds(&c.salt, nonce, c.difficulty)
@@ -279,14 +283,7 @@ impl Accounts {
             }
             None => {}
         }
-        let (session_id, id_hash) = secrets::new_session_id();
-        let session = Session {
-            id_hash,
-            ik: account.ik,
-            created_at: now,
-            idle_expires_at: now + self.policy.session_idle,
-        };
-        self.sessions.put_session(&session).await?;
+        let (session_id, session) = self.begin_session(account.ik, now).await?;
         tracing::info!(ik = %account.ik, "logged in");
         let status = self.status(&session, account.must_change_password).await?;
         Ok(LoggedIn { session_id, status })
@@ -353,16 +350,26 @@ impl Accounts {
     ) -> Result<String, PasswordChangeError> {
         let now = self.clock.now();
         self.set_password_with_pruefnummer(&session.ik, pruefnummer, new_password, now).await?;
+        let (session_id, _) = self.begin_session(session.ik, now).await?;
+        self.sessions.delete_session(&session.id_hash).await?;
+        Ok(session_id)
+    }
+
+    /// A new session with a new random id, stored; returns the id for the cookie.
+    async fn begin_session(
+        &self,
+        ik: Ik,
+        now: OffsetDateTime,
+    ) -> Result<(String, Session), StoreError> {
         let (session_id, id_hash) = secrets::new_session_id();
-        let renewed = Session {
+        let session = Session {
             id_hash,
-            ik: session.ik,
+            ik,
             created_at: now,
             idle_expires_at: now + self.policy.session_idle,
         };
-        self.sessions.put_session(&renewed).await?;
-        self.sessions.delete_session(&session.id_hash).await?;
-        Ok(session_id)
+        self.sessions.put_session(&session).await?;
+        Ok((session_id, session))
     }
 
     /// Forgotten password or long non-use: IK, Prüfnummer and a new password, no session.

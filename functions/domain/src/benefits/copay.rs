@@ -111,7 +111,7 @@ pub fn belastungsgrenze(h: &Household) -> Result<Belastungsgrenze, CopayError> {
     let (income_basis, deductions) = if h.buergergeld {
         (Euro::whole(REGELSATZ_JAHR), Euro::ZERO)
     } else {
-        let adults = u32::from(h.partner) + h.other_members;
+        let adults = u32::from(h.partner).saturating_add(h.other_members);
         let deductions = Euro::whole(year.first_member) * i64::from(adults.min(1))
             + Euro::whole(year.further_member) * i64::from(adults.saturating_sub(1))
             + Euro::whole(year.child) * i64::from(h.children);
@@ -209,6 +209,18 @@ mod tests {
         );
         let chronic = belastungsgrenze(&Household { chronically_ill: true, ..h }).unwrap();
         assert_eq!((chronic.percent, chronic.belastungsgrenze), (1, Euro::cents(23_125)));
+    }
+
+    #[test]
+    fn an_absurdly_large_household_deducts_the_whole_income_instead_of_failing() {
+        let h = Household {
+            partner: true,
+            other_members: u32::MAX,
+            children: u32::MAX,
+            ..household(40_000)
+        };
+        let limit = belastungsgrenze(&h).unwrap();
+        assert_eq!((limit.income_basis, limit.belastungsgrenze), (Euro::ZERO, Euro::ZERO));
     }
 
     #[test]
