@@ -81,6 +81,18 @@ impl LetterQueue for Faulty<EmbeddedStore> {
         self.trip("pending_letters")?;
         self.inner.pending_letters(limit).await
     }
+    async fn claim_letter(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.trip("claim_letter")?;
+        self.inner.claim_letter(id, now, until).await
+    }
+    async fn release_letter(&self, id: &str) -> Result<(), StoreError> {
+        self.inner.release_letter(id).await
+    }
     async fn mark_sent(&self, id: &str) -> Result<(), StoreError> {
         self.trip("mark_sent")?;
         self.inner.mark_sent(id).await
@@ -206,6 +218,7 @@ async fn a_failure_while_sending_loses_no_letter_and_sends_none_twice() {
     // (failing step, what the first round reports (None: it fails), letters the second round sends)
     let cases = [
         ("pending_letters", None, 2),
+        ("claim_letter", None, 2),
         ("standing", None, 2),
         ("send", Some(Dispatched { sent: 1, voided: 0, failed: 1 }), 1),
         // The outbox had the first letter when marking it failed; sending it again rewrites the
@@ -220,9 +233,9 @@ async fn a_failure_while_sending_loses_no_letter_and_sends_none_twice() {
         let store = Faulty::new(fixture.store.clone(), step);
         let mailer = Faulty::new(OutboxMailer::new(&outbox), step);
 
-        let first = dispatch_letters(&store, &store, &mailer).await;
+        let first = dispatch_letters(&store, &store, &mailer, &SystemClock).await;
         assert_eq!(first.as_ref().ok(), first_round.as_ref(), "{step}: {first:?}");
-        let second = dispatch_letters(&store, &store, &mailer).await.unwrap();
+        let second = dispatch_letters(&store, &store, &mailer, &SystemClock).await.unwrap();
         assert_eq!(second, Dispatched { sent: second_sent, voided: 0, failed: 0 }, "{step}");
 
         let files = outbox_files(&outbox);

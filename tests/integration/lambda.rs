@@ -247,6 +247,22 @@ async fn the_dispatch_function_sends_the_queued_letters_through_ses_once() {
 }
 
 #[tokio::test]
+async fn two_dispatch_functions_woken_at_once_send_each_letter_once() {
+    let stores = letters_queued_for(&PROVIDERS.replace("lambda-test@", "dispatch-twice@")).await;
+    let ses = SesMailer::new(ses_client());
+
+    // The stream's record and the schedule arrive together: two instances run side by side.
+    let (stream, schedule) = tokio::join!(
+        portal_lambda::dispatch(&stores, &ses),
+        portal_lambda::dispatch(&stores, &ses)
+    );
+    stream.unwrap();
+    schedule.unwrap();
+
+    assert_eq!(ses_sent_to("dispatch-twice@sprachraum.example").await.len(), 2);
+}
+
+#[tokio::test]
 async fn when_ses_cannot_be_reached_the_dispatch_function_fails_and_the_letters_wait_for_the_next_round()
  {
     let stores = letters_queued_for(&PROVIDERS.replace("lambda-test@", "dispatch-later@")).await;

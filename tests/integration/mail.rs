@@ -75,6 +75,7 @@ async fn a_registration_sends_both_letters_through_ses_to_the_address_on_file_on
         app.stores.letters.as_ref(),
         app.stores.accounts.as_ref(),
         &SesMailer::new(ses_client()),
+        &app.clock,
     )
     .await
     .unwrap();

@@ -26,6 +26,7 @@ on_both_stores! {
     a_save_with_a_stale_version_is_refused_and_changes_nothing,
     letters_are_queued_only_together_with_their_account,
     a_letter_is_pending_until_sent_or_void_and_then_loses_its_text,
+    a_pending_letter_is_reserved_by_one_dispatcher_until_released_or_its_lease_ends,
     a_session_is_created_extended_and_deleted,
     a_counter_stops_at_its_limit_per_key,
     a_challenge_can_be_taken_only_once,
@@ -266,6 +267,29 @@ async fn a_letter_is_pending_until_sent_or_void_and_then_loses_its_text(store: &
     store.mark_void(&letters[1].id).await.unwrap();
     assert_eq!(store.pending_letters(10).await.unwrap(), [letters[2].clone()]);
     assert_eq!(store.pending_letters(0).await.unwrap(), []);
+}
+
+async fn a_pending_letter_is_reserved_by_one_dispatcher_until_released_or_its_lease_ends(
+    store: &impl Store,
+) {
+    let account = account();
+    let letters: Vec<Letter> =
+        (0..2).map(|_| letter(&account, LetterKind::PasswordChanged)).collect();
+    store.save_account(&account, &letters).await.unwrap();
+    let (id, lease_ends) = (&letters[0].id, NOW + Duration::minutes(2));
+
+    let claims = futures::future::join_all((0..5).map(|_| store.claim_letter(id, NOW, lease_ends)));
+    let won: Vec<bool> = claims.await.into_iter().map(Result::unwrap).filter(|won| *won).collect();
+    assert_eq!(won.len(), 1, "five dispatchers at once: one gets it");
+    assert!(!store.claim_letter(id, lease_ends - Duration::SECOND, NOW).await.unwrap());
+    assert!(store.claim_letter(id, lease_ends, lease_ends + Duration::MINUTE).await.unwrap());
+    store.release_letter(id).await.unwrap();
+    assert!(store.claim_letter(id, NOW, lease_ends).await.unwrap(), "released: free again");
+
+    store.mark_sent(id).await.unwrap();
+    let much_later = NOW + Duration::days(1);
+    assert!(!store.claim_letter(id, much_later, much_later).await.unwrap(), "sent: never again");
+    assert_eq!(store.pending_letters(10).await.unwrap(), [letters[1].clone()], "still pending");
 }
 
 async fn a_session_is_created_extended_and_deleted(store: &impl Store) {

@@ -92,6 +92,17 @@ pub trait AccountStore: Send + Sync {
 pub trait LetterQueue: Send + Sync {
     /// Letters neither sent nor void, oldest first.
     async fn pending_letters(&self, limit: usize) -> Result<Vec<Letter>, StoreError>;
+    /// Reserves a pending letter for one dispatcher until `until`, so that two woken at once (in
+    /// AWS the stream and the schedule) never both send it. False when the letter is no longer
+    /// pending or another dispatcher's reservation has not run out by `now`.
+    async fn claim_letter(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    /// Gives a reservation back (the letter could not be sent), for the next round.
+    async fn release_letter(&self, id: &str) -> Result<(), StoreError>;
     /// The letter went out: the record stays, its text (which may hold a secret) goes.
     async fn mark_sent(&self, id: &str) -> Result<(), StoreError>;
     /// Superseded by newer letters: never to be sent.

@@ -50,6 +50,7 @@ pub async fn dispatch(stores: &Stores, mailer: &dyn portal_core::Mailer) -> Resu
         stores.letters.as_ref(),
         stores.accounts.as_ref(),
         mailer,
+        &SystemClock,
     )
     .await?;
     tracing::info!(sent = done.sent, voided = done.voided, failed = done.failed, "dispatch round");

@@ -158,14 +158,14 @@ async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
         }
         StoreCommand::Accounts { action } => {
             let lang = terminal_lang();
-            let portal = wiring::portal(&config, &stores, clock)?;
+            let portal = wiring::portal(&config, &stores, clock.clone())?;
             let message = backoffice::run(&portal.state.accounts, action, lang).await?;
             println!("{message}");
             // Locally, send resent letters right away rather than when the server next looks.
             if embedded.is_some() {
                 let outbox = OutboxMailer::new(config.data_dir.join("outbox"));
-                dispatch_letters(stores.letters.as_ref(), stores.accounts.as_ref(), &outbox)
-                    .await?;
+                let (letters, accounts) = (stores.letters.as_ref(), stores.accounts.as_ref());
+                dispatch_letters(letters, accounts, &outbox, clock.as_ref()).await?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -48,6 +48,7 @@ pub fn spawn_background(
                 stores.letters.as_ref(),
                 stores.accounts.as_ref(),
                 mailer.as_ref(),
+                clock.as_ref(),
             )
             .await
             {

@@ -234,6 +234,51 @@ impl LetterQueue for DynamoStore {
         items.iter().map(letter_from).collect()
     }
 
+    async fn claim_letter(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let claimed = self
+            .client
+            .update_item()
+            .table_name(&self.tables.letters)
+            .key("letter_id", s(id))
+            .update_expression("SET claimed_until = :until")
+            .condition_expression(
+                "attribute_exists(pending) AND \
+                 (attribute_not_exists(claimed_until) OR claimed_until <= :now)",
+            )
+            .expression_attribute_values(":now", nanos(now))
+            .expression_attribute_values(":until", nanos(until))
+            .send()
+            .await;
+        match claimed {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(StoreError::unavailable(e)),
+        }
+    }
+
+    async fn release_letter(&self, id: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.tables.letters)
+            .key("letter_id", s(id))
+            .update_expression("REMOVE claimed_until")
+            .condition_expression("attribute_exists(letter_id)")
+            .send()
+            .await
+            .map(drop)
+            .map_err(StoreError::unavailable)
+    }
+
     async fn mark_sent(&self, id: &str) -> Result<(), StoreError> {
         self.set_letter_status(id, "sent").await
     }

@@ -198,6 +198,37 @@ impl LetterQueue for EmbeddedStore {
         .await
     }
 
+    async fn claim_letter(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let (id, now, until) = (id.to_string(), nanos(now), nanos(until));
+        self.write(move |connection| {
+            connection
+                .execute(
+                    "UPDATE letters SET claimed_until = ?3 WHERE id = ?1 AND status = 'pending' \
+                     AND (claimed_until IS NULL OR claimed_until <= ?2)",
+                    params![id, now, until],
+                )
+                .map(|claimed| claimed == 1)
+                .map_err(sql)
+        })
+        .await
+    }
+
+    async fn release_letter(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.write(move |connection| {
+            connection
+                .execute("UPDATE letters SET claimed_until = NULL WHERE id = ?1", [id])
+                .map(drop)
+                .map_err(sql)
+        })
+        .await
+    }
+
     async fn mark_sent(&self, id: &str) -> Result<(), StoreError> {
         self.set_letter_status(id, "sent").await
     }

@@ -115,6 +115,10 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE accounts ADD COLUMN sessions_valid_from INTEGER NOT NULL DEFAULT 0;
 "#,
+    // A dispatcher's reservation of a pending letter.
+    r#"
+    ALTER TABLE letters ADD COLUMN claimed_until INTEGER;
+"#,
 ];
 
 /// A handle to the store file; cheap to clone.

@@ -497,6 +497,10 @@ impl Accounts {
     }
 }
 
+/// How long a dispatcher may take to send a letter it reserved before another may try: far
+/// longer than a send takes, far shorter than the letter may wait when a dispatcher dies.
+const LETTER_LEASE: Duration = Duration::minutes(2);
+
 /// What one dispatch round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Dispatched {
@@ -513,28 +517,62 @@ pub async fn dispatch_letters(
     queue: &dyn LetterQueue,
     accounts: &dyn AccountStore,
     mailer: &dyn Mailer,
+    clock: &dyn Clock,
 ) -> Result<Dispatched, StoreError> {
     let mut done = Dispatched::default();
     for letter in queue.pending_letters(100).await? {
-        if letter.kind.is_credential() {
-            let current = accounts.standing(&letter.ik).await?.map(|a| a.letters_generation);
-            if current != Some(letter.generation) {
-                queue.mark_void(&letter.id).await?;
-                done.voided += 1;
-                continue;
-            }
+        let now = clock.now();
+        if !queue.claim_letter(&letter.id, now, now + LETTER_LEASE).await? {
+            continue; // another dispatcher has it, or has sent it
         }
-        match mailer.send(&letter).await {
-            Ok(()) => {
-                queue.mark_sent(&letter.id).await?;
-                tracing::info!(letter = %letter.id, kind = letter.kind.as_str(), "letter sent");
-                done.sent += 1;
+        match dispatch_claimed(&letter, queue, accounts, mailer).await {
+            Ok(Handled::Sent) => done.sent += 1,
+            Ok(Handled::Voided) => done.voided += 1,
+            Ok(Handled::Refused) => {
+                queue.release_letter(&letter.id).await?;
+                done.failed += 1;
             }
             Err(error) => {
-                tracing::warn!(letter = %letter.id, error = %crate::error_chain(&error), "letter not sent, will retry");
-                done.failed += 1;
+                // The next round tries again; this round reports what failed.
+                let _ = queue.release_letter(&letter.id).await;
+                return Err(error);
             }
         }
     }
     Ok(done)
+}
+
+/// What became of one reserved letter.
+enum Handled {
+    Sent,
+    Voided,
+    /// The mailer refused it; it stays pending.
+    Refused,
+}
+
+/// Sends one reserved letter, or voids it when newer letters replaced it.
+async fn dispatch_claimed(
+    letter: &Letter,
+    queue: &dyn LetterQueue,
+    accounts: &dyn AccountStore,
+    mailer: &dyn Mailer,
+) -> Result<Handled, StoreError> {
+    if letter.kind.is_credential() {
+        let current = accounts.standing(&letter.ik).await?.map(|a| a.letters_generation);
+        if current != Some(letter.generation) {
+            queue.mark_void(&letter.id).await?;
+            return Ok(Handled::Voided);
+        }
+    }
+    match mailer.send(letter).await {
+        Ok(()) => {
+            queue.mark_sent(&letter.id).await?;
+            tracing::info!(letter = %letter.id, kind = letter.kind.as_str(), "letter sent");
+            Ok(Handled::Sent)
+        }
+        Err(error) => {
+            tracing::warn!(letter = %letter.id, error = %crate::error_chain(&error), "letter not sent, will retry");
+            Ok(Handled::Refused)
+        }
+    }
 }
