@@ -5,6 +5,9 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use portal_core::accounts::{Account, Challenge, Letter, LetterKind, Session, Standing};
 use portal_core::{
@@ -116,6 +119,21 @@ fn letter_from(item: &Item) -> Result<Letter, StoreError> {
         message: text(item, "message")?.to_string(),
         created_at: time_at(item, "created_at")?,
     })
+}
+
+/// Whether a conditional update was made: false when its condition did not hold.
+fn condition_held<T>(
+    result: Result<T, SdkError<UpdateItemError, HttpResponse>>,
+) -> Result<bool, StoreError> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(StoreError::unavailable(e)),
+    }
 }
 
 pub(crate) fn put(
@@ -254,16 +272,7 @@ impl LetterQueue for DynamoStore {
             .expression_attribute_values(":until", nanos(until))
             .send()
             .await;
-        match claimed {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::unavailable(e)),
-        }
+        condition_held(claimed)
     }
 
     async fn release_letter(&self, id: &str) -> Result<(), StoreError> {
@@ -387,16 +396,7 @@ impl Limits for DynamoStore {
             .set_expression_attribute_values(Some(count_values(limit, window_ends)))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(limit > 0),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::unavailable(e)),
-        }
+        Ok(condition_held(result)? && limit > 0)
     }
 }
 
