@@ -76,14 +76,18 @@ fn head_from(item: &Item) -> Result<AuditHead, StoreError> {
     })
 }
 
-const RECORD_ATTEMPTS: u32 = 10;
+/// Enough for one provider's queries arriving all at once (thirty in the tests) even on a
+/// slow DynamoDB: each round of conflicts lets one through.
+const RECORD_ATTEMPTS: u32 = 20;
 
-/// 0–9 ms, from the clock's nanoseconds: enough to keep retrying queries from meeting again.
-fn jitter_ms() -> u64 {
+/// How long to wait before attempt `attempt` (from 1): anywhere from 0 up to a doubling cap of
+/// 320 ms ("full jitter"), so that retrying queries spread out instead of meeting again.
+fn backoff(attempt: u32) -> Duration {
+    let cap_ms = 10u64 << attempt.min(5);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    u64::from(nanos % 10)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    Duration::from_millis(nanos % (cap_ms + 1))
 }
 
 impl DynamoStore {
@@ -152,8 +156,7 @@ impl AuditLog for DynamoStore {
         for attempt in 0..RECORD_ATTEMPTS {
             if attempt > 0 {
                 // Another query of the same provider moved the head: try again, spread out.
-                tokio::time::sleep(Duration::from_millis((5 << attempt.min(5)) + jitter_ms()))
-                    .await;
+                tokio::time::sleep(backoff(attempt)).await;
             }
             let head = self.audit_head(&entry.ik).await?;
             let record = entry.link(head.as_ref());
