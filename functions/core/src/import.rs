@@ -137,19 +137,17 @@ impl ImportReport {
             Lang::En => format!("{} imported, {} rejected.", rows(self.imported), self.rejected),
         };
         match (self.replaced, lang) {
-            (Some(Replaced::Removed(1)), Lang::De) => {
-                text += " 1 Befreiung des Jahres, die nicht in der Datei steht, entfernt."
-            }
             (Some(Replaced::Removed(n)), Lang::De) => {
-                text += &format!(
-                    " {n} Befreiungen des Jahres, die nicht in der Datei stehen, entfernt."
-                )
-            }
-            (Some(Replaced::Removed(1)), Lang::En) => {
-                text += " 1 exemption of the year absent from the file removed."
+                let removed = counted(
+                    n,
+                    "Befreiung des Jahres, die nicht in der Datei steht,",
+                    "Befreiungen des Jahres, die nicht in der Datei stehen,",
+                );
+                text += &format!(" {removed} entfernt.")
             }
             (Some(Replaced::Removed(n)), Lang::En) => {
-                text += &format!(" {n} exemptions of the year absent from the file removed.")
+                let removed = counted(n, "exemption", "exemptions");
+                text += &format!(" {removed} of the year absent from the file removed.")
             }
             (Some(Replaced::SkippedBecauseRowsWereRejected), Lang::De) => {
                 text += " Wegen abgelehnter Zeilen wurde nichts entfernt: bitte Datei korrigieren und erneut importieren."

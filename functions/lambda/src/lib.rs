@@ -122,25 +122,25 @@ pub async fn import(stores: &Stores, s3: &aws_sdk_s3::Client, event: S3Event) ->
             None => Ok(None),
             Some(year) => year.trim().parse::<i32>().map(Some).map_err(|_| year.clone()),
         };
-        // Whole files in memory: the CSV reader is synchronous; 1 GB of memory takes files of
-        // several million rows.
-        let bytes = object.body.collect().await.context("cannot read the object")?.into_bytes();
         let mut rejected: Vec<RejectedRow> = Vec::new();
-        let report = match (upload, replace_year) {
-            (_, Err(year)) => Err(ImportFailure::ReplaceYear(year)),
-            (Upload::Providers, Ok(_)) => {
-                import_providers(stores.providers.as_ref(), &bytes[..], &mut rejected)
-                    .await
-                    .map_err(ImportFailure::Import)
+        let report = match replace_year {
+            Err(year) => Err(ImportFailure::ReplaceYear(year)),
+            Ok(replace_year) => {
+                // Whole files in memory: the CSV reader is synchronous; 1 GB of memory takes
+                // files of several million rows.
+                let bytes =
+                    object.body.collect().await.context("cannot read the object")?.into_bytes();
+                match upload {
+                    Upload::Providers => {
+                        import_providers(stores.providers.as_ref(), &bytes[..], &mut rejected).await
+                    }
+                    Upload::Exemptions => {
+                        let exemptions = stores.exemptions.as_ref();
+                        import_exemptions(exemptions, &bytes[..], replace_year, &mut rejected).await
+                    }
+                }
+                .map_err(ImportFailure::Import)
             }
-            (Upload::Exemptions, Ok(replace_year)) => import_exemptions(
-                stores.exemptions.as_ref(),
-                &bytes[..],
-                replace_year,
-                &mut rejected,
-            )
-            .await
-            .map_err(ImportFailure::Import),
         };
         let text = match &report {
             Ok(report) => report_text(&key, report, &rejected),
