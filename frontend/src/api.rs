@@ -253,8 +253,19 @@ pub async fn register(
     json(send(post("/api/registrations", &body, lang), lang).await?, registered, lang).await
 }
 
-pub async fn login(ik: &str, password: &str, lang: Lang) -> Result<SessionInfo, Problem> {
-    let body = [("ik", ik.into()), ("password", password.into())];
+/// Logs in; `proof` is a solved security check (challenge id and nonce), which the server asks
+/// for with `challenge_required` after several failed attempts for the IK.
+pub async fn login(
+    ik: &str,
+    password: &str,
+    proof: Option<(String, u64)>,
+    lang: Lang,
+) -> Result<SessionInfo, Problem> {
+    let mut body = vec![("ik", ik.into()), ("password", password.into())];
+    if let Some((id, nonce)) = proof {
+        let id: JsValue = id.into();
+        body.push(("challenge", object(&[("id", id), ("nonce", nonce.to_string().into())])));
+    }
     json(send(post("/api/session", &body, lang), lang).await?, session_info, lang).await
 }
 

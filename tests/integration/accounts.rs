@@ -15,18 +15,19 @@ on_both_apps! {
     a_provider_registers_reads_both_letters_sets_a_password_and_logs_in_again,
     registration_refuses_bad_input_and_unknown_or_active_iks,
     a_security_check_works_once_and_only_for_a_few_minutes,
-    a_fourth_registration_on_one_day_is_refused,
+    a_second_registration_while_the_letters_are_in_the_post_keeps_them_valid_and_tells_the_address,
     a_new_registration_voids_the_earlier_credentials,
     an_unknown_ik_and_a_wrong_password_get_the_same_answer,
-    five_failed_logins_lock_the_account_for_fifteen_minutes,
-    wrong_pruefnummern_count_towards_the_lockout,
+    after_five_failed_logins_an_ik_needs_a_security_check_but_no_one_is_locked_out,
+    wrong_pruefnummern_count_as_failures_and_a_reset_still_works,
+    a_reset_with_the_pruefnummer_alone_does_not_open_a_pending_account,
     the_initial_password_expires_after_thirty_days,
     an_account_unused_for_180_days_is_reactivated_with_the_pruefnummer,
     weak_passwords_are_refused_with_the_reason,
     the_session_ends_after_ten_idle_minutes_and_each_request_extends_it,
     logging_out_ends_the_session_on_the_server,
     a_new_password_ends_the_sessions_of_every_other_browser,
-    the_back_office_unlocks_and_resends,
+    the_back_office_blocks_unlocks_and_resends,
 }
 
 pub(crate) const IK: &str = "301412340";
@@ -49,7 +50,7 @@ pub(crate) async fn with_directory(app: &TestApp) {
     assert!(rejected.is_empty());
 }
 
-async fn challenge(app: &TestApp) -> (String, String) {
+pub(crate) async fn challenge(app: &TestApp) -> (String, String) {
     let c: Value =
         app.http.get(app.url("/api/challenge")).send().await.unwrap().json().await.unwrap();
     let salt = c["salt"].as_str().unwrap();
@@ -113,6 +114,13 @@ pub(crate) async fn registered(app: &TestApp) -> Credentials {
 
 pub(crate) async fn login(app: &TestApp, ik: &str, password: &str) -> Response {
     post(app, "/api/session", json!({"ik": ik, "password": password})).await
+}
+
+/// A login with a solved security check, as the app sends it after `challenge_required`.
+pub(crate) async fn login_with_check(app: &TestApp, ik: &str, password: &str) -> Response {
+    let (id, nonce) = challenge(app).await;
+    let body = json!({"ik": ik, "password": password, "challenge": {"id": id, "nonce": nonce}});
+    post(app, "/api/session", body).await
 }
 
 pub(crate) fn cookie(response: &Response) -> String {
@@ -321,26 +329,36 @@ async fn security_checks_are_rationed_per_minute() {
     );
 }
 
-async fn a_fourth_registration_on_one_day_is_refused(app: TestApp) {
-    with_directory(&app).await;
-    for _ in 0..3 {
-        assert_eq!(register(&app, IK).await.status(), StatusCode::ACCEPTED);
+async fn a_second_registration_while_the_letters_are_in_the_post_keeps_them_valid_and_tells_the_address(
+    app: TestApp,
+) {
+    let first = registered(&app).await;
+    app.clock.advance(Duration::hours(1));
+    for _ in 0..2 {
+        let (status, body) = problem(register(&app, IK).await).await;
+        assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("letters_on_the_way")));
+        assert!(
+            body["title"].as_str().unwrap().contains("ab dem 07.05.2026 10:00 Uhr"),
+            "{body}"
+        );
     }
-    let (status, body) = problem(register(&app, IK).await).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_registrations"))
-    );
-    app.clock.advance(Duration::days(1));
-    assert_eq!(
-        register(&app, IK).await.status(),
-        StatusCode::ACCEPTED,
-        "a new day, a new allowance"
-    );
+    // The address on file hears of it, once a day, and no new credentials were made.
+    let notices = wait_for_letters(&app, "registration_repeated", 1).await;
+    assert!(notices[0].contains("Ihre Schreiben vom 04.05.2026"), "{}", notices[0]);
+    assert!(notices[0].contains("erneut Zugangsdaten"), "{}", notices[0]);
+    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    assert_eq!(letters_of_kind(&app, "registration_repeated").len(), 1, "one notice a day");
+    assert_eq!(letters_of_kind(&app, "initial_password").len(), 1, "no new letters");
+    assert_eq!(login(&app, IK, &first.initial_password).await.status(), StatusCode::OK);
+
+    // Once the letters had time to arrive, new ones may be asked for.
+    app.clock.advance(Duration::days(3));
+    assert_eq!(register(&app, IK).await.status(), StatusCode::ACCEPTED);
 }
 
 async fn a_new_registration_voids_the_earlier_credentials(app: TestApp) {
     let first = registered(&app).await;
+    app.clock.advance(Duration::days(3));
     assert_eq!(register(&app, IK).await.status(), StatusCode::ACCEPTED);
     let second = read_letters(&app, 2).await;
     assert_ne!(first.initial_password, second.initial_password);
@@ -364,42 +382,74 @@ async fn an_unknown_ik_and_a_wrong_password_get_the_same_answer(app: TestApp) {
     assert_eq!(malformed_ik, wrong_password);
 }
 
-async fn five_failed_logins_lock_the_account_for_fifteen_minutes(app: TestApp) {
+async fn after_five_failed_logins_an_ik_needs_a_security_check_but_no_one_is_locked_out(
+    app: TestApp,
+) {
     let credentials = registered(&app).await;
-    for _ in 0..4 {
-        assert_eq!(login(&app, IK, "falsch").await.status(), StatusCode::UNAUTHORIZED);
+    const UNKNOWN: &str = "401612342";
+    for ik in [IK, UNKNOWN] {
+        for _ in 0..5 {
+            let (_, body) = problem(login(&app, ik, "falsch").await).await;
+            assert_eq!(body["code"], "invalid_credentials");
+        }
     }
-    let fifth = login(&app, IK, "falsch").await;
-    assert_eq!(fifth.headers()["retry-after"], "900");
-    let (status, body) = problem(fifth).await;
-    assert_eq!(
-        (status, body["code"].as_str(), body["retry_after_s"].as_u64()),
-        (StatusCode::LOCKED, Some("locked"), Some(900))
-    );
-    let (status, _) = problem(login(&app, IK, &credentials.initial_password).await).await;
-    assert_eq!(status, StatusCode::LOCKED, "even the right password waits");
-    app.clock.advance(Duration::minutes(15));
+    // Known and unknown IKs answer alike: a security check first.
+    let known = problem(login(&app, IK, "falsch").await).await;
+    let unknown = problem(login(&app, UNKNOWN, "falsch").await).await;
+    assert_eq!((known.0, known.1["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("challenge_required")));
+    assert_eq!(unknown, known);
+    let (_, body) = problem(login(&app, IK, &credentials.initial_password).await).await;
+    assert_eq!(body["code"], "challenge_required", "the right password needs it too");
+    // With the check solved, the provider gets in at once: nobody waits out a lock.
+    let checked = login_with_check(&app, IK, &credentials.initial_password).await;
+    assert_eq!(checked.status(), StatusCode::OK);
+    let (_, body) = problem(login_with_check(&app, UNKNOWN, "falsch").await).await;
+    assert_eq!(body["code"], "invalid_credentials");
+    // The next German day starts afresh.
+    app.clock.advance(Duration::days(1));
     assert_eq!(login(&app, IK, &credentials.initial_password).await.status(), StatusCode::OK);
 }
 
-async fn wrong_pruefnummern_count_towards_the_lockout(app: TestApp) {
-    let credentials = registered(&app).await;
+async fn wrong_pruefnummern_count_as_failures_and_a_reset_still_works(app: TestApp) {
+    let (credentials, _) = active(&app).await;
     let wrong = portal_domain::Pruefnummer::from_random([1; 12]).formatted();
-    for attempt in 1..=5 {
+    for attempt in 1..=6 {
         let body = json!({"ik": IK, "pruefnummer": wrong, "new_password": STRONG});
         let (status, problem_body) = problem(post(&app, "/api/password-reset", body).await).await;
-        let expected = if attempt < 5 { "invalid_credentials" } else { "locked" };
-        assert_eq!(problem_body["code"], expected, "attempt {attempt}: {status}");
+        assert_eq!(problem_body["code"], "invalid_credentials", "attempt {attempt}: {status}");
     }
-    let right = json!({"ik": IK, "pruefnummer": credentials.pruefnummer, "new_password": STRONG});
-    assert_eq!(problem(post(&app, "/api/password-reset", right).await).await.1["code"], "locked");
+    let (_, body) = problem(login(&app, IK, STRONG).await).await;
+    assert_eq!(body["code"], "challenge_required", "the wrong Prüfnummern counted");
+    // The provider with the letter in hand resets at once.
+    let newer = "Nebel über der Elbe, 2027";
+    let right = json!({"ik": IK, "pruefnummer": credentials.pruefnummer, "new_password": newer});
+    assert_eq!(post(&app, "/api/password-reset", right).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(login_with_check(&app, IK, newer).await.status(), StatusCode::OK);
     let malformed = json!({"ik": IK, "pruefnummer": "12", "new_password": STRONG});
-    app.clock.advance(Duration::minutes(15));
     let (status, body) = problem(post(&app, "/api/password-reset", malformed).await).await;
     assert_eq!(
         (status, body["errors"][0]["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("pruefnummer"))
     );
+}
+
+async fn a_reset_with_the_pruefnummer_alone_does_not_open_a_pending_account(app: TestApp) {
+    // Someone who intercepted only the Prüfnummer letter.
+    let credentials = registered(&app).await;
+    let body = json!({"ik": IK, "pruefnummer": credentials.pruefnummer, "new_password": STRONG});
+    let (status, body) = problem(post(&app, "/api/password-reset", body).await).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("use_both_letters")));
+    assert!(body["title"].as_str().unwrap().contains("Initialkennwort"), "{body}");
+    assert_eq!(
+        login(&app, IK, STRONG).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "no password was set"
+    );
+    // Both letters together still work.
+    let session = cookie(&login(&app, IK, &credentials.initial_password).await);
+    let body = json!({"pruefnummer": credentials.pruefnummer, "new_password": STRONG});
+    let set = with_cookie(&app, reqwest::Method::POST, "/api/password", &session, Some(body)).await;
+    assert_eq!(set.status(), StatusCode::NO_CONTENT);
 }
 
 async fn the_initial_password_expires_after_thirty_days(app: TestApp) {
@@ -585,7 +635,7 @@ impl portal_core::AccountStore for StaleOnce {
 }
 
 #[tokio::test]
-async fn a_right_password_checked_while_wrong_guesses_locked_the_account_is_refused_too() {
+async fn a_right_password_checked_while_the_account_was_blocked_is_refused_too() {
     let accounts = std::sync::Arc::new(StaleOnce {
         inner: std::sync::OnceLock::new(),
         stale: std::sync::Mutex::new(None),
@@ -602,22 +652,17 @@ async fn a_right_password_checked_while_wrong_guesses_locked_the_account_is_refu
     .await;
     active(&app).await;
     let ik = portal_domain::Ik::parse(IK).unwrap();
-    let before_the_guesses = app.stores.accounts.account(&ik).await.unwrap();
-    for _ in 0..5 {
-        login(&app, IK, "falsch").await;
-    }
+    let before_the_block = app.stores.accounts.account(&ik).await.unwrap();
+    back_office(&app, portal::backoffice::Action::Block { ik: IK.into() }).await;
 
-    *accounts.stale.lock().unwrap() = before_the_guesses;
+    *accounts.stale.lock().unwrap() = before_the_block;
     let (status, body) = problem(login(&app, IK, STRONG).await).await;
 
-    assert_eq!((status, body["code"].as_str()), (StatusCode::LOCKED, Some("locked")));
+    assert_eq!((status, body["code"].as_str()), (StatusCode::LOCKED, Some("blocked")));
 }
 
-async fn the_back_office_unlocks_and_resends(app: TestApp) {
-    let credentials = registered(&app).await;
-    for _ in 0..5 {
-        login(&app, IK, "falsch").await;
-    }
+/// Runs a back-office action as `portal accounts` does.
+async fn back_office(app: &TestApp, action: portal::backoffice::Action) -> String {
     let accounts = portal::wiring::portal(
         &TestApp::config(app.data_dir.path()),
         &app.stores,
@@ -626,21 +671,37 @@ async fn the_back_office_unlocks_and_resends(app: TestApp) {
     .unwrap()
     .state
     .accounts;
-    let lang = portal_domain::Lang::De;
-    let ik = IK.to_string();
-    let unlocked = portal::backoffice::run(
-        &accounts,
-        portal::backoffice::Action::Unlock { ik: ik.clone() },
-        lang,
-    )
-    .await
-    .unwrap();
+    portal::backoffice::run(&accounts, action, portal_domain::Lang::De).await.unwrap()
+}
+
+async fn the_back_office_blocks_unlocks_and_resends(app: TestApp) {
+    let (credentials, session) = active(&app).await;
+    let elsewhere = cookie(&login(&app, IK, STRONG).await);
+    app.clock.advance(Duration::seconds(1));
+    use portal::backoffice::Action;
+
+    let blocked = back_office(&app, Action::Block { ik: IK.into() }).await;
+    assert!(blocked.starts_with("Der Zugang für IK 301412340 ist gesperrt"), "{blocked}");
+    for session in [&session, &elsewhere] {
+        let after = with_cookie(&app, reqwest::Method::GET, "/api/session", session, None).await;
+        assert_eq!(after.status(), StatusCode::UNAUTHORIZED, "a block ends every session");
+    }
+    let (status, body) = problem(login(&app, IK, STRONG).await).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::LOCKED, Some("blocked")));
+    let reset = json!({"ik": IK, "pruefnummer": credentials.pruefnummer, "new_password": "Kraniche ziehen über Zingst 71"});
+    let (status, body) = problem(post(&app, "/api/password-reset", reset).await).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::LOCKED, Some("blocked")), "nor a reset");
+
+    let unlocked = back_office(&app, Action::Unlock { ik: IK.into() }).await;
     assert_eq!(unlocked, "Der Zugang für IK 301412340 ist entsperrt.");
-    assert_eq!(login(&app, IK, &credentials.initial_password).await.status(), StatusCode::OK);
-    let resent =
-        portal::backoffice::run(&accounts, portal::backoffice::Action::Resend { ik }, lang)
-            .await
-            .unwrap();
+    assert_eq!(login(&app, IK, STRONG).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_back_office_resends_the_letters_of_a_pending_account() {
+    let app = crate::harness::spawn_app().await;
+    let credentials = registered(&app).await;
+    let resent = back_office(&app, portal::backoffice::Action::Resend { ik: IK.into() }).await;
     assert!(
         resent.starts_with("2 neue Schreiben an Muster-Apotheke am Altmarkt, p***@"),
         "{resent}"

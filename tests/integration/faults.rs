@@ -127,6 +127,10 @@ impl Limits for Faulty<EmbeddedStore> {
         self.trip("try_count")?;
         self.inner.try_count(key, limit, window_ends).await
     }
+    async fn used(&self, key: &str) -> Result<u32, StoreError> {
+        self.trip("used")?;
+        self.inner.used(key).await
+    }
 }
 
 #[async_trait]
@@ -174,8 +178,12 @@ async fn with_directory(fixture: &Embedded) {
     .unwrap();
 }
 
+fn client() -> portal_domain::ClientAddress {
+    portal_domain::ClientAddress::parse("127.0.0.1").unwrap()
+}
+
 async fn register(accounts: &Accounts) -> Result<(), RegisterError> {
-    let challenge = accounts.new_challenge().await?.expect("a challenge");
+    let challenge = accounts.new_challenge(client()).await?.expect("a challenge");
     let nonce =
         portal_domain::solve_proof_of_work(&challenge.salt, challenge.difficulty, 0, 1 << 20)
             .unwrap();

@@ -262,6 +262,8 @@ impl TestApp {
                 // Solving takes ~256 hashes instead of ~65,000: the check is the same, only cheaper.
                 challenge_difficulty: 8,
                 challenges_per_minute: 600,
+                client_address_header: None,
+                origin_secret: None,
                 oha: portal_core::oha::OhaSettings::default(),
             },
         }

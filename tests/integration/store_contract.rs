@@ -183,8 +183,7 @@ fn account() -> Account {
         NOW,
         &Policy::default(),
     );
-    account.locked_until = Some(NOW + Duration::minutes(15));
-    account.failed_logins = 3;
+    account.blocked = true;
     account
 }
 
@@ -235,16 +234,16 @@ async fn a_save_with_a_stale_version_is_refused_and_changes_nothing(store: &impl
         "version 0 exists now"
     );
     let mut read = store.account(&first.ik).await.unwrap().unwrap();
-    read.failed_logins = 4;
+    read.blocked = false;
     assert_eq!(store.save_account(&read, &[]).await.unwrap(), Saved::Done);
-    read.failed_logins = 0;
+    read.blocked = true;
     assert_eq!(
         store.save_account(&read, &[]).await.unwrap(),
         Saved::Conflict,
         "read.version is stale"
     );
     let stored = store.account(&first.ik).await.unwrap().unwrap();
-    assert_eq!((stored.failed_logins, stored.version), (4, 2));
+    assert_eq!((stored.blocked, stored.version), (false, 2));
 }
 
 async fn letters_are_queued_only_together_with_their_account(store: &impl Store) {

@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
-use portal_domain::{Ik, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, UserFacing, solve_proof_of_work};
+use portal_domain::{
+    Ik, Lang, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, UserFacing, solve_proof_of_work,
+};
 
 use crate::api::{self, Problem, Registered};
 use crate::components::{Field, When};
@@ -33,13 +35,22 @@ pub fn Login() -> impl IntoView {
     let (ik, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let problem = RwSignal::new(None::<Problem>);
     let pending = RwSignal::new(false);
+    let progress = RwSignal::new(None::<u32>);
     let login = move || {
         let (ik, password, lang) =
             (ik.get_untracked(), password.get_untracked(), i18n.0.get_untracked());
         let navigate = navigate.clone();
         pending.set(true);
         spawn_local(async move {
-            let result = api::login(&ik, &password, lang).await;
+            let mut result = api::login(&ik, &password, None, lang).await;
+            // After several failed attempts for this IK the server wants a solved check first.
+            if result.as_ref().is_err_and(|p| p.code == "challenge_required") {
+                result = match solve_security_check(progress, lang).await {
+                    Ok(proof) => api::login(&ik, &password, Some(proof), lang).await,
+                    Err(p) => Err(p),
+                };
+                progress.set(None);
+            }
             pending.set(false);
             match result {
                 Ok(info) => {
@@ -64,6 +75,7 @@ pub fn Login() -> impl IntoView {
             <button type="submit" disabled=move || pending.get()>
                 {move || if pending.get() { i18n.t(T::Working) } else { i18n.t(T::Login) }}
             </button>
+            <SecurityCheckProgress progress />
         </form>
         <h2>{i18n.tr(T::LoginProblems)}</h2>
         <ul class="links">
@@ -102,22 +114,8 @@ pub fn Register() -> impl IntoView {
     let register = move |ik: String, terms: bool| {
         let lang = i18n.0.get_untracked();
         let work = async move {
-            let challenge = api::challenge(lang).await?;
-            let expected = 1u64 << challenge.difficulty.min(40);
-            let mut start = 0u64;
-            // Small slices keep the page responsive and the progress bar moving.
-            let nonce = loop {
-                progress.set(Some((start.saturating_mul(100) / expected).min(95) as u32));
-                if let Some(nonce) =
-                    solve_proof_of_work(&challenge.salt, challenge.difficulty, start, 4_000)
-                {
-                    break nonce;
-                }
-                start += 4_000;
-                gloo_timers::future::TimeoutFuture::new(0).await;
-            };
-            progress.set(Some(100));
-            api::register(&ik, terms, &challenge.id, nonce, lang).await
+            let (id, nonce) = solve_security_check(progress, lang).await?;
+            api::register(&ik, terms, &id, nonce, lang).await
         };
         pending.set(true);
         spawn_local(async move {
@@ -162,14 +160,44 @@ pub fn Register() -> impl IntoView {
                 </div>
                 <p class="error" id="terms-error">{move || problem.get().and_then(|p| p.field("terms_accepted"))}</p>
                 <button type="submit" disabled=move || pending.get()>{i18n.tr(T::Register)}</button>
-                <When when=move || progress.get().is_some()>
-                    <div class="progress">
-                        <label for="security-check">{i18n.tr(T::SecurityCheck)}</label>
-                        <progress id="security-check" max="100" value=move || progress.get().unwrap_or(0)></progress>
-                        <p aria-live="polite">{move || if progress.get() == Some(100) { i18n.t(T::SecurityCheckDone) } else { i18n.t(T::SecurityCheckRunning) }}</p>
-                    </div>
-                </When>
+                <SecurityCheckProgress progress />
             </form>
+        </When>
+    }
+}
+
+/// Fetches a security check and solves it in small slices, so the page stays responsive and
+/// `progress` (percent) moves; returns the check's id and the nonce that solves it.
+async fn solve_security_check(
+    progress: RwSignal<Option<u32>>,
+    lang: Lang,
+) -> Result<(String, u64), Problem> {
+    let challenge = api::challenge(lang).await?;
+    let expected = 1u64 << challenge.difficulty.min(40);
+    let mut start = 0u64;
+    let nonce = loop {
+        progress.set(Some((start.saturating_mul(100) / expected).min(95) as u32));
+        if let Some(nonce) = solve_proof_of_work(&challenge.salt, challenge.difficulty, start, 4_000)
+        {
+            break nonce;
+        }
+        start += 4_000;
+        gloo_timers::future::TimeoutFuture::new(0).await;
+    };
+    progress.set(Some(100));
+    Ok((challenge.id, nonce))
+}
+
+#[component]
+fn SecurityCheckProgress(progress: RwSignal<Option<u32>>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <When when=move || progress.get().is_some()>
+            <div class="progress">
+                <label for="security-check">{i18n.tr(T::SecurityCheck)}</label>
+                <progress id="security-check" max="100" value=move || progress.get().unwrap_or(0)></progress>
+                <p aria-live="polite">{move || if progress.get() == Some(100) { i18n.t(T::SecurityCheckDone) } else { i18n.t(T::SecurityCheckRunning) }}</p>
+            </div>
         </When>
     }
 }

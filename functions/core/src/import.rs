@@ -311,6 +311,7 @@ fn parse_provider(fields: &[&str]) -> Result<Provider, Rejection> {
             ProviderError::Plz => "plz",
             ProviderError::Ort => "ort",
             ProviderError::Berufsfeld => "berufsfeld",
+            ProviderError::Control(field) => field.column(),
         };
         (Some(column), RowProblem::Provider(e))
     })
@@ -322,7 +323,10 @@ fn parse_exemption(fields: &[&str]) -> Result<Exemption, Rejection> {
     };
     let kvnr = Kvnr::parse(kvnr).map_err(|e| (Some("kvnr"), RowProblem::Kvnr(e)))?;
     let initials = Initials::from_names(vorname, nachname).map_err(|e| {
-        let column = if e == NameError::FirstName { "vorname" } else { "nachname" };
+        let column = match e {
+            NameError::FirstName | NameError::FirstNameControl => "vorname",
+            _ => "nachname",
+        };
         (Some(column), RowProblem::Name(e))
     })?;
     let jahr = jahr.trim();

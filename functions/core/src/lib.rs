@@ -5,6 +5,7 @@
 //! points (Lambda mains, the local `portal` binary) wire them together.
 
 pub mod accounts;
+pub mod counter;
 pub mod import;
 pub mod oha;
 pub mod ports;
@@ -15,5 +16,6 @@ pub use ports::{
     AccountStore, AuditLog, ChallengeStore, Clock, ExemptionStore, LetterQueue, Limits, MailError,
     Mailer, ProviderDirectory, Saved, SessionStore, StoreError, SystemClock, error_chain,
 };
+pub use counter::Counter;
 pub use settings::{Settings, SettingsError};
 pub use stores::{Store, Stores};

@@ -129,6 +129,8 @@ pub trait Limits: Send + Sync {
         limit: u32,
         window_ends: OffsetDateTime,
     ) -> Result<bool, StoreError>;
+    /// How many uses of `key` were counted (0 for a key never counted).
+    async fn used(&self, key: &str) -> Result<u32, StoreError>;
 }
 
 /// The registration's proof-of-work challenges.

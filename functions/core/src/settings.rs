@@ -22,6 +22,12 @@ pub struct Settings {
     pub challenge_difficulty: u8,
     /// `PORTAL_CHALLENGES_PER_MINUTE` (default 600): registration checks issued per minute in all.
     pub challenges_per_minute: u32,
+    /// `PORTAL_CLIENT_ADDRESS_HEADER`: the header in which a proxy in front names the client's
+    /// address (`cloudfront-viewer-address` behind CloudFront); unset, the connection's peer.
+    pub client_address_header: Option<String>,
+    /// `PORTAL_ORIGIN_SECRET`: when set, that header is believed only on requests that carry
+    /// `x-origin-verify` with this value, which only the proxy adds.
+    pub origin_secret: Option<String>,
     /// `PORTAL_QUERY_QUOTA_PER_DAY` (default 100), `PORTAL_QUERY_BURST_PER_MINUTE` (default 20),
     /// `PORTAL_AUDIT_RETENTION_DAYS` (default 730).
     pub oha: OhaSettings,
@@ -52,6 +58,9 @@ impl Settings {
                 600,
                 1..=1_000_000,
             )?,
+            client_address_header: var("PORTAL_CLIENT_ADDRESS_HEADER")
+                .map(|name| name.trim().to_ascii_lowercase()),
+            origin_secret: var("PORTAL_ORIGIN_SECRET"),
             oha: OhaSettings {
                 quota_per_day: within(number("PORTAL_QUERY_QUOTA_PER_DAY"), 100, 1..=100_000_000)?,
                 burst_per_minute: within(

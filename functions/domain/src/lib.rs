@@ -6,6 +6,7 @@
 
 pub mod benefits;
 mod challenge;
+mod client;
 mod consent;
 mod date;
 mod exemption;
@@ -18,6 +19,7 @@ mod password;
 mod provider;
 mod pruefnummer;
 
+pub use client::ClientAddress;
 pub use challenge::{proof_of_work_holds, solve_proof_of_work};
 pub use consent::{Consent, ConsentError};
 pub use date::{DateError, parse_date};
@@ -31,7 +33,9 @@ pub use kvnr::{Kvnr, KvnrError};
 pub use lang::{Lang, UserFacing, counted};
 pub use names::{Initials, NameError};
 pub use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordError, check_password_shape};
-pub use provider::{Address, Berufsfeld, EmailAddress, EmailError, Provider, ProviderError};
+pub use provider::{
+    Address, Berufsfeld, EmailAddress, EmailError, Provider, ProviderError, TextField,
+};
 pub use pruefnummer::{Pruefnummer, PruefnummerError};
 
 /// Sums the digits of a number below 100 ("Quersumme"): 16 → 7. Both check-digit rules use it.

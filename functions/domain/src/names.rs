@@ -15,6 +15,12 @@ pub enum NameError {
     FirstName,
     #[error("the last name has no letter")]
     LastName,
+    /// Control characters (an escape sequence, say) are never part of a name: a broken or
+    /// tampered file, rejected rather than reduced to a harmless-looking initial.
+    #[error("the first name contains control characters")]
+    FirstNameControl,
+    #[error("the last name contains control characters")]
+    LastNameControl,
     #[error("not a stored form of initials")]
     Stored,
 }
@@ -24,6 +30,12 @@ impl Initials {
     /// "Hans-Peter Müller-Lüdenscheidt" → "H. M.". Letters of every script are kept as they are,
     /// with their combining accents.
     pub fn from_names(first_name: &str, last_name: &str) -> Result<Initials, NameError> {
+        if first_name.chars().any(char::is_control) {
+            return Err(NameError::FirstNameControl);
+        }
+        if last_name.chars().any(char::is_control) {
+            return Err(NameError::LastNameControl);
+        }
         let first = initial(first_name).ok_or(NameError::FirstName)?;
         let last = initial(last_name).ok_or(NameError::LastName)?;
         Ok(Initials(format!("{first}. {last}.")))
@@ -104,6 +116,18 @@ impl UserFacing for NameError {
             (NameError::FirstName, Lang::En) => "The first name contains no letter.",
             (NameError::LastName, Lang::De) => "Der Nachname enthält keinen Buchstaben.",
             (NameError::LastName, Lang::En) => "The last name contains no letter.",
+            (NameError::FirstNameControl, Lang::De) => {
+                "Der Vorname enthält Steuerzeichen (etwa eine Escape-Sequenz)."
+            }
+            (NameError::FirstNameControl, Lang::En) => {
+                "The first name contains control characters (such as an escape sequence)."
+            }
+            (NameError::LastNameControl, Lang::De) => {
+                "Der Nachname enthält Steuerzeichen (etwa eine Escape-Sequenz)."
+            }
+            (NameError::LastNameControl, Lang::En) => {
+                "The last name contains control characters (such as an escape sequence)."
+            }
             (NameError::Stored, Lang::De) => "Gespeicherte Initialen sind beschädigt.",
             (NameError::Stored, Lang::En) => "Stored initials are damaged.",
         }
@@ -146,6 +170,13 @@ mod tests {
         assert_eq!(Initials::from_names("", "Muster"), Err(NameError::FirstName));
         assert_eq!(Initials::from_names("Max", " - "), Err(NameError::LastName));
         assert_eq!(Initials::from_names("123", "Muster"), Err(NameError::FirstName));
+    }
+
+    #[test]
+    fn names_with_control_characters_are_rejected_not_reduced_to_an_initial() {
+        assert_eq!(Initials::from_names("\u{1b}[31mMax", "Muster"), Err(NameError::FirstNameControl));
+        assert_eq!(Initials::from_names("Max", "Mus\u{7}ter"), Err(NameError::LastNameControl));
+        assert_eq!(Initials::from_names("Max\t", "Muster"), Err(NameError::FirstNameControl));
     }
 
     #[test]

@@ -67,6 +67,34 @@ pub enum ProviderError {
     Ort,
     #[error("the field is not one of apotheke, heilmittel, hilfsmittel, sonstige")]
     Berufsfeld,
+    /// A free-text field holds control characters (an escape sequence, a line break).
+    #[error("the {0} contains control characters")]
+    Control(TextField),
+}
+
+/// The directory's free-text fields, to say which one holds what it must not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextField {
+    Name,
+    Strasse,
+    Ort,
+}
+
+impl TextField {
+    /// The column of the import file.
+    pub fn column(self) -> &'static str {
+        match self {
+            TextField::Name => "name",
+            TextField::Strasse => "strasse",
+            TextField::Ort => "ort",
+        }
+    }
+}
+
+impl fmt::Display for TextField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.column())
+    }
 }
 
 impl Provider {
@@ -80,11 +108,13 @@ impl Provider {
         ort: &str,
         berufsfeld: &str,
     ) -> Result<Provider, ProviderError> {
-        let text = |value: &str, error| {
+        let text = |value: &str, field, error| {
             let value = value.trim();
+            if value.chars().any(char::is_control) {
+                return Err(ProviderError::Control(field));
+            }
             let fits = !value.is_empty() && value.chars().count() <= 200;
-            let printable = !value.chars().any(char::is_control);
-            if fits && printable { Ok(value.to_string()) } else { Err(error) }
+            if fits { Ok(value.to_string()) } else { Err(error) }
         };
         let plz = plz.trim();
         if plz.len() != 5 || !plz.bytes().all(|b| b.is_ascii_digit()) {
@@ -92,12 +122,12 @@ impl Provider {
         }
         Ok(Provider {
             ik,
-            name: text(name, ProviderError::Name)?,
+            name: text(name, TextField::Name, ProviderError::Name)?,
             email,
             address: Address {
-                strasse: text(strasse, ProviderError::Strasse)?,
+                strasse: text(strasse, TextField::Strasse, ProviderError::Strasse)?,
                 plz: plz.to_string(),
-                ort: text(ort, ProviderError::Ort)?,
+                ort: text(ort, TextField::Ort, ProviderError::Ort)?,
             },
             berufsfeld: Berufsfeld::parse(berufsfeld).ok_or(ProviderError::Berufsfeld)?,
         })
@@ -185,6 +215,24 @@ impl UserFacing for ProviderError {
             }
             (ProviderError::Berufsfeld, Lang::En) => {
                 "The field is one of: apotheke, heilmittel, hilfsmittel, sonstige."
+            }
+            (ProviderError::Control(TextField::Name), Lang::De) => {
+                "Der Name enthält Steuerzeichen (etwa eine Escape-Sequenz oder einen Zeilenumbruch)."
+            }
+            (ProviderError::Control(TextField::Name), Lang::En) => {
+                "The name contains control characters (such as an escape sequence or a line break)."
+            }
+            (ProviderError::Control(TextField::Strasse), Lang::De) => {
+                "Die Straße enthält Steuerzeichen (etwa eine Escape-Sequenz oder einen Zeilenumbruch)."
+            }
+            (ProviderError::Control(TextField::Strasse), Lang::En) => {
+                "The street contains control characters (such as an escape sequence or a line break)."
+            }
+            (ProviderError::Control(TextField::Ort), Lang::De) => {
+                "Der Ort enthält Steuerzeichen (etwa eine Escape-Sequenz oder einen Zeilenumbruch)."
+            }
+            (ProviderError::Control(TextField::Ort), Lang::En) => {
+                "The town contains control characters (such as an escape sequence or a line break)."
             }
         }
     }

@@ -9,8 +9,9 @@ use portal_core::StoreError;
 use portal_core::accounts::{LoginError, PasswordChangeError, RegisterError, SessionStatus};
 use portal_domain::{Ik, Lang, counted};
 use serde::{Deserialize, Serialize};
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
+use crate::client::Client;
 use crate::json::ApiJson;
 use crate::session::{SignedIn, cleared_session_cookie, session_cookie, session_id};
 use crate::{AppState, FieldProblem, Problem, RequestLang};
@@ -40,8 +41,10 @@ pub struct ChallengeBody {
 pub async fn challenge(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
+    Client(client): Client,
 ) -> Result<Json<ChallengeBody>, Problem> {
-    let Some(c) = state.accounts.new_challenge().await.map_err(|e| store_failed(&e, lang))? else {
+    let new = state.accounts.new_challenge(client).await.map_err(|e| store_failed(&e, lang))?;
+    let Some(c) = new else {
         let title = text(
             lang,
             "Gerade werden sehr viele Registrierungen begonnen. Bitte versuchen Sie es in einer Minute erneut.",
@@ -144,15 +147,18 @@ fn register_problem(error: RegisterError, lang: Lang) -> Problem {
                 "There already is an account for this IK. Forgot the password? Use 'Reset password' with your Prüfnummer.",
             ),
         ),
-        RegisterError::TooMany => Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_registrations",
-            text(
-                lang,
-                "Für dieses IK wurden heute bereits zu viele Registrierungen angefordert. Bitte versuchen Sie es morgen erneut.",
-                "Too many registrations were requested for this IK today. Please try again tomorrow.",
-            ),
-        ),
+        RegisterError::LettersOnTheWay { until } => {
+            let until = german_date_and_time(until);
+            let title = match lang {
+                Lang::De => format!(
+                    "Für dieses IK sind bereits Schreiben mit Initialkennwort und Prüfnummer unterwegs; sie bleiben gültig. Neue Schreiben können Sie ab dem {until} Uhr anfordern, oder unser Leistungserbringer-Service sendet sie Ihnen. Wir haben die Anschrift des IK über diese Anfrage informiert."
+                ),
+                Lang::En => format!(
+                    "Letters with the initial password and the Prüfnummer are already on their way for this IK; they stay valid. You can ask for new letters from {until}, or our provider service sends them to you. We have told the address on file of this request."
+                ),
+            };
+            Problem::new(StatusCode::CONFLICT, "letters_on_the_way", title)
+        }
         RegisterError::Busy => Problem::new(
             StatusCode::CONFLICT,
             "registration_in_progress",
@@ -177,6 +183,9 @@ pub struct LoginBody {
     ik: String,
     #[serde(default)]
     password: String,
+    /// A solved `GET /api/challenge`, needed after several failures for the IK.
+    #[serde(default)]
+    challenge: Option<ChallengeAnswer>,
 }
 
 #[derive(Serialize)]
@@ -204,9 +213,11 @@ impl From<SessionStatus> for SessionBody {
 pub async fn login(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
+    Client(client): Client,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, Problem> {
-    match state.accounts.login(&body.ik, &body.password).await {
+    let proof = body.challenge.as_ref().map(|c| (c.id.as_str(), c.nonce.as_str()));
+    match state.accounts.login(&body.ik, &body.password, proof, client).await {
         Ok(logged_in) => {
             let mut response = Json(SessionBody::from(logged_in.status)).into_response();
             response
@@ -219,7 +230,32 @@ pub async fn login(
             "Benutzername (IK) oder Kennwort ist falsch.",
             "User name (IK) or password is wrong.",
         )),
-        Err(LoginError::Locked { retry_after }) => Err(locked(retry_after, lang)),
+        Err(LoginError::ChallengeRequired) => Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "challenge_required",
+            text(
+                lang,
+                "Für dieses IK gab es heute mehrere Fehlversuche. Zum Schutz Ihres Zugangs löst Ihr Browser vor der Anmeldung eine Sicherheitsprüfung; bitte melden Sie sich erneut an.",
+                "There were several failed attempts for this IK today. To protect your account, your browser solves a security check before logging in; please log in again.",
+            ),
+        )),
+        Err(LoginError::TooManyAttempts { retry_after }) => {
+            let seconds = retry_after.whole_seconds().max(1) as u64;
+            let minutes = seconds.div_ceil(60);
+            let title = match lang {
+                Lang::De => format!(
+                    "Zu viele Fehlversuche von diesem Anschluss. Bitte versuchen Sie es in {} erneut.",
+                    counted(minutes, "Minute", "Minuten")
+                ),
+                Lang::En => format!(
+                    "Too many failed attempts from this connection. Please try again in {}.",
+                    counted(minutes, "minute", "minutes")
+                ),
+            };
+            Err(Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", title)
+                .with_retry_after(seconds))
+        }
+        Err(LoginError::Blocked) => Err(blocked(lang)),
         Err(LoginError::Inactive) => Err(Problem::new(
             StatusCode::LOCKED,
             "inactive",
@@ -246,20 +282,24 @@ fn invalid_credentials(lang: Lang, de: &str, en: &str) -> Problem {
     Problem::new(StatusCode::UNAUTHORIZED, "invalid_credentials", text(lang, de, en))
 }
 
-fn locked(retry_after: Duration, lang: Lang) -> Problem {
-    let seconds = retry_after.whole_seconds().max(1) as u64;
-    let minutes = seconds.div_ceil(60);
-    let title = match lang {
-        Lang::De => format!(
-            "Ihr Zugang ist nach mehreren Fehlversuchen gesperrt. Bitte versuchen Sie es in {} erneut.",
-            counted(minutes, "Minute", "Minuten")
+fn blocked(lang: Lang) -> Problem {
+    Problem::new(
+        StatusCode::LOCKED,
+        "blocked",
+        text(
+            lang,
+            "Ihr Zugang ist gesperrt. Bitte wenden Sie sich an unseren Leistungserbringer-Service.",
+            "Your account is blocked. Please contact our provider service.",
         ),
-        Lang::En => format!(
-            "Your account is locked after several failed attempts. Please try again in {}.",
-            counted(minutes, "minute", "minutes")
-        ),
-    };
-    Problem::new(StatusCode::LOCKED, "locked", title).with_retry_after(seconds)
+    )
+}
+
+/// "07.05.2026 10:00" in German local time.
+fn german_date_and_time(at: OffsetDateTime) -> String {
+    let local = portal_domain::german_local_time(at);
+    local
+        .format(time::macros::format_description!("[day].[month].[year] [hour]:[minute]"))
+        .unwrap_or_default()
 }
 
 pub async fn current_session(
@@ -302,12 +342,13 @@ pub struct PasswordBody {
 pub async fn change_password(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
+    Client(client): Client,
     signed_in: SignedIn,
     ApiJson(body): ApiJson<PasswordBody>,
 ) -> Result<Response, Problem> {
     let session_id = state
         .accounts
-        .change_password(&signed_in.session, &body.pruefnummer, &body.new_password)
+        .change_password(&signed_in.session, &body.pruefnummer, &body.new_password, client)
         .await
         .map_err(|e| password_problem(e, lang))?;
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -329,11 +370,12 @@ pub struct ResetBody {
 pub async fn reset_password(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
+    Client(client): Client,
     ApiJson(body): ApiJson<ResetBody>,
 ) -> Result<StatusCode, Problem> {
     state
         .accounts
-        .reset_password(&body.ik, &body.pruefnummer, &body.new_password)
+        .reset_password(&body.ik, &body.pruefnummer, &body.new_password, client)
         .await
         .map(|()| StatusCode::NO_CONTENT)
         .map_err(|e| password_problem(e, lang))
@@ -349,7 +391,16 @@ fn password_problem(error: PasswordChangeError, lang: Lang) -> Problem {
             "IK oder Prüfnummer ist falsch.",
             "IK or Prüfnummer is wrong.",
         ),
-        PasswordChangeError::Locked { retry_after } => locked(retry_after, lang),
+        PasswordChangeError::NeedsBothLetters => Problem::new(
+            StatusCode::CONFLICT,
+            "use_both_letters",
+            text(
+                lang,
+                "Für diesen Zugang wurde noch kein eigenes Kennwort vergeben. Melden Sie sich bitte mit dem Initialkennwort aus dem ersten Schreiben an und vergeben Sie Ihr Kennwort mit der Prüfnummer aus dem zweiten Schreiben. Fehlt Ihnen ein Schreiben, registrieren Sie sich bitte erneut.",
+                "No own password has been set for this account yet. Please log in with the initial password from the first letter and set your password with the Prüfnummer from the second letter. If a letter is missing, please register again.",
+            ),
+        ),
+        PasswordChangeError::Blocked => blocked(lang),
         PasswordChangeError::Weak(e) => Problem::invalid_field("new_password", &e, lang),
         PasswordChangeError::Store(error) => store_failed(&error, lang),
         PasswordChangeError::Hash(error) => {

@@ -9,6 +9,10 @@ use crate::Problem;
 
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// How long a client may take to send a body: 16 KiB take far less on any line; a client that
+/// stalls would otherwise hold its connection and a task.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A JSON request body; every way it can be wrong is a problem document in the person's language.
 pub struct ApiJson<T>(pub T);
 
@@ -34,20 +38,74 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 ),
             ));
         }
-        let bytes =
-            axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES).await.map_err(|_| {
-                Problem::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    text(
-                        lang,
-                        "Die Anfrage ist zu groß (höchstens 16 KiB).",
-                        "The request is too large (16 KiB at most).",
-                    ),
-                )
-            })?;
+        let reading = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES);
+        let Ok(read) = tokio::time::timeout(BODY_TIMEOUT, reading).await else {
+            return Err(Problem::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                text(
+                    lang,
+                    "Die Anfrage kam nicht rechtzeitig vollständig an.",
+                    "The request did not arrive completely in time.",
+                ),
+            ));
+        };
+        let bytes = read.map_err(|_| {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                text(
+                    lang,
+                    "Die Anfrage ist zu groß (höchstens 16 KiB).",
+                    "The request is too large (16 KiB at most).",
+                ),
+            )
+        })?;
+        // serde reads a JSON array into a struct's fields by position; the API's bodies are
+        // objects with named fields, and nothing else is accepted.
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|b| *b != b'{') {
+            let parses = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok();
+            return Err(if parses { not_an_object(lang) } else { invalid_json(lang) });
+        }
         serde_json::from_slice(&bytes).map(ApiJson).map_err(|error| body_problem(&error, lang))
     }
+}
+
+fn invalid_json(lang: Lang) -> Problem {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_json",
+        text(lang, "Die Anfrage ist kein gültiges JSON.", "The request is not valid JSON."),
+    )
+}
+
+fn not_an_object(lang: Lang) -> Problem {
+    Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+        text(
+            lang,
+            "Die Anfrage muss ein JSON-Objekt mit benannten Feldern sein.",
+            "The request must be a JSON object with named fields.",
+        ),
+    )
+}
+
+/// serde's message without the names of our Rust types ("expected struct QueryBody"): they mean
+/// nothing to a caller and tell an attacker about the code.
+fn public_detail(message: &str) -> String {
+    let mut detail = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("struct ") {
+        detail.push_str(&rest[..at]);
+        let after = &rest[at + "struct ".len()..];
+        let name_len = after.find(|c: char| !c.is_alphanumeric() && c != '_').unwrap_or(after.len());
+        detail.push_str("a JSON object");
+        rest = &after[name_len..];
+    }
+    detail.push_str(rest);
+    detail
 }
 
 fn text(lang: Lang, de: &'static str, en: &'static str) -> &'static str {
@@ -59,11 +117,7 @@ fn text(lang: Lang, de: &'static str, en: &'static str) -> &'static str {
 
 fn body_problem(error: &serde_json::Error, lang: Lang) -> Problem {
     if error.is_syntax() || error.is_eof() {
-        return Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            text(lang, "Die Anfrage ist kein gültiges JSON.", "The request is not valid JSON."),
-        );
+        return invalid_json(lang);
     }
     let message = error.to_string();
     let unknown = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
@@ -85,5 +139,5 @@ fn body_problem(error: &serde_json::Error, lang: Lang) -> Problem {
             ),
         ),
     };
-    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, title).with_detail(message)
+    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, title).with_detail(public_detail(&message))
 }

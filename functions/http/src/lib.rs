@@ -2,6 +2,7 @@
 //! local `portal serve` to `axum::serve`: the same handlers answer in both.
 
 mod accounts;
+mod client;
 mod headers;
 mod json;
 mod oha;
@@ -22,8 +23,9 @@ use portal_core::{Clock, ExemptionStore, ProviderDirectory, Settings, Stores};
 use serde::Serialize;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+pub use client::{Client, ORIGIN_VERIFY};
 pub use headers::{HEADERS as SECURITY_HEADERS, security_headers};
-pub use json::{ApiJson, MAX_BODY_BYTES};
+pub use json::{ApiJson, BODY_TIMEOUT, MAX_BODY_BYTES};
 pub use problem::{FieldProblem, Problem, RequestLang};
 pub use request_id::{REQUEST_ID, RequestId};
 pub use session::{ActiveProvider, SESSION_COOKIE, SignedIn};
@@ -36,6 +38,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub accounts: Accounts,
     pub oha: Oha,
+    /// See [`Settings::client_address_header`] and [`Settings::origin_secret`].
+    pub client_address_header: Option<String>,
+    pub origin_secret: Option<String>,
 }
 
 impl AppState {
@@ -71,6 +76,8 @@ impl AppState {
             clock,
             accounts,
             oha,
+            client_address_header: settings.client_address_header.clone(),
+            origin_secret: settings.origin_secret.clone(),
         })
     }
 }

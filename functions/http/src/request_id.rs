@@ -29,11 +29,22 @@ async fn assign(mut request: Request, next: Next) -> Response {
         })
         .map_or_else(|| ulid::Ulid::new().to_string(), str::to_string);
     request.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path());
+    let path = logged_path(request.uri().path());
+    let span = tracing::info_span!("request", request_id = %id, method = %request.method(), %path);
     let mut response = next.run(request).instrument(span.clone()).await;
     span.in_scope(|| tracing::info!(status = response.status().as_u16(), "answered"));
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
     response
+}
+
+/// Paths are logged up to 100 characters: enough to know the route, and a probe's 100 kB path
+/// does not end up in the log whole.
+fn logged_path(path: &str) -> String {
+    const KEEP: usize = 100;
+    match path.char_indices().nth(KEEP) {
+        Some((cut, _)) => format!("{}…", &path[..cut]),
+        None => path.to_string(),
+    }
 }

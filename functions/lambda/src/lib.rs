@@ -40,7 +40,25 @@ pub async fn serve(capability: Capability) -> Result<(), Error> {
     // Letters are sent by the dispatch function, which the letters table's stream wakes.
     let state =
         AppState::wire(&stores(&aws), &settings()?, Arc::new(SystemClock), Arc::new(|| {}))?;
-    lambda_http::run(portal_http::api_for(&[capability], state)).await
+    let router = portal_http::api_for(&[capability], state)
+        .layer(axum::middleware::map_request(with_source_address));
+    lambda_http::run(router).await
+}
+
+/// The address API Gateway saw the request come from, where the router looks for a peer's
+/// (behind CloudFront that is an edge's; the template then names the viewer-address header).
+async fn with_source_address(mut request: axum::extract::Request) -> axum::extract::Request {
+    use lambda_http::RequestExt as _;
+    use lambda_http::request::RequestContext;
+    let source = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        _ => None,
+    };
+    if let Some(ip) = source.and_then(|ip| ip.parse::<std::net::IpAddr>().ok()) {
+        let peer = std::net::SocketAddr::new(ip, 0);
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    }
+    request
 }
 
 /// Sends what waits in the letter queue. The event (a stream batch or the schedule) only wakes

@@ -1,4 +1,4 @@
-//! `portal accounts unlock|resend IK`: what the provider service does for a caller.
+//! `portal accounts block|unlock|resend IK`: what the provider service does for a caller.
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
@@ -7,7 +7,9 @@ use portal_domain::{Ik, Lang, UserFacing};
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum Action {
-    /// Lift a lockout after failed logins at once.
+    /// Block the account at once (a stolen password, say): no login, no reset, every session ends.
+    Block { ik: String },
+    /// Lift a block.
     Unlock { ik: String },
     /// New credential letters for a pending account; the earlier letters become void.
     Resend { ik: String },
@@ -15,15 +17,29 @@ pub enum Action {
 
 /// Runs the action and says what happened, in the back office's language.
 pub async fn run(accounts: &Accounts, action: Action, lang: Lang) -> anyhow::Result<String> {
-    let (Action::Unlock { ik } | Action::Resend { ik }) = &action;
+    let (Action::Block { ik } | Action::Unlock { ik } | Action::Resend { ik }) = &action;
     let ik = Ik::parse(ik).map_err(|e| anyhow::anyhow!("{}", e.message(lang)))?;
+    let no_account = || match lang {
+        Lang::De => format!("Für IK {ik} gibt es keinen Zugang."),
+        Lang::En => format!("There is no account for IK {ik}."),
+    };
     match action {
+        Action::Block { .. } => {
+            if !accounts.block(&ik).await.context("the store failed")? {
+                bail!(no_account());
+            }
+            Ok(match lang {
+                Lang::De => format!(
+                    "Der Zugang für IK {ik} ist gesperrt; alle Sitzungen sind beendet. `portal accounts unlock {ik}` hebt die Sperre auf."
+                ),
+                Lang::En => format!(
+                    "The account of IK {ik} is blocked; every session has ended. `portal accounts unlock {ik}` lifts the block."
+                ),
+            })
+        }
         Action::Unlock { .. } => {
-            if !accounts.unlock(&ik).await.context("the store failed")? {
-                bail!(match lang {
-                    Lang::De => format!("Für IK {ik} gibt es keinen Zugang."),
-                    Lang::En => format!("There is no account for IK {ik}."),
-                });
+            if !accounts.unblock(&ik).await.context("the store failed")? {
+                bail!(no_account());
             }
             Ok(match lang {
                 Lang::De => format!("Der Zugang für IK {ik} ist entsperrt."),

@@ -58,7 +58,7 @@ fn account_item(a: &Account) -> Item {
         ("password_hash".into(), s(&a.password_hash)),
         ("pruefnummer_hash".into(), s(&a.pruefnummer_hash)),
         ("must_change_password".into(), AttributeValue::Bool(a.must_change_password)),
-        ("failed_logins".into(), n(a.failed_logins)),
+        ("blocked".into(), AttributeValue::Bool(a.blocked)),
         ("last_used_at".into(), nanos(a.last_used_at)),
         ("letters_generation".into(), n(a.letters_generation)),
         ("sessions_valid_from".into(), nanos(a.sessions_valid_from)),
@@ -66,9 +66,6 @@ fn account_item(a: &Account) -> Item {
     ]);
     if let Some(at) = a.initial_password_expires_at {
         item.insert("initial_password_expires_at".into(), nanos(at));
-    }
-    if let Some(at) = a.locked_until {
-        item.insert("locked_until".into(), nanos(at));
     }
     item
 }
@@ -83,8 +80,7 @@ fn account_from(item: &Item) -> Result<Account, StoreError> {
             Some(AttributeValue::Bool(true))
         ),
         initial_password_expires_at: optional_time(item, "initial_password_expires_at")?,
-        failed_logins: number(item, "failed_logins")?,
-        locked_until: optional_time(item, "locked_until")?,
+        blocked: matches!(item.get("blocked"), Some(AttributeValue::Bool(true))),
         last_used_at: time_at(item, "last_used_at")?,
         letters_generation: number(item, "letters_generation")?,
         sessions_valid_from: sessions_valid_from(item)?,
@@ -397,6 +393,13 @@ impl Limits for DynamoStore {
             .send()
             .await;
         Ok(condition_held(result)? && limit > 0)
+    }
+
+    async fn used(&self, key: &str) -> Result<u32, StoreError> {
+        let item = self
+            .item(&self.tables.counters, HashMap::from([("key".to_string(), s(key))]))
+            .await?;
+        item.map_or(Ok(0), |item| number(&item, "count"))
     }
 }
 

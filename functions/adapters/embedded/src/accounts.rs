@@ -25,18 +25,17 @@ pub(crate) fn ik_of(text: &str) -> Result<Ik, StoreError> {
 }
 
 const ACCOUNT_COLUMNS: &str = "ik, password_hash, pruefnummer_hash, must_change_password, \
-    initial_password_expires_at, failed_logins, locked_until, last_used_at, letters_generation, version, \
+    initial_password_expires_at, blocked, last_used_at, letters_generation, version, \
     sessions_valid_from";
 
 fn account_from(row: &Row) -> rusqlite::Result<Result<Account, StoreError>> {
     let ik: String = row.get(0)?;
     let initial: Option<i64> = row.get(4)?;
-    let locked: Option<i64> = row.get(6)?;
     let (password_hash, pruefnummer_hash) = (row.get(1)?, row.get(2)?);
-    let (must_change, failed, last_used): (bool, u32, i64) =
-        (row.get(3)?, row.get(5)?, row.get(7)?);
+    let (must_change, blocked, last_used): (bool, bool, i64) =
+        (row.get(3)?, row.get(5)?, row.get(6)?);
     let (generation, version, sessions_from): (u32, i64, i64) =
-        (row.get(8)?, row.get(9)?, row.get(10)?);
+        (row.get(7)?, row.get(8)?, row.get(9)?);
     Ok((|| {
         Ok(Account {
             ik: ik_of(&ik)?,
@@ -44,8 +43,7 @@ fn account_from(row: &Row) -> rusqlite::Result<Result<Account, StoreError>> {
             pruefnummer_hash,
             must_change_password: must_change,
             initial_password_expires_at: initial.map(time_of).transpose()?,
-            failed_logins: failed,
-            locked_until: locked.map(time_of).transpose()?,
+            blocked,
             last_used_at: time_of(last_used)?,
             letters_generation: generation,
             sessions_valid_from: time_of(sessions_from)?,
@@ -117,7 +115,7 @@ impl AccountStore for EmbeddedStore {
             connection.execute(
                 &format!(
                     "INSERT OR REPLACE INTO accounts ({ACCOUNT_COLUMNS})
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
                 ),
                 params![
                     account.ik.as_str(),
@@ -125,8 +123,7 @@ impl AccountStore for EmbeddedStore {
                     account.pruefnummer_hash,
                     account.must_change_password,
                     account.initial_password_expires_at.map(nanos),
-                    account.failed_logins,
-                    account.locked_until.map(nanos),
+                    account.blocked,
                     nanos(account.last_used_at),
                     account.letters_generation,
                     expected + 1,
@@ -363,6 +360,18 @@ impl Limits for EmbeddedStore {
                 )
                 .map_err(sql)?;
             Ok(changed == 1 && limit > 0)
+        })
+        .await
+    }
+
+    async fn used(&self, key: &str) -> Result<u32, StoreError> {
+        let key = key.to_string();
+        self.run(move |connection| {
+            let count: Option<i64> = connection
+                .prepare_cached("SELECT count FROM counters WHERE key = ?1")
+                .and_then(|mut select| select.query_row([key], |row| row.get(0)).optional())
+                .map_err(sql)?;
+            Ok(u32::try_from(count.unwrap_or(0)).unwrap_or(u32::MAX))
         })
         .await
     }

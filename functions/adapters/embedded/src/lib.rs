@@ -119,6 +119,13 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE letters ADD COLUMN claimed_until INTEGER;
 "#,
+    // Failures no longer lock an account (they call for a proof of work, counted per IK); the
+    // back office may block one.
+    r#"
+    ALTER TABLE accounts ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE accounts DROP COLUMN failed_logins;
+    ALTER TABLE accounts DROP COLUMN locked_until;
+"#,
 ];
 
 /// A handle to the store file; cheap to clone.

@@ -167,12 +167,7 @@ impl Compose<'_> {
     }
 
     pub fn password_changed(&self) -> Letter {
-        let local = portal_domain::german_local_time(self.now);
-        let when = format!(
-            "{} um {}",
-            german(local.date()),
-            local.time().format(format_description!("[hour]:[minute]")).unwrap_or_default()
-        );
+        let when = german_date_and_time(self.now);
         let body = format!(
             "{greeting}das Kennwort Ihres Zugangs zum Serviceportal für Leistungserbringer \
              (IK {ik}) wurde am {when} Uhr geändert.\n\n\
@@ -190,6 +185,43 @@ impl Compose<'_> {
             &body,
         )
     }
+
+    /// Someone asked for new letters while the earlier ones may still be in the post: they stay
+    /// valid, and the provider learns of the attempt.
+    pub fn registration_repeated(&self, sent_at: OffsetDateTime, until: OffsetDateTime) -> Letter {
+        let body = format!(
+            "{greeting}am {when} Uhr wurden für Ihr Institutionskennzeichen (IK) {ik} erneut \
+             Zugangsdaten zum Serviceportal für Leistungserbringer angefordert.\n\n\
+             Ihre Schreiben vom {sent} (Initialkennwort und Prüfnummer) bleiben gültig; es wurden \
+             keine neuen Zugangsdaten erstellt. Bitte vergeben Sie damit unter {url} Ihr eigenes \
+             Kennwort.\n\n\
+             Haben Sie die Schreiben nicht erhalten? Ab dem {until} Uhr können Sie neue anfordern, \
+             oder unser Leistungserbringer-Service sendet sie Ihnen. Haben Sie die neue \
+             Anforderung nicht selbst gestellt, brauchen Sie nichts zu tun.\n{footer}",
+            greeting = GREETING,
+            when = german_date_and_time(self.now),
+            ik = self.provider.ik,
+            sent = german(german_date(sent_at)),
+            url = self.sender.portal_url,
+            until = german_date_and_time(until),
+            footer = self.closing(),
+        );
+        self.letter(
+            LetterKind::RegistrationRepeated,
+            "Erneute Anforderung von Zugangsdaten für das Serviceportal",
+            &body,
+        )
+    }
+}
+
+/// "04.05.2026 um 10:00" in German local time.
+fn german_date_and_time(at: OffsetDateTime) -> String {
+    let local = portal_domain::german_local_time(at);
+    format!(
+        "{} um {}",
+        german(local.date()),
+        local.time().format(format_description!("[hour]:[minute]")).unwrap_or_default()
+    )
 }
 
 /// Reads the secret back out of a letter's text: what a person does with the paper, and what

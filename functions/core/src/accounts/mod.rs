@@ -8,15 +8,16 @@ mod secrets;
 use std::sync::Arc;
 
 use portal_domain::{
-    Ik, PasswordError, Provider, Pruefnummer, PruefnummerError, check_password_shape, german_date,
-    proof_of_work_holds,
+    ClientAddress, Ik, PasswordError, Provider, Pruefnummer, PruefnummerError,
+    check_password_shape, proof_of_work_holds,
 };
-use time::{Duration, OffsetDateTime, Time};
+use time::{Duration, OffsetDateTime};
 
 pub use letters::{Sender, secret_in};
 pub use model::{Account, Barrier, Challenge, Letter, LetterKind, Policy, Session, Standing};
 pub use secrets::{HashError, SecretHasher, session_id_hash};
 
+use crate::counter::Counter;
 use crate::ports::{
     AccountStore, ChallengeStore, Clock, LetterQueue, Limits, Mailer, ProviderDirectory, Saved,
     SessionStore, StoreError,
@@ -47,8 +48,10 @@ pub enum RegisterError {
     UnknownIk,
     #[error("the account is active already")]
     AlreadyActive,
-    #[error("too many registrations for this IK today")]
-    TooMany,
+    /// The letters of the last registration may still be in the post; they stay the valid ones
+    /// until `until`, and the address on file has been told of this attempt.
+    #[error("the earlier letters are still on their way")]
+    LettersOnTheWay { until: OffsetDateTime },
     #[error("another registration for this IK is under way")]
     Busy,
     #[error(transparent)]
@@ -62,8 +65,15 @@ pub enum LoginError {
     /// The same answer for an unknown IK and a wrong password.
     #[error("IK or password wrong")]
     InvalidCredentials,
-    #[error("locked")]
-    Locked { retry_after: Duration },
+    /// After several failures for this IK today, each attempt needs a solved proof of work
+    /// (`GET /api/challenge`); the same for known and unknown IKs.
+    #[error("a solved security check is needed")]
+    ChallengeRequired,
+    /// Too many failures from this client in this hour; other clients are not affected.
+    #[error("too many failed attempts from this client")]
+    TooManyAttempts { retry_after: Duration },
+    #[error("blocked by the back office")]
+    Blocked,
     #[error("unused for too long; reactivate with the Prüfnummer")]
     Inactive,
     #[error("the initial password expired")]
@@ -79,8 +89,12 @@ pub enum PasswordChangeError {
     /// A wrong Prüfnummer (or, for a reset, an unknown IK).
     #[error("IK or Prüfnummer wrong")]
     InvalidCredentials,
-    #[error("locked")]
-    Locked { retry_after: Duration },
+    /// A reset of an account that has no own password yet: that takes both letters, the
+    /// initial password and the Prüfnummer, so one intercepted letter is never enough.
+    #[error("the first own password is set with both letters")]
+    NeedsBothLetters,
+    #[error("blocked by the back office")]
+    Blocked,
     #[error("the new password is not acceptable")]
     Weak(PasswordError),
     #[error(transparent)]
@@ -124,30 +138,61 @@ pub struct SessionStatus {
     pub expires_at: OffsetDateTime,
 }
 
+/// How a new password is set with the Prüfnummer: logged in with the initial password (which
+/// proves the first letter), or by a reset without a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Session,
+    Reset,
+}
+
 const SESSION_TOUCH_STEP: Duration = Duration::seconds(15);
 
 /// How often a conditional save is retried when concurrent requests change the same account.
 const SAVE_ATTEMPTS: usize = 5;
 
 impl Accounts {
-    /// A new proof-of-work challenge for the registration form; `None` when this minute's
-    /// challenges are used up.
-    pub async fn new_challenge(&self) -> Result<Option<Challenge>, StoreError> {
+    /// A new proof-of-work challenge (for the registration form, and for logins once an IK has
+    /// had several failures); `None` when this minute's challenges, everyone's or this client's,
+    /// are used up.
+    pub async fn new_challenge(
+        &self,
+        client: ClientAddress,
+    ) -> Result<Option<Challenge>, StoreError> {
         let now = self.clock.now();
-        let minute = now.unix_timestamp() / 60;
-        let minute_ends = OffsetDateTime::from_unix_timestamp((minute + 1) * 60).unwrap_or(now);
-        let key = format!("challenges#{minute}");
-        if !self.limits.try_count(&key, self.policy.challenges_per_minute, minute_ends).await? {
+        // The client's ration first: one client that uses up its own does not count against
+        // everyone's.
+        if !self.count(&Counter::challenges_of(client, now), self.policy.challenges_per_client).await?
+            || !self.count(&Counter::challenges(now), self.policy.challenges_per_minute).await?
+        {
             return Ok(None);
         }
         let challenge = Challenge {
             id: ulid::Ulid::new().to_string(),
             salt: secrets::new_challenge_salt(),
             difficulty: self.policy.challenge_difficulty,
-            expires_at: self.clock.now() + self.policy.challenge_valid_for,
+            expires_at: now + self.policy.challenge_valid_for,
         };
         self.challenges.put_challenge(&challenge).await?;
         Ok(Some(challenge))
+    }
+
+    async fn count(&self, counter: &Counter, limit: u32) -> Result<bool, StoreError> {
+        self.limits.try_count(&counter.key(), limit, counter.window_ends()).await
+    }
+
+    /// Takes the challenge `id` (each works once) and says whether `nonce` solves it in time.
+    async fn solved(&self, id: &str, nonce: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
+        // Ids are ULIDs; anything else (say, a 3 kB string DynamoDB refuses as a key) is wrong.
+        if ulid::Ulid::from_string(id).is_err() {
+            return Ok(false);
+        }
+        let challenge = self.challenges.take_challenge(id).await?;
+        Ok(challenge.is_some_and(|c| {
+            c.expires_at > now
+                && c.difficulty >= self.policy.challenge_difficulty
+                && proof_of_work_holds(&c.salt, nonce, c.difficulty)
+        }))
     }
 
     /// Registers `ik` (or renews a still pending registration, voiding the earlier letters) and
@@ -159,26 +204,49 @@ impl Accounts {
         nonce: &str,
     ) -> Result<Registered, RegisterError> {
         let now = self.clock.now();
-        // Ids are ULIDs; anything else (say, a 3 kB string DynamoDB refuses as a key) is wrong.
-        if ulid::Ulid::from_string(challenge_id).is_err() {
-            return Err(RegisterError::ChallengeInvalid);
-        }
-        let challenge = self.challenges.take_challenge(challenge_id).await?;
-        let solved = challenge.is_some_and(|c| {
-            c.expires_at > now && proof_of_work_holds(&c.salt, nonce, c.difficulty)
-        });
-        if !solved {
+        if !self.solved(challenge_id, nonce, now).await? {
             return Err(RegisterError::ChallengeInvalid);
         }
         let provider = self.providers.provider(&ik).await?.ok_or(RegisterError::UnknownIk)?;
         let previous = self.accounts.account(&ik).await?;
-        if previous.as_ref().is_some_and(Account::is_active) {
-            return Err(RegisterError::AlreadyActive);
-        }
-        if !self.count_registration(&ik, now).await? {
-            return Err(RegisterError::TooMany);
+        if let Some(previous) = &previous {
+            if previous.is_active() {
+                return Err(RegisterError::AlreadyActive);
+            }
+            if let Some(until) = previous.letters_kept_until(&self.policy).filter(|u| *u > now) {
+                self.tell_of_repeated_registration(&provider, previous, until, now).await?;
+                return Err(RegisterError::LettersOnTheWay { until });
+            }
         }
         self.issue_credentials(&provider, previous.as_ref(), now).await
+    }
+
+    /// Tells the address on file that someone asked for new letters while the earlier ones are
+    /// valid: once a day at most, so that the attempt cannot be turned into a flood of mail.
+    async fn tell_of_repeated_registration(
+        &self,
+        provider: &Provider,
+        account: &Account,
+        until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if !self.count(&Counter::repeated_registration_notices(provider.ik, now), 1).await? {
+            return Ok(());
+        }
+        let compose = letters::Compose {
+            sender: &self.sender,
+            provider,
+            generation: account.letters_generation,
+            now,
+        };
+        let sent_at = account.letters_sent_at(&self.policy).unwrap_or(now);
+        let notice = compose.registration_repeated(sent_at, until);
+        // A conflict means the account changed meanwhile (the provider logged in, say): the
+        // notice matters little then, and the registration is refused either way.
+        if self.accounts.save_account(account, &[notice]).await? == Saved::Done {
+            (self.letters_queued)();
+        }
+        Ok(())
     }
 
     /// Back office: new letters for a pending account (the earlier ones become void).
@@ -190,13 +258,6 @@ impl Accounts {
             return Err(RegisterError::AlreadyActive);
         }
         self.issue_credentials(&provider, previous.as_ref(), now).await
-    }
-
-    async fn count_registration(&self, ik: &Ik, now: OffsetDateTime) -> Result<bool, StoreError> {
-        let today = german_date(now);
-        let window_ends = today.next_day().unwrap_or(today).with_time(Time::MIDNIGHT).assume_utc();
-        let key = format!("registrations#{ik}#{today}");
-        self.limits.try_count(&key, self.policy.registrations_per_day, window_ends).await
     }
 
     async fn issue_credentials(
@@ -239,30 +300,47 @@ impl Accounts {
         })
     }
 
-    /// Logs in with IK and password. Unknown IKs cost a hash like known ones and get the same
-    /// answer as a wrong password.
-    pub async fn login(&self, ik: &str, password: &str) -> Result<LoggedIn, LoginError> {
+    /// Logs in with IK and password. Every path does the same work (a counter read, an account
+    /// read, one Argon2id check, and on failure two counter writes), so that neither the answer
+    /// nor its timing tells an unknown IK from a known one. After `max_failures` failures for
+    /// an IK on one day, an attempt needs a solved proof of work: no one can lock a provider
+    /// out, and guessing gets expensive. A client with too many failures in an hour waits.
+    pub async fn login(
+        &self,
+        ik: &str,
+        password: &str,
+        proof: Option<(&str, &str)>,
+        client: ClientAddress,
+    ) -> Result<LoggedIn, LoginError> {
         let now = self.clock.now();
-        let account = match Ik::parse(ik) {
-            Ok(ik) => self.accounts.account(&ik).await?,
-            Err(_) => None,
-        };
-        let Some(account) = account else {
+        let of_client = Counter::failures_of_client(client, now);
+        if self.limits.used(&of_client.key()).await? >= self.policy.failures_per_client {
+            return Err(LoginError::TooManyAttempts { retry_after: of_client.window_ends() - now });
+        }
+        let Ok(ik) = Ik::parse(ik) else {
+            // A malformed IK is known to be wrong without the store; its hash is spent anyway.
             self.hasher.verify(password, None).await;
             return Err(LoginError::InvalidCredentials);
         };
-        if let Some(retry_after) = account.locked_for(now) {
-            return Err(LoginError::Locked { retry_after });
+        let of_ik = Counter::failures_of_ik(ik, now);
+        if self.limits.used(&of_ik.key()).await? >= self.policy.max_failures {
+            let solved = match proof {
+                Some((id, nonce)) => self.solved(id, nonce, now).await?,
+                None => false,
+            };
+            if !solved {
+                return Err(LoginError::ChallengeRequired);
+            }
         }
-        if !self.hasher.verify(password, Some(&account.password_hash)).await {
-            let locked = self.update(&account.ik, |a| a.record_failure(now, &self.policy)).await?;
-            return Err(match locked {
-                Some(true) => LoginError::Locked { retry_after: self.policy.lock_for },
-                _ => LoginError::InvalidCredentials,
-            });
+        let account = self.accounts.account(&ik).await?;
+        let hash = account.as_ref().map(|a| a.password_hash.as_str());
+        if !self.hasher.verify(password, hash).await {
+            self.count_failure(&of_ik, &of_client).await?;
+            return Err(LoginError::InvalidCredentials);
         }
+        let Some(account) = account else { return Err(LoginError::InvalidCredentials) };
         // Decided on the account as stored now, not as read before the (queued) hash check: a
-        // lock that concurrent wrong guesses set meanwhile holds against a right one.
+        // block set meanwhile holds against a right password.
         let barrier = self
             .update(&account.ik, |a| {
                 let barrier = a.barrier(now, &self.policy);
@@ -274,9 +352,7 @@ impl Accounts {
             .await?
             .ok_or(LoginError::InvalidCredentials)?;
         match barrier {
-            Some(Barrier::Locked { retry_after }) => {
-                return Err(LoginError::Locked { retry_after });
-            }
+            Some(Barrier::Blocked) => return Err(LoginError::Blocked),
             Some(Barrier::Inactive) => return Err(LoginError::Inactive),
             Some(Barrier::InitialPasswordExpired) => {
                 return Err(LoginError::InitialPasswordExpired);
@@ -287,6 +363,17 @@ impl Accounts {
         tracing::info!(ik = %account.ik, "logged in");
         let status = self.status(&session, account.must_change_password).await?;
         Ok(LoggedIn { session_id, status })
+    }
+
+    /// A failed login or a wrong Prüfnummer, counted for the IK and for the client. No limit
+    /// stops the count; `login` compares it with the policy.
+    async fn count_failure(&self, of_ik: &Counter, of_client: &Counter) -> Result<(), StoreError> {
+        let (ik_key, client_key) = (of_ik.key(), of_client.key());
+        let (ik, client) = tokio::join!(
+            self.limits.try_count(&ik_key, u32::MAX, of_ik.window_ends()),
+            self.limits.try_count(&client_key, u32::MAX, of_client.window_ends()),
+        );
+        ik.and(client).map(drop)
     }
 
     /// The session behind a cookie, extended by this request.
@@ -340,16 +427,20 @@ impl Accounts {
     }
 
     /// The logged-in provider sets an own password, proving with the Prüfnummer that they hold the
-    /// letters. Wrong Prüfnummern count towards the lockout. The new password ends every session
-    /// of the account; this browser goes on in a new one, whose id is returned for its cookie.
+    /// letters (the session proves the initial password). Wrong Prüfnummern count as failures.
+    /// The new password ends every session of the account; this browser goes on in a new one,
+    /// whose id is returned for its cookie.
     pub async fn change_password(
         &self,
         session: &Session,
         pruefnummer: &str,
         new_password: &str,
+        client: ClientAddress,
     ) -> Result<String, PasswordChangeError> {
         let now = self.clock.now();
-        self.set_password_with_pruefnummer(&session.ik, pruefnummer, new_password, now).await?;
+        let via = Via::Session;
+        self.set_password_with_pruefnummer(&session.ik, pruefnummer, new_password, via, client, now)
+            .await?;
         let (session_id, _) = self.begin_session(session.ik, now).await?;
         self.sessions.delete_session(&session.id_hash).await?;
         Ok(session_id)
@@ -372,18 +463,22 @@ impl Accounts {
         Ok((session_id, session))
     }
 
-    /// Forgotten password or long non-use: IK, Prüfnummer and a new password, no session.
+    /// Forgotten password or long non-use: IK, Prüfnummer and a new password, no session. Only
+    /// for an account with an own password: the first one takes both letters.
     pub async fn reset_password(
         &self,
         ik: &str,
         pruefnummer: &str,
         new_password: &str,
+        client: ClientAddress,
     ) -> Result<(), PasswordChangeError> {
         let Ok(ik) = Ik::parse(ik) else {
             self.hasher.verify(pruefnummer, None).await;
             return Err(PasswordChangeError::InvalidCredentials);
         };
-        self.set_password_with_pruefnummer(&ik, pruefnummer, new_password, self.clock.now()).await
+        let now = self.clock.now();
+        self.set_password_with_pruefnummer(&ik, pruefnummer, new_password, Via::Reset, client, now)
+            .await
     }
 
     async fn set_password_with_pruefnummer(
@@ -391,23 +486,26 @@ impl Accounts {
         ik: &Ik,
         pruefnummer: &str,
         new_password: &str,
+        via: Via,
+        client: ClientAddress,
         now: OffsetDateTime,
     ) -> Result<(), PasswordChangeError> {
         let pruefnummer =
             Pruefnummer::parse(pruefnummer).map_err(PasswordChangeError::MalformedPruefnummer)?;
-        let Some(account) = self.accounts.account(ik).await? else {
-            self.hasher.verify(pruefnummer.expose(), None).await;
+        let account = self.accounts.account(ik).await?;
+        let hash = account.as_ref().map(|a| a.pruefnummer_hash.as_str());
+        if !self.hasher.verify(pruefnummer.expose(), hash).await {
+            let of_ik = Counter::failures_of_ik(*ik, now);
+            self.count_failure(&of_ik, &Counter::failures_of_client(client, now)).await?;
             return Err(PasswordChangeError::InvalidCredentials);
-        };
-        if let Some(retry_after) = account.locked_for(now) {
-            return Err(PasswordChangeError::Locked { retry_after });
         }
-        if !self.hasher.verify(pruefnummer.expose(), Some(&account.pruefnummer_hash)).await {
-            let locked = self.update(ik, |a| a.record_failure(now, &self.policy)).await?;
-            return Err(match locked {
-                Some(true) => PasswordChangeError::Locked { retry_after: self.policy.lock_for },
-                _ => PasswordChangeError::InvalidCredentials,
-            });
+        let Some(account) = account else { return Err(PasswordChangeError::InvalidCredentials) };
+        // Told only to whoever holds the Prüfnummer.
+        if account.blocked {
+            return Err(PasswordChangeError::Blocked);
+        }
+        if via == Via::Reset && account.must_change_password {
+            return Err(PasswordChangeError::NeedsBothLetters);
         }
         let provider = self.providers.provider(ik).await?;
         self.check_new_password(&account, provider.as_ref(), new_password).await?;
@@ -425,9 +523,13 @@ impl Accounts {
             let Some(mut current) = self.accounts.account(ik).await? else {
                 return Err(PasswordChangeError::InvalidCredentials);
             };
-            // Locked by concurrent wrong guesses while this one was checked: locked for it too.
-            if let Some(retry_after) = current.locked_for(now) {
-                return Err(PasswordChangeError::Locked { retry_after });
+            // Blocked, or new letters issued, while this one was checked: decided on the account
+            // as it is now.
+            if current.blocked {
+                return Err(PasswordChangeError::Blocked);
+            }
+            if current.pruefnummer_hash != account.pruefnummer_hash {
+                return Err(PasswordChangeError::InvalidCredentials);
             }
             current.set_own_password(new_hash.clone(), now);
             if self.accounts.save_account(&current, notice.as_slice()).await? == Saved::Done {
@@ -471,9 +573,16 @@ impl Accounts {
         Ok(())
     }
 
-    /// Back office: lifts a lockout at once.
-    pub async fn unlock(&self, ik: &Ik) -> Result<bool, StoreError> {
-        Ok(self.update(ik, Account::unlock).await?.is_some())
+    /// Back office: blocks the account (no login, no reset) and ends every session at once.
+    /// False when there is no account.
+    pub async fn block(&self, ik: &Ik) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        Ok(self.update(ik, |a| a.block(now)).await?.is_some())
+    }
+
+    /// Back office: lifts a block. False when there is no account.
+    pub async fn unblock(&self, ik: &Ik) -> Result<bool, StoreError> {
+        Ok(self.update(ik, Account::unblock).await?.is_some())
     }
 
     /// Loads, changes and saves an account, again if a concurrent request changed it meanwhile;

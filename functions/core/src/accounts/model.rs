@@ -8,39 +8,48 @@ use time::{Duration, OffsetDateTime};
 /// The numbers of the access rules, in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
-    /// Consecutive failed logins (or wrong Prüfnummern) that lock the account.
+    /// Failed logins (or wrong Prüfnummern) per IK and German calendar day after which every
+    /// further attempt on that IK needs a solved proof of work. No number of failures locks an
+    /// account: a lock that anyone can trigger would lock providers out (NIST 800-63B 5.2.2).
     pub max_failures: u32,
-    pub lock_for: Duration,
+    /// Failed logins per client address and hour; beyond, that client (only) waits.
+    pub failures_per_client: u32,
     /// An account unused this long needs the Prüfnummer again (`inactive`).
     pub inactive_after: Duration,
     /// How long the mailed initial password works.
     pub initial_password_valid_for: Duration,
+    /// How long the letters of a registration stay the valid ones: a new registration of the
+    /// same IK before then is refused (and the address on file told), so that a stranger cannot
+    /// void letters that are in the post.
+    pub letters_kept_for: Duration,
     /// A session ends after this long without a request...
     pub session_idle: Duration,
     /// ...and after this long in any case.
     pub session_absolute: Duration,
-    /// Registrations (each sends two letters) per IK and day.
-    pub registrations_per_day: u32,
     /// Leading zero bits the registration's proof of work needs, and how long a challenge lasts.
     pub challenge_difficulty: u8,
     pub challenge_valid_for: Duration,
     /// Challenges issued per minute in all: a cap on what a flood of requests can make us store.
     pub challenges_per_minute: u32,
+    /// Challenges issued per minute to one client address, so that one client cannot use up
+    /// everyone's.
+    pub challenges_per_client: u32,
 }
 
 impl Default for Policy {
     fn default() -> Policy {
         Policy {
             max_failures: 5,
-            lock_for: Duration::minutes(15),
+            failures_per_client: 30,
             inactive_after: Duration::days(180),
             initial_password_valid_for: Duration::days(30),
+            letters_kept_for: Duration::days(3),
             session_idle: Duration::minutes(10),
             session_absolute: Duration::hours(8),
-            registrations_per_day: 3,
             challenge_difficulty: 16,
             challenge_valid_for: Duration::minutes(5),
             challenges_per_minute: 600,
+            challenges_per_client: 20,
         }
     }
 }
@@ -67,8 +76,8 @@ pub struct Account {
     pub must_change_password: bool,
     /// When the initial password stops working; `None` once an own password is set.
     pub initial_password_expires_at: Option<OffsetDateTime>,
-    pub failed_logins: u32,
-    pub locked_until: Option<OffsetDateTime>,
+    /// Blocked by the back office: no login and no reset until it is lifted.
+    pub blocked: bool,
     pub last_used_at: OffsetDateTime,
     /// Raised by every registration or resend; letters of older generations are void.
     pub letters_generation: u32,
@@ -84,7 +93,7 @@ pub struct Account {
 /// Why a correct password still does not let the provider in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Barrier {
-    Locked { retry_after: Duration },
+    Blocked,
     Inactive,
     InitialPasswordExpired,
 }
@@ -105,8 +114,7 @@ impl Account {
             pruefnummer_hash,
             must_change_password: true,
             initial_password_expires_at: Some(now + policy.initial_password_valid_for),
-            failed_logins: 0,
-            locked_until: None,
+            blocked: false,
             last_used_at: now,
             letters_generation: previous.map_or(1, |p| p.letters_generation + 1),
             sessions_valid_from: now,
@@ -130,14 +138,21 @@ impl Account {
         !self.must_change_password
     }
 
-    pub fn locked_for(&self, now: OffsetDateTime) -> Option<Duration> {
-        self.locked_until.filter(|until| *until > now).map(|until| until - now)
+    /// When the credentials now valid were mailed (derived from the initial password's expiry,
+    /// which registration sets); `None` once an own password is set.
+    pub fn letters_sent_at(&self, policy: &Policy) -> Option<OffsetDateTime> {
+        self.initial_password_expires_at.map(|expiry| expiry - policy.initial_password_valid_for)
+    }
+
+    /// Until when a new registration would void letters that may still be in the post.
+    pub fn letters_kept_until(&self, policy: &Policy) -> Option<OffsetDateTime> {
+        self.letters_sent_at(policy).map(|sent| sent + policy.letters_kept_for)
     }
 
     /// What stands between a correct password and a session, most urgent first.
     pub fn barrier(&self, now: OffsetDateTime, policy: &Policy) -> Option<Barrier> {
-        if let Some(retry_after) = self.locked_for(now) {
-            return Some(Barrier::Locked { retry_after });
+        if self.blocked {
+            return Some(Barrier::Blocked);
         }
         if self.initial_password_expires_at.is_some_and(|expiry| expiry <= now) {
             return Some(Barrier::InitialPasswordExpired);
@@ -148,47 +163,33 @@ impl Account {
         None
     }
 
-    /// A wrong password or Prüfnummer: counts, and locks at the limit. Returns whether the
-    /// account is locked. A guess checked while the account was being locked changes nothing and
-    /// gets the same answer as a right one would: locked.
-    pub fn record_failure(&mut self, now: OffsetDateTime, policy: &Policy) -> bool {
-        if self.locked_for(now).is_some() {
-            return true;
-        }
-        self.failed_logins += 1;
-        if self.failed_logins >= policy.max_failures {
-            self.failed_logins = 0;
-            self.locked_until = Some(now + policy.lock_for);
-            return true;
-        }
-        false
-    }
-
-    /// Resets the failure count and notes the use. The time of last use only matters for the
-    /// 180-day rule, so it is renewed once an hour: most logins then change nothing, and a burst
-    /// of logins to one account does not queue up behind its own writes.
+    /// Notes the use. The time of last use only matters for the 180-day rule, so it is renewed
+    /// once an hour: most logins then change nothing, and a burst of logins to one account does
+    /// not queue up behind its own writes.
     pub fn record_login(&mut self, now: OffsetDateTime) {
-        self.failed_logins = 0;
-        self.locked_until = None;
         if now - self.last_used_at >= Duration::HOUR {
             self.last_used_at = now;
         }
     }
 
-    /// The provider proved to hold the Prüfnummer and chose a password: active, unlocked,
-    /// reactivated, and every session begun before is void.
+    /// The provider proved to hold the Prüfnummer and chose a password: active, reactivated,
+    /// and every session begun before is void.
     pub fn set_own_password(&mut self, password_hash: String, now: OffsetDateTime) {
         self.password_hash = password_hash;
         self.sessions_valid_from = now;
         self.must_change_password = false;
         self.initial_password_expires_at = None;
-        self.unlock();
         self.last_used_at = now;
     }
 
-    pub fn unlock(&mut self) {
-        self.failed_logins = 0;
-        self.locked_until = None;
+    /// The back office blocks the account: no login, no reset, and every session ends now.
+    pub fn block(&mut self, now: OffsetDateTime) {
+        self.blocked = true;
+        self.sessions_valid_from = self.sessions_valid_from.max(now);
+    }
+
+    pub fn unblock(&mut self) {
+        self.blocked = false;
     }
 }
 
@@ -233,6 +234,8 @@ pub enum LetterKind {
     Pruefnummer,
     /// Tells the provider that the password was changed or reset.
     PasswordChanged,
+    /// Tells the provider that someone asked for new letters while the earlier ones are valid.
+    RegistrationRepeated,
 }
 
 impl LetterKind {
@@ -241,13 +244,19 @@ impl LetterKind {
             LetterKind::InitialPassword => "initial_password",
             LetterKind::Pruefnummer => "pruefnummer",
             LetterKind::PasswordChanged => "password_changed",
+            LetterKind::RegistrationRepeated => "registration_repeated",
         }
     }
 
     pub fn parse(s: &str) -> Option<LetterKind> {
-        [LetterKind::InitialPassword, LetterKind::Pruefnummer, LetterKind::PasswordChanged]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            LetterKind::InitialPassword,
+            LetterKind::Pruefnummer,
+            LetterKind::PasswordChanged,
+            LetterKind::RegistrationRepeated,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 
     /// Credential letters become void when newer ones are issued; notices never do.
@@ -290,35 +299,30 @@ mod tests {
     }
 
     #[test]
-    fn the_fifth_consecutive_failure_locks_for_fifteen_minutes() {
+    fn a_blocked_account_lets_no_one_in_and_ends_every_session_until_unblocked() {
         let now = datetime!(2026-05-04 10:00 UTC);
         let policy = Policy::default();
-        let mut a = account(now);
-        for _ in 0..4 {
-            assert!(!a.record_failure(now, &policy));
-        }
-        assert!(a.record_failure(now, &policy));
-        assert_eq!(
-            a.barrier(now, &policy),
-            Some(Barrier::Locked { retry_after: Duration::minutes(15) })
-        );
-        assert_eq!(a.barrier(now + Duration::minutes(15), &policy), None);
+        let mut a = account(now - Duration::HOUR);
+        let session = Session {
+            id_hash: "h".into(),
+            ik: a.ik,
+            created_at: now - Duration::MINUTE,
+            idle_expires_at: now + policy.session_idle,
+        };
+        a.block(now);
+        assert_eq!(a.barrier(now, &policy), Some(Barrier::Blocked));
+        assert!(session.predates_credentials(&a.standing()));
+        a.unblock();
+        assert_eq!(a.barrier(now, &policy), None);
     }
 
     #[test]
-    fn guesses_checked_while_the_lock_landed_neither_extend_it_nor_answer_differently() {
+    fn letters_stay_the_valid_ones_for_three_days_after_they_were_sent() {
         let now = datetime!(2026-05-04 10:00 UTC);
         let policy = Policy::default();
-        let mut a = account(now);
-        for _ in 0..5 {
-            a.record_failure(now, &policy);
-        }
-        let locked = a.clone();
-        let later = now + Duration::minutes(1);
-        for _ in 0..5 {
-            assert!(a.record_failure(later, &policy), "still locked");
-        }
-        assert_eq!(a, locked, "neither counted nor extended");
+        let a = account(now);
+        assert_eq!(a.letters_sent_at(&policy), Some(now));
+        assert_eq!(a.letters_kept_until(&policy), Some(now + Duration::days(3)));
     }
 
     #[test]
@@ -347,18 +351,6 @@ mod tests {
         assert_eq!(a.last_used_at, now);
         a.record_login(now + Duration::HOUR);
         assert_eq!(a.last_used_at, now + Duration::HOUR);
-    }
-
-    #[test]
-    fn a_login_resets_the_failure_count() {
-        let now = datetime!(2026-05-04 10:00 UTC);
-        let policy = Policy::default();
-        let mut a = account(now);
-        for _ in 0..4 {
-            a.record_failure(now, &policy);
-        }
-        a.record_login(now);
-        assert!(!a.record_failure(now, &policy), "the count started again");
     }
 
     #[test]

@@ -1,0 +1,96 @@
+//! The counters behind the portal's rations: each knows its store key and when its window ends,
+//! so that no key is spelled twice and every daily window ends at German midnight.
+
+use portal_domain::{ClientAddress, Ik, german_date, german_midnight};
+use time::{Date, OffsetDateTime};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Counter {
+    /// Registration checks issued in one minute, to everyone.
+    Challenges { minute: i64 },
+    /// Registration checks issued in one minute to one client.
+    ChallengesOfClient { client: ClientAddress, minute: i64 },
+    /// Failed logins and wrong Prüfnummern for one IK on one German calendar day, whether an
+    /// account exists or not (so the answers do not tell).
+    FailuresOfIk { ik: Ik, day: Date },
+    /// Failed logins from one client in one hour.
+    FailuresOfClient { client: ClientAddress, hour: i64 },
+    /// Notices that someone asked for new letters, per IK and day (at most one is sent).
+    RepeatedRegistrationNotices { ik: Ik, day: Date },
+}
+
+impl Counter {
+    pub fn challenges(now: OffsetDateTime) -> Counter {
+        Counter::Challenges { minute: now.unix_timestamp().div_euclid(60) }
+    }
+
+    pub fn challenges_of(client: ClientAddress, now: OffsetDateTime) -> Counter {
+        Counter::ChallengesOfClient { client, minute: now.unix_timestamp().div_euclid(60) }
+    }
+
+    pub fn failures_of_ik(ik: Ik, now: OffsetDateTime) -> Counter {
+        Counter::FailuresOfIk { ik, day: german_date(now) }
+    }
+
+    pub fn failures_of_client(client: ClientAddress, now: OffsetDateTime) -> Counter {
+        Counter::FailuresOfClient { client, hour: now.unix_timestamp().div_euclid(3600) }
+    }
+
+    pub fn repeated_registration_notices(ik: Ik, now: OffsetDateTime) -> Counter {
+        Counter::RepeatedRegistrationNotices { ik, day: german_date(now) }
+    }
+
+    /// The key in the counters table.
+    pub fn key(&self) -> String {
+        match self {
+            Counter::Challenges { minute } => format!("challenges#{minute}"),
+            Counter::ChallengesOfClient { client, minute } => {
+                format!("challenges#{client}#{minute}")
+            }
+            Counter::FailuresOfIk { ik, day } => format!("failures#{ik}#{day}"),
+            Counter::FailuresOfClient { client, hour } => format!("failures#{client}#{hour}"),
+            Counter::RepeatedRegistrationNotices { ik, day } => {
+                format!("registration-notices#{ik}#{day}")
+            }
+        }
+    }
+
+    /// When the count starts again.
+    pub fn window_ends(&self) -> OffsetDateTime {
+        let at = |seconds: i64| {
+            OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        };
+        let after = |day: &Date| german_midnight(day.next_day().unwrap_or(*day));
+        match self {
+            Counter::Challenges { minute } | Counter::ChallengesOfClient { minute, .. } => {
+                at((minute + 1) * 60)
+            }
+            Counter::FailuresOfClient { hour, .. } => at((hour + 1) * 3600),
+            Counter::FailuresOfIk { day, .. } | Counter::RepeatedRegistrationNotices { day, .. } => {
+                after(day)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn daily_counters_end_at_german_midnight_and_short_ones_with_their_minute_or_hour() {
+        let ik = Ik::parse("301412340").unwrap();
+        // 23:30 UTC on 4 May is already 5 May in Germany (summer time).
+        let now = datetime!(2026-05-04 23:30 UTC);
+        let failures = Counter::failures_of_ik(ik, now);
+        assert_eq!(failures.key(), "failures#301412340#2026-05-05");
+        assert_eq!(failures.window_ends(), datetime!(2026-05-05 22:00 UTC));
+        assert_eq!(Counter::challenges(now).window_ends(), datetime!(2026-05-04 23:31 UTC));
+        let client = ClientAddress::parse("198.51.100.10").unwrap();
+        let of_client = Counter::failures_of_client(client, now);
+        assert_eq!(of_client.window_ends(), datetime!(2026-05-05 00:00 UTC));
+        assert_ne!(of_client.key(), Counter::challenges_of(client, now).key());
+    }
+}
