@@ -336,11 +336,11 @@ async fn a_second_registration_while_the_letters_are_in_the_post_keeps_them_vali
     app.clock.advance(Duration::hours(1));
     for _ in 0..2 {
         let (status, body) = problem(register(&app, IK).await).await;
-        assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("letters_on_the_way")));
-        assert!(
-            body["title"].as_str().unwrap().contains("ab dem 07.05.2026 10:00 Uhr"),
-            "{body}"
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("letters_on_the_way"))
         );
+        assert!(body["title"].as_str().unwrap().contains("ab dem 07.05.2026 10:00 Uhr"), "{body}");
     }
     // The address on file hears of it, once a day, and no new credentials were made.
     let notices = wait_for_letters(&app, "registration_repeated", 1).await;
@@ -396,7 +396,10 @@ async fn after_five_failed_logins_an_ik_needs_a_security_check_but_no_one_is_loc
     // Known and unknown IKs answer alike: a security check first.
     let known = problem(login(&app, IK, "falsch").await).await;
     let unknown = problem(login(&app, UNKNOWN, "falsch").await).await;
-    assert_eq!((known.0, known.1["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("challenge_required")));
+    assert_eq!(
+        (known.0, known.1["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("challenge_required"))
+    );
     assert_eq!(unknown, known);
     let (_, body) = problem(login(&app, IK, &credentials.initial_password).await).await;
     assert_eq!(body["code"], "challenge_required", "the right password needs it too");
@@ -690,7 +693,11 @@ async fn the_back_office_blocks_unlocks_and_resends(app: TestApp) {
     assert_eq!((status, body["code"].as_str()), (StatusCode::LOCKED, Some("blocked")));
     let reset = json!({"ik": IK, "pruefnummer": credentials.pruefnummer, "new_password": "Kraniche ziehen über Zingst 71"});
     let (status, body) = problem(post(&app, "/api/password-reset", reset).await).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::LOCKED, Some("blocked")), "nor a reset");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::LOCKED, Some("blocked")),
+        "nor a reset"
+    );
 
     let unlocked = back_office(&app, Action::Unlock { ik: IK.into() }).await;
     assert_eq!(unlocked, "Der Zugang für IK 301412340 ist entsperrt.");

@@ -188,6 +188,9 @@ async fn the_audit_tells_who_asked_about_a_person_and_verify_finds_tampering() {
         serde_json::json!([])
     );
 
+    // The hourly anchor, as `portal serve` writes it.
+    let anchored = portal(dir).args(["audit", "anchor"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&anchored.stdout).trim(), "1 Protokollkette verankert.");
     let verify = |dir: &Path| portal(dir).args(["audit", "verify"]).output().unwrap();
     let intact = verify(dir);
     assert_eq!(intact.status.code(), Some(0));

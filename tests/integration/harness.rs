@@ -253,6 +253,8 @@ impl TestApp {
         Config {
             addr: "127.0.0.1:0".parse().unwrap(),
             data_dir: data_dir.to_path_buf(),
+            anchor_log: data_dir.join("audit-anchors.log"),
+            anchor_key: data_dir.join("anchor-key.pk8"),
             static_dir: data_dir.join("no-app"),
             store: StoreKind::Embedded,
             settings: Settings {
@@ -328,6 +330,7 @@ pub async fn spawn(options: AppOptions) -> TestApp {
         mailer,
         portal.letters_queued,
         Arc::new(clock.clone()),
+        None,
     );
     let app = portal::serve::app(
         portal.state,
@@ -337,4 +340,14 @@ pub async fn spawn(options: AppOptions) -> TestApp {
     let address = format!("http://{}", listener.local_addr().expect("an address"));
     tokio::spawn(portal::serve::run(listener, app, std::future::pending()));
     TestApp { address, http: reqwest::Client::new(), stores, clock, data_dir, outbox }
+}
+
+/// The records of an audit listing, each one required to be intact.
+pub fn intact(rows: Vec<portal_core::oha::AuditRow>) -> Vec<portal_core::oha::AuditRecord> {
+    rows.into_iter()
+        .map(|row| match row {
+            portal_core::oha::AuditRow::Intact(record) => record,
+            damaged => panic!("a damaged record: {damaged:?}"),
+        })
+        .collect()
 }

@@ -66,4 +66,5 @@ mod import;
 mod lambda;
 mod mail;
 mod oha;
+mod probe;
 mod store_contract;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use portal::stores::Stores;
-use portal_core::oha::{AuditEntry, AuditHead, AuditRecord, Limit, Recorded};
+use portal_core::oha::{AuditEntry, AuditHead, AuditRow, Limit, Recorded};
 use portal_core::{AuditLog, StoreError};
 use portal_domain::{Ik, Kvnr};
 use reqwest::{Method, StatusCode};
@@ -192,12 +192,14 @@ async fn every_answer_is_in_the_audit_log_with_its_consent(app: TestApp) {
         .await;
 
     let about = app.stores.audit.audit_of_kvnr(&Kvnr::parse("A123456780").unwrap()).await.unwrap();
+    let about = crate::harness::intact(about);
     assert_eq!(about.len(), 2);
     assert_eq!(about[0].consent.as_str(), "insured_present");
     assert_eq!(about[0].dispensing_date.map(|d| d.to_string()).as_deref(), Some("2026-03-13"));
     assert_eq!(about[0].outcome.to_text(), "exempt:2026;dispensing:no");
     assert_eq!(about[1].consent.as_str(), "representative_present");
     let chain = app.stores.audit.audit_of_ik(&Ik::parse(IK).unwrap()).await.unwrap();
+    let chain = crate::harness::intact(chain);
     assert_eq!(chain.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
     assert_eq!(chain[1].outcome.to_text(), "not_found");
     assert_eq!(chain[1].prev_hash, chain[0].hash);
@@ -267,10 +269,10 @@ impl AuditLog for Unwritable {
     async fn audit_heads(&self) -> Result<Vec<AuditHead>, StoreError> {
         self.0.audit_heads().await
     }
-    async fn audit_of_ik(&self, ik: &Ik) -> Result<Vec<AuditRecord>, StoreError> {
+    async fn audit_of_ik(&self, ik: &Ik) -> Result<Vec<AuditRow>, StoreError> {
         self.0.audit_of_ik(ik).await
     }
-    async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRecord>, StoreError> {
+    async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRow>, StoreError> {
         self.0.audit_of_kvnr(kvnr).await
     }
 }

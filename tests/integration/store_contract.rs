@@ -385,8 +385,12 @@ async fn a_query_is_counted_and_recorded_together(store: &impl Store) {
     };
     assert_eq!((first.seq, second.seq), (1, 2));
     assert_eq!(second.prev_hash, first.hash);
-    assert_eq!(store.audit_of_ik(&first.ik).await.unwrap(), [first.clone(), second.clone()]);
-    assert_eq!(store.audit_of_kvnr(&first.kvnr).await.unwrap(), [first, second]);
+    let intact = crate::harness::intact;
+    assert_eq!(
+        intact(store.audit_of_ik(&first.ik).await.unwrap()),
+        [first.clone(), second.clone()]
+    );
+    assert_eq!(intact(store.audit_of_kvnr(&first.kvnr).await.unwrap()), [first, second]);
     assert!(store.try_count("quota#301412340#2026-05-04", 3, NOW).await.unwrap(), "2 of 3 used");
     assert!(!store.try_count("quota#301412340#2026-05-04", 3, NOW).await.unwrap(), "3 of 3 used");
 }
@@ -407,7 +411,7 @@ async fn concurrent_queries_of_one_provider_form_one_unbroken_chain(store: &impl
     let recorded = futures::future::join_all(queries).await;
     assert!(recorded.iter().all(|r| matches!(r, Ok(Recorded::Done(_)))), "{recorded:?}");
     let chain = store.audit_of_ik(&Ik::parse("301412340").unwrap()).await.unwrap();
-    assert_eq!(chain.iter().map(|r| r.seq).collect::<Vec<_>>(), (1..=30).collect::<Vec<u64>>());
+    assert_eq!(chain.iter().map(|r| r.seq()).collect::<Vec<_>>(), (1..=30).collect::<Vec<u64>>());
     let verified = portal_core::oha::verify_audit(store, NOW, Duration::days(730)).await.unwrap();
     assert_eq!((verified.chains, verified.records, verified.problems), (1, 30, vec![]));
 }
@@ -443,7 +447,9 @@ async fn the_embedded_store_purges_audit_records_whose_retention_ended() {
 
     store.purge_expired(OffsetDateTime::now_utc()).await.unwrap();
 
-    let kept: Vec<String> =
-        store.audit_of_ik(&ik).await.unwrap().into_iter().map(|r| r.query_id).collect();
+    let kept: Vec<String> = crate::harness::intact(store.audit_of_ik(&ik).await.unwrap())
+        .into_iter()
+        .map(|r| r.query_id)
+        .collect();
     assert_eq!(kept, [entry(2).query_id], "only the record within its retention");
 }

@@ -177,7 +177,8 @@ async fn solve_security_check(
     let mut start = 0u64;
     let nonce = loop {
         progress.set(Some((start.saturating_mul(100) / expected).min(95) as u32));
-        if let Some(nonce) = solve_proof_of_work(&challenge.salt, challenge.difficulty, start, 4_000)
+        if let Some(nonce) =
+            solve_proof_of_work(&challenge.salt, challenge.difficulty, start, 4_000)
         {
             break nonce;
         }

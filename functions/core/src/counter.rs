@@ -66,9 +66,8 @@ impl Counter {
                 at((minute + 1) * 60)
             }
             Counter::FailuresOfClient { hour, .. } => at((hour + 1) * 3600),
-            Counter::FailuresOfIk { day, .. } | Counter::RepeatedRegistrationNotices { day, .. } => {
-                after(day)
-            }
+            Counter::FailuresOfIk { day, .. }
+            | Counter::RepeatedRegistrationNotices { day, .. } => after(day),
         }
     }
 }

@@ -12,10 +12,11 @@ pub mod ports;
 pub mod settings;
 pub mod stores;
 
-pub use ports::{
-    AccountStore, AuditLog, ChallengeStore, Clock, ExemptionStore, LetterQueue, Limits, MailError,
-    Mailer, ProviderDirectory, Saved, SessionStore, StoreError, SystemClock, error_chain,
-};
 pub use counter::Counter;
+pub use ports::{
+    AccountStore, AnchorLog, AnchorSigner, AuditLog, ChallengeStore, Clock, ExemptionStore,
+    LetterQueue, Limits, MailError, Mailer, ProviderDirectory, Saved, SessionStore, StoreError,
+    SystemClock, error_chain,
+};
 pub use settings::{Settings, SettingsError};
 pub use stores::{Store, Stores};

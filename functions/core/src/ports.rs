@@ -8,7 +8,7 @@ use portal_domain::{Exemption, Ik, Kvnr, Provider, german_date};
 use time::{Date, OffsetDateTime};
 
 use crate::accounts::{Account, Challenge, Letter, Session, Standing};
-use crate::oha::{AuditEntry, AuditHead, AuditRecord, Limit, Recorded};
+use crate::oha::{AuditEntry, AuditHead, AuditRow, Limit, Recorded};
 
 type Source = Box<dyn Error + Send + Sync>;
 
@@ -163,10 +163,28 @@ pub trait AuditLog: Send + Sync {
     ) -> Result<Recorded, StoreError>;
     /// The heads of all chains (for verification).
     async fn audit_heads(&self) -> Result<Vec<AuditHead>, StoreError>;
-    /// One provider's records, by `seq`.
-    async fn audit_of_ik(&self, ik: &Ik) -> Result<Vec<AuditRecord>, StoreError>;
+    /// One provider's records, by `seq`; a record that no longer reads comes back as damaged.
+    async fn audit_of_ik(&self, ik: &Ik) -> Result<Vec<AuditRow>, StoreError>;
     /// Every query about one person, oldest first.
-    async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRecord>, StoreError>;
+    async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRow>, StoreError>;
+}
+
+/// Where anchors of the audit chains go: outside the store, append-only (a local file; in AWS
+/// an S3 bucket with Object Lock).
+#[async_trait]
+pub trait AnchorLog: Send + Sync {
+    async fn append(&self, line: &str) -> Result<(), StoreError>;
+    /// Every line, oldest first.
+    async fn lines(&self) -> Result<Vec<String>, StoreError>;
+}
+
+/// Signs anchors with a key the store does not hold, and checks such signatures.
+#[async_trait]
+pub trait AnchorSigner: Send + Sync {
+    /// Names the key, so that a rotated key's anchors still verify.
+    fn key_id(&self) -> &str;
+    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, StoreError>;
+    fn verify(&self, message: &[u8], signature: &[u8]) -> bool;
 }
 
 /// The time, injectable so that date rules (30 June, expiry, idle timeouts) can be tested.

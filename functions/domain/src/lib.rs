@@ -19,8 +19,8 @@ mod password;
 mod provider;
 mod pruefnummer;
 
-pub use client::ClientAddress;
 pub use challenge::{proof_of_work_holds, solve_proof_of_work};
+pub use client::ClientAddress;
 pub use consent::{Consent, ConsentError};
 pub use date::{DateError, parse_date};
 pub use exemption::{

@@ -174,7 +174,10 @@ mod tests {
 
     #[test]
     fn names_with_control_characters_are_rejected_not_reduced_to_an_initial() {
-        assert_eq!(Initials::from_names("\u{1b}[31mMax", "Muster"), Err(NameError::FirstNameControl));
+        assert_eq!(
+            Initials::from_names("\u{1b}[31mMax", "Muster"),
+            Err(NameError::FirstNameControl)
+        );
         assert_eq!(Initials::from_names("Max", "Mus\u{7}ter"), Err(NameError::LastNameControl));
         assert_eq!(Initials::from_names("Max\t", "Muster"), Err(NameError::FirstNameControl));
     }

@@ -286,7 +286,10 @@ mod tests {
             Provider::new(ik(), name, email(), "Hauptstr. 1", plz, "Dresden", berufsfeld)
         };
         assert_eq!(new("", "01067", "apotheke"), Err(ProviderError::Name));
-        assert_eq!(new("A\u{7}B", "01067", "apotheke"), Err(ProviderError::Name));
+        assert_eq!(
+            new("A\u{7}B", "01067", "apotheke"),
+            Err(ProviderError::Control(TextField::Name))
+        );
         assert_eq!(new("A", "1067", "apotheke"), Err(ProviderError::Plz));
         assert_eq!(new("A", "01067", "bäckerei"), Err(ProviderError::Berufsfeld));
     }

@@ -21,7 +21,10 @@ pub struct Client(pub ClientAddress);
 impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let from_proxy = state
             .client_address_header
             .as_deref()
@@ -30,7 +33,10 @@ impl FromRequestParts<AppState> for Client {
             .and_then(|value| value.to_str().ok())
             .and_then(ClientAddress::parse);
         let peer = || {
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| ClientAddress::of(info.0.ip()))
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| ClientAddress::of(info.0.ip()))
         };
         Ok(Client(
             from_proxy.or_else(peer).unwrap_or(ClientAddress::of(Ipv4Addr::UNSPECIFIED.into())),

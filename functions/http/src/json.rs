@@ -100,7 +100,8 @@ fn public_detail(message: &str) -> String {
     while let Some(at) = rest.find("struct ") {
         detail.push_str(&rest[..at]);
         let after = &rest[at + "struct ".len()..];
-        let name_len = after.find(|c: char| !c.is_alphanumeric() && c != '_').unwrap_or(after.len());
+        let name_len =
+            after.find(|c: char| !c.is_alphanumeric() && c != '_').unwrap_or(after.len());
         detail.push_str("a JSON object");
         rest = &after[name_len..];
     }

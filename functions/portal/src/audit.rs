@@ -3,7 +3,7 @@
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use portal_core::oha::{AuditBy, AuditProblem, AuditRecord, Oha, Verified};
+use portal_core::oha::{Anchoring, AuditBy, AuditProblem, AuditRecord, AuditRow, Oha, Verified};
 use portal_domain::{Consent, Ik, Kvnr, Lang, UserFacing, counted, german_local_time, parse_date};
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
@@ -33,8 +33,12 @@ pub struct AuditArgs {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum AuditCommand {
-    /// Check every provider's hash chain: changed, removed or unlinked records.
+    /// Check every provider's hash chain (changed, removed, unlinked or damaged records) and the
+    /// chains against the last anchor (a tail cut off with its head).
     Verify,
+    /// Anchor the chains now (`portal serve` does so hourly): their heads, signed, appended to
+    /// the anchor log.
+    Anchor,
 }
 
 /// The listing, as text for stdout.
@@ -64,7 +68,16 @@ pub async fn list(oha: &Oha, args: &AuditArgs, lang: Lang) -> anyhow::Result<Str
     Ok(table(&records, lang))
 }
 
-fn json_row(r: &AuditRecord) -> serde_json::Value {
+fn json_row(row: &AuditRow) -> serde_json::Value {
+    match row {
+        AuditRow::Intact(record) => json_record(record),
+        AuditRow::Damaged { ik, seq, reason } => {
+            json!({ "ik": ik, "seq": seq, "damaged": reason })
+        }
+    }
+}
+
+fn json_record(r: &AuditRecord) -> serde_json::Value {
     json!({
         "query_id": r.query_id,
         "at": r.at.format(&Rfc3339).unwrap_or_default(),
@@ -79,16 +92,21 @@ fn json_row(r: &AuditRecord) -> serde_json::Value {
     })
 }
 
-fn table(records: &[AuditRecord], lang: Lang) -> String {
+fn table(rows: &[AuditRow], lang: Lang) -> String {
     let header = match lang {
         Lang::De => {
             ["Zeitpunkt", "IK", "KVNR", "Einwilligung", "Abgabetag", "Ergebnis", "Abfrage-ID"]
         }
         Lang::En => ["Time", "IK", "KVNR", "Consent", "Dispensed", "Result", "Query id"],
     };
+    let records = rows;
     let rows: Vec<[String; 7]> = records
         .iter()
-        .map(|r| {
+        .map(|row| {
+            let r = match row {
+                AuditRow::Intact(record) => record,
+                AuditRow::Damaged { ik, seq, .. } => return damaged_row(*ik, *seq, lang),
+            };
             let local = german_local_time(r.at);
             let when = local
                 .format(format_description!("[day].[month].[year] [hour]:[minute]:[second]"))
@@ -132,6 +150,17 @@ fn table(records: &[AuditRecord], lang: Lang) -> String {
     out.join("\n")
 }
 
+/// A record that no longer reads: its place, and that it is damaged (what exactly is wrong is
+/// for `verify` and the log, not for a listing).
+fn damaged_row(ik: Option<Ik>, seq: u64, lang: Lang) -> [String; 7] {
+    let ik = ik.map_or_else(|| "?".to_string(), |ik| ik.to_string());
+    let text = match lang {
+        Lang::De => format!("Eintrag {seq} beschädigt – nicht lesbar"),
+        Lang::En => format!("record {seq} damaged – unreadable"),
+    };
+    ["–".into(), ik, "–".into(), "–".into(), "–".into(), text, "–".into()]
+}
+
 fn consent(consent: Consent, lang: Lang) -> &'static str {
     match (consent, lang) {
         (Consent::InsuredPresent, Lang::De) => "Versicherte(r) anwesend",
@@ -163,10 +192,32 @@ fn result(r: &AuditRecord, lang: Lang) -> String {
     text
 }
 
+/// Writes an anchor now, if the chains changed since the last one; says what it did.
+pub async fn anchor(anchoring: &Anchoring, lang: Lang) -> anyhow::Result<String> {
+    let anchor = anchoring.anchor().await.context("anchoring failed")?;
+    Ok(match (anchor, lang) {
+        (Some(a), Lang::De) => format!(
+            "{} verankert.",
+            counted(a.heads.len() as u64, "Protokollkette", "Protokollketten")
+        ),
+        (Some(a), Lang::En) => {
+            format!("{} anchored.", counted(a.heads.len() as u64, "audit chain", "audit chains"))
+        }
+        (None, Lang::De) => "Seit dem letzten Anker unverändert; kein neuer nötig.".into(),
+        (None, Lang::En) => "Unchanged since the last anchor; none needed.".into(),
+    })
+}
+
 /// The verification report and whether the log is intact.
-pub async fn verify(oha: &Oha, lang: Lang) -> anyhow::Result<(String, bool)> {
-    let Verified { chains, records, problems } =
+pub async fn verify(
+    oha: &Oha,
+    anchoring: &Anchoring,
+    lang: Lang,
+) -> anyhow::Result<(String, bool)> {
+    let Verified { chains, records, mut problems } =
         oha.verify().await.context("the audit log is unavailable")?;
+    let retention = oha.settings.retention;
+    problems.extend(anchoring.check(retention).await.context("the anchor log is unavailable")?);
     let mut lines = vec![match lang {
         Lang::De => format!(
             "{} mit {} geprüft.",
@@ -199,6 +250,38 @@ pub async fn verify(oha: &Oha, lang: Lang) -> anyhow::Result<(String, bool)> {
             (AuditProblem::Missing { ik, from, to }, Lang::En) => {
                 format!("IK {ik}, records {from} to {to}: missing before their retention ended.")
             }
+            (AuditProblem::Damaged { ik, seq }, Lang::De) => {
+                format!("IK {ik}, Eintrag {seq}: beschädigt, nicht mehr lesbar.")
+            }
+            (AuditProblem::Damaged { ik, seq }, Lang::En) => {
+                format!("IK {ik}, record {seq}: damaged, no longer readable.")
+            }
+            (AuditProblem::CutAfterAnchor { ik, anchored, last }, Lang::De) => format!(
+                "IK {ik}: Die Kette endet bei Eintrag {last}, der letzte Anker sah sie bei Eintrag {anchored}; das Ende wurde abgeschnitten."
+            ),
+            (AuditProblem::CutAfterAnchor { ik, anchored, last }, Lang::En) => format!(
+                "IK {ik}: the chain ends at record {last}, the last anchor saw it at record {anchored}; its tail was cut off."
+            ),
+            (AuditProblem::DiffersFromAnchor { ik, seq }, Lang::De) => {
+                format!("IK {ik}, Eintrag {seq}: nicht der Eintrag, den der letzte Anker sah.")
+            }
+            (AuditProblem::DiffersFromAnchor { ik, seq }, Lang::En) => {
+                format!("IK {ik}, record {seq}: not the record the last anchor saw.")
+            }
+            (AuditProblem::ChainGone { ik }, Lang::De) => {
+                format!("IK {ik}: Die Kette, die der letzte Anker sah, fehlt ganz.")
+            }
+            (AuditProblem::ChainGone { ik }, Lang::En) => {
+                format!("IK {ik}: the chain the last anchor saw is gone.")
+            }
+            (AuditProblem::AnchorForged { line }, Lang::De) => format!(
+                "Ankerprotokoll, Zeile {line}: Signatur oder Verkettung stimmt nicht."
+            ),
+            (AuditProblem::AnchorForged { line }, Lang::En) => {
+                format!("Anchor log, line {line}: signature or link does not hold.")
+            }
+            (AuditProblem::AnchorMissing, Lang::De) => "Eine Kette wurde vor über zwei Stunden geändert, ohne dass seitdem ein Anker geschrieben wurde.".into(),
+            (AuditProblem::AnchorMissing, Lang::En) => "A chain changed more than two hours ago, and no anchor has been written since.".into(),
         });
     }
     if problems.is_empty() {

@@ -26,6 +26,12 @@ pub struct Config {
     pub static_dir: PathBuf,
     /// `PORTAL_STORE`: `embedded` (default) or `dynamodb`.
     pub store: StoreKind,
+    /// `PORTAL_ANCHOR_LOG`, default `<data dir>/audit-anchors.log`: where the audit chains'
+    /// anchors are appended.
+    pub anchor_log: PathBuf,
+    /// `PORTAL_ANCHOR_KEY`, default `<data dir>/anchor-key.pk8`: the anchors' signing key (made
+    /// on first use). Best kept outside the data folder, so that a copy of it holds no key.
+    pub anchor_key: PathBuf,
     /// What the Lambdas read too: limits, timeouts, the letters' sender.
     pub settings: Settings,
 }
@@ -39,11 +45,16 @@ impl Config {
             Some("dynamodb") => StoreKind::DynamoDb,
             Some(other) => bail!("PORTAL_STORE must be `embedded` or `dynamodb`, not `{other}`"),
         };
+        let data_dir: PathBuf = var("PORTAL_DATA_DIR").unwrap_or_else(|| "var".into()).into();
         Ok(Config {
             addr: addr.parse().with_context(|| {
                 format!("PORTAL_ADDR `{addr}` is not an address like 127.0.0.1:8080")
             })?,
-            data_dir: var("PORTAL_DATA_DIR").unwrap_or_else(|| "var".into()).into(),
+            anchor_log: var("PORTAL_ANCHOR_LOG")
+                .map_or_else(|| data_dir.join("audit-anchors.log"), PathBuf::from),
+            anchor_key: var("PORTAL_ANCHOR_KEY")
+                .map_or_else(|| data_dir.join("anchor-key.pk8"), PathBuf::from),
+            data_dir,
             static_dir: var("PORTAL_STATIC_DIR").unwrap_or_else(|| "frontend/dist".into()).into(),
             store,
             settings: Settings::from_vars(

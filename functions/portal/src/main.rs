@@ -121,8 +121,16 @@ async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
                 tracing::info!("demo data loaded");
             }
             let portal = wiring::portal(&config, &stores, clock.clone())?;
+            let anchoring = wiring::anchoring(&config, &stores, clock.clone())?;
             let outbox = Arc::new(OutboxMailer::new(config.data_dir.join("outbox")));
-            wiring::spawn_background(&stores, embedded, outbox, portal.letters_queued, clock);
+            wiring::spawn_background(
+                &stores,
+                embedded,
+                outbox,
+                portal.letters_queued,
+                clock,
+                Some(anchoring),
+            );
             let listener = tokio::net::TcpListener::bind(config.addr)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -147,14 +155,24 @@ async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
         }
         StoreCommand::Audit(args) => {
             let lang = terminal_lang();
-            let portal = wiring::portal(&config, &stores, clock)?;
-            if args.command.is_some() {
-                let (report, intact) = audit::verify(&portal.state.oha, lang).await?;
-                println!("{report}");
-                return Ok(if intact { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+            let portal = wiring::portal(&config, &stores, clock.clone())?;
+            let anchoring = wiring::anchoring(&config, &stores, clock)?;
+            match args.command {
+                Some(audit::AuditCommand::Verify) => {
+                    let (report, intact) =
+                        audit::verify(&portal.state.oha, &anchoring, lang).await?;
+                    println!("{report}");
+                    Ok(if intact { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+                }
+                Some(audit::AuditCommand::Anchor) => {
+                    println!("{}", audit::anchor(&anchoring, lang).await?);
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    println!("{}", audit::list(&portal.state.oha, &args, lang).await?);
+                    Ok(ExitCode::SUCCESS)
+                }
             }
-            println!("{}", audit::list(&portal.state.oha, &args, lang).await?);
-            Ok(ExitCode::SUCCESS)
         }
         StoreCommand::Accounts { action } => {
             let lang = terminal_lang();

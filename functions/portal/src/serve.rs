@@ -63,9 +63,8 @@ fn is_hashed(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
     let stem = file.split('.').next().unwrap_or_default();
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(_, hash)| {
-        hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
-    })
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// What the local server allows a connection: slow or stalled clients are cut off, and the
@@ -130,9 +129,10 @@ pub async fn run_with(
         });
         let connection = builder.serve_connection(
             TokioIo::new(stream),
-            TowerToHyperService::new(service.map_request(|r: Request<hyper::body::Incoming>| {
-                r.map(axum::body::Body::new)
-            })),
+            TowerToHyperService::new(
+                service
+                    .map_request(|r: Request<hyper::body::Incoming>| r.map(axum::body::Body::new)),
+            ),
         );
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

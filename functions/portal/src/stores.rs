@@ -10,7 +10,7 @@ use crate::config::{Config, StoreKind};
 pub async fn open(config: &Config) -> anyhow::Result<(Stores, Option<EmbeddedStore>)> {
     match config.store {
         StoreKind::Embedded => {
-            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            private_folder(&config.data_dir).with_context(|| {
                 format!("cannot create the data folder {}", config.data_dir.display())
             })?;
             let path = config.data_dir.join("portal.db");
@@ -31,4 +31,19 @@ pub async fn open(config: &Config) -> anyhow::Result<(Stores, Option<EmbeddedSto
             Ok((Stores::of(store), None))
         }
     }
+}
+
+/// The data folder (store, letters, anchors) for the portal's user only; an existing one is made
+/// so too.
+fn private_folder(folder: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+        builder.mode(0o700).create(folder)?;
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    builder.create(folder)
 }

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use portal_core::accounts::dispatch_letters;
+use portal_core::oha::{ANCHOR_EVERY, Anchoring};
 use portal_core::{Clock, Mailer, Stores};
 use portal_http::AppState;
-use portal_store_embedded::EmbeddedStore;
+use portal_store_embedded::{EmbeddedStore, FileAnchorKey, FileAnchorLog};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -32,18 +33,48 @@ pub fn portal(config: &Config, stores: &Stores, clock: Arc<dyn Clock>) -> anyhow
     Ok(Portal { state, letters_queued })
 }
 
+/// The audit anchors in the configured file, signed with the configured key.
+pub fn anchoring(
+    config: &Config,
+    stores: &Stores,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Anchoring> {
+    let key = FileAnchorKey::open_or_create(&config.anchor_key).with_context(|| {
+        format!("cannot read or make the anchor key {}", config.anchor_key.display())
+    })?;
+    Ok(Anchoring {
+        audit: stores.audit.clone(),
+        log: Arc::new(FileAnchorLog::new(&config.anchor_log)),
+        signer: Arc::new(key),
+        clock,
+    })
+}
+
 /// Sends queued letters until the process ends: at once when woken, and every 30 seconds for
-/// those that failed. Also purges expired records from the embedded store.
+/// those that failed. Also purges expired records from the embedded store, and anchors the
+/// audit chains when they changed, at the start and then hourly.
 pub fn spawn_background(
     stores: &Stores,
     embedded: Option<EmbeddedStore>,
     mailer: Arc<dyn Mailer>,
     wake: Arc<Notify>,
     clock: Arc<dyn Clock>,
+    anchoring: Option<Anchoring>,
 ) -> JoinHandle<()> {
     let stores = stores.clone();
     tokio::spawn(async move {
+        let mut anchored_at = None;
         loop {
+            if let Some(anchoring) = &anchoring
+                && anchored_at.is_none_or(|at| clock.now() - at >= ANCHOR_EVERY)
+            {
+                match anchoring.anchor().await {
+                    Ok(_) => anchored_at = Some(clock.now()),
+                    Err(error) => {
+                        tracing::error!(error = %portal_core::error_chain(&error), "anchoring the audit log failed, will retry")
+                    }
+                }
+            }
             match dispatch_letters(
                 stores.letters.as_ref(),
                 stores.accounts.as_ref(),

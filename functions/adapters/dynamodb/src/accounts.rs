@@ -396,9 +396,8 @@ impl Limits for DynamoStore {
     }
 
     async fn used(&self, key: &str) -> Result<u32, StoreError> {
-        let item = self
-            .item(&self.tables.counters, HashMap::from([("key".to_string(), s(key))]))
-            .await?;
+        let item =
+            self.item(&self.tables.counters, HashMap::from([("key".to_string(), s(key))])).await?;
         item.map_or(Ok(0), |item| number(&item, "count"))
     }
 }

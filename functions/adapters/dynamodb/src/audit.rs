@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
-use portal_core::oha::{AuditEntry, AuditHead, AuditRecord, Limit, Outcome, Recorded};
+use portal_core::oha::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, Recorded};
 use portal_core::{AuditLog, StoreError};
 use portal_domain::{Consent, Ik, Kvnr, parse_date};
 
@@ -65,6 +65,18 @@ fn record_from(item: &Item) -> Result<AuditRecord, StoreError> {
         hash: text(item, "hash")?.to_string(),
         expires_at: time_at(item, "expires_at")?,
     })
+}
+
+/// A row as the audit log reports it: a record, or what is known of a damaged one.
+fn row_from(item: &Item) -> AuditRow {
+    match record_from(item) {
+        Ok(record) => AuditRow::Intact(record),
+        Err(error) => AuditRow::Damaged {
+            ik: ik_in(item).ok(),
+            seq: number(item, "seq").unwrap_or(0),
+            reason: error.to_string(),
+        },
+    }
 }
 
 fn head_from(item: &Item) -> Result<AuditHead, StoreError> {
@@ -201,16 +213,16 @@ impl AuditLog for DynamoStore {
         items.iter().map(head_from).collect()
     }
 
-    async fn audit_of_ik(&self, ik: &Ik) -> Result<Vec<AuditRecord>, StoreError> {
+    async fn audit_of_ik(&self, ik: &Ik) -> Result<Vec<AuditRow>, StoreError> {
         let values =
             HashMap::from([(":ik".to_string(), s(ik.as_str())), (":first".to_string(), n(1))]);
         let items = self.query_audit(None, "ik = :ik AND seq >= :first", values).await?;
-        items.iter().map(record_from).collect()
+        Ok(items.iter().map(row_from).collect())
     }
 
-    async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRecord>, StoreError> {
+    async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRow>, StoreError> {
         let values = HashMap::from([(":kvnr".to_string(), AttributeValue::S(kvnr.to_string()))]);
         let items = self.query_audit(Some(BY_KVNR_INDEX), "kvnr = :kvnr", values).await?;
-        items.iter().map(record_from).collect()
+        Ok(items.iter().map(row_from).collect())
     }
 }

@@ -91,6 +91,11 @@ impl DynamoStore {
         DynamoStore { client, tables }
     }
 
+    /// The tables this store works on (the tests reach past it to damage items).
+    pub fn tables(&self) -> &Tables {
+        &self.tables
+    }
+
     /// Creates the tables as `infra/template.yaml` declares them, for DynamoDB Local and tests.
     /// Tables that exist already are left alone.
     pub async fn create_tables(&self) -> Result<(), StoreError> {

@@ -238,7 +238,9 @@ impl LetterQueue for EmbeddedStore {
 impl EmbeddedStore {
     async fn set_letter_status(&self, id: &str, status: &'static str) -> Result<(), StoreError> {
         let id = id.to_string();
+        let scrub = self.scrub_flag();
         self.write(move |connection| {
+            scrub.store(true, std::sync::atomic::Ordering::SeqCst);
             connection
                 .execute(
                     "UPDATE letters SET status = ?2, message = NULL WHERE id = ?1",
@@ -256,7 +258,10 @@ impl EmbeddedStore {
     pub async fn purge_expired(&self, now: OffsetDateTime) -> Result<(), StoreError> {
         let now = nanos(now);
         let month_ago = now.saturating_sub(30 * 24 * 3600 * 1_000_000_000);
+        // Also retries emptying the log where a scrub found the file busy.
+        let scrub = self.scrub_flag();
         self.write(move |connection| {
+            scrub.store(true, std::sync::atomic::Ordering::SeqCst);
             connection
                 .execute("DELETE FROM sessions WHERE idle_expires_at <= ?1", [now])
                 .map_err(sql)?;

@@ -1,7 +1,7 @@
 //! The audit log in the SQLite file: records by (ik, seq), one head per provider.
 
 use async_trait::async_trait;
-use portal_core::oha::{AuditEntry, AuditHead, AuditRecord, Limit, Outcome, Recorded};
+use portal_core::oha::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, Recorded};
 use portal_core::{AuditLog, StoreError};
 use portal_domain::{Consent, Ik, Kvnr, parse_date};
 use rusqlite::{OptionalExtension, Row, params};
@@ -76,17 +76,30 @@ fn record_from(raw: Raw) -> Result<AuditRecord, StoreError> {
     })
 }
 
+/// A row as the audit log reports it: a record, or what is known of a damaged one.
+fn row_from(raw: Raw) -> AuditRow {
+    let (ik, seq) = (raw.0.clone(), raw.1);
+    match record_from(raw) {
+        Ok(record) => AuditRow::Intact(record),
+        Err(error) => AuditRow::Damaged {
+            ik: ik_of(&ik).ok(),
+            seq: u64::try_from(seq).unwrap_or(0),
+            reason: error.to_string(),
+        },
+    }
+}
+
 impl EmbeddedStore {
     async fn audit_where(
         &self,
         condition: &'static str,
         key: String,
-    ) -> Result<Vec<AuditRecord>, StoreError> {
+    ) -> Result<Vec<AuditRow>, StoreError> {
         self.run(move |connection| {
             let query = format!("SELECT {COLUMNS} FROM audit WHERE {condition}");
             let mut select = connection.prepare_cached(&query).map_err(sql)?;
             let rows = select.query_map([key], raw).map_err(sql)?;
-            rows.map(|row| record_from(row.map_err(sql)?)).collect()
+            rows.map(|row| row.map(row_from).map_err(sql)).collect()
         })
         .await
     }
@@ -197,11 +210,11 @@ impl AuditLog for EmbeddedStore {
         .await
     }
 
-    async fn audit_of_ik(&self, ik: &Ik) -> Result<Vec<AuditRecord>, StoreError> {
+    async fn audit_of_ik(&self, ik: &Ik) -> Result<Vec<AuditRow>, StoreError> {
         self.audit_where("ik = ?1 ORDER BY seq", ik.to_string()).await
     }
 
-    async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRecord>, StoreError> {
+    async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRow>, StoreError> {
         self.audit_where("kvnr = ?1 ORDER BY at", kvnr.to_string()).await
     }
 }

@@ -6,7 +6,7 @@
 //! such as redb lock their file to one process.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use async_trait::async_trait;
@@ -15,7 +15,10 @@ use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider, parse
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 mod accounts;
+mod anchors;
 mod audit;
+
+pub use anchors::{FileAnchorKey, FileAnchorLog};
 
 /// The schema, one entry per version; `PRAGMA user_version` records how far a file has come.
 const MIGRATIONS: &[&str] = &[
@@ -140,6 +143,9 @@ pub struct EmbeddedStore {
     readers: Arc<[Mutex<Connection>]>,
     next_reader: Arc<AtomicUsize>,
     writer: mpsc::Sender<Job>,
+    /// Set by a write that removed a secret: the writer then folds the write-ahead log into the
+    /// file and empties it before it answers, so that no old copy of a page keeps the secret.
+    scrub: Arc<AtomicBool>,
 }
 
 /// A write waiting for the writer thread. Run with a connection inside the group's transaction
@@ -155,8 +161,16 @@ const MAX_GROUP: usize = 512;
 impl EmbeddedStore {
     /// Opens (or creates) the store file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<EmbeddedStore, StoreError> {
+        private_file(path)?;
         let mut writer = connect(path)?;
         migrate(&mut writer).map_err(StoreError::unavailable)?;
+        for companion in ["-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(companion);
+            if Path::new(&name).exists() {
+                private_file(Path::new(&name))?;
+            }
+        }
         let readers = (0..READERS)
             .map(|_| {
                 let reader = connect(path)?;
@@ -165,15 +179,24 @@ impl EmbeddedStore {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         let (jobs, queue) = mpsc::channel::<Job>();
+        let scrub = Arc::new(AtomicBool::new(false));
+        let scrub_wanted = Arc::clone(&scrub);
         std::thread::Builder::new()
             .name("portal-store-writer".into())
-            .spawn(move || write_in_groups(writer, &queue))
+            .spawn(move || write_in_groups(writer, &queue, &scrub_wanted))
             .map_err(StoreError::unavailable)?;
         Ok(EmbeddedStore {
             readers: readers.into(),
             next_reader: Arc::new(AtomicUsize::new(0)),
             writer: jobs,
+            scrub,
         })
+    }
+
+    /// Set from inside a write job, this asks the writer to empty the write-ahead log once the
+    /// job's group is committed (see `scrub`).
+    pub(crate) fn scrub_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.scrub)
     }
 
     /// Runs a read on one of the read connections, on tokio's blocking pool.
@@ -223,19 +246,42 @@ impl EmbeddedStore {
 
 fn connect(path: &Path) -> Result<Connection, StoreError> {
     let connection = Connection::open(path).map_err(StoreError::unavailable)?;
+    // secure_delete: removed content (a sent letter's secret) is overwritten with zeros, not
+    // left in free space where a copy of the file would keep it.
     connection
         .execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA busy_timeout = 5000;
-             PRAGMA foreign_keys = ON;",
+             PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;",
         )
         .map_err(StoreError::unavailable)?;
     Ok(connection)
 }
 
+/// The store file (and its log) readable by the portal's user only: it holds password hashes
+/// and, while a letter waits to be sent, its text. SQLite gives the log files the mode of the
+/// store file.
+#[cfg(unix)]
+fn private_file(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|_| std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)))
+        .map_err(StoreError::unavailable)
+}
+
+#[cfg(not(unix))]
+fn private_file(_: &Path) -> Result<(), StoreError> {
+    Ok(())
+}
+
 /// The writer thread: until every handle is gone, commit whatever writes are waiting, together.
-fn write_in_groups(mut connection: Connection, queue: &mpsc::Receiver<Job>) {
+fn write_in_groups(mut connection: Connection, queue: &mpsc::Receiver<Job>, scrub: &AtomicBool) {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -244,11 +290,27 @@ fn write_in_groups(mut connection: Connection, queue: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit_group(&mut connection, group);
+        commit_group(&mut connection, group, scrub);
     }
 }
 
-fn commit_group(connection: &mut Connection, group: Vec<Job>) {
+/// Folds the write-ahead log into the store file and truncates it: the log keeps every page
+/// as it was written, so a secret removed from the file would otherwise live on in the log
+/// until its frames are reused. Secrets are rare (two letters per registration); the cost
+/// is a checkpoint per sent letter.
+fn scrub_log(connection: &Connection) {
+    let result = connection
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get::<_, i64>(0))
+        .map_err(|e| e.to_string());
+    match result {
+        Ok(0) => {}
+        // Another process holds the file; the purge round tries again.
+        Ok(_) => tracing::warn!("the log could not be emptied now, will retry"),
+        Err(error) => tracing::warn!(%error, "emptying the log failed, will retry"),
+    }
+}
+
+fn commit_group(connection: &mut Connection, group: Vec<Job>, scrub: &AtomicBool) {
     // IMMEDIATE: the write lock is held from the start, so checks inside a job (versions, heads)
     // and the writes that follow them cannot be interleaved by another process.
     let mut tx =
@@ -286,6 +348,9 @@ fn commit_group(connection: &mut Connection, group: Vec<Job>) {
         }
     }
     let committed = tx.commit().map_err(|e| e.to_string());
+    if committed.is_ok() && scrub.swap(false, Ordering::SeqCst) {
+        scrub_log(connection);
+    }
     for deliver in deliveries {
         deliver(committed.clone());
     }

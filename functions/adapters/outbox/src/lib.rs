@@ -31,14 +31,27 @@ impl Mailer for OutboxMailer {
         let path = self.folder.join(&name);
         let partial = self.folder.join(format!(".{name}.partial"));
         let write = async {
-            tokio::fs::create_dir_all(&self.folder).await?;
-            tokio::fs::write(&partial, letter.message.as_bytes()).await?;
-            let file = tokio::fs::File::open(&partial).await?;
+            private_folder(&self.folder).await?;
+            let mut options = tokio::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            // A letter holds a secret until the provider reads it: for the portal's user only.
+            #[cfg(unix)]
+            options.mode(0o600);
+            let mut file = options.open(&partial).await?;
+            tokio::io::AsyncWriteExt::write_all(&mut file, letter.message.as_bytes()).await?;
             file.sync_all().await?;
             tokio::fs::rename(&partial, &path).await
         };
         write.await.map_err(|e| MailError(Box::new(e)))
     }
+}
+
+async fn private_folder(folder: &Path) -> std::io::Result<()> {
+    let mut builder = tokio::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    builder.mode(0o700);
+    builder.create(folder).await
 }
 
 #[cfg(test)]
@@ -72,5 +85,12 @@ mod tests {
         assert_eq!(files, ["01JD0000000000000000000000-pruefnummer.eml"]);
         let text = std::fs::read_to_string(mailer.folder().join(&files[0])).unwrap();
         assert!(text.contains("\r\nPrüfnummer: ABCD-EFGH-JK12\r\n"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(mailer.folder()), 0o700);
+            assert_eq!(mode(&mailer.folder().join(&files[0])), 0o600);
+        }
     }
 }

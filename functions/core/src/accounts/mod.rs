@@ -162,7 +162,9 @@ impl Accounts {
         let now = self.clock.now();
         // The client's ration first: one client that uses up its own does not count against
         // everyone's.
-        if !self.count(&Counter::challenges_of(client, now), self.policy.challenges_per_client).await?
+        if !self
+            .count(&Counter::challenges_of(client, now), self.policy.challenges_per_client)
+            .await?
             || !self.count(&Counter::challenges(now), self.policy.challenges_per_minute).await?
         {
             return Ok(None);
@@ -439,8 +441,15 @@ impl Accounts {
     ) -> Result<String, PasswordChangeError> {
         let now = self.clock.now();
         let via = Via::Session;
-        self.set_password_with_pruefnummer(&session.ik, pruefnummer, new_password, via, client, now)
-            .await?;
+        self.set_password_with_pruefnummer(
+            &session.ik,
+            pruefnummer,
+            new_password,
+            via,
+            client,
+            now,
+        )
+        .await?;
         let (session_id, _) = self.begin_session(session.ik, now).await?;
         self.sessions.delete_session(&session.id_hash).await?;
         Ok(session_id)

@@ -86,6 +86,35 @@ pub struct AuditRecord {
     pub expires_at: OffsetDateTime,
 }
 
+/// A stored record as read back: intact, or so damaged that it no longer reads (a bug, a disk
+/// fault, or tampering), with its place in the chain so that reports can name it and go on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditRow {
+    Intact(AuditRecord),
+    /// `ik` is `None` when even that no longer reads.
+    Damaged {
+        ik: Option<Ik>,
+        seq: u64,
+        reason: String,
+    },
+}
+
+impl AuditRow {
+    pub fn seq(&self) -> u64 {
+        match self {
+            AuditRow::Intact(record) => record.seq,
+            AuditRow::Damaged { seq, .. } => *seq,
+        }
+    }
+
+    pub fn intact(&self) -> Option<&AuditRecord> {
+        match self {
+            AuditRow::Intact(record) => Some(record),
+            AuditRow::Damaged { .. } => None,
+        }
+    }
+}
+
 /// The newest record of a provider's chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditHead {
@@ -165,6 +194,20 @@ pub enum AuditProblem {
     Unlinked { ik: Ik, seq: u64 },
     /// Records `from..=to` are gone before their retention ended.
     Missing { ik: Ik, from: u64, to: u64 },
+    /// The record no longer reads at all.
+    Damaged { ik: Ik, seq: u64 },
+    /// The chain ends before the position the last anchor (outside the store) saw: its tail
+    /// was cut, and the head set back with it.
+    CutAfterAnchor { ik: Ik, anchored: u64, last: u64 },
+    /// The record at the anchored position is not the one the anchor saw.
+    DiffersFromAnchor { ik: Ik, seq: u64 },
+    /// A chain the last anchor saw is gone altogether.
+    ChainGone { ik: Ik },
+    /// An anchor whose signature does not hold, or that does not follow the one before it
+    /// (line numbers of the anchor file, from 1).
+    AnchorForged { line: usize },
+    /// A chain changed two anchor intervals ago or more, and no anchor has been written since.
+    AnchorMissing,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -181,47 +224,59 @@ pub async fn verify_audit(
 ) -> Result<Verified, StoreError> {
     let mut verified = Verified::default();
     for head in log.audit_heads().await? {
-        let records = log.audit_of_ik(&head.ik).await?;
+        let rows = log.audit_of_ik(&head.ik).await?;
         verified.chains += 1;
-        verified.records += records.len();
-        verified.problems.extend(chain_problems(&head, &records, now, retention));
+        verified.records += rows.len();
+        verified.problems.extend(chain_problems(&head, &rows, now, retention));
     }
     Ok(verified)
 }
 
 fn chain_problems(
     head: &AuditHead,
-    records: &[AuditRecord],
+    rows: &[AuditRow],
     now: OffsetDateTime,
     retention: Duration,
 ) -> Vec<AuditProblem> {
     let ik = head.ik;
     let expired = |at: OffsetDateTime| at + retention <= now;
     let mut problems = Vec::new();
-    let Some(first) = records.first() else {
+    let Some(first) = rows.first() else {
         if head.seq > 0 && !expired(head.at) {
             problems.push(AuditProblem::Missing { ik, from: 1, to: head.seq });
         }
         return problems;
     };
-    // Records before the first may only be gone if retention removed them.
-    if first.seq > 1 && !first.prev_at.is_some_and(expired) {
-        problems.push(AuditProblem::Missing { ik, from: 1, to: first.seq - 1 });
+    // Records before the first may only be gone if retention removed them (a damaged first
+    // record cannot say when its predecessor was due).
+    let predecessor_due = first.intact().is_some_and(|r| r.prev_at.is_some_and(expired));
+    if first.seq() > 1 && !predecessor_due {
+        problems.push(AuditProblem::Missing { ik, from: 1, to: first.seq() - 1 });
     }
-    for record in records {
-        if record.computed_hash() != record.hash {
-            problems.push(AuditProblem::Changed { ik, seq: record.seq });
+    for row in rows {
+        match row {
+            AuditRow::Damaged { seq, .. } => problems.push(AuditProblem::Damaged { ik, seq: *seq }),
+            AuditRow::Intact(record) if record.computed_hash() != record.hash => {
+                problems.push(AuditProblem::Changed { ik, seq: record.seq });
+            }
+            AuditRow::Intact(_) => {}
         }
     }
-    for pair in records.windows(2) {
+    for pair in rows.windows(2) {
         let (before, after) = (&pair[0], &pair[1]);
-        if after.seq != before.seq + 1 {
-            problems.push(AuditProblem::Missing { ik, from: before.seq + 1, to: after.seq - 1 });
-        } else if after.prev_hash != before.hash {
+        if after.seq() != before.seq() + 1 {
+            problems.push(AuditProblem::Missing {
+                ik,
+                from: before.seq() + 1,
+                to: after.seq() - 1,
+            });
+        } else if let (Some(before), Some(after)) = (before.intact(), after.intact())
+            && after.prev_hash != before.hash
+        {
             problems.push(AuditProblem::Unlinked { ik, seq: after.seq });
         }
     }
-    let last = records.last().map_or(0, |r| r.seq);
+    let last = rows.last().map_or(0, AuditRow::seq);
     if last < head.seq {
         problems.push(AuditProblem::Missing { ik, from: last + 1, to: head.seq });
     }

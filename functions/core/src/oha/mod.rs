@@ -1,6 +1,7 @@
 //! The Online-Hintergrund-Abfrage: is this patient exempt from co-payments? Every answer is
 //! written to the audit log, with the consent the provider declared, before it leaves.
 
+mod anchor;
 mod audit;
 
 use std::sync::Arc;
@@ -11,8 +12,9 @@ use portal_domain::{
 };
 use time::{Date, Duration, OffsetDateTime};
 
+pub use anchor::{ANCHOR_EVERY, Anchor, AnchoredHead, Anchoring};
 pub use audit::{
-    AuditEntry, AuditHead, AuditProblem, AuditRecord, Outcome, Verified, verify_audit,
+    AuditEntry, AuditHead, AuditProblem, AuditRecord, AuditRow, Outcome, Verified, verify_audit,
 };
 
 use crate::ports::{AuditLog, Clock, ExemptionStore, StoreError};
@@ -164,22 +166,25 @@ impl Oha {
     }
 
     /// Who asked about this person (`by` a KVNR) or what this provider asked (`by` an IK),
-    /// oldest first, between `from` and `to` (German calendar days, inclusive).
+    /// oldest first, between `from` and `to` (German calendar days, inclusive). A damaged
+    /// record is listed as such whatever its day (which it no longer tells), never left out.
     pub async fn audit(
         &self,
         by: AuditBy,
         from: Option<Date>,
         to: Option<Date>,
-    ) -> Result<Vec<AuditRecord>, StoreError> {
-        let records = match by {
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        let rows = match by {
             AuditBy::Kvnr(kvnr) => self.audit.audit_of_kvnr(&kvnr).await?,
             AuditBy::Ik(ik) => self.audit.audit_of_ik(&ik).await?,
         };
-        Ok(records
+        Ok(rows
             .into_iter()
-            .filter(|r| {
-                let day = german_date(r.at);
-                from.is_none_or(|from| day >= from) && to.is_none_or(|to| day <= to)
+            .filter(|row| {
+                row.intact().is_none_or(|r| {
+                    let day = german_date(r.at);
+                    from.is_none_or(|from| day >= from) && to.is_none_or(|to| day <= to)
+                })
             })
             .collect())
     }

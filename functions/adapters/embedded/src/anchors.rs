@@ -1,0 +1,122 @@
+//! The local anchor log and its key: an append-only file of signed anchors, and an Ed25519 key
+//! in a file of its own. Both live outside the store file; the key may live outside the data
+//! folder (`PORTAL_ANCHOR_KEY`), and on Linux `chattr +a` makes the log truly append-only.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use portal_core::{AnchorLog, AnchorSigner, StoreError};
+use ring::rand::SystemRandom;
+use ring::signature::{ED25519, Ed25519KeyPair, KeyPair as _, UnparsedPublicKey};
+use sha2::{Digest as _, Sha256};
+
+/// `audit-anchors.log`: one line per anchor, only ever appended to (and synced to disk).
+pub struct FileAnchorLog {
+    path: PathBuf,
+}
+
+impl FileAnchorLog {
+    pub fn new(path: impl Into<PathBuf>) -> FileAnchorLog {
+        FileAnchorLog { path: path.into() }
+    }
+}
+
+#[async_trait]
+impl AnchorLog for FileAnchorLog {
+    async fn append(&self, line: &str) -> Result<(), StoreError> {
+        let (path, line) = (self.path.clone(), format!("{line}\n"));
+        tokio::task::spawn_blocking(move || {
+            let mut options = std::fs::OpenOptions::new();
+            options.append(true).create(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&path)?;
+            file.write_all(line.as_bytes())?;
+            file.sync_all()
+        })
+        .await
+        .map_err(StoreError::unavailable)?
+        .map_err(StoreError::unavailable)
+    }
+
+    async fn lines(&self) -> Result<Vec<String>, StoreError> {
+        let path = self.path.clone();
+        let read = tokio::task::spawn_blocking(move || std::fs::read_to_string(path))
+            .await
+            .map_err(StoreError::unavailable)?;
+        match read {
+            Ok(text) => Ok(text.lines().map(str::to_string).collect()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(error) => Err(StoreError::unavailable(error)),
+        }
+    }
+}
+
+/// The anchors' signing key, Ed25519 in a PKCS#8 file (made on first use, mode 0600). Its id is
+/// the start of the public key's SHA-256, so anchors say which key signed them.
+pub struct FileAnchorKey {
+    pair: Ed25519KeyPair,
+    id: String,
+}
+
+impl FileAnchorKey {
+    /// Reads the key at `path`, or makes one there if there is none yet.
+    pub fn open_or_create(path: &Path) -> Result<FileAnchorKey, StoreError> {
+        let pkcs8 = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let made = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+                    .map_err(|_| StoreError::unavailable("no randomness for a new anchor key"))?;
+                write_new_private(path, made.as_ref()).map_err(StoreError::unavailable)?;
+                // Another process may have made one first: whichever file won is the key.
+                std::fs::read(path).map_err(StoreError::unavailable)?
+            }
+            Err(error) => return Err(StoreError::unavailable(error)),
+        };
+        let pair = Ed25519KeyPair::from_pkcs8(&pkcs8)
+            .map_err(|e| StoreError::Corrupt(format!("the anchor key {}: {e}", path.display())))?;
+        let fingerprint = Sha256::digest(pair.public_key().as_ref());
+        let id = format!(
+            "ed25519:{}",
+            fingerprint[..8].iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+        Ok(FileAnchorKey { pair, id })
+    }
+}
+
+/// Creates `path` with `bytes`, never overwriting a file that exists.
+fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            file.write_all(bytes)?;
+            file.sync_all()
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+#[async_trait]
+impl AnchorSigner for FileAnchorKey {
+    fn key_id(&self) -> &str {
+        &self.id
+    }
+
+    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, StoreError> {
+        Ok(self.pair.sign(message).as_ref().to_vec())
+    }
+
+    fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        UnparsedPublicKey::new(&ED25519, self.pair.public_key().as_ref())
+            .verify(message, signature)
+            .is_ok()
+    }
+}

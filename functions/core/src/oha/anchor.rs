@@ -1,0 +1,147 @@
+//! Anchors: the head of every provider's chain, signed, written outside the store (at least
+//! hourly) to a log the portal can only append to. Hash chains show a changed or removed
+//! record, but not a tail cut off together with its head, since anyone who may write the store
+//! can recompute plain hashes; an anchor remembers where each chain stood.
+//!
+//! A line of the anchor log: `<signature, base64url> <anchor as JSON>`. The signature covers the
+//! JSON exactly as written; each anchor names the SHA-256 of the line before it, so a line
+//! changed or removed in the middle shows too.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use portal_domain::Ik;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+
+use super::{AuditProblem, AuditRow};
+use crate::ports::{AnchorLog, AnchorSigner, AuditLog, Clock, StoreError};
+
+/// How often the local portal anchors the chains (when they changed); `verify` finds an anchor
+/// missing when a change is older than two of these.
+pub const ANCHOR_EVERY: Duration = Duration::HOUR;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anchor {
+    /// Nanoseconds since 1970 (UTC).
+    pub at: i128,
+    /// Which key signed it.
+    pub key: String,
+    /// SHA-256 (hex) of the previous line; empty for the first.
+    pub prev: String,
+    pub heads: Vec<AnchoredHead>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnchoredHead {
+    pub ik: Ik,
+    pub seq: u64,
+    pub hash: String,
+    /// When the head record was written (nanoseconds), for its retention.
+    pub at: i128,
+}
+
+/// Writes anchors and checks the chains against the newest one.
+#[derive(Clone)]
+pub struct Anchoring {
+    pub audit: Arc<dyn AuditLog>,
+    pub log: Arc<dyn AnchorLog>,
+    pub signer: Arc<dyn AnchorSigner>,
+    pub clock: Arc<dyn Clock>,
+}
+
+fn digest(line: &str) -> String {
+    Sha256::digest(line.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn nanos(at: OffsetDateTime) -> i128 {
+    at.unix_timestamp_nanos()
+}
+
+impl Anchoring {
+    /// Appends an anchor of every chain's head, unless they stand where the last anchor saw them.
+    pub async fn anchor(&self) -> Result<Option<Anchor>, StoreError> {
+        let mut heads: Vec<AnchoredHead> = self
+            .audit
+            .audit_heads()
+            .await?
+            .into_iter()
+            .map(|h| AnchoredHead { ik: h.ik, seq: h.seq, hash: h.hash, at: nanos(h.at) })
+            .collect();
+        heads.sort_by(|a, b| a.ik.as_str().cmp(b.ik.as_str()));
+        let lines = self.log.lines().await?;
+        let last = lines.last().and_then(|line| parse(line).map(|(_, anchor, _)| anchor));
+        if last.as_ref().is_some_and(|last| last.heads == heads) {
+            return Ok(None);
+        }
+        let anchor = Anchor {
+            at: nanos(self.clock.now()),
+            key: self.signer.key_id().to_string(),
+            prev: lines.last().map(|line| digest(line)).unwrap_or_default(),
+            heads,
+        };
+        let json = serde_json::to_string(&anchor).map_err(StoreError::unavailable)?;
+        let signature = self.signer.sign(json.as_bytes()).await?;
+        self.log.append(&format!("{} {json}", URL_SAFE_NO_PAD.encode(signature))).await?;
+        Ok(Some(anchor))
+    }
+
+    /// What the anchor log says is wrong: with itself (a forged or unlinked line), and with the
+    /// chains as they are now (a cut tail, a replaced record, a chain gone). Positions the
+    /// retention has legitimately removed are no problem.
+    pub async fn check(&self, retention: Duration) -> Result<Vec<AuditProblem>, StoreError> {
+        let now = self.clock.now();
+        let expired = |at: i128| at + retention.whole_nanoseconds() <= nanos(now);
+        let mut problems = Vec::new();
+        let mut prev = String::new();
+        let mut newest = None;
+        for (number, line) in self.log.lines().await?.iter().enumerate() {
+            let genuine = parse(line).filter(|(json, anchor, signature)| {
+                anchor.prev == prev && self.signer.verify(json.as_bytes(), signature)
+            });
+            match genuine {
+                Some((_, anchor, _)) => newest = Some(anchor),
+                None => problems.push(AuditProblem::AnchorForged { line: number + 1 }),
+            }
+            prev = digest(line);
+        }
+        let heads = self.audit.audit_heads().await?;
+        // A chain that changed two intervals ago and more, with no anchor since: anchors were
+        // not written, or the newest were cut from the log.
+        let anchored_until = newest.as_ref().map_or(i128::MIN, |a: &Anchor| a.at);
+        let two_intervals: Duration = ANCHOR_EVERY * 2i32;
+        let due_before = nanos(now) - two_intervals.whole_nanoseconds();
+        if heads.iter().any(|h| (anchored_until..due_before).contains(&nanos(h.at))) {
+            problems.push(AuditProblem::AnchorMissing);
+        }
+        let Some(anchor) = newest else { return Ok(problems) };
+        for anchored in anchor.heads.iter().filter(|h| !expired(h.at)) {
+            let ik = anchored.ik;
+            if !heads.iter().any(|h| h.ik == ik) {
+                problems.push(AuditProblem::ChainGone { ik });
+                continue;
+            }
+            let rows = self.audit.audit_of_ik(&ik).await?;
+            let last = rows.last().map_or(0, AuditRow::seq);
+            if last < anchored.seq {
+                problems.push(AuditProblem::CutAfterAnchor { ik, anchored: anchored.seq, last });
+            } else if let Some(AuditRow::Intact(record)) =
+                rows.iter().find(|row| row.seq() == anchored.seq)
+                && record.hash != anchored.hash
+            {
+                problems.push(AuditProblem::DiffersFromAnchor { ik, seq: anchored.seq });
+            }
+        }
+        Ok(problems)
+    }
+}
+
+/// A line's anchor JSON, the anchor, and its signature; `None` for a line that is not one.
+fn parse(line: &str) -> Option<(&str, Anchor, Vec<u8>)> {
+    let (signature, json) = line.split_once(' ')?;
+    let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+    let anchor = serde_json::from_str(json).ok()?;
+    Some((json, anchor, signature))
+}
