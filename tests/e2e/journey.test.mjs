@@ -183,6 +183,26 @@ test('a provider extends the session, and resets a forgotten password with the P
   }
 });
 
+test('after several wrong passwords the browser solves a security check and the provider gets in', async () => {
+  const portal = await startPortal();
+  const page = await (await browser.newContext()).newPage();
+  try {
+    await activeProvider(portal, OWN_PASSWORD);
+    // Someone else tried five passwords for this IK: no lock, but a check before each attempt.
+    for (let i = 0; i < 5; i++) {
+      const wrong = await page.request.post(`${portal.address}/api/session`, { data: { ik: '301412340', password: 'geraten' } });
+      assert.equal(wrong.status(), 401);
+    }
+    const unchecked = await page.request.post(`${portal.address}/api/session`, { data: { ik: '301412340', password: OWN_PASSWORD } });
+    assert.equal((await unchecked.json()).code, 'challenge_required');
+    await page.goto(`${portal.address}/anmelden`);
+    await logIn(page, OWN_PASSWORD);
+    await page.getByRole('heading', { level: 1, name: 'Online-Hintergrund-Abfrage' }).waitFor();
+  } finally {
+    portal.stop();
+  }
+});
+
 test('the app speaks English when asked and remembers it', async () => {
   const portal = await startPortal();
   const page = await (await browser.newContext()).newPage();
