@@ -20,18 +20,30 @@ use time::OffsetDateTime;
 
 use crate::harness::{Embedded, embedded};
 
-/// Fails the named operation once, then behaves.
-struct Faulty<T> {
+/// Fails the named operation once, then behaves; notes every operation called.
+pub(crate) struct Faulty<T> {
     inner: T,
     fail: Mutex<Option<&'static str>>,
+    calls: Mutex<Vec<&'static str>>,
 }
 
 impl<T> Faulty<T> {
     fn new(inner: T, fail: &'static str) -> Faulty<T> {
-        Faulty { inner, fail: Mutex::new(Some(fail)) }
+        Faulty { inner, fail: Mutex::new(Some(fail)), calls: Mutex::default() }
+    }
+
+    /// Fails nothing: only notes the calls.
+    pub(crate) fn recording(inner: T) -> Faulty<T> {
+        Faulty { inner, fail: Mutex::new(None), calls: Mutex::default() }
+    }
+
+    /// The operations called since the last time this was asked.
+    pub(crate) fn take_calls(&self) -> Vec<&'static str> {
+        std::mem::take(&mut self.calls.lock().unwrap())
     }
 
     fn trip(&self, operation: &'static str) -> Result<(), StoreError> {
+        self.calls.lock().unwrap().push(operation);
         let mut fail = self.fail.lock().unwrap();
         if *fail == Some(operation) {
             *fail = None;
@@ -44,6 +56,7 @@ impl<T> Faulty<T> {
 #[async_trait]
 impl ProviderDirectory for Faulty<EmbeddedStore> {
     async fn put_providers(&self, providers: &[Provider]) -> Result<(), StoreError> {
+        self.trip("put_providers")?;
         self.inner.put_providers(providers).await
     }
     async fn provider(&self, ik: &Ik) -> Result<Option<Provider>, StoreError> {
@@ -51,6 +64,7 @@ impl ProviderDirectory for Faulty<EmbeddedStore> {
         self.inner.provider(ik).await
     }
     async fn is_empty(&self) -> Result<bool, StoreError> {
+        self.trip("is_empty")?;
         self.inner.is_empty().await
     }
 }
@@ -91,6 +105,7 @@ impl LetterQueue for Faulty<EmbeddedStore> {
         self.inner.claim_letter(id, now, until).await
     }
     async fn release_letter(&self, id: &str) -> Result<(), StoreError> {
+        self.trip("release_letter")?;
         self.inner.release_letter(id).await
     }
     async fn mark_sent(&self, id: &str) -> Result<(), StoreError> {
@@ -106,12 +121,15 @@ impl LetterQueue for Faulty<EmbeddedStore> {
 #[async_trait]
 impl SessionStore for Faulty<EmbeddedStore> {
     async fn put_session(&self, session: &Session) -> Result<(), StoreError> {
+        self.trip("put_session")?;
         self.inner.put_session(session).await
     }
     async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
+        self.trip("session")?;
         self.inner.session(id_hash).await
     }
     async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        self.trip("delete_session")?;
         self.inner.delete_session(id_hash).await
     }
 }
@@ -136,6 +154,7 @@ impl Limits for Faulty<EmbeddedStore> {
 #[async_trait]
 impl ChallengeStore for Faulty<EmbeddedStore> {
     async fn put_challenge(&self, challenge: &Challenge) -> Result<(), StoreError> {
+        self.trip("put_challenge")?;
         self.inner.put_challenge(challenge).await
     }
     async fn take_challenge(&self, id: &str) -> Result<Option<Challenge>, StoreError> {

@@ -6,20 +6,13 @@ use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
-use async_trait::async_trait;
-use portal_core::accounts::{
-    Account, Accounts, Challenge, Letter, Policy, SecretHasher, Sender, Session, Standing,
-};
+use portal_core::accounts::{Account, Accounts, Policy, SecretHasher, Sender};
 use portal_core::oha::{AuditEntry, AuditProblem, AuditRow, Limit, Outcome, verify_audit};
-use portal_core::{
-    AccountStore, AuditLog, ChallengeStore, ExemptionStore, Limits, ProviderDirectory, Saved,
-    SessionStore, StoreError,
-};
-use portal_domain::{ClientAddress, Consent, Ik, Kvnr, Provider};
-use portal_store_embedded::EmbeddedStore;
+use portal_core::{AccountStore, AuditLog, ExemptionStore};
+use portal_domain::{ClientAddress, Consent, Ik, Kvnr};
 use reqwest::StatusCode;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
@@ -253,101 +246,10 @@ fn the_data_folder_and_the_store_file_are_for_the_portals_user_only() {
 
 // --- Login: the same work for every IK, and a ration per client ----------------------------
 
-/// Passes every call through and notes which store operation it was.
-struct Recording {
-    inner: EmbeddedStore,
-    calls: Mutex<Vec<&'static str>>,
-}
-
-impl Recording {
-    fn note(&self, call: &'static str) {
-        self.calls.lock().unwrap().push(call);
-    }
-
-    fn take(&self) -> Vec<&'static str> {
-        std::mem::take(&mut self.calls.lock().unwrap())
-    }
-}
-
-#[async_trait]
-impl ProviderDirectory for Recording {
-    async fn put_providers(&self, providers: &[Provider]) -> Result<(), StoreError> {
-        self.inner.put_providers(providers).await
-    }
-    async fn provider(&self, ik: &Ik) -> Result<Option<Provider>, StoreError> {
-        self.note("provider");
-        self.inner.provider(ik).await
-    }
-    async fn is_empty(&self) -> Result<bool, StoreError> {
-        self.inner.is_empty().await
-    }
-}
-
-#[async_trait]
-impl AccountStore for Recording {
-    async fn account(&self, ik: &Ik) -> Result<Option<Account>, StoreError> {
-        self.note("account");
-        self.inner.account(ik).await
-    }
-    async fn standing(&self, ik: &Ik) -> Result<Option<Standing>, StoreError> {
-        self.note("standing");
-        self.inner.standing(ik).await
-    }
-    async fn save_account(&self, a: &Account, letters: &[Letter]) -> Result<Saved, StoreError> {
-        self.note("save_account");
-        self.inner.save_account(a, letters).await
-    }
-}
-
-#[async_trait]
-impl SessionStore for Recording {
-    async fn put_session(&self, session: &Session) -> Result<(), StoreError> {
-        self.note("put_session");
-        self.inner.put_session(session).await
-    }
-    async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
-        self.note("session");
-        self.inner.session(id_hash).await
-    }
-    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
-        self.note("delete_session");
-        self.inner.delete_session(id_hash).await
-    }
-}
-
-#[async_trait]
-impl Limits for Recording {
-    async fn try_count(
-        &self,
-        key: &str,
-        limit: u32,
-        window_ends: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
-        self.note("try_count");
-        self.inner.try_count(key, limit, window_ends).await
-    }
-    async fn used(&self, key: &str) -> Result<u32, StoreError> {
-        self.note("used");
-        self.inner.used(key).await
-    }
-}
-
-#[async_trait]
-impl ChallengeStore for Recording {
-    async fn put_challenge(&self, challenge: &Challenge) -> Result<(), StoreError> {
-        self.note("put_challenge");
-        self.inner.put_challenge(challenge).await
-    }
-    async fn take_challenge(&self, id: &str) -> Result<Option<Challenge>, StoreError> {
-        self.note("take_challenge");
-        self.inner.take_challenge(id).await
-    }
-}
-
 #[tokio::test]
 async fn a_failed_login_does_the_same_work_whether_or_not_the_ik_has_an_account() {
     let fixture = crate::harness::embedded();
-    let store = Arc::new(Recording { inner: fixture.store.clone(), calls: Mutex::default() });
+    let store = Arc::new(crate::faults::Faulty::recording(fixture.store.clone()));
     let hasher = SecretHasher::new(2).unwrap();
     let accounts = Accounts {
         providers: store.clone(),
@@ -382,7 +284,7 @@ async fn a_failed_login_does_the_same_work_whether_or_not_the_ik_has_an_account(
         let refused = accounts.login(ik, "falsches Kennwort", None, client).await;
         timings.push(started.elapsed());
         assert!(matches!(refused, Err(portal_core::accounts::LoginError::InvalidCredentials)));
-        calls.push(store.take());
+        calls.push(store.take_calls());
     }
     assert_eq!(calls[0], ["used", "used", "account", "try_count", "try_count"]);
     assert_eq!(calls[1], calls[0], "an unknown IK costs what a known one does");
