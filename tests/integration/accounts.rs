@@ -608,7 +608,7 @@ async fn a_new_password_ends_the_sessions_of_every_other_browser(app: TestApp) {
 /// before concurrent wrong guesses locked the account while its own hash check waited its turn.
 struct StaleOnce {
     inner: std::sync::OnceLock<std::sync::Arc<dyn portal_core::AccountStore>>,
-    stale: std::sync::Mutex<Option<portal_core::accounts::Account>>,
+    stale: std::sync::Mutex<Option<portal_core::model::Account>>,
 }
 
 #[async_trait::async_trait]
@@ -616,7 +616,7 @@ impl portal_core::AccountStore for StaleOnce {
     async fn account(
         &self,
         ik: &portal_domain::Ik,
-    ) -> Result<Option<portal_core::accounts::Account>, portal_core::StoreError> {
+    ) -> Result<Option<portal_core::model::Account>, portal_core::StoreError> {
         if let Some(stale) = self.stale.lock().unwrap().take() {
             return Ok(Some(stale));
         }
@@ -625,13 +625,13 @@ impl portal_core::AccountStore for StaleOnce {
     async fn standing(
         &self,
         ik: &portal_domain::Ik,
-    ) -> Result<Option<portal_core::accounts::Standing>, portal_core::StoreError> {
+    ) -> Result<Option<portal_core::model::Standing>, portal_core::StoreError> {
         self.inner.get().unwrap().standing(ik).await
     }
     async fn save_account(
         &self,
-        account: &portal_core::accounts::Account,
-        letters: &[portal_core::accounts::Letter],
+        account: &portal_core::model::Account,
+        letters: &[portal_core::model::Letter],
     ) -> Result<portal_core::Saved, portal_core::StoreError> {
         self.inner.get().unwrap().save_account(account, letters).await
     }

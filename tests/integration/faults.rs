@@ -5,10 +5,8 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use portal_core::accounts::{
-    Account, Accounts, Challenge, Dispatched, Letter, Policy, RegisterError, SecretHasher, Sender,
-    Session, Standing, dispatch_letters,
-};
+use portal_core::accounts::{Accounts, Dispatched, RegisterError, SecretHasher, dispatch_letters};
+use portal_core::model::{Account, Challenge, Letter, Policy, Sender, Session, Standing};
 use portal_core::{
     AccountStore, ChallengeStore, LetterQueue, Limits, MailError, Mailer, ProviderDirectory, Saved,
     SessionStore, StoreError, SystemClock,

@@ -343,10 +343,10 @@ pub async fn spawn(options: AppOptions) -> TestApp {
 }
 
 /// The records of an audit listing, each one required to be intact.
-pub fn intact(rows: Vec<portal_core::oha::AuditRow>) -> Vec<portal_core::oha::AuditRecord> {
+pub fn intact(rows: Vec<portal_core::model::AuditRow>) -> Vec<portal_core::model::AuditRecord> {
     rows.into_iter()
         .map(|row| match row {
-            portal_core::oha::AuditRow::Intact(record) => record,
+            portal_core::model::AuditRow::Intact(record) => record,
             damaged => panic!("a damaged record: {damaged:?}"),
         })
         .collect()

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use portal::stores::Stores;
-use portal_core::oha::{AuditEntry, AuditHead, AuditRow, Limit, Recorded};
+use portal_core::model::{AuditEntry, AuditHead, AuditRow, Limit, Recorded};
 use portal_core::{AuditLog, StoreError};
 use portal_domain::{Ik, Kvnr};
 use reqwest::{Method, StatusCode};

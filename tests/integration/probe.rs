@@ -9,8 +9,9 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
-use portal_core::accounts::{Account, Accounts, Policy, SecretHasher, Sender};
-use portal_core::oha::{AuditEntry, AuditProblem, AuditRow, Limit, Outcome, verify_audit};
+use portal_core::accounts::{Accounts, SecretHasher};
+use portal_core::model::{Account, AuditEntry, AuditRow, Limit, Outcome, Policy, Sender};
+use portal_core::oha::{AuditProblem, verify_audit};
 use portal_core::{AccountStore, AuditLog, ExemptionStore};
 use portal_domain::{ClientAddress, Consent, Ik, Kvnr};
 use reqwest::StatusCode;

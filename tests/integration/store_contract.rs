@@ -1,8 +1,9 @@
 //! The store contract: every case runs against the embedded store and against DynamoDB Local, so
 //! the local portal and AWS behave alike.
 
-use portal_core::accounts::{Account, Challenge, Letter, LetterKind, Policy, Session};
-use portal_core::oha::{AuditEntry, Limit, Outcome, Recorded};
+use portal_core::model::{
+    Account, AuditEntry, Challenge, Letter, LetterKind, Limit, Outcome, Policy, Recorded, Session,
+};
 use portal_core::{AuditLog, Saved};
 use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider};
 use time::macros::{date, datetime};

@@ -5,14 +5,16 @@
 //! points (Lambda mains, the local `portal` binary) wire them together.
 
 pub mod accounts;
-pub mod counter;
+pub mod app;
 pub mod import;
+pub mod model;
 pub mod oha;
 pub mod ports;
 pub mod settings;
 pub mod stores;
 
-pub use counter::Counter;
+pub use app::UseCases;
+pub use model::Counter;
 pub use ports::{
     AccountStore, AnchorLog, AnchorSigner, AuditLog, ChallengeStore, Clock, ExemptionStore,
     LetterQueue, Limits, MailError, Mailer, ProviderDirectory, Saved, SessionStore, StoreError,

@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use portal_domain::{Exemption, Ik, Kvnr, Provider, german_date};
 use time::{Date, OffsetDateTime};
 
-use crate::accounts::{Account, Challenge, Letter, Session, Standing};
-use crate::oha::{AuditEntry, AuditHead, AuditRow, Limit, Recorded};
+use crate::model::{
+    Account, AuditEntry, AuditHead, AuditRow, Challenge, Letter, Limit, Recorded, Session, Standing,
+};
 
 type Source = Box<dyn Error + Send + Sync>;
 

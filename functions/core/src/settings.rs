@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use time::Duration;
 
-use crate::accounts::{Policy, Sender};
+use crate::model::{Policy, Sender};
 use crate::oha::OhaSettings;
 
 #[derive(Debug, Clone)]

@@ -4,6 +4,7 @@
 //! the server, the command line and the single-page app (wasm32). Types here cannot hold an invalid
 //! value: parse at the edge, then pass `Kvnr`, `Ik`, `Pruefnummer`, `Consent` around.
 
+pub mod access;
 pub mod benefits;
 mod challenge;
 mod client;

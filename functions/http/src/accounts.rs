@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use portal_core::StoreError;
 use portal_core::accounts::{LoginError, PasswordChangeError, RegisterError, SessionStatus};
 use portal_domain::{Ik, Lang, counted};
 use serde::{Deserialize, Serialize};
@@ -13,6 +12,7 @@ use time::OffsetDateTime;
 
 use crate::client::Client;
 use crate::json::ApiJson;
+use crate::problem::store_failed;
 use crate::session::{SignedIn, cleared_session_cookie, session_cookie, session_id};
 use crate::{AppState, FieldProblem, Problem, RequestLang};
 
@@ -21,12 +21,6 @@ fn text(lang: Lang, de: &str, en: &str) -> String {
         Lang::De => de.to_string(),
         Lang::En => en.to_string(),
     }
-}
-
-/// Logged with the request id; the person gets a 503 without internals.
-pub(crate) fn store_failed(error: &StoreError, lang: Lang) -> Problem {
-    tracing::error!(error = %portal_core::error_chain(error), "store failed");
-    Problem::unavailable(lang)
 }
 
 #[derive(Serialize)]

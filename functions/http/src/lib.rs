@@ -17,9 +17,9 @@ use axum::http::header::CACHE_CONTROL;
 use axum::http::{HeaderValue, Method};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{Json, Router};
-use portal_core::accounts::{Accounts, HashError, SecretHasher};
+use portal_core::accounts::{Accounts, HashError};
 use portal_core::oha::Oha;
-use portal_core::{Clock, ExemptionStore, ProviderDirectory, Settings, Stores};
+use portal_core::{Clock, Settings, Stores, UseCases};
 use serde::Serialize;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -30,12 +30,9 @@ pub use problem::{FieldProblem, Problem, RequestLang};
 pub use request_id::{REQUEST_ID, RequestId};
 pub use session::{ActiveProvider, SESSION_COOKIE, SignedIn};
 
-/// What the handlers may use; each entry point wires in the adapters it has.
+/// What the handlers may use: the use cases, and how to tell the client's address.
 #[derive(Clone)]
 pub struct AppState {
-    pub providers: Arc<dyn ProviderDirectory>,
-    pub exemptions: Arc<dyn ExemptionStore>,
-    pub clock: Arc<dyn Clock>,
     pub accounts: Accounts,
     pub oha: Oha,
     /// See [`Settings::client_address_header`] and [`Settings::origin_secret`].
@@ -44,36 +41,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The use cases on `stores`; `letters_queued` is called whenever letters wait to be sent
-    /// (locally it wakes the dispatcher; in AWS the table's stream does that).
+    /// The use cases on `stores` (see [`UseCases::wire`]), with the settings the handlers read.
     pub fn wire(
         stores: &Stores,
         settings: &Settings,
         clock: Arc<dyn Clock>,
         letters_queued: Arc<dyn Fn() + Send + Sync>,
     ) -> Result<AppState, HashError> {
-        let accounts = Accounts {
-            providers: stores.providers.clone(),
-            accounts: stores.accounts.clone(),
-            sessions: stores.sessions.clone(),
-            challenges: stores.challenges.clone(),
-            limits: stores.limits.clone(),
-            hasher: SecretHasher::for_this_machine()?,
-            clock: clock.clone(),
-            policy: settings.policy(),
-            sender: settings.sender(),
-            letters_queued,
-        };
-        let oha = Oha {
-            exemptions: stores.exemptions.clone(),
-            audit: stores.audit.clone(),
-            clock: clock.clone(),
-            settings: settings.oha,
-        };
+        let UseCases { accounts, oha } = UseCases::wire(stores, settings, clock, letters_queued)?;
         Ok(AppState {
-            providers: stores.providers.clone(),
-            exemptions: stores.exemptions.clone(),
-            clock,
             accounts,
             oha,
             client_address_header: settings.client_address_header.clone(),

@@ -8,8 +8,8 @@ use portal_domain::{Consent, Initials, Kvnr, Lang, YearStatus, parse_date};
 use serde::{Deserialize, Serialize};
 use time::Duration;
 
-use crate::accounts::store_failed;
 use crate::json::ApiJson;
+use crate::problem::store_failed;
 use crate::session::ActiveProvider;
 use crate::{AppState, FieldProblem, Problem, RequestLang};
 

@@ -144,6 +144,12 @@ impl Problem {
     }
 }
 
+/// Logged with the request id; the person gets a 503 without internals.
+pub(crate) fn store_failed(error: &portal_core::StoreError, lang: Lang) -> Problem {
+    tracing::error!(error = %portal_core::error_chain(error), "store failed");
+    Problem::unavailable(lang)
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -3,7 +3,8 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
-use portal_core::accounts::{Session, SessionError, Standing};
+use portal_core::accounts::SessionError;
+use portal_core::model::{Session, Standing};
 use portal_domain::Lang;
 
 use crate::{AppState, Problem};
@@ -52,7 +53,7 @@ impl FromRequestParts<AppState> for SignedIn {
             Ok((session, standing)) => Ok(SignedIn { session, standing }),
             Err(SessionError::Missing) => Err(not_signed_in(lang)),
             Err(SessionError::Expired) => Err(expired(lang)),
-            Err(SessionError::Store(error)) => Err(crate::accounts::store_failed(&error, lang)),
+            Err(SessionError::Store(error)) => Err(crate::problem::store_failed(&error, lang)),
         }
     }
 }

@@ -3,7 +3,8 @@
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use portal_core::oha::{Anchoring, AuditBy, AuditProblem, AuditRecord, AuditRow, Oha, Verified};
+use portal_core::model::{AuditRecord, AuditRow};
+use portal_core::oha::{Anchoring, AuditBy, AuditProblem, Oha, Verified};
 use portal_domain::{Consent, Ik, Kvnr, Lang, UserFacing, counted, german_local_time, parse_date};
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
-use portal_core::accounts::{Account, Challenge, Letter, LetterKind, Session, Standing};
+use portal_core::model::{Account, Challenge, Letter, LetterKind, LetterStatus, Session, Standing};
 use portal_core::{
     AccountStore, ChallengeStore, LetterQueue, Limits, Saved, SessionStore, StoreError,
 };
@@ -96,7 +96,7 @@ fn letter_item(l: &Letter) -> Item {
         ("generation".into(), n(l.generation)),
         ("recipient".into(), s(&l.recipient)),
         ("message".into(), s(&l.message)),
-        ("status".into(), s("pending")),
+        ("status".into(), s(LetterStatus::Pending.as_str())),
         ("pending".into(), s("1")),
         ("created_at".into(), nanos(l.created_at)),
         // Sent or void letters' records go after a month, like the local store's purge.
@@ -285,16 +285,16 @@ impl LetterQueue for DynamoStore {
     }
 
     async fn mark_sent(&self, id: &str) -> Result<(), StoreError> {
-        self.set_letter_status(id, "sent").await
+        self.set_letter_status(id, LetterStatus::Sent).await
     }
 
     async fn mark_void(&self, id: &str) -> Result<(), StoreError> {
-        self.set_letter_status(id, "void").await
+        self.set_letter_status(id, LetterStatus::Void).await
     }
 }
 
 impl DynamoStore {
-    async fn set_letter_status(&self, id: &str, status: &str) -> Result<(), StoreError> {
+    async fn set_letter_status(&self, id: &str, status: LetterStatus) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.tables.letters)
@@ -302,7 +302,7 @@ impl DynamoStore {
             .update_expression("SET #status = :status REMOVE pending, message")
             .condition_expression("attribute_exists(letter_id)")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":status", s(status))
+            .expression_attribute_values(":status", s(status.as_str()))
             .send()
             .await
             .map(drop)

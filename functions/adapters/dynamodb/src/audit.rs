@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
-use portal_core::oha::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, Recorded};
+use portal_core::model::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, Recorded};
 use portal_core::{AuditLog, StoreError};
 use portal_domain::{Consent, Ik, Kvnr, parse_date};
 

@@ -2,7 +2,7 @@
 //! nanoseconds since 1970 (UTC), which sort and compare as integers.
 
 use async_trait::async_trait;
-use portal_core::accounts::{Account, Challenge, Letter, LetterKind, Session, Standing};
+use portal_core::model::{Account, Challenge, Letter, LetterKind, LetterStatus, Session, Standing};
 use portal_core::{
     AccountStore, ChallengeStore, LetterQueue, Limits, Saved, SessionStore, StoreError,
 };
@@ -134,7 +134,7 @@ impl AccountStore for EmbeddedStore {
             for letter in &letters {
                 connection.execute(
                     "INSERT INTO letters (id, ik, kind, generation, recipient, message, status, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?7)",
                     params![
                         letter.id,
                         letter.ik.as_str(),
@@ -142,7 +142,8 @@ impl AccountStore for EmbeddedStore {
                         letter.generation,
                         letter.recipient,
                         letter.message,
-                        nanos(letter.created_at)
+                        nanos(letter.created_at),
+                        LetterStatus::Pending.as_str(),
                     ],
                 )
                 .map_err(sql)?;
@@ -227,16 +228,16 @@ impl LetterQueue for EmbeddedStore {
     }
 
     async fn mark_sent(&self, id: &str) -> Result<(), StoreError> {
-        self.set_letter_status(id, "sent").await
+        self.set_letter_status(id, LetterStatus::Sent).await
     }
 
     async fn mark_void(&self, id: &str) -> Result<(), StoreError> {
-        self.set_letter_status(id, "void").await
+        self.set_letter_status(id, LetterStatus::Void).await
     }
 }
 
 impl EmbeddedStore {
-    async fn set_letter_status(&self, id: &str, status: &'static str) -> Result<(), StoreError> {
+    async fn set_letter_status(&self, id: &str, status: LetterStatus) -> Result<(), StoreError> {
         let id = id.to_string();
         let scrub = self.scrub_flag();
         self.write(move |connection| {
@@ -244,7 +245,7 @@ impl EmbeddedStore {
             connection
                 .execute(
                     "UPDATE letters SET status = ?2, message = NULL WHERE id = ?1",
-                    params![id, status],
+                    params![id, status.as_str()],
                 )
                 .map(drop)
                 .map_err(sql)

@@ -1,7 +1,7 @@
 //! The audit log in the SQLite file: records by (ik, seq), one head per provider.
 
 use async_trait::async_trait;
-use portal_core::oha::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, Recorded};
+use portal_core::model::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, Recorded};
 use portal_core::{AuditLog, StoreError};
 use portal_domain::{Consent, Ik, Kvnr, parse_date};
 use rusqlite::{OptionalExtension, Row, params};

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use portal_core::accounts::Letter;
+use portal_core::model::Letter;
 use portal_core::{MailError, Mailer};
 
 pub struct OutboxMailer {
@@ -56,7 +56,7 @@ async fn private_folder(folder: &Path) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use portal_core::accounts::LetterKind;
+    use portal_core::model::LetterKind;
     use portal_domain::Ik;
     use time::OffsetDateTime;
 

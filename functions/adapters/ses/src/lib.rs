@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use aws_sdk_ses::Client;
 use aws_sdk_ses::primitives::Blob;
 use aws_sdk_ses::types::RawMessage;
-use portal_core::accounts::Letter;
+use portal_core::model::Letter;
 use portal_core::{MailError, Mailer};
 
 pub struct SesMailer {

@@ -9,29 +9,11 @@ use time::format_description::well_known::Rfc2822;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 
-use super::model::{Letter, LetterKind};
+use crate::model::{Letter, LetterKind, Sender};
 
 /// Without the provider's name: it stands in the address, and "der {name}" would be wrong German
 /// for a "Sanitätshaus".
 const GREETING: &str = "Sehr geehrte Damen und Herren,\n\n";
-
-/// Who the letters come from and where the portal is.
-#[derive(Debug, Clone)]
-pub struct Sender {
-    pub name: String,
-    pub address: String,
-    pub portal_url: String,
-}
-
-impl Default for Sender {
-    fn default() -> Sender {
-        Sender {
-            name: "Serviceportal für Leistungserbringer".into(),
-            address: "serviceportal@portal.example".into(),
-            portal_url: "http://127.0.0.1:8080".into(),
-        }
-    }
-}
 
 /// Letter ids sort in the order the letters were written, also within one millisecond (a
 /// registration writes two): ULIDs from one monotonic generator.

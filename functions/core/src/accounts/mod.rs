@@ -2,7 +2,6 @@
 //! Prüfnummer, sessions, lockout and reactivation, and the dispatch of the letters.
 
 mod letters;
-mod model;
 mod secrets;
 
 use std::sync::Arc;
@@ -13,11 +12,12 @@ use portal_domain::{
 };
 use time::{Duration, OffsetDateTime};
 
-pub use letters::{Sender, secret_in};
-pub use model::{Account, Barrier, Challenge, Letter, LetterKind, Policy, Session, Standing};
+pub use letters::secret_in;
 pub use secrets::{HashError, SecretHasher, session_id_hash};
 
-use crate::counter::Counter;
+use crate::model::{
+    Account, Barrier, Challenge, Counter, Letter, Policy, Sender, Session, Standing,
+};
 use crate::ports::{
     AccountStore, ChallengeStore, Clock, LetterQueue, Limits, Mailer, ProviderDirectory, Saved,
     SessionStore, StoreError,

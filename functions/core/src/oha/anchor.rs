@@ -11,37 +11,16 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use portal_domain::Ik;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
-use super::{AuditProblem, AuditRow};
+use super::AuditProblem;
+use crate::model::{Anchor, AnchoredHead, AuditRow};
 use crate::ports::{AnchorLog, AnchorSigner, AuditLog, Clock, StoreError};
 
 /// How often the local portal anchors the chains (when they changed); `verify` finds an anchor
 /// missing when a change is older than two of these.
 pub const ANCHOR_EVERY: Duration = Duration::HOUR;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Anchor {
-    /// Nanoseconds since 1970 (UTC).
-    pub at: i128,
-    /// Which key signed it.
-    pub key: String,
-    /// SHA-256 (hex) of the previous line; empty for the first.
-    pub prev: String,
-    pub heads: Vec<AnchoredHead>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AnchoredHead {
-    pub ik: Ik,
-    pub seq: u64,
-    pub hash: String,
-    /// When the head record was written (nanoseconds), for its retention.
-    pub at: i128,
-}
 
 /// Writes anchors and checks the chains against the newest one.
 #[derive(Clone)]

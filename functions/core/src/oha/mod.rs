@@ -12,11 +12,10 @@ use portal_domain::{
 };
 use time::{Date, Duration, OffsetDateTime};
 
-pub use anchor::{ANCHOR_EVERY, Anchor, AnchoredHead, Anchoring};
-pub use audit::{
-    AuditEntry, AuditHead, AuditProblem, AuditRecord, AuditRow, Outcome, Verified, verify_audit,
-};
+pub use anchor::{ANCHOR_EVERY, Anchoring};
+pub use audit::{AuditProblem, Verified, verify_audit};
 
+use crate::model::{AuditEntry, AuditRow, Limit, Outcome, Recorded};
 use crate::ports::{AuditLog, Clock, ExemptionStore, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,23 +40,6 @@ pub struct Oha {
     pub audit: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
     pub settings: OhaSettings,
-}
-
-/// A counter that an answered query uses up: `limit` uses per `key` until `window_ends`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limit {
-    pub key: String,
-    pub limit: u32,
-    pub window_ends: OffsetDateTime,
-}
-
-/// What recording a query did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Recorded {
-    /// Counted against every limit and appended to the chain.
-    Done(AuditRecord),
-    /// The limit at this index was reached: nothing was counted, nothing recorded.
-    OverLimit(usize),
 }
 
 /// What a provider asks: about whom, with which consent, for which day of dispensing.
@@ -124,7 +106,7 @@ impl Oha {
             kvnr: question.kvnr.clone(),
             consent: question.consent,
             dispensing_date,
-            outcome: Outcome::of(found.as_ref()),
+            outcome: outcome_of(found.as_ref()),
             expires_at: now + self.settings.retention,
         };
         let limits = self.limits(&question.ik, now, today);
@@ -198,4 +180,16 @@ impl Oha {
 pub enum AuditBy {
     Kvnr(Kvnr),
     Ik(Ik),
+}
+
+/// What the query answered, as the audit log records it.
+fn outcome_of(found: Option<&Found>) -> Outcome {
+    match found {
+        None => Outcome { found: false, exempt_years: Vec::new(), exempt_on_dispensing_date: None },
+        Some(found) => Outcome {
+            found: true,
+            exempt_years: found.years.iter().filter(|y| y.exempt).map(|y| y.year).collect(),
+            exempt_on_dispensing_date: found.exempt_on_dispensing_date,
+        },
+    }
 }

@@ -1,9 +1,11 @@
-//! What the portal keeps about a provider's access, and the rules that change it. Every change
-//! is a pure function of the record and the time, so both stores and every entry point apply the
-//! same rules; the use cases only load, decide, and save.
+//! A provider's access and the rules that change it: the 30-day initial password, the 180-day
+//! rule, blocks, the letters in the post, sessions' idle and absolute limits. Every change is a
+//! pure function of the record and the time, so both stores and every entry point apply the same
+//! rules; the use cases only load, decide, and save.
 
-use portal_domain::Ik;
 use time::{Duration, OffsetDateTime};
+
+use crate::Ik;
 
 /// The numbers of the access rules, in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,65 +228,6 @@ impl Session {
         let idle_expires_at = (now + policy.session_idle).min(self.absolute_expires_at(policy));
         Session { idle_expires_at, ..self.clone() }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LetterKind {
-    InitialPassword,
-    Pruefnummer,
-    /// Tells the provider that the password was changed or reset.
-    PasswordChanged,
-    /// Tells the provider that someone asked for new letters while the earlier ones are valid.
-    RegistrationRepeated,
-}
-
-impl LetterKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LetterKind::InitialPassword => "initial_password",
-            LetterKind::Pruefnummer => "pruefnummer",
-            LetterKind::PasswordChanged => "password_changed",
-            LetterKind::RegistrationRepeated => "registration_repeated",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<LetterKind> {
-        [
-            LetterKind::InitialPassword,
-            LetterKind::Pruefnummer,
-            LetterKind::PasswordChanged,
-            LetterKind::RegistrationRepeated,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-
-    /// Credential letters become void when newer ones are issued; notices never do.
-    pub fn is_credential(self) -> bool {
-        matches!(self, LetterKind::InitialPassword | LetterKind::Pruefnummer)
-    }
-}
-
-/// A message waiting to be sent: complete RFC 5322 text, addressed to the directory's address.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Letter {
-    /// A ULID: sorts by creation, names the outbox file, and is the message's idempotency key.
-    pub id: String,
-    pub ik: Ik,
-    pub kind: LetterKind,
-    pub generation: u32,
-    pub recipient: String,
-    pub message: String,
-    pub created_at: OffsetDateTime,
-}
-
-/// A registration's proof-of-work challenge, good for one registration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Challenge {
-    pub id: String,
-    pub salt: String,
-    pub difficulty: u8,
-    pub expires_at: OffsetDateTime,
 }
 
 #[cfg(test)]

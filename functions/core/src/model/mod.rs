@@ -1,0 +1,15 @@
+//! What the ports store and return: every entity of the portal, with no use case in sight. Ports
+//! import this and the domain only; adapters map these to their items and rows.
+
+mod anchor;
+mod audit;
+mod challenge;
+mod counter;
+mod letter;
+
+pub use anchor::{Anchor, AnchoredHead};
+pub use audit::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, Recorded};
+pub use challenge::Challenge;
+pub use counter::Counter;
+pub use letter::{Letter, LetterKind, LetterStatus, Sender};
+pub use portal_domain::access::{Account, Barrier, Policy, Session, Standing};
