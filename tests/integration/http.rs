@@ -153,3 +153,43 @@ async fn request_bodies_must_be_json_small_and_without_unknown_fields() {
     assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
     assert_eq!(broken.json::<Value>().await.unwrap()["code"], "invalid_json");
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_exactly_the_routes_of_the_router() {
+    let app = spawn_app().await;
+    let response = app.http.get(app.url("/api/openapi.json")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let document: Value = response.json().await.unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    let documented: std::collections::BTreeSet<(String, String)> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| (method.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let routed: std::collections::BTreeSet<(String, String)> = portal_http::routes()
+        .into_iter()
+        .map(|route| (route.method.to_string(), route.path.to_string()))
+        .collect();
+    assert_eq!(documented, routed);
+    // Every problem code the API can answer with is in the document, for programs to branch on.
+    let codes = &document["components"]["schemas"]["ProblemCode"]["enum"];
+    for code in portal_wire::ProblemCode::ALL {
+        assert!(codes.as_array().unwrap().contains(&json!(code.as_str())), "{code:?}");
+    }
+    // The session cookie is the security scheme of the operations that need a login.
+    let scheme = &document["components"]["securitySchemes"]["session"];
+    assert_eq!(
+        (scheme["in"].as_str(), scheme["name"].as_str()),
+        (Some("cookie"), Some("__Host-session"))
+    );
+    assert_eq!(
+        document["paths"]["/api/exemption-queries"]["post"]["security"],
+        json!([{"session": []}])
+    );
+}

@@ -7,14 +7,17 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portal_core::accounts::{LoginError, PasswordChangeError, RegisterError, SessionStatus};
 use portal_domain::{Ik, Lang, counted};
-use serde::{Deserialize, Serialize};
+use portal_wire::{
+    ChallengeBody, LoginBody, PasswordBody, RegisteredBody, RegistrationBody, ResetBody,
+    SessionBody,
+};
 use time::OffsetDateTime;
 
 use crate::client::Client;
 use crate::json::ApiJson;
 use crate::problem::store_failed;
 use crate::session::{SignedIn, cleared_session_cookie, session_cookie, session_id};
-use crate::{AppState, FieldProblem, Problem, RequestLang};
+use crate::{AppState, FieldProblem, Problem, ProblemCode, RequestLang};
 
 fn text(lang: Lang, de: &str, en: &str) -> String {
     match lang {
@@ -23,15 +26,17 @@ fn text(lang: Lang, de: &str, en: &str) -> String {
     }
 }
 
-#[derive(Serialize)]
-pub struct ChallengeBody {
-    id: String,
-    salt: String,
-    difficulty: u8,
-    #[serde(with = "time::serde::rfc3339")]
-    expires_at: OffsetDateTime,
-}
-
+/// A proof-of-work security check for the registration (and for a login after failures).
+#[utoipa::path(
+    get,
+    path = "/api/challenge",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "A fresh security check, good for five minutes and one use", body = ChallengeBody),
+        (status = 429, description = "`too_many_requests`: this minute's checks are used up (for this client or for all)", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn challenge(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
@@ -44,8 +49,12 @@ pub async fn challenge(
             "Gerade werden sehr viele Registrierungen begonnen. Bitte versuchen Sie es in einer Minute erneut.",
             "Very many registrations are being started right now. Please try again in a minute.",
         );
-        return Err(Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", title)
-            .with_retry_after(60));
+        return Err(Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ProblemCode::TooManyRequests,
+            title,
+        )
+        .with_retry_after(60));
     };
     Ok(Json(ChallengeBody {
         id: c.id,
@@ -55,33 +64,26 @@ pub async fn challenge(
     }))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegistrationBody {
-    #[serde(default)]
-    ik: String,
-    #[serde(default)]
-    terms_accepted: bool,
-    #[serde(default)]
-    challenge: ChallengeAnswer,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ChallengeAnswer {
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    nonce: String,
-}
-
-#[derive(Serialize)]
-pub struct RegisteredBody {
-    ik: Ik,
-    recipient: String,
-    letters: usize,
-}
-
+/// Registers an IK of the provider directory; the initial password and the Prüfnummer go out
+/// in two letters to the address on file.
+#[utoipa::path(
+    post,
+    path = "/api/registrations",
+    tag = "accounts",
+    request_body = RegistrationBody,
+    responses(
+        (status = 202, description = "Both letters are on their way", body = RegisteredBody),
+        (status = 400, description = "`invalid_json`, or `challenge_invalid`: the security check is wrong, expired or used", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 408, description = "`request_timeout`: the body did not arrive in time", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`: more than 16 KiB", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: not `application/json`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`unknown_ik`: the IK is not in the provider directory", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_active`, `letters_on_the_way` (the address on file is told), or `registration_in_progress`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_ik`, `terms_required`, `invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`: a technical error, logged under the request id", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn register(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
@@ -94,11 +96,14 @@ pub async fn register(
             "Bitte akzeptieren Sie die Nutzungsbedingungen.",
             "Please accept the terms of use.",
         );
-        let mut problem =
-            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "terms_required", message.clone());
+        let mut problem = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ProblemCode::TermsRequired,
+            message.clone(),
+        );
         problem.errors.push(FieldProblem {
-            field: "terms_accepted",
-            code: "terms_required",
+            field: "terms_accepted".into(),
+            code: ProblemCode::TermsRequired,
             message,
         });
         return Err(problem);
@@ -106,7 +111,11 @@ pub async fn register(
     match state.accounts.register(ik, &body.challenge.id, &body.challenge.nonce).await {
         Ok(r) => Ok((
             StatusCode::ACCEPTED,
-            Json(RegisteredBody { ik: r.ik, recipient: r.recipient, letters: r.letters }),
+            Json(RegisteredBody {
+                ik: r.ik.to_string(),
+                recipient: r.recipient,
+                letters: r.letters,
+            }),
         )),
         Err(error) => Err(register_problem(error, lang)),
     }
@@ -116,7 +125,7 @@ fn register_problem(error: RegisterError, lang: Lang) -> Problem {
     match error {
         RegisterError::ChallengeInvalid => Problem::new(
             StatusCode::BAD_REQUEST,
-            "challenge_invalid",
+            ProblemCode::ChallengeInvalid,
             text(
                 lang,
                 "Die Sicherheitsprüfung ist abgelaufen oder ungültig. Bitte starten Sie die Registrierung erneut.",
@@ -125,7 +134,7 @@ fn register_problem(error: RegisterError, lang: Lang) -> Problem {
         ),
         RegisterError::UnknownIk => Problem::new(
             StatusCode::NOT_FOUND,
-            "unknown_ik",
+            ProblemCode::UnknownIk,
             text(
                 lang,
                 "Dieses IK ist in unserem Verzeichnis der Leistungserbringer nicht hinterlegt. Bitte wenden Sie sich an unseren Leistungserbringer-Service.",
@@ -134,7 +143,7 @@ fn register_problem(error: RegisterError, lang: Lang) -> Problem {
         ),
         RegisterError::AlreadyActive => Problem::new(
             StatusCode::CONFLICT,
-            "already_active",
+            ProblemCode::AlreadyActive,
             text(
                 lang,
                 "Für dieses IK besteht bereits ein Zugang. Kennwort vergessen? Nutzen Sie „Passwort zurücksetzen“ mit Ihrer Prüfnummer.",
@@ -151,11 +160,11 @@ fn register_problem(error: RegisterError, lang: Lang) -> Problem {
                     "Letters with the initial password and the Prüfnummer are already on their way for this IK; they stay valid. You can ask for new letters from {until}, or our provider service sends them to you. We have told the address on file of this request."
                 ),
             };
-            Problem::new(StatusCode::CONFLICT, "letters_on_the_way", title)
+            Problem::new(StatusCode::CONFLICT, ProblemCode::LettersOnTheWay, title)
         }
         RegisterError::Busy => Problem::new(
             StatusCode::CONFLICT,
-            "registration_in_progress",
+            ProblemCode::RegistrationInProgress,
             text(
                 lang,
                 "Für dieses IK läuft gerade eine andere Registrierung. Bitte versuchen Sie es gleich noch einmal.",
@@ -170,40 +179,36 @@ fn register_problem(error: RegisterError, lang: Lang) -> Problem {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LoginBody {
-    #[serde(default)]
-    ik: String,
-    #[serde(default)]
-    password: String,
-    /// A solved `GET /api/challenge`, needed after several failures for the IK.
-    #[serde(default)]
-    challenge: Option<ChallengeAnswer>,
-}
-
-#[derive(Serialize)]
-pub struct SessionBody {
-    ik: Ik,
-    name: String,
-    must_change_password: bool,
-    idle_timeout_s: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    expires_at: OffsetDateTime,
-}
-
-impl From<SessionStatus> for SessionBody {
-    fn from(s: SessionStatus) -> SessionBody {
-        SessionBody {
-            ik: s.ik,
-            name: s.name,
-            must_change_password: s.must_change_password,
-            idle_timeout_s: s.idle_timeout.whole_seconds(),
-            expires_at: s.expires_at,
-        }
+fn session_body(s: SessionStatus) -> SessionBody {
+    SessionBody {
+        ik: s.ik.to_string(),
+        name: s.name,
+        must_change_password: s.must_change_password,
+        idle_timeout_s: s.idle_timeout.whole_seconds(),
+        expires_at: s.expires_at,
     }
 }
 
+/// Logs in with IK and password; after several failures for the IK a solved security check
+/// must come along.
+#[utoipa::path(
+    post,
+    path = "/api/session",
+    tag = "accounts",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Logged in", body = SessionBody, headers(("Set-Cookie" = String, description = "`__Host-session=…; Path=/; Secure; HttpOnly; SameSite=Strict`"))),
+        (status = 400, description = "`invalid_json`: the body is not JSON", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 408, description = "`request_timeout`: the body did not arrive in time", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`: more than 16 KiB", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: not `application/json`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials` (also for an unknown IK), `challenge_required`, or `initial_password_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 423, description = "`blocked`, or `inactive` (unused for 180 days: reset with the Prüfnummer)", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_attempts`: too many failures from this client in this hour", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn login(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
@@ -213,7 +218,7 @@ pub async fn login(
     let proof = body.challenge.as_ref().map(|c| (c.id.as_str(), c.nonce.as_str()));
     match state.accounts.login(&body.ik, &body.password, proof, client).await {
         Ok(logged_in) => {
-            let mut response = Json(SessionBody::from(logged_in.status)).into_response();
+            let mut response = Json(session_body(logged_in.status)).into_response();
             response
                 .headers_mut()
                 .insert(header::SET_COOKIE, session_cookie(&logged_in.session_id));
@@ -226,7 +231,7 @@ pub async fn login(
         )),
         Err(LoginError::ChallengeRequired) => Err(Problem::new(
             StatusCode::UNAUTHORIZED,
-            "challenge_required",
+            ProblemCode::ChallengeRequired,
             text(
                 lang,
                 "Für dieses IK gab es heute mehrere Fehlversuche. Zum Schutz Ihres Zugangs löst Ihr Browser vor der Anmeldung eine Sicherheitsprüfung; bitte melden Sie sich erneut an.",
@@ -246,13 +251,13 @@ pub async fn login(
                     counted(minutes, "minute", "minutes")
                 ),
             };
-            Err(Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", title)
+            Err(Problem::new(StatusCode::TOO_MANY_REQUESTS, ProblemCode::TooManyAttempts, title)
                 .with_retry_after(seconds))
         }
         Err(LoginError::Blocked) => Err(blocked(lang)),
         Err(LoginError::Inactive) => Err(Problem::new(
             StatusCode::LOCKED,
-            "inactive",
+            ProblemCode::Inactive,
             text(
                 lang,
                 "Ihr Zugang wurde länger als 180 Tage nicht genutzt. Bitte aktivieren Sie ihn mit Ihrer Prüfnummer wieder („Passwort zurücksetzen“).",
@@ -261,7 +266,7 @@ pub async fn login(
         )),
         Err(LoginError::InitialPasswordExpired) => Err(Problem::new(
             StatusCode::UNAUTHORIZED,
-            "initial_password_expired",
+            ProblemCode::InitialPasswordExpired,
             text(
                 lang,
                 "Ihr Initialkennwort ist abgelaufen. Bitte registrieren Sie sich erneut; Sie erhalten dann neue Schreiben.",
@@ -273,13 +278,13 @@ pub async fn login(
 }
 
 fn invalid_credentials(lang: Lang, de: &str, en: &str) -> Problem {
-    Problem::new(StatusCode::UNAUTHORIZED, "invalid_credentials", text(lang, de, en))
+    Problem::new(StatusCode::UNAUTHORIZED, ProblemCode::InvalidCredentials, text(lang, de, en))
 }
 
 fn blocked(lang: Lang) -> Problem {
     Problem::new(
         StatusCode::LOCKED,
-        "blocked",
+        ProblemCode::Blocked,
         text(
             lang,
             "Ihr Zugang ist gesperrt. Bitte wenden Sie sich an unseren Leistungserbringer-Service.",
@@ -296,6 +301,18 @@ fn german_date_and_time(at: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// The logged-in provider; each request extends the session.
+#[utoipa::path(
+    get,
+    path = "/api/session",
+    tag = "accounts",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Logged in", body = SessionBody),
+        (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn current_session(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
@@ -306,9 +323,20 @@ pub async fn current_session(
         .status(&signed_in.session, signed_in.standing.must_change_password)
         .await
         .map_err(|e| store_failed(&e, lang))?;
-    Ok(Json(status.into()))
+    Ok(Json(session_body(status)))
 }
 
+/// Logs out: the session ends on the server and the cookie is cleared.
+#[utoipa::path(
+    delete,
+    path = "/api/session",
+    tag = "accounts",
+    security((), ("session" = [])),
+    responses(
+        (status = 204, description = "Logged out", headers(("Set-Cookie" = String, description = "clears `__Host-session`"))),
+        (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn logout(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
@@ -324,15 +352,27 @@ pub async fn logout(
     Ok(response)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PasswordBody {
-    #[serde(default)]
-    pruefnummer: String,
-    #[serde(default)]
-    new_password: String,
-}
-
+/// The first own password, set with the Prüfnummer while logged in with the initial password
+/// (or again later). Every other session of the account ends.
+#[utoipa::path(
+    post,
+    path = "/api/password",
+    tag = "accounts",
+    security(("session" = [])),
+    request_body = PasswordBody,
+    responses(
+        (status = 204, description = "Set; this browser goes on in a new session", headers(("Set-Cookie" = String, description = "the new `__Host-session`"))),
+        (status = 400, description = "`invalid_json`: the body is not JSON", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 408, description = "`request_timeout`: the body did not arrive in time", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`: more than 16 KiB", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: not `application/json`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`, `session_expired`, or `invalid_credentials` (wrong Prüfnummer)", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_pruefnummer`, `weak_password`, `invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 423, description = "`blocked`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`: a technical error, logged under the request id", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn change_password(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
@@ -350,17 +390,27 @@ pub async fn change_password(
     Ok(response)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ResetBody {
-    #[serde(default)]
-    ik: String,
-    #[serde(default)]
-    pruefnummer: String,
-    #[serde(default)]
-    new_password: String,
-}
-
+/// A forgotten password or an inactive account: IK, Prüfnummer and a new password. Only for an
+/// account with an own password; the first one takes both letters.
+#[utoipa::path(
+    post,
+    path = "/api/password-reset",
+    tag = "accounts",
+    request_body = ResetBody,
+    responses(
+        (status = 204, description = "Set; every session of the account ends"),
+        (status = 400, description = "`invalid_json`: the body is not JSON", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 408, description = "`request_timeout`: the body did not arrive in time", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`: more than 16 KiB", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: not `application/json`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials`: IK or Prüfnummer wrong", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`use_both_letters`: no own password yet", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_pruefnummer`, `weak_password`, `invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 423, description = "`blocked`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`: a technical error, logged under the request id", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn reset_password(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
@@ -387,7 +437,7 @@ fn password_problem(error: PasswordChangeError, lang: Lang) -> Problem {
         ),
         PasswordChangeError::NeedsBothLetters => Problem::new(
             StatusCode::CONFLICT,
-            "use_both_letters",
+            ProblemCode::UseBothLetters,
             text(
                 lang,
                 "Für diesen Zugang wurde noch kein eigenes Kennwort vergeben. Melden Sie sich bitte mit dem Initialkennwort aus dem ersten Schreiben an und vergeben Sie Ihr Kennwort mit der Prüfnummer aus dem zweiten Schreiben. Fehlt Ihnen ein Schreiben, registrieren Sie sich bitte erneut.",

@@ -5,7 +5,7 @@ use axum::http::{StatusCode, header};
 use portal_domain::Lang;
 use serde::de::DeserializeOwned;
 
-use crate::Problem;
+use crate::{Problem, ProblemCode};
 
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
@@ -30,7 +30,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if !is_json {
             return Err(Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ProblemCode::UnsupportedMediaType,
                 text(
                     lang,
                     "Bitte senden Sie JSON (Content-Type: application/json).",
@@ -42,7 +42,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         let Ok(read) = tokio::time::timeout(BODY_TIMEOUT, reading).await else {
             return Err(Problem::new(
                 StatusCode::REQUEST_TIMEOUT,
-                "request_timeout",
+                ProblemCode::RequestTimeout,
                 text(
                     lang,
                     "Die Anfrage kam nicht rechtzeitig vollständig an.",
@@ -53,7 +53,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         let bytes = read.map_err(|_| {
             Problem::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ProblemCode::PayloadTooLarge,
                 text(
                     lang,
                     "Die Anfrage ist zu groß (höchstens 16 KiB).",
@@ -75,7 +75,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 fn invalid_json(lang: Lang) -> Problem {
     Problem::new(
         StatusCode::BAD_REQUEST,
-        "invalid_json",
+        ProblemCode::InvalidJson,
         text(lang, "Die Anfrage ist kein gültiges JSON.", "The request is not valid JSON."),
     )
 }
@@ -83,7 +83,7 @@ fn invalid_json(lang: Lang) -> Problem {
 fn not_an_object(lang: Lang) -> Problem {
     Problem::new(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_body",
+        ProblemCode::InvalidBody,
         text(
             lang,
             "Die Anfrage muss ein JSON-Objekt mit benannten Feldern sein.",
@@ -124,7 +124,7 @@ fn body_problem(error: &serde_json::Error, lang: Lang) -> Problem {
     let unknown = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
     let (code, title) = match unknown {
         Some(_) => (
-            "unknown_field",
+            ProblemCode::UnknownField,
             text(
                 lang,
                 "Die Anfrage enthält ein unbekanntes Feld.",
@@ -132,7 +132,7 @@ fn body_problem(error: &serde_json::Error, lang: Lang) -> Problem {
             ),
         ),
         None => (
-            "invalid_body",
+            ProblemCode::InvalidBody,
             text(
                 lang,
                 "Die Anfrage hat nicht die erwartete Form.",

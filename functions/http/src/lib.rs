@@ -6,6 +6,7 @@ mod client;
 mod headers;
 mod json;
 mod oha;
+mod openapi;
 mod problem;
 mod request_id;
 mod session;
@@ -20,13 +21,14 @@ use axum::{Json, Router};
 use portal_core::accounts::{Accounts, HashError};
 use portal_core::oha::Oha;
 use portal_core::{Clock, Settings, Stores, UseCases};
-use serde::Serialize;
+use portal_wire::Health;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use client::{Client, ORIGIN_VERIFY};
 pub use headers::{HEADERS as SECURITY_HEADERS, security_headers};
 pub use json::{ApiJson, BODY_TIMEOUT, MAX_BODY_BYTES};
-pub use problem::{FieldProblem, Problem, RequestLang};
+pub use openapi::ApiDoc;
+pub use problem::{FieldProblem, Problem, ProblemCode, RequestLang, field_problem};
 pub use request_id::{REQUEST_ID, RequestId};
 pub use session::{ActiveProvider, SESSION_COOKIE, SignedIn};
 
@@ -103,6 +105,7 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
     use Capability::{Health, Query, Registration, Session};
     vec![
         endpoint(Health, Method::GET, "/api/health", health),
+        endpoint(Health, Method::GET, "/api/openapi.json", openapi::document),
         endpoint(Registration, Method::GET, "/api/challenge", accounts::challenge),
         endpoint(Registration, Method::POST, "/api/registrations", accounts::register),
         endpoint(Session, Method::POST, "/api/session", accounts::login),
@@ -168,14 +171,10 @@ fn layered(router: Router) -> Router {
     request_id::layer(security_headers(router))
 }
 
-#[derive(Serialize)]
-struct Health {
-    status: &'static str,
-    version: &'static str,
-}
-
+/// Whether the portal answers.
+#[utoipa::path(get, path = "/api/health", tag = "portal", responses((status = 200, description = "It does", body = Health)))]
 async fn health() -> Json<Health> {
-    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+    Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
 }
 
 async fn not_found(RequestLang(lang): RequestLang) -> Problem {

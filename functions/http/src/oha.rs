@@ -4,57 +4,61 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use portal_core::oha::{Answer, QueryError, Question};
-use portal_domain::{Consent, Initials, Kvnr, Lang, YearStatus, parse_date};
-use serde::{Deserialize, Serialize};
+use portal_domain::{Consent, Kvnr, Lang, YearStatus, parse_date};
+use portal_wire::{AnswerBody, QueryBody, YearBody};
 use time::Duration;
 
 use crate::json::ApiJson;
-use crate::problem::store_failed;
+use crate::problem::{field_problem, store_failed};
 use crate::session::ActiveProvider;
-use crate::{AppState, FieldProblem, Problem, RequestLang};
+use crate::{AppState, FieldProblem, Problem, ProblemCode, RequestLang};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QueryBody {
-    #[serde(default)]
-    kvnr: String,
-    #[serde(default)]
-    consent: Option<String>,
-    #[serde(default)]
-    dispensing_date: Option<String>,
-}
-
-#[derive(Serialize)]
-pub struct AnswerBody {
-    query_id: String,
-    kvnr: Kvnr,
-    found: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    initials: Option<Initials>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    years: Option<Vec<YearStatus>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    exempt_on_dispensing_date: Option<bool>,
-}
-
-impl From<Answer> for AnswerBody {
-    fn from(answer: Answer) -> AnswerBody {
-        let found = answer.found.is_some();
-        let (initials, years, on_day) = match answer.found {
-            Some(f) => (Some(f.initials), Some(f.years), f.exempt_on_dispensing_date),
-            None => (None, None, None),
-        };
-        AnswerBody {
-            query_id: answer.query_id,
-            kvnr: answer.kvnr,
-            found,
-            initials,
-            years,
-            exempt_on_dispensing_date: on_day,
-        }
+fn answer_body(answer: Answer) -> AnswerBody {
+    let found = answer.found.is_some();
+    let (initials, years, on_day) = match answer.found {
+        Some(f) => (Some(f.initials.to_string()), Some(f.years), f.exempt_on_dispensing_date),
+        None => (None, None, None),
+    };
+    AnswerBody {
+        query_id: answer.query_id,
+        kvnr: answer.kvnr.to_string(),
+        found,
+        initials,
+        years: years.map(|years| years.into_iter().map(year_body).collect()),
+        exempt_on_dispensing_date: on_day,
     }
 }
 
+fn year_body(year: YearStatus) -> YearBody {
+    YearBody {
+        year: year.year,
+        exempt: year.exempt,
+        valid_from: year.valid_from,
+        valid_to: year.valid_to,
+    }
+}
+
+/// Is this patient exempt from co-payments? The answer leaves only once it is recorded, with the
+/// declared consent, in the provider's audit chain.
+#[utoipa::path(
+    post,
+    path = "/api/exemption-queries",
+    tag = "oha",
+    security(("session" = [])),
+    request_body = QueryBody,
+    responses(
+        (status = 200, description = "The answer, recorded", body = AnswerBody),
+        (status = 400, description = "`invalid_json`: the body is not JSON", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 408, description = "`request_timeout`: the body did not arrive in time", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`: more than 16 KiB", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: not `application/json`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`password_change_required`: set an own password first", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_kvnr`, `consent_required`, `invalid_dispensing_date`, `invalid_body`, `unknown_field`; every field at fault in `errors`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: the minute's burst or the day's quota is used up", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`audit_unavailable` (no status without a record), or `unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn ask(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
@@ -64,9 +68,9 @@ pub async fn ask(
     // Every field's problem at once, so the form can mark them all.
     let mut errors = Vec::new();
     let kvnr =
-        Kvnr::parse(&body.kvnr).map_err(|e| errors.push(FieldProblem::new("kvnr", &e, lang))).ok();
+        Kvnr::parse(&body.kvnr).map_err(|e| errors.push(field_problem("kvnr", &e, lang))).ok();
     let consent = Consent::parse(body.consent.as_deref().unwrap_or(""))
-        .map_err(|e| errors.push(FieldProblem::new("consent", &e, lang)))
+        .map_err(|e| errors.push(field_problem("consent", &e, lang)))
         .ok();
     let dispensing_date = match body.dispensing_date.as_deref().filter(|d| !d.trim().is_empty()) {
         None => None,
@@ -74,8 +78,8 @@ pub async fn ask(
             Ok(day) => Some(day),
             Err(e) => {
                 errors.push(FieldProblem {
-                    field: "dispensing_date",
-                    code: "invalid_dispensing_date",
+                    field: "dispensing_date".into(),
+                    code: ProblemCode::InvalidDispensingDate,
                     message: portal_domain::UserFacing::message(&e, lang).to_string(),
                 });
                 None
@@ -87,7 +91,7 @@ pub async fn ask(
     };
     let question = Question { ik: provider.standing.ik, kvnr, consent, dispensing_date };
     match state.oha.ask(question).await {
-        Ok(answer) => Ok(Json(answer.into())),
+        Ok(answer) => Ok(Json(answer_body(answer))),
         Err(QueryError::DispensingDate(e)) => {
             Err(Problem::invalid_field("dispensing_date", &e, lang))
         }
@@ -119,7 +123,7 @@ pub async fn ask(
                     "The query could not be recorded. Without a record we show no result; please try again in a few minutes."
                 }
             };
-            Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable", title))
+            Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, ProblemCode::AuditUnavailable, title))
         }
         Err(QueryError::Store(error)) => Err(store_failed(&error, lang)),
     }
@@ -130,6 +134,6 @@ fn rate_limited(retry_after: Duration, lang: Lang, de: &str, en: &str) -> Proble
         Lang::De => de,
         Lang::En => en,
     };
-    Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", title)
+    Problem::new(StatusCode::TOO_MANY_REQUESTS, ProblemCode::RateLimited, title)
         .with_retry_after(retry_after.whole_seconds().max(1) as u64)
 }

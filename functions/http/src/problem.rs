@@ -6,7 +6,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portal_domain::{Lang, UserFacing};
-use serde::Serialize;
+use portal_wire as wire;
+pub use portal_wire::{FieldProblem, ProblemCode};
 
 /// The language of the person behind a request, from `Accept-Language`.
 #[derive(Debug, Clone, Copy)]
@@ -25,47 +26,41 @@ pub(crate) fn lang_of(headers: &axum::http::HeaderMap) -> Lang {
     header.map(Lang::from_accept_language).unwrap_or_default()
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    pub code: &'static str,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldProblem>,
-    /// With 423 and 429: seconds until trying again makes sense (also sent as `Retry-After`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after_s: Option<u64>,
-}
+/// A problem document as the handlers answer it: the wire type, with a response.
+#[derive(Debug, Clone)]
+pub struct Problem(pub wire::Problem);
 
-/// What is wrong with one field of the request.
-#[derive(Debug, Clone, Serialize)]
-pub struct FieldProblem {
-    pub field: &'static str,
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl FieldProblem {
-    pub fn new(field: &'static str, error: &dyn UserFacing, lang: Lang) -> FieldProblem {
-        FieldProblem { field, code: error.code(), message: error.message(lang).to_string() }
+impl std::ops::Deref for Problem {
+    type Target = wire::Problem;
+    fn deref(&self) -> &wire::Problem {
+        &self.0
     }
 }
 
+impl std::ops::DerefMut for Problem {
+    fn deref_mut(&mut self) -> &mut wire::Problem {
+        &mut self.0
+    }
+}
+
+/// What is wrong with one field, in the words of the domain rule that refused it.
+pub fn field_problem(field: &str, error: &dyn UserFacing, lang: Lang) -> FieldProblem {
+    FieldProblem {
+        field: field.to_string(),
+        code: code_of(error),
+        message: error.message(lang).to_string(),
+    }
+}
+
+/// The domain's codes are all on the wire; one that is not would be a bug, answered as the
+/// generic "the body is not as expected".
+fn code_of(error: &dyn UserFacing) -> ProblemCode {
+    ProblemCode::parse(error.code()).unwrap_or(ProblemCode::InvalidBody)
+}
+
 impl Problem {
-    pub fn new(status: StatusCode, code: &'static str, title: impl Into<String>) -> Problem {
-        Problem {
-            kind: format!("/api/problems/{code}"),
-            title: title.into(),
-            status: status.as_u16(),
-            detail: None,
-            code,
-            errors: Vec::new(),
-            retry_after_s: None,
-        }
+    pub fn new(status: StatusCode, code: ProblemCode, title: impl Into<String>) -> Problem {
+        Problem(wire::Problem::new(status.as_u16(), code, title))
     }
 
     pub fn with_retry_after(mut self, seconds: u64) -> Problem {
@@ -83,7 +78,7 @@ impl Problem {
                 "The service is temporarily unavailable. Please try again in a few minutes."
             }
         };
-        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", title)
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, ProblemCode::Unavailable, title)
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Problem {
@@ -92,14 +87,14 @@ impl Problem {
     }
 
     /// 422 for one invalid field: the field's own code and message lead.
-    pub fn invalid_field(field: &'static str, error: &dyn UserFacing, lang: Lang) -> Problem {
+    pub fn invalid_field(field: &str, error: &dyn UserFacing, lang: Lang) -> Problem {
         let title = match lang {
             Lang::De => "Die Eingabe ist unvollständig oder fehlerhaft.",
             Lang::En => "The input is incomplete or invalid.",
         };
-        let mut problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, error.code(), title)
+        let mut problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code_of(error), title)
             .with_detail(error.message(lang));
-        problem.errors.push(FieldProblem::new(field, error, lang));
+        problem.errors.push(field_problem(field, error, lang));
         problem
     }
 
@@ -109,7 +104,7 @@ impl Problem {
             Lang::De => "Die Eingabe ist unvollständig oder fehlerhaft.",
             Lang::En => "The input is incomplete or invalid.",
         };
-        let code = errors.first().map_or("invalid_body", |e| e.code);
+        let code = errors.first().map_or(ProblemCode::InvalidBody, |e| e.code);
         let mut problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, title);
         problem.detail = errors.first().map(|e| e.message.clone());
         problem.errors = errors;
@@ -121,7 +116,7 @@ impl Problem {
             Lang::De => "Diese Adresse gibt es nicht.",
             Lang::En => "There is nothing at this address.",
         };
-        Problem::new(StatusCode::NOT_FOUND, "not_found", title)
+        Problem::new(StatusCode::NOT_FOUND, ProblemCode::NotFound, title)
     }
 
     pub fn method_not_allowed(lang: Lang) -> Problem {
@@ -129,7 +124,7 @@ impl Problem {
             Lang::De => "Diese Adresse kann so nicht aufgerufen werden.",
             Lang::En => "This address cannot be called this way.",
         };
-        Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", title)
+        Problem::new(StatusCode::METHOD_NOT_ALLOWED, ProblemCode::MethodNotAllowed, title)
     }
 
     /// 500 without internals: what went wrong is in the log under the request id.
@@ -140,7 +135,7 @@ impl Problem {
             }
             Lang::En => "A technical error occurred. Please try again later.",
         };
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", title)
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, ProblemCode::Internal, title)
     }
 }
 
@@ -153,7 +148,7 @@ pub(crate) fn store_failed(error: &portal_core::StoreError, lang: Lang) -> Probl
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let body = serde_json::to_vec(&self.0).unwrap_or_default();
         let content_type = HeaderValue::from_static("application/problem+json");
         let mut response = (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
         if let Some(seconds) = self.retry_after_s {

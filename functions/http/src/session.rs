@@ -7,7 +7,7 @@ use portal_core::accounts::SessionError;
 use portal_core::model::{Session, Standing};
 use portal_domain::Lang;
 
-use crate::{AppState, Problem};
+use crate::{AppState, Problem, ProblemCode};
 
 /// `__Host-`: only set by this origin over HTTPS, for all paths, never for a parent domain.
 pub const SESSION_COOKIE: &str = "__Host-session";
@@ -73,7 +73,11 @@ impl FromRequestParts<AppState> for ActiveProvider {
                 Lang::De => "Bitte vergeben Sie zuerst mit Ihrer Prüfnummer ein eigenes Kennwort.",
                 Lang::En => "Please first set your own password with your Prüfnummer.",
             };
-            return Err(Problem::new(StatusCode::FORBIDDEN, "password_change_required", title));
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                ProblemCode::PasswordChangeRequired,
+                title,
+            ));
         }
         Ok(ActiveProvider(signed_in))
     }
@@ -84,7 +88,7 @@ fn not_signed_in(lang: Lang) -> Problem {
         Lang::De => "Bitte melden Sie sich an.",
         Lang::En => "Please log in.",
     };
-    Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", title)
+    Problem::new(StatusCode::UNAUTHORIZED, ProblemCode::Unauthenticated, title)
 }
 
 fn expired(lang: Lang) -> Problem {
@@ -92,5 +96,5 @@ fn expired(lang: Lang) -> Problem {
         Lang::De => "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
         Lang::En => "Your session has expired. Please log in again.",
     };
-    Problem::new(StatusCode::UNAUTHORIZED, "session_expired", title)
+    Problem::new(StatusCode::UNAUTHORIZED, ProblemCode::SessionExpired, title)
 }

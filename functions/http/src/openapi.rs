@@ -1,0 +1,71 @@
+//! The API's OpenAPI 3.1 document, `GET /api/openapi.json`: generated from the wire types and
+//! the handlers' annotations, so it cannot drift from the code; a test checks that it lists every
+//! route of the router and no other.
+
+use std::sync::LazyLock;
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::SESSION_COOKIE;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Serviceportal für Leistungserbringer",
+        description = "The provider portal of a German statutory health insurer: registration with the IK and two letters, login, the own password set with the Prüfnummer, and the Online-Hintergrund-Abfrage (is this patient exempt from co-payments?), every answer recorded.\n\nErrors are RFC 9457 problem documents (`application/problem+json`) with a stable `code`, a title in the person's language (German by default, English with `Accept-Language: en`) and, for bad input, `errors` per field. Request bodies are JSON objects of at most 16 KiB without unknown fields. Every answer carries `X-Request-Id`.",
+        license(name = "EUPL-1.2"),
+    ),
+    paths(
+        crate::health,
+        crate::openapi::document,
+        crate::accounts::challenge,
+        crate::accounts::register,
+        crate::accounts::login,
+        crate::accounts::current_session,
+        crate::accounts::logout,
+        crate::accounts::change_password,
+        crate::accounts::reset_password,
+        crate::oha::ask,
+    ),
+    modifiers(&SessionCookie),
+    tags(
+        (name = "portal", description = "Health and this document"),
+        (name = "accounts", description = "Registration, login, session, passwords"),
+        (name = "oha", description = "The Online-Hintergrund-Abfrage"),
+    ),
+)]
+pub struct ApiDoc;
+
+/// The session cookie as the API's one security scheme.
+struct SessionCookie;
+
+impl Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let cookie = SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            SESSION_COOKIE,
+            "Set by `POST /api/session`: HttpOnly, Secure, SameSite=Strict.",
+        )));
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("session", cookie);
+    }
+}
+
+static DOCUMENT: LazyLock<String> =
+    LazyLock::new(|| ApiDoc::openapi().to_pretty_json().unwrap_or_default());
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "portal",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)),
+)]
+pub async fn document() -> Response {
+    let json = HeaderValue::from_static("application/json");
+    ([(header::CONTENT_TYPE, json)], DOCUMENT.as_str()).into_response()
+}

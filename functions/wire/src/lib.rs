@@ -1,0 +1,25 @@
+//! The API's wire types: what requests carry and answers say. The handlers read and write these,
+//! the OpenAPI document (`GET /api/openapi.json`) is generated from them, so a field exists in
+//! one place. No logic here: parsing into domain types happens in the handlers.
+
+mod accounts;
+mod oha;
+mod problem;
+
+pub use accounts::{
+    ChallengeAnswer, ChallengeBody, LoginBody, PasswordBody, RegisteredBody, RegistrationBody,
+    ResetBody, SessionBody,
+};
+pub use oha::{AnswerBody, QueryBody, YearBody};
+pub use problem::{FieldProblem, Problem, ProblemCode};
+
+use serde::Serialize;
+
+/// `GET /api/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Health {
+    /// Always `ok` when the portal answers.
+    pub status: String,
+    pub version: String,
+}

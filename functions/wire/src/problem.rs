@@ -1,0 +1,161 @@
+//! Errors as RFC 9457 problem documents: a stable `code` for programs, a title and detail in the
+//! person's language (German by default, English with `Accept-Language: en`), and what is wrong
+//! with each field.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! problem_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $text:literal,)*) => {
+        /// Every `code` the API answers with. Programs branch on these; the texts may change.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum ProblemCode {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl ProblemCode {
+            pub const ALL: &[ProblemCode] = &[$(ProblemCode::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ProblemCode::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+problem_codes! {
+    // The request itself.
+    /// The body is not JSON.
+    InvalidJson = "invalid_json",
+    /// The body is JSON, but not the object the operation takes.
+    InvalidBody = "invalid_body",
+    /// The body has a field the operation does not know.
+    UnknownField = "unknown_field",
+    UnsupportedMediaType = "unsupported_media_type",
+    PayloadTooLarge = "payload_too_large",
+    /// The body did not arrive completely in time.
+    RequestTimeout = "request_timeout",
+    NotFound = "not_found",
+    MethodNotAllowed = "method_not_allowed",
+    /// A technical error; the log has it under the request id.
+    Internal = "internal",
+    /// The store is unreachable; nothing was changed.
+    Unavailable = "unavailable",
+    // Fields, as the domain rules name them.
+    InvalidIk = "invalid_ik",
+    InvalidKvnr = "invalid_kvnr",
+    ConsentRequired = "consent_required",
+    InvalidDate = "invalid_date",
+    InvalidDispensingDate = "invalid_dispensing_date",
+    InvalidPruefnummer = "invalid_pruefnummer",
+    WeakPassword = "weak_password",
+    InvalidEmail = "invalid_email",
+    InvalidName = "invalid_name",
+    InvalidProvider = "invalid_provider",
+    InvalidExemption = "invalid_exemption",
+    // Registration.
+    /// The security check is wrong, expired or used.
+    ChallengeInvalid = "challenge_invalid",
+    /// Security checks of this minute are used up (for this client or for all).
+    TooManyRequests = "too_many_requests",
+    TermsRequired = "terms_required",
+    /// The IK is not in the insurer's provider directory.
+    UnknownIk = "unknown_ik",
+    /// The IK has an account with an own password: reset it with the Prüfnummer instead.
+    AlreadyActive = "already_active",
+    /// Letters of a recent registration are still in the post and stay valid.
+    LettersOnTheWay = "letters_on_the_way",
+    RegistrationInProgress = "registration_in_progress",
+    // Login and session.
+    /// IK and password (or Prüfnummer) do not match; the same for an unknown IK.
+    InvalidCredentials = "invalid_credentials",
+    /// Several failures for this IK today: solve `GET /api/challenge` and send it along.
+    ChallengeRequired = "challenge_required",
+    /// Too many failed attempts from this client in this hour.
+    TooManyAttempts = "too_many_attempts",
+    /// Blocked by the insurer's back office.
+    Blocked = "blocked",
+    /// Unused for 180 days: reactivate with the Prüfnummer.
+    Inactive = "inactive",
+    /// The initial password expired: register again.
+    InitialPasswordExpired = "initial_password_expired",
+    /// The first own password takes both letters: log in with the initial password.
+    UseBothLetters = "use_both_letters",
+    Unauthenticated = "unauthenticated",
+    SessionExpired = "session_expired",
+    /// Set an own password with the Prüfnummer first.
+    PasswordChangeRequired = "password_change_required",
+    // The exemption query.
+    /// The burst limit or the daily quota is reached.
+    RateLimited = "rate_limited",
+    /// The query could not be recorded, so no status is given.
+    AuditUnavailable = "audit_unavailable",
+}
+
+impl ProblemCode {
+    /// The code with this text; `None` for one the API never answers with.
+    pub fn parse(text: &str) -> Option<ProblemCode> {
+        ProblemCode::ALL.iter().copied().find(|code| code.as_str() == text)
+    }
+}
+
+/// A problem document (`application/problem+json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Problem {
+    /// `/api/problems/{code}`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub code: ProblemCode,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+    /// With 429: seconds until trying again makes sense (also sent as `Retry-After`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<u64>,
+}
+
+impl Problem {
+    pub fn new(status: u16, code: ProblemCode, title: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("/api/problems/{}", code.as_str()),
+            title: title.into(),
+            status,
+            detail: None,
+            code,
+            errors: Vec::new(),
+            retry_after_s: None,
+        }
+    }
+}
+
+/// What is wrong with one field of the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldProblem {
+    /// The field's name in the request (`kvnr`, `challenge.nonce`).
+    pub field: String,
+    pub code: ProblemCode,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_written_as_its_text_and_read_back() {
+        for code in ProblemCode::ALL {
+            let json = serde_json::to_string(code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(ProblemCode::parse(code.as_str()), Some(*code));
+        }
+        assert_eq!(ProblemCode::parse("no_such_code"), None);
+    }
+}
