@@ -596,3 +596,34 @@ async fn an_escape_sequence_in_a_name_is_refused_with_a_reason_not_made_an_initi
     let described = rejected[0].describe(portal_domain::Lang::De);
     assert!(described.contains("Der Name enthält Steuerzeichen"), "{described}");
 }
+
+#[tokio::test]
+async fn the_apps_files_travel_precompressed_when_the_browser_takes_it() {
+    let files = app_files();
+    std::fs::write(files.path().join("portal-app-0123456789abcdef_bg.wasm.br"), "brotli").unwrap();
+    std::fs::write(files.path().join("index.html.gz"), "gzip").unwrap();
+    let app = spawn_app_serving(files.path()).await;
+    let get = |path: &'static str, encodings: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .http
+                .get(app.url(path))
+                .header("accept-encoding", encodings)
+                .send()
+                .await
+                .unwrap();
+            let encoding =
+                response.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_string());
+            (encoding, response.text().await.unwrap())
+        }
+    };
+    let wasm = "/portal-app-0123456789abcdef_bg.wasm";
+    assert_eq!(get(wasm, "gzip, deflate, br").await, (Some("br".into()), "brotli".into()));
+    assert_eq!(get(wasm, "identity").await, (None, "x".into()));
+    assert_eq!(
+        get("/oha", "gzip").await,
+        (Some("gzip".into()), "gzip".into()),
+        "the app's routes too"
+    );
+}

@@ -27,7 +27,11 @@ use tower_http::services::{ServeDir, ServeFile};
 pub fn app(state: AppState, static_dir: &Path) -> Router {
     let index = static_dir.join("index.html");
     let site = if index.is_file() {
-        let files = ServeDir::new(static_dir).fallback(ServeFile::new(index));
+        // The build put `.br` and `.gz` beside each file; the smallest the browser takes is sent.
+        let files = ServeDir::new(static_dir)
+            .precompressed_br()
+            .precompressed_gzip()
+            .fallback(ServeFile::new(index).precompressed_br().precompressed_gzip());
         Router::new().fallback_service(files).layer(middleware::from_fn(static_answers))
     } else {
         Router::new().route("/", get(|| async { Html(NO_APP_YET) }))
