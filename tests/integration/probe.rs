@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
 use portal_core::accounts::{Accounts, SecretHasher};
-use portal_core::model::{Account, AuditEntry, AuditRow, Limit, Outcome, Policy, Sender};
+use portal_core::model::{Account, AuditEntry, AuditRow, Counter, Limit, Outcome, Policy, Sender};
 use portal_core::oha::{AuditProblem, verify_audit};
 use portal_core::{AccountStore, AuditLog, ExemptionStore};
 use portal_domain::{ClientAddress, Consent, Ik, Kvnr};
@@ -142,11 +142,8 @@ fn entry(n: u32) -> AuditEntry {
 /// Records three queries, lets `damage` spoil the second, and checks that both the listing and
 /// the verification name it and keep the others.
 async fn a_damaged_record_reads_back_as_such(store: &dyn AuditLog, damage: impl AsyncFnOnce()) {
-    let limits = [Limit {
-        key: "probe".into(),
-        limit: 10,
-        window_ends: OffsetDateTime::now_utc() + Duration::HOUR,
-    }];
+    let counter = Counter::burst(Ik::parse(IK).unwrap(), OffsetDateTime::now_utc());
+    let limits = [Limit { counter, limit: 10 }];
     for n in 1..=3 {
         store.record_query(&entry(n), &limits).await.unwrap();
     }

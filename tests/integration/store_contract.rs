@@ -2,7 +2,8 @@
 //! the local portal and AWS behave alike.
 
 use portal_core::model::{
-    Account, AuditEntry, Challenge, Letter, LetterKind, Limit, Outcome, Policy, Recorded, Session,
+    Account, AuditEntry, Challenge, Counter, Letter, LetterKind, Limit, Outcome, Policy, Recorded,
+    Session,
 };
 use portal_core::{AuditLog, Saved};
 use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider};
@@ -362,19 +363,16 @@ fn entry(n: u32) -> AuditEntry {
     }
 }
 
-fn limits(burst: u32, day: u32) -> [Limit; 2] {
-    [
-        Limit {
-            key: "burst#301412340#1".into(),
-            limit: burst,
-            window_ends: NOW + Duration::minutes(1),
-        },
-        Limit {
-            key: "quota#301412340#2026-05-04".into(),
-            limit: day,
-            window_ends: NOW + Duration::days(1),
-        },
-    ]
+fn burst() -> Counter {
+    Counter::burst(Ik::parse("301412340").unwrap(), NOW)
+}
+
+fn quota() -> Counter {
+    Counter::quota(Ik::parse("301412340").unwrap(), NOW)
+}
+
+fn limits(burst_limit: u32, day: u32) -> [Limit; 2] {
+    [Limit { counter: burst(), limit: burst_limit }, Limit { counter: quota(), limit: day }]
 }
 
 async fn a_query_is_counted_and_recorded_together(store: &impl Store) {
@@ -392,17 +390,24 @@ async fn a_query_is_counted_and_recorded_together(store: &impl Store) {
         [first.clone(), second.clone()]
     );
     assert_eq!(intact(store.audit_of_kvnr(&first.kvnr).await.unwrap()), [first, second]);
-    assert!(store.try_count("quota#301412340#2026-05-04", 3, NOW).await.unwrap(), "2 of 3 used");
-    assert!(!store.try_count("quota#301412340#2026-05-04", 3, NOW).await.unwrap(), "3 of 3 used");
+    let day = quota();
+    assert!(store.try_count(&day.key(), 3, day.window_ends()).await.unwrap(), "2 of 3 used");
+    assert!(!store.try_count(&day.key(), 3, day.window_ends()).await.unwrap(), "3 of 3 used");
 }
 
 async fn at_a_reached_limit_a_query_is_neither_counted_nor_recorded(store: &impl Store) {
     store.record_query(&entry(1), &limits(1, 5)).await.unwrap();
-    assert_eq!(store.record_query(&entry(2), &limits(1, 5)).await.unwrap(), Recorded::OverLimit(0));
-    assert_eq!(store.record_query(&entry(3), &limits(5, 1)).await.unwrap(), Recorded::OverLimit(1));
+    assert_eq!(
+        store.record_query(&entry(2), &limits(1, 5)).await.unwrap(),
+        Recorded::OverLimit(burst())
+    );
+    assert_eq!(
+        store.record_query(&entry(3), &limits(5, 1)).await.unwrap(),
+        Recorded::OverLimit(quota())
+    );
     assert_eq!(store.audit_of_ik(&Ik::parse("301412340").unwrap()).await.unwrap().len(), 1);
     assert!(
-        store.try_count("burst#301412340#1", 2, NOW).await.unwrap(),
+        store.try_count(&burst().key(), 2, burst().window_ends()).await.unwrap(),
         "the refused query used no burst"
     );
 }

@@ -112,11 +112,14 @@ impl DynamoStore {
     fn count_within(&self, limit: &Limit) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
             .table_name(&self.tables.counters)
-            .key("key", s(&limit.key))
+            .key("key", s(&limit.counter.key()))
             .update_expression(COUNT_UPDATE)
             .condition_expression(COUNT_CONDITION)
             .set_expression_attribute_names(Some(count_names()))
-            .set_expression_attribute_values(Some(count_values(limit.limit, limit.window_ends)))
+            .set_expression_attribute_values(Some(count_values(
+                limit.limit,
+                limit.counter.window_ends(),
+            )))
             .build()
             .map_err(StoreError::unavailable)?;
         Ok(TransactWriteItem::builder().update(update).build())
@@ -188,7 +191,7 @@ impl AuditLog for DynamoStore {
                         return Err(StoreError::unavailable(error));
                     };
                     if let Some(index) = failed.into_iter().find(|i| *i < limits.len()) {
-                        return Ok(Recorded::OverLimit(index));
+                        return Ok(Recorded::OverLimit(limits[index].counter.clone()));
                     }
                 }
             }

@@ -116,13 +116,13 @@ impl AuditLog for EmbeddedStore {
         // One write job: inside the writer's transaction nothing else writes between the checks
         // and the writes that follow them.
         self.write(move |connection| {
-            for (index, limit) in limits.iter().enumerate() {
+            for limit in &limits {
                 let used: Option<i64> = connection
-                    .query_row("SELECT count FROM counters WHERE key = ?1", [&limit.key], |row| row.get(0))
+                    .query_row("SELECT count FROM counters WHERE key = ?1", [limit.counter.key()], |row| row.get(0))
                     .optional()
                     .map_err(sql)?;
                 if used.unwrap_or(0) >= i64::from(limit.limit) {
-                    return Ok(Recorded::OverLimit(index));
+                    return Ok(Recorded::OverLimit(limit.counter.clone()));
                 }
             }
             for limit in &limits {
@@ -131,7 +131,7 @@ impl AuditLog for EmbeddedStore {
                         "INSERT INTO counters (key, count, window_ends) VALUES (?1, 1, ?2)
                          ON CONFLICT (key) DO UPDATE SET count = count + 1",
                     )
-                    .and_then(|mut count| count.execute(params![limit.key, nanos(limit.window_ends)]))
+                    .and_then(|mut count| count.execute(params![limit.counter.key(), nanos(limit.counter.window_ends())]))
                     .map_err(sql)?;
             }
             let head = connection

@@ -5,6 +5,8 @@ use portal_domain::{Consent, Ik, Kvnr};
 use sha2::{Digest, Sha256};
 use time::{Date, OffsetDateTime};
 
+use super::Counter;
+
 /// What the query answered, as recorded (no names, no dates of validity).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -167,12 +169,11 @@ impl AuditRecord {
     }
 }
 
-/// A counter that an answered query uses up: `limit` uses per `key` until `window_ends`.
+/// A counter that an answered query uses up, and how many uses it allows in its window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limit {
-    pub key: String,
+    pub counter: Counter,
     pub limit: u32,
-    pub window_ends: OffsetDateTime,
 }
 
 /// What recording a query did.
@@ -180,8 +181,8 @@ pub struct Limit {
 pub enum Recorded {
     /// Counted against every limit and appended to the chain.
     Done(AuditRecord),
-    /// The limit at this index was reached: nothing was counted, nothing recorded.
-    OverLimit(usize),
+    /// This counter's limit was reached: nothing was counted, nothing recorded.
+    OverLimit(Counter),
 }
 
 #[cfg(test)]

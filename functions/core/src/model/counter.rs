@@ -6,6 +6,10 @@ use time::{Date, OffsetDateTime};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Counter {
+    /// Exemption queries of one provider in one minute: the burst limit.
+    Burst { ik: Ik, minute: i64 },
+    /// Exemption queries of one provider on one German calendar day: the quota.
+    Quota { ik: Ik, day: Date },
     /// Registration checks issued in one minute, to everyone.
     Challenges { minute: i64 },
     /// Registration checks issued in one minute to one client.
@@ -20,6 +24,14 @@ pub enum Counter {
 }
 
 impl Counter {
+    pub fn burst(ik: Ik, now: OffsetDateTime) -> Counter {
+        Counter::Burst { ik, minute: now.unix_timestamp().div_euclid(60) }
+    }
+
+    pub fn quota(ik: Ik, now: OffsetDateTime) -> Counter {
+        Counter::Quota { ik, day: german_date(now) }
+    }
+
     pub fn challenges(now: OffsetDateTime) -> Counter {
         Counter::Challenges { minute: now.unix_timestamp().div_euclid(60) }
     }
@@ -43,6 +55,8 @@ impl Counter {
     /// The key in the counters table.
     pub fn key(&self) -> String {
         match self {
+            Counter::Burst { ik, minute } => format!("burst#{ik}#{minute}"),
+            Counter::Quota { ik, day } => format!("quota#{ik}#{day}"),
             Counter::Challenges { minute } => format!("challenges#{minute}"),
             Counter::ChallengesOfClient { client, minute } => {
                 format!("challenges#{client}#{minute}")
@@ -62,11 +76,12 @@ impl Counter {
         };
         let after = |day: &Date| german_midnight(day.next_day().unwrap_or(*day));
         match self {
-            Counter::Challenges { minute } | Counter::ChallengesOfClient { minute, .. } => {
-                at((minute + 1) * 60)
-            }
+            Counter::Burst { minute, .. }
+            | Counter::Challenges { minute }
+            | Counter::ChallengesOfClient { minute, .. } => at((minute + 1) * 60),
             Counter::FailuresOfClient { hour, .. } => at((hour + 1) * 3600),
-            Counter::FailuresOfIk { day, .. }
+            Counter::Quota { day, .. }
+            | Counter::FailuresOfIk { day, .. }
             | Counter::RepeatedRegistrationNotices { day, .. } => after(day),
         }
     }

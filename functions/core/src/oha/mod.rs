@@ -8,14 +8,14 @@ use std::sync::Arc;
 
 use portal_domain::{
     Consent, DispensingDateError, Ik, Initials, Kvnr, YearStatus, check_dispensing_date, exempt_on,
-    german_date, german_midnight, year_statuses,
+    german_date, year_statuses,
 };
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, Duration};
 
 pub use anchor::{ANCHOR_EVERY, Anchoring};
 pub use audit::{AuditProblem, Verified, verify_audit};
 
-use crate::model::{AuditEntry, AuditRow, Limit, Outcome, Recorded};
+use crate::model::{AuditEntry, AuditRow, Counter, Limit, Outcome, Recorded};
 use crate::ports::{AuditLog, Clock, ExemptionStore, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,42 +109,25 @@ impl Oha {
             outcome: outcome_of(found.as_ref()),
             expires_at: now + self.settings.retention,
         };
-        let limits = self.limits(&question.ik, now, today);
-        match self
-            .audit
-            .record_query(&entry, &limits)
-            .await
-            .map_err(QueryError::AuditUnavailable)?
-        {
-            Recorded::Done(_) => {}
-            Recorded::OverLimit(0) => {
-                return Err(QueryError::TooFast { retry_after: limits[0].window_ends - now });
-            }
-            Recorded::OverLimit(_) => {
-                return Err(QueryError::QuotaExceeded { retry_after: limits[1].window_ends - now });
-            }
+        // The minute's burst limit, then the German calendar day's quota.
+        let limits = [
+            Limit {
+                counter: Counter::burst(question.ik, now),
+                limit: self.settings.burst_per_minute,
+            },
+            Limit { counter: Counter::quota(question.ik, now), limit: self.settings.quota_per_day },
+        ];
+        let recorded =
+            self.audit.record_query(&entry, &limits).await.map_err(QueryError::AuditUnavailable)?;
+        if let Recorded::OverLimit(counter) = recorded {
+            let retry_after = counter.window_ends() - now;
+            return Err(match counter {
+                Counter::Burst { .. } => QueryError::TooFast { retry_after },
+                _ => QueryError::QuotaExceeded { retry_after },
+            });
         }
         tracing::info!(query_id = %entry.query_id, ik = %question.ik, "exemption query answered");
         Ok(Answer { query_id: entry.query_id, kvnr: question.kvnr, found })
-    }
-
-    /// The minute's burst limit, then the German calendar day's quota.
-    fn limits(&self, ik: &Ik, now: OffsetDateTime, today: Date) -> [Limit; 2] {
-        let minute = now.unix_timestamp() / 60;
-        let minute_ends = OffsetDateTime::from_unix_timestamp((minute + 1) * 60).unwrap_or(now);
-        let day_ends = german_midnight(today.next_day().unwrap_or(today));
-        [
-            Limit {
-                key: format!("burst#{ik}#{minute}"),
-                limit: self.settings.burst_per_minute,
-                window_ends: minute_ends,
-            },
-            Limit {
-                key: format!("quota#{ik}#{today}"),
-                limit: self.settings.quota_per_day,
-                window_ends: day_ends,
-            },
-        ]
     }
 
     /// Who asked about this person (`by` a KVNR) or what this provider asked (`by` an IK),
