@@ -3,6 +3,7 @@
 
 mod accounts;
 mod client;
+mod errors;
 mod headers;
 mod json;
 mod oha;
@@ -10,6 +11,7 @@ mod openapi;
 mod problem;
 mod request_id;
 mod session;
+mod texts;
 
 use std::sync::Arc;
 
@@ -25,6 +27,7 @@ use portal_wire::Health;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use client::{Client, ORIGIN_VERIFY};
+pub use errors::{ApiError, RequestError};
 pub use headers::{HEADERS as SECURITY_HEADERS, security_headers};
 pub use json::{ApiJson, BODY_TIMEOUT, MAX_BODY_BYTES};
 pub use openapi::ApiDoc;
@@ -178,9 +181,9 @@ async fn health() -> Json<Health> {
 }
 
 async fn not_found(RequestLang(lang): RequestLang) -> Problem {
-    Problem::not_found(lang)
+    Problem::of(&errors::RequestError::NotFound, lang)
 }
 
 async fn method_not_allowed(RequestLang(lang): RequestLang) -> Problem {
-    Problem::method_not_allowed(lang)
+    Problem::of(&errors::RequestError::MethodNotAllowed, lang)
 }

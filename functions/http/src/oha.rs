@@ -2,14 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use portal_core::oha::{Answer, QueryError, Question};
-use portal_domain::{Consent, Kvnr, Lang, YearStatus, parse_date};
+use portal_core::oha::{Answer, Question};
+use portal_domain::{Consent, Kvnr, YearStatus, parse_date};
 use portal_wire::{AnswerBody, QueryBody, YearBody};
-use time::Duration;
 
 use crate::json::ApiJson;
-use crate::problem::{field_problem, store_failed};
+use crate::problem::field_problem;
 use crate::session::ActiveProvider;
 use crate::{AppState, FieldProblem, Problem, ProblemCode, RequestLang};
 
@@ -77,11 +75,11 @@ pub async fn ask(
         Some(raw) => match parse_date(raw) {
             Ok(day) => Some(day),
             Err(e) => {
-                errors.push(FieldProblem {
-                    field: "dispensing_date".into(),
-                    code: ProblemCode::InvalidDispensingDate,
-                    message: portal_domain::UserFacing::message(&e, lang).to_string(),
-                });
+                // The date's own rule says `invalid_date`; for this field it is the day of
+                // dispensing that is wrong.
+                let message = portal_domain::UserFacing::message(&e, lang).to_string();
+                let code = ProblemCode::InvalidDispensingDate;
+                errors.push(FieldProblem { field: "dispensing_date".into(), code, message });
                 None
             }
         },
@@ -90,50 +88,6 @@ pub async fn ask(
         return Err(Problem::invalid_fields(errors, lang));
     };
     let question = Question { ik: provider.standing.ik, kvnr, consent, dispensing_date };
-    match state.oha.ask(question).await {
-        Ok(answer) => Ok(Json(answer_body(answer))),
-        Err(QueryError::DispensingDate(e)) => {
-            Err(Problem::invalid_field("dispensing_date", &e, lang))
-        }
-        Err(QueryError::QuotaExceeded { retry_after }) => Err(rate_limited(
-            retry_after,
-            lang,
-            &format!(
-                "Das Tageskontingent von {} Abfragen ist erreicht. Ab Mitternacht sind wieder Abfragen möglich.",
-                state.oha.settings.quota_per_day
-            ),
-            &format!(
-                "The daily quota of {} queries is used up. Queries are possible again from midnight.",
-                state.oha.settings.quota_per_day
-            ),
-        )),
-        Err(QueryError::TooFast { retry_after }) => Err(rate_limited(
-            retry_after,
-            lang,
-            "Zu viele Abfragen in kurzer Zeit. Bitte warten Sie einen Moment.",
-            "Too many queries in a short time. Please wait a moment.",
-        )),
-        Err(QueryError::AuditUnavailable(error)) => {
-            tracing::error!(error = %portal_core::error_chain(&error), "audit log unavailable, no status given");
-            let title = match lang {
-                Lang::De => {
-                    "Die Abfrage konnte nicht protokolliert werden. Ohne Protokoll zeigen wir kein Ergebnis; bitte versuchen Sie es in einigen Minuten erneut."
-                }
-                Lang::En => {
-                    "The query could not be recorded. Without a record we show no result; please try again in a few minutes."
-                }
-            };
-            Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, ProblemCode::AuditUnavailable, title))
-        }
-        Err(QueryError::Store(error)) => Err(store_failed(&error, lang)),
-    }
-}
-
-fn rate_limited(retry_after: Duration, lang: Lang, de: &str, en: &str) -> Problem {
-    let title = match lang {
-        Lang::De => de,
-        Lang::En => en,
-    };
-    Problem::new(StatusCode::TOO_MANY_REQUESTS, ProblemCode::RateLimited, title)
-        .with_retry_after(retry_after.whole_seconds().max(1) as u64)
+    let answer = state.oha.ask(question).await.map_err(|e| Problem::of(&e, lang))?;
+    Ok(Json(answer_body(answer)))
 }

@@ -9,6 +9,9 @@ use portal_domain::{Lang, UserFacing};
 use portal_wire as wire;
 pub use portal_wire::{FieldProblem, ProblemCode};
 
+use crate::errors::{ApiError, seconds};
+use crate::texts::{Text, catalogue};
+
 /// The language of the person behind a request, from `Accept-Language`.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestLang(pub Lang);
@@ -68,81 +71,50 @@ impl Problem {
         self
     }
 
-    /// 503: the store (or another part) is unreachable; nothing was changed.
-    pub fn unavailable(lang: Lang) -> Problem {
-        let title = match lang {
-            Lang::De => {
-                "Der Dienst ist vorübergehend nicht erreichbar. Bitte versuchen Sie es in einigen Minuten erneut."
-            }
-            Lang::En => {
-                "The service is temporarily unavailable. Please try again in a few minutes."
-            }
-        };
-        Problem::new(StatusCode::SERVICE_UNAVAILABLE, ProblemCode::Unavailable, title)
-    }
-
     pub fn with_detail(mut self, detail: impl Into<String>) -> Problem {
         self.detail = Some(detail.into());
         self
     }
 
+    /// The one way from an error to its answer, in the person's language. Failures on our side
+    /// are logged here (with the request id, from the request's span), never shown.
+    pub fn of(error: &dyn ApiError, lang: Lang) -> Problem {
+        if let Some(cause) = error.cause() {
+            tracing::error!(code = error.code().as_str(), error = %portal_core::error_chain(cause), "request failed");
+        }
+        if let Some((field, rule)) = error.rule() {
+            return Problem::invalid_field(field, rule, lang);
+        }
+        let text = catalogue(lang).text(&error.text());
+        let mut problem = Problem::new(error.status(), error.code(), text.clone());
+        if let Some(field) = error.field() {
+            problem.errors.push(FieldProblem {
+                field: field.into(),
+                code: error.code(),
+                message: text,
+            });
+        }
+        problem.detail = error.detail();
+        if let Some(after) = error.retry_after() {
+            problem = problem.with_retry_after(seconds(after));
+        }
+        problem
+    }
+
     /// 422 for one invalid field: the field's own code and message lead.
     pub fn invalid_field(field: &str, error: &dyn UserFacing, lang: Lang) -> Problem {
-        let title = match lang {
-            Lang::De => "Die Eingabe ist unvollständig oder fehlerhaft.",
-            Lang::En => "The input is incomplete or invalid.",
-        };
-        let mut problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code_of(error), title)
-            .with_detail(error.message(lang));
-        problem.errors.push(field_problem(field, error, lang));
-        problem
+        Problem::invalid_fields(vec![field_problem(field, error, lang)], lang)
     }
 
     /// 422 for several invalid fields; the first one's code leads.
     pub fn invalid_fields(errors: Vec<FieldProblem>, lang: Lang) -> Problem {
-        let title = match lang {
-            Lang::De => "Die Eingabe ist unvollständig oder fehlerhaft.",
-            Lang::En => "The input is incomplete or invalid.",
-        };
+        let title = catalogue(lang).text(&Text::InvalidInput);
         let code = errors.first().map_or(ProblemCode::InvalidBody, |e| e.code);
         let mut problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, title);
         problem.detail = errors.first().map(|e| e.message.clone());
         problem.errors = errors;
         problem
     }
-
-    pub fn not_found(lang: Lang) -> Problem {
-        let title = match lang {
-            Lang::De => "Diese Adresse gibt es nicht.",
-            Lang::En => "There is nothing at this address.",
-        };
-        Problem::new(StatusCode::NOT_FOUND, ProblemCode::NotFound, title)
-    }
-
-    pub fn method_not_allowed(lang: Lang) -> Problem {
-        let title = match lang {
-            Lang::De => "Diese Adresse kann so nicht aufgerufen werden.",
-            Lang::En => "This address cannot be called this way.",
-        };
-        Problem::new(StatusCode::METHOD_NOT_ALLOWED, ProblemCode::MethodNotAllowed, title)
-    }
-
-    /// 500 without internals: what went wrong is in the log under the request id.
-    pub fn internal(lang: Lang) -> Problem {
-        let title = match lang {
-            Lang::De => {
-                "Ein technischer Fehler ist aufgetreten. Bitte versuchen Sie es später erneut."
-            }
-            Lang::En => "A technical error occurred. Please try again later.",
-        };
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, ProblemCode::Internal, title)
-    }
-}
-
-/// Logged with the request id; the person gets a 503 without internals.
-pub(crate) fn store_failed(error: &portal_core::StoreError, lang: Lang) -> Problem {
-    tracing::error!(error = %portal_core::error_chain(error), "store failed");
-    Problem::unavailable(lang)
 }
 
 impl IntoResponse for Problem {

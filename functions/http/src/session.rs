@@ -2,12 +2,12 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use portal_core::accounts::SessionError;
 use portal_core::model::{Session, Standing};
-use portal_domain::Lang;
 
-use crate::{AppState, Problem, ProblemCode};
+use crate::errors::RequestError;
+use crate::{AppState, Problem};
 
 /// `__Host-`: only set by this origin over HTTPS, for all paths, never for a parent domain.
 pub const SESSION_COOKIE: &str = "__Host-session";
@@ -48,13 +48,10 @@ impl FromRequestParts<AppState> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
         let lang = crate::problem::lang_of(&parts.headers);
-        let id = session_id(parts).ok_or_else(|| not_signed_in(lang))?;
-        match state.accounts.authenticate(&id).await {
-            Ok((session, standing)) => Ok(SignedIn { session, standing }),
-            Err(SessionError::Missing) => Err(not_signed_in(lang)),
-            Err(SessionError::Expired) => Err(expired(lang)),
-            Err(SessionError::Store(error)) => Err(crate::problem::store_failed(&error, lang)),
-        }
+        let id = session_id(parts).ok_or_else(|| Problem::of(&SessionError::Missing, lang))?;
+        let (session, standing) =
+            state.accounts.authenticate(&id).await.map_err(|e| Problem::of(&e, lang))?;
+        Ok(SignedIn { session, standing })
     }
 }
 
@@ -69,32 +66,8 @@ impl FromRequestParts<AppState> for ActiveProvider {
         let signed_in = SignedIn::from_request_parts(parts, state).await?;
         if signed_in.standing.must_change_password {
             let lang = crate::problem::lang_of(&parts.headers);
-            let title = match lang {
-                Lang::De => "Bitte vergeben Sie zuerst mit Ihrer Prüfnummer ein eigenes Kennwort.",
-                Lang::En => "Please first set your own password with your Prüfnummer.",
-            };
-            return Err(Problem::new(
-                StatusCode::FORBIDDEN,
-                ProblemCode::PasswordChangeRequired,
-                title,
-            ));
+            return Err(Problem::of(&RequestError::PasswordChangeRequired, lang));
         }
         Ok(ActiveProvider(signed_in))
     }
-}
-
-fn not_signed_in(lang: Lang) -> Problem {
-    let title = match lang {
-        Lang::De => "Bitte melden Sie sich an.",
-        Lang::En => "Please log in.",
-    };
-    Problem::new(StatusCode::UNAUTHORIZED, ProblemCode::Unauthenticated, title)
-}
-
-fn expired(lang: Lang) -> Problem {
-    let title = match lang {
-        Lang::De => "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
-        Lang::En => "Your session has expired. Please log in again.",
-    };
-    Problem::new(StatusCode::UNAUTHORIZED, ProblemCode::SessionExpired, title)
 }

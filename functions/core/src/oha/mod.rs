@@ -71,7 +71,7 @@ pub enum QueryError {
     #[error("the day of dispensing is not allowed")]
     DispensingDate(DispensingDateError),
     #[error("the daily quota is used up")]
-    QuotaExceeded { retry_after: Duration },
+    QuotaExceeded { quota: u32, retry_after: Duration },
     #[error("too many queries in this minute")]
     TooFast { retry_after: Duration },
     /// The answer could not be recorded, so it is not given.
@@ -123,7 +123,7 @@ impl Oha {
             let retry_after = counter.window_ends() - now;
             return Err(match counter {
                 Counter::Burst { .. } => QueryError::TooFast { retry_after },
-                _ => QueryError::QuotaExceeded { retry_after },
+                _ => QueryError::QuotaExceeded { quota: self.settings.quota_per_day, retry_after },
             });
         }
         tracing::info!(query_id = %entry.query_id, ik = %question.ik, "exemption query answered");

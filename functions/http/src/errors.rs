@@ -1,0 +1,408 @@
+//! One way from error to answer: each error the API can meet says its status, its stable code,
+//! its text (from the catalogue, in the person's language) and what else the answer needs;
+//! [`Problem::of`] makes the problem document from that, and nothing else does.
+
+use axum::http::StatusCode;
+use portal_core::StoreError;
+use portal_core::accounts::{
+    HashError, LoginError, PasswordChangeError, RegisterError, SessionError,
+};
+use portal_core::oha::QueryError;
+use portal_domain::UserFacing;
+use time::{Duration, OffsetDateTime};
+
+use crate::ProblemCode;
+use crate::texts::Text;
+
+pub trait ApiError {
+    fn status(&self) -> StatusCode;
+    fn code(&self) -> ProblemCode;
+    fn text(&self) -> Text;
+    /// A domain rule refused one field: answered 422 with the rule's own code and message.
+    fn rule(&self) -> Option<(&'static str, &dyn UserFacing)> {
+        None
+    }
+    /// The one field this error is about (it is then listed in `errors` with the same text).
+    fn field(&self) -> Option<&'static str> {
+        None
+    }
+    /// For programs: what exactly was wrong, beyond the title.
+    fn detail(&self) -> Option<String> {
+        None
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        None
+    }
+    /// A failure on our side: logged with the request id, never shown to the person.
+    fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        None
+    }
+}
+
+impl ApiError for StoreError {
+    fn status(&self) -> StatusCode {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+    fn code(&self) -> ProblemCode {
+        ProblemCode::Unavailable
+    }
+    fn text(&self) -> Text {
+        Text::Unavailable
+    }
+    fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self)
+    }
+}
+
+impl ApiError for HashError {
+    fn status(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+    fn code(&self) -> ProblemCode {
+        ProblemCode::Internal
+    }
+    fn text(&self) -> Text {
+        Text::Internal
+    }
+    fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self)
+    }
+}
+
+/// Forwards every question to an inner error (a store or hashing failure inside a use case's).
+macro_rules! delegate {
+    ($inner:expr) => {{
+        let inner: &dyn ApiError = $inner;
+        inner
+    }};
+}
+
+impl ApiError for RegisterError {
+    fn status(&self) -> StatusCode {
+        match self {
+            RegisterError::ChallengeInvalid => StatusCode::BAD_REQUEST,
+            RegisterError::UnknownIk => StatusCode::NOT_FOUND,
+            RegisterError::AlreadyActive
+            | RegisterError::LettersOnTheWay { .. }
+            | RegisterError::Busy => StatusCode::CONFLICT,
+            RegisterError::Store(e) => e.status(),
+            RegisterError::Hash(e) => e.status(),
+        }
+    }
+    fn code(&self) -> ProblemCode {
+        match self {
+            RegisterError::ChallengeInvalid => ProblemCode::ChallengeInvalid,
+            RegisterError::UnknownIk => ProblemCode::UnknownIk,
+            RegisterError::AlreadyActive => ProblemCode::AlreadyActive,
+            RegisterError::LettersOnTheWay { .. } => ProblemCode::LettersOnTheWay,
+            RegisterError::Busy => ProblemCode::RegistrationInProgress,
+            RegisterError::Store(e) => e.code(),
+            RegisterError::Hash(e) => e.code(),
+        }
+    }
+    fn text(&self) -> Text {
+        match self {
+            RegisterError::ChallengeInvalid => Text::ChallengeInvalid,
+            RegisterError::UnknownIk => Text::UnknownIk,
+            RegisterError::AlreadyActive => Text::AlreadyActive,
+            RegisterError::LettersOnTheWay { until } => {
+                Text::LettersOnTheWay { until: german_date_and_time(*until) }
+            }
+            RegisterError::Busy => Text::RegistrationInProgress,
+            RegisterError::Store(e) => e.text(),
+            RegisterError::Hash(e) => e.text(),
+        }
+    }
+    fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RegisterError::Store(e) => delegate!(e).cause(),
+            RegisterError::Hash(e) => delegate!(e).cause(),
+            _ => None,
+        }
+    }
+}
+
+impl ApiError for LoginError {
+    fn status(&self) -> StatusCode {
+        match self {
+            LoginError::InvalidCredentials
+            | LoginError::ChallengeRequired
+            | LoginError::InitialPasswordExpired => StatusCode::UNAUTHORIZED,
+            LoginError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            LoginError::Blocked | LoginError::Inactive => StatusCode::LOCKED,
+            LoginError::Store(e) => e.status(),
+        }
+    }
+    fn code(&self) -> ProblemCode {
+        match self {
+            LoginError::InvalidCredentials => ProblemCode::InvalidCredentials,
+            LoginError::ChallengeRequired => ProblemCode::ChallengeRequired,
+            LoginError::TooManyAttempts { .. } => ProblemCode::TooManyAttempts,
+            LoginError::Blocked => ProblemCode::Blocked,
+            LoginError::Inactive => ProblemCode::Inactive,
+            LoginError::InitialPasswordExpired => ProblemCode::InitialPasswordExpired,
+            LoginError::Store(e) => e.code(),
+        }
+    }
+    fn text(&self) -> Text {
+        match self {
+            LoginError::InvalidCredentials => Text::WrongPassword,
+            LoginError::ChallengeRequired => Text::ChallengeRequired,
+            LoginError::TooManyAttempts { retry_after } => {
+                Text::TooManyAttempts { minutes: seconds(*retry_after).div_ceil(60) }
+            }
+            LoginError::Blocked => Text::Blocked,
+            LoginError::Inactive => Text::Inactive,
+            LoginError::InitialPasswordExpired => Text::InitialPasswordExpired,
+            LoginError::Store(e) => e.text(),
+        }
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            LoginError::TooManyAttempts { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+    fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LoginError::Store(e) => delegate!(e).cause(),
+            _ => None,
+        }
+    }
+}
+
+impl ApiError for PasswordChangeError {
+    fn status(&self) -> StatusCode {
+        match self {
+            PasswordChangeError::MalformedPruefnummer(_) | PasswordChangeError::Weak(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            PasswordChangeError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            PasswordChangeError::NeedsBothLetters => StatusCode::CONFLICT,
+            PasswordChangeError::Blocked => StatusCode::LOCKED,
+            PasswordChangeError::Store(e) => e.status(),
+            PasswordChangeError::Hash(e) => e.status(),
+        }
+    }
+    fn code(&self) -> ProblemCode {
+        match self {
+            PasswordChangeError::MalformedPruefnummer(_) => ProblemCode::InvalidPruefnummer,
+            PasswordChangeError::Weak(_) => ProblemCode::WeakPassword,
+            PasswordChangeError::InvalidCredentials => ProblemCode::InvalidCredentials,
+            PasswordChangeError::NeedsBothLetters => ProblemCode::UseBothLetters,
+            PasswordChangeError::Blocked => ProblemCode::Blocked,
+            PasswordChangeError::Store(e) => e.code(),
+            PasswordChangeError::Hash(e) => e.code(),
+        }
+    }
+    fn text(&self) -> Text {
+        match self {
+            PasswordChangeError::MalformedPruefnummer(_) | PasswordChangeError::Weak(_) => {
+                Text::InvalidInput
+            }
+            PasswordChangeError::InvalidCredentials => Text::WrongPruefnummer,
+            PasswordChangeError::NeedsBothLetters => Text::UseBothLetters,
+            PasswordChangeError::Blocked => Text::Blocked,
+            PasswordChangeError::Store(e) => e.text(),
+            PasswordChangeError::Hash(e) => e.text(),
+        }
+    }
+    fn rule(&self) -> Option<(&'static str, &dyn UserFacing)> {
+        match self {
+            PasswordChangeError::MalformedPruefnummer(e) => Some(("pruefnummer", e)),
+            PasswordChangeError::Weak(e) => Some(("new_password", e)),
+            _ => None,
+        }
+    }
+    fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PasswordChangeError::Store(e) => delegate!(e).cause(),
+            PasswordChangeError::Hash(e) => delegate!(e).cause(),
+            _ => None,
+        }
+    }
+}
+
+impl ApiError for SessionError {
+    fn status(&self) -> StatusCode {
+        match self {
+            SessionError::Missing | SessionError::Expired => StatusCode::UNAUTHORIZED,
+            SessionError::Store(e) => e.status(),
+        }
+    }
+    fn code(&self) -> ProblemCode {
+        match self {
+            SessionError::Missing => ProblemCode::Unauthenticated,
+            SessionError::Expired => ProblemCode::SessionExpired,
+            SessionError::Store(e) => e.code(),
+        }
+    }
+    fn text(&self) -> Text {
+        match self {
+            SessionError::Missing => Text::LogIn,
+            SessionError::Expired => Text::SessionExpired,
+            SessionError::Store(e) => e.text(),
+        }
+    }
+    fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SessionError::Store(e) => delegate!(e).cause(),
+            _ => None,
+        }
+    }
+}
+
+impl ApiError for QueryError {
+    fn status(&self) -> StatusCode {
+        match self {
+            QueryError::DispensingDate(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            QueryError::QuotaExceeded { .. } | QueryError::TooFast { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            QueryError::AuditUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            QueryError::Store(e) => e.status(),
+        }
+    }
+    fn code(&self) -> ProblemCode {
+        match self {
+            QueryError::DispensingDate(_) => ProblemCode::InvalidDispensingDate,
+            QueryError::QuotaExceeded { .. } | QueryError::TooFast { .. } => {
+                ProblemCode::RateLimited
+            }
+            QueryError::AuditUnavailable(_) => ProblemCode::AuditUnavailable,
+            QueryError::Store(e) => e.code(),
+        }
+    }
+    fn text(&self) -> Text {
+        match self {
+            QueryError::DispensingDate(_) => Text::InvalidInput,
+            QueryError::QuotaExceeded { quota, .. } => Text::QuotaUsedUp { quota: *quota },
+            QueryError::TooFast { .. } => Text::TooFast,
+            QueryError::AuditUnavailable(_) => Text::AuditUnavailable,
+            QueryError::Store(e) => e.text(),
+        }
+    }
+    fn rule(&self) -> Option<(&'static str, &dyn UserFacing)> {
+        match self {
+            QueryError::DispensingDate(e) => Some(("dispensing_date", e)),
+            _ => None,
+        }
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            QueryError::QuotaExceeded { retry_after, .. } | QueryError::TooFast { retry_after } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        }
+    }
+    fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            QueryError::AuditUnavailable(e) | QueryError::Store(e) => delegate!(e).cause(),
+            _ => None,
+        }
+    }
+}
+
+/// Whole seconds, at least one: what `Retry-After` says.
+pub(crate) fn seconds(duration: Duration) -> u64 {
+    u64::try_from(duration.whole_seconds()).unwrap_or(0).max(1)
+}
+
+/// "07.05.2026 10:00" in German local time.
+fn german_date_and_time(at: OffsetDateTime) -> String {
+    portal_domain::german_local_time(at)
+        .format(time::macros::format_description!("[day].[month].[year] [hour]:[minute]"))
+        .unwrap_or_default()
+}
+
+/// What is wrong with a request before any use case sees it, and the few refusals of the
+/// handlers themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestError {
+    NotFound,
+    MethodNotAllowed,
+    UnsupportedMediaType,
+    TooLarge,
+    TooSlow,
+    NotJson,
+    NotAnObject,
+    /// With serde's words on what it was (our type names taken out).
+    UnknownField(String),
+    UnexpectedShape(String),
+    ChallengesUsedUp,
+    TermsRequired,
+    PasswordChangeRequired,
+}
+
+impl ApiError for RequestError {
+    fn status(&self) -> StatusCode {
+        match self {
+            RequestError::NotFound => StatusCode::NOT_FOUND,
+            RequestError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            RequestError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            RequestError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            RequestError::TooSlow => StatusCode::REQUEST_TIMEOUT,
+            RequestError::NotJson => StatusCode::BAD_REQUEST,
+            RequestError::NotAnObject
+            | RequestError::UnknownField(_)
+            | RequestError::UnexpectedShape(_)
+            | RequestError::TermsRequired => StatusCode::UNPROCESSABLE_ENTITY,
+            RequestError::ChallengesUsedUp => StatusCode::TOO_MANY_REQUESTS,
+            RequestError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+        }
+    }
+    fn code(&self) -> ProblemCode {
+        match self {
+            RequestError::NotFound => ProblemCode::NotFound,
+            RequestError::MethodNotAllowed => ProblemCode::MethodNotAllowed,
+            RequestError::UnsupportedMediaType => ProblemCode::UnsupportedMediaType,
+            RequestError::TooLarge => ProblemCode::PayloadTooLarge,
+            RequestError::TooSlow => ProblemCode::RequestTimeout,
+            RequestError::NotJson => ProblemCode::InvalidJson,
+            RequestError::NotAnObject | RequestError::UnexpectedShape(_) => {
+                ProblemCode::InvalidBody
+            }
+            RequestError::UnknownField(_) => ProblemCode::UnknownField,
+            RequestError::ChallengesUsedUp => ProblemCode::TooManyRequests,
+            RequestError::TermsRequired => ProblemCode::TermsRequired,
+            RequestError::PasswordChangeRequired => ProblemCode::PasswordChangeRequired,
+        }
+    }
+    fn text(&self) -> Text {
+        match self {
+            RequestError::NotFound => Text::NotFound,
+            RequestError::MethodNotAllowed => Text::MethodNotAllowed,
+            RequestError::UnsupportedMediaType => Text::UnsupportedMediaType,
+            RequestError::TooLarge => Text::TooLarge,
+            RequestError::TooSlow => Text::TooSlow,
+            RequestError::NotJson => Text::NotJson,
+            RequestError::NotAnObject => Text::NotAnObject,
+            RequestError::UnknownField(_) => Text::UnknownField,
+            RequestError::UnexpectedShape(_) => Text::UnexpectedShape,
+            RequestError::ChallengesUsedUp => Text::ChallengesUsedUp,
+            RequestError::TermsRequired => Text::TermsRequired,
+            RequestError::PasswordChangeRequired => Text::PasswordChangeRequired,
+        }
+    }
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            RequestError::TermsRequired => Some("terms_accepted"),
+            _ => None,
+        }
+    }
+    fn detail(&self) -> Option<String> {
+        match self {
+            RequestError::UnknownField(detail) | RequestError::UnexpectedShape(detail) => {
+                Some(detail.clone())
+            }
+            _ => None,
+        }
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            RequestError::ChallengesUsedUp => Some(Duration::MINUTE),
+            _ => None,
+        }
+    }
+}

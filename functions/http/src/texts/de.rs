@@ -1,0 +1,60 @@
+//! Die Texte der API auf Deutsch, in den Worten der Faltblätter und Schulungsunterlagen.
+
+use portal_domain::counted;
+
+use super::{Catalogue, Text};
+
+pub struct German;
+
+impl Catalogue for German {
+    fn text(&self, text: &Text) -> String {
+        match text {
+            Text::NotJson => "Die Anfrage ist kein gültiges JSON.".into(),
+            Text::NotAnObject => "Die Anfrage muss ein JSON-Objekt mit benannten Feldern sein.".into(),
+            Text::UnknownField => "Die Anfrage enthält ein unbekanntes Feld.".into(),
+            Text::UnexpectedShape => "Die Anfrage hat nicht die erwartete Form.".into(),
+            Text::UnsupportedMediaType => {
+                "Bitte senden Sie JSON (Content-Type: application/json).".into()
+            }
+            Text::TooLarge => "Die Anfrage ist zu groß (höchstens 16 KiB).".into(),
+            Text::TooSlow => "Die Anfrage kam nicht rechtzeitig vollständig an.".into(),
+            Text::NotFound => "Diese Adresse gibt es nicht.".into(),
+            Text::MethodNotAllowed => "Diese Adresse kann so nicht aufgerufen werden.".into(),
+            Text::InvalidInput => "Die Eingabe ist unvollständig oder fehlerhaft.".into(),
+            Text::Internal => {
+                "Ein technischer Fehler ist aufgetreten. Bitte versuchen Sie es später erneut.".into()
+            }
+            Text::Unavailable => "Der Dienst ist vorübergehend nicht erreichbar. Bitte versuchen Sie es in einigen Minuten erneut.".into(),
+            Text::ChallengesUsedUp => "Gerade werden sehr viele Registrierungen begonnen. Bitte versuchen Sie es in einer Minute erneut.".into(),
+            Text::TermsRequired => "Bitte akzeptieren Sie die Nutzungsbedingungen.".into(),
+            Text::ChallengeInvalid => "Die Sicherheitsprüfung ist abgelaufen oder ungültig. Bitte starten Sie die Registrierung erneut.".into(),
+            Text::UnknownIk => "Dieses IK ist in unserem Verzeichnis der Leistungserbringer nicht hinterlegt. Bitte wenden Sie sich an unseren Leistungserbringer-Service.".into(),
+            Text::AlreadyActive => "Für dieses IK besteht bereits ein Zugang. Kennwort vergessen? Nutzen Sie „Passwort zurücksetzen“ mit Ihrer Prüfnummer.".into(),
+            Text::LettersOnTheWay { until } => format!(
+                "Für dieses IK sind bereits Schreiben mit Initialkennwort und Prüfnummer unterwegs; sie bleiben gültig. Neue Schreiben können Sie ab dem {until} Uhr anfordern, oder unser Leistungserbringer-Service sendet sie Ihnen. Wir haben die Anschrift des IK über diese Anfrage informiert."
+            ),
+            Text::RegistrationInProgress => "Für dieses IK läuft gerade eine andere Registrierung. Bitte versuchen Sie es gleich noch einmal.".into(),
+            Text::WrongPassword => "Benutzername (IK) oder Kennwort ist falsch.".into(),
+            Text::WrongPruefnummer => "IK oder Prüfnummer ist falsch.".into(),
+            Text::ChallengeRequired => "Für dieses IK gab es heute mehrere Fehlversuche. Zum Schutz Ihres Zugangs löst Ihr Browser vor der Anmeldung eine Sicherheitsprüfung; bitte melden Sie sich erneut an.".into(),
+            Text::TooManyAttempts { minutes } => format!(
+                "Zu viele Fehlversuche von diesem Anschluss. Bitte versuchen Sie es in {} erneut.",
+                counted(*minutes, "Minute", "Minuten")
+            ),
+            Text::Blocked => "Ihr Zugang ist gesperrt. Bitte wenden Sie sich an unseren Leistungserbringer-Service.".into(),
+            Text::Inactive => "Ihr Zugang wurde länger als 180 Tage nicht genutzt. Bitte aktivieren Sie ihn mit Ihrer Prüfnummer wieder („Passwort zurücksetzen“).".into(),
+            Text::InitialPasswordExpired => "Ihr Initialkennwort ist abgelaufen. Bitte registrieren Sie sich erneut; Sie erhalten dann neue Schreiben.".into(),
+            Text::UseBothLetters => "Für diesen Zugang wurde noch kein eigenes Kennwort vergeben. Melden Sie sich bitte mit dem Initialkennwort aus dem ersten Schreiben an und vergeben Sie Ihr Kennwort mit der Prüfnummer aus dem zweiten Schreiben. Fehlt Ihnen ein Schreiben, registrieren Sie sich bitte erneut.".into(),
+            Text::LogIn => "Bitte melden Sie sich an.".into(),
+            Text::SessionExpired => "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.".into(),
+            Text::PasswordChangeRequired => {
+                "Bitte vergeben Sie zuerst mit Ihrer Prüfnummer ein eigenes Kennwort.".into()
+            }
+            Text::QuotaUsedUp { quota } => format!(
+                "Das Tageskontingent von {quota} Abfragen ist erreicht. Ab Mitternacht sind wieder Abfragen möglich."
+            ),
+            Text::TooFast => "Zu viele Abfragen in kurzer Zeit. Bitte warten Sie einen Moment.".into(),
+            Text::AuditUnavailable => "Die Abfrage konnte nicht protokolliert werden. Ohne Protokoll zeigen wir kein Ergebnis; bitte versuchen Sie es in einigen Minuten erneut.".into(),
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! The API's texts in English.
+
+use portal_domain::counted;
+
+use super::{Catalogue, Text};
+
+pub struct English;
+
+impl Catalogue for English {
+    fn text(&self, text: &Text) -> String {
+        match text {
+            Text::NotJson => "The request is not valid JSON.".into(),
+            Text::NotAnObject => "The request must be a JSON object with named fields.".into(),
+            Text::UnknownField => "The request contains an unknown field.".into(),
+            Text::UnexpectedShape => "The request does not have the expected shape.".into(),
+            Text::UnsupportedMediaType => "Please send JSON (Content-Type: application/json).".into(),
+            Text::TooLarge => "The request is too large (16 KiB at most).".into(),
+            Text::TooSlow => "The request did not arrive completely in time.".into(),
+            Text::NotFound => "There is nothing at this address.".into(),
+            Text::MethodNotAllowed => "This address cannot be called this way.".into(),
+            Text::InvalidInput => "The input is incomplete or invalid.".into(),
+            Text::Internal => "A technical error occurred. Please try again later.".into(),
+            Text::Unavailable => {
+                "The service is temporarily unavailable. Please try again in a few minutes.".into()
+            }
+            Text::ChallengesUsedUp => "Very many registrations are being started right now. Please try again in a minute.".into(),
+            Text::TermsRequired => "Please accept the terms of use.".into(),
+            Text::ChallengeInvalid => "The security check has expired or is invalid. Please start the registration again.".into(),
+            Text::UnknownIk => "This IK is not in our directory of providers. Please contact our provider service.".into(),
+            Text::AlreadyActive => "There already is an account for this IK. Forgot the password? Use 'Reset password' with your Prüfnummer.".into(),
+            Text::LettersOnTheWay { until } => format!(
+                "Letters with the initial password and the Prüfnummer are already on their way for this IK; they stay valid. You can ask for new letters from {until}, or our provider service sends them to you. We have told the address on file of this request."
+            ),
+            Text::RegistrationInProgress => "Another registration for this IK is under way. Please try again in a moment.".into(),
+            Text::WrongPassword => "User name (IK) or password is wrong.".into(),
+            Text::WrongPruefnummer => "IK or Prüfnummer is wrong.".into(),
+            Text::ChallengeRequired => "There were several failed attempts for this IK today. To protect your account, your browser solves a security check before logging in; please log in again.".into(),
+            Text::TooManyAttempts { minutes } => format!(
+                "Too many failed attempts from this connection. Please try again in {}.",
+                counted(*minutes, "minute", "minutes")
+            ),
+            Text::Blocked => "Your account is blocked. Please contact our provider service.".into(),
+            Text::Inactive => "Your account has not been used for more than 180 days. Please reactivate it with your Prüfnummer ('Reset password').".into(),
+            Text::InitialPasswordExpired => "Your initial password has expired. Please register again to receive new letters.".into(),
+            Text::UseBothLetters => "No own password has been set for this account yet. Please log in with the initial password from the first letter and set your password with the Prüfnummer from the second letter. If a letter is missing, please register again.".into(),
+            Text::LogIn => "Please log in.".into(),
+            Text::SessionExpired => "Your session has expired. Please log in again.".into(),
+            Text::PasswordChangeRequired => "Please first set your own password with your Prüfnummer.".into(),
+            Text::QuotaUsedUp { quota } => format!(
+                "The daily quota of {quota} queries is used up. Queries are possible again from midnight."
+            ),
+            Text::TooFast => "Too many queries in a short time. Please wait a moment.".into(),
+            Text::AuditUnavailable => "The query could not be recorded. Without a record we show no result; please try again in a few minutes.".into(),
+        }
+    }
+}
