@@ -6,7 +6,10 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use portal_core::accounts::{Accounts, Dispatched, RegisterError, SecretHasher, dispatch_letters};
-use portal_core::model::{Account, Challenge, Letter, Policy, Sender, Session, Standing};
+use portal_core::model::{
+    Account, Challenge, ChallengeId, Letter, LetterId, Policy, Sender, Session, SessionIdHash,
+    Standing,
+};
 use portal_core::{
     AccountStore, ChallengeStore, LetterQueue, Limits, MailError, Mailer, ProviderDirectory, Saved,
     SessionStore, StoreError, SystemClock,
@@ -95,22 +98,22 @@ impl LetterQueue for Faulty<EmbeddedStore> {
     }
     async fn claim_letter(
         &self,
-        id: &str,
+        id: &LetterId,
         now: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         self.trip("claim_letter")?;
         self.inner.claim_letter(id, now, until).await
     }
-    async fn release_letter(&self, id: &str) -> Result<(), StoreError> {
+    async fn release_letter(&self, id: &LetterId) -> Result<(), StoreError> {
         self.trip("release_letter")?;
         self.inner.release_letter(id).await
     }
-    async fn mark_sent(&self, id: &str) -> Result<(), StoreError> {
+    async fn mark_sent(&self, id: &LetterId) -> Result<(), StoreError> {
         self.trip("mark_sent")?;
         self.inner.mark_sent(id).await
     }
-    async fn mark_void(&self, id: &str) -> Result<(), StoreError> {
+    async fn mark_void(&self, id: &LetterId) -> Result<(), StoreError> {
         self.trip("mark_void")?;
         self.inner.mark_void(id).await
     }
@@ -122,11 +125,11 @@ impl SessionStore for Faulty<EmbeddedStore> {
         self.trip("put_session")?;
         self.inner.put_session(session).await
     }
-    async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
+    async fn session(&self, id_hash: &SessionIdHash) -> Result<Option<Session>, StoreError> {
         self.trip("session")?;
         self.inner.session(id_hash).await
     }
-    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+    async fn delete_session(&self, id_hash: &SessionIdHash) -> Result<(), StoreError> {
         self.trip("delete_session")?;
         self.inner.delete_session(id_hash).await
     }
@@ -155,7 +158,7 @@ impl ChallengeStore for Faulty<EmbeddedStore> {
         self.trip("put_challenge")?;
         self.inner.put_challenge(challenge).await
     }
-    async fn take_challenge(&self, id: &str) -> Result<Option<Challenge>, StoreError> {
+    async fn take_challenge(&self, id: &ChallengeId) -> Result<Option<Challenge>, StoreError> {
         self.trip("take_challenge")?;
         self.inner.take_challenge(id).await
     }

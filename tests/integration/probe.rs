@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
 use portal_core::accounts::{Accounts, SecretHasher};
-use portal_core::model::{Account, AuditEntry, AuditRow, Counter, Limit, Outcome, Policy, Sender};
+use portal_core::model::{
+    Account, AuditEntry, AuditRow, Counter, Limit, Outcome, Policy, QueryId, Sender,
+};
 use portal_core::oha::{AuditProblem, verify_audit};
 use portal_core::{AccountStore, AuditLog, ExemptionStore};
 use portal_domain::{ClientAddress, Consent, Ik, Kvnr};
@@ -128,7 +130,7 @@ async fn one_damaged_record_is_named_and_the_others_are_still_listed() {
 fn entry(n: u32) -> AuditEntry {
     let at = OffsetDateTime::now_utc();
     AuditEntry {
-        query_id: format!("01JDQUERY{n:017}"),
+        query_id: QueryId::parse(&format!("01JD{n:022}")).unwrap(),
         ik: Ik::parse(IK).unwrap(),
         at,
         kvnr: Kvnr::parse("A123456780").unwrap(),

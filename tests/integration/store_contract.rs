@@ -2,8 +2,8 @@
 //! the local portal and AWS behave alike.
 
 use portal_core::model::{
-    Account, AuditEntry, Challenge, Counter, Letter, LetterKind, Limit, Outcome, Policy, Recorded,
-    Session,
+    Account, AuditEntry, Challenge, ChallengeId, Counter, Letter, LetterId, LetterKind, Limit,
+    Outcome, Policy, QueryId, Recorded, Session, SessionIdHash,
 };
 use portal_core::{AuditLog, Saved};
 use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider};
@@ -194,7 +194,7 @@ fn letter(account: &Account, kind: LetterKind) -> Letter {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     Letter {
-        id: format!("01JD{:022}", n),
+        id: LetterId::parse(&format!("01JD{n:022}")).unwrap(),
         ik: account.ik,
         kind,
         generation: account.letters_generation,
@@ -296,7 +296,7 @@ async fn a_pending_letter_is_reserved_by_one_dispatcher_until_released_or_its_le
 async fn a_session_is_created_extended_and_deleted(store: &impl Store) {
     let ik = Ik::parse("301412340").unwrap();
     let session = Session {
-        id_hash: "ab".repeat(32),
+        id_hash: SessionIdHash::parse(&"ab".repeat(32)).unwrap(),
         ik,
         created_at: NOW,
         idle_expires_at: NOW + Duration::minutes(10),
@@ -308,7 +308,8 @@ async fn a_session_is_created_extended_and_deleted(store: &impl Store) {
     assert_eq!(store.session(&session.id_hash).await.unwrap(), Some(extended));
     store.delete_session(&session.id_hash).await.unwrap();
     assert_eq!(store.session(&session.id_hash).await.unwrap(), None);
-    assert_eq!(store.session("unknown").await.unwrap(), None);
+    let unknown = SessionIdHash::parse(&"cd".repeat(32)).unwrap();
+    assert_eq!(store.session(&unknown).await.unwrap(), None);
 }
 
 async fn a_counter_stops_at_its_limit_per_key(store: &impl Store) {
@@ -328,7 +329,7 @@ async fn a_counter_stops_at_its_limit_per_key(store: &impl Store) {
 
 async fn a_challenge_can_be_taken_only_once(store: &impl Store) {
     let challenge = Challenge {
-        id: "01JD0CHALLENGE".into(),
+        id: ChallengeId::new(),
         salt: "c2FsdA".into(),
         difficulty: 16,
         expires_at: NOW,
@@ -336,7 +337,7 @@ async fn a_challenge_can_be_taken_only_once(store: &impl Store) {
     store.put_challenge(&challenge).await.unwrap();
     assert_eq!(store.take_challenge(&challenge.id).await.unwrap(), Some(challenge.clone()));
     assert_eq!(store.take_challenge(&challenge.id).await.unwrap(), None);
-    assert_eq!(store.take_challenge("unknown").await.unwrap(), None);
+    assert_eq!(store.take_challenge(&ChallengeId::new()).await.unwrap(), None);
 }
 
 async fn a_limit_holds_under_fifty_concurrent_counts(store: &impl Store) {
@@ -352,7 +353,7 @@ async fn a_limit_holds_under_fifty_concurrent_counts(store: &impl Store) {
 
 fn entry(n: u32) -> AuditEntry {
     AuditEntry {
-        query_id: format!("01JDQUERY{n:017}"),
+        query_id: QueryId::parse(&format!("01JD{n:022}")).unwrap(),
         ik: Ik::parse("301412340").unwrap(),
         at: NOW + Duration::milliseconds(i64::from(n)),
         kvnr: kvnr("A123456780"),
@@ -453,7 +454,7 @@ async fn the_embedded_store_purges_audit_records_whose_retention_ended() {
 
     store.purge_expired(OffsetDateTime::now_utc()).await.unwrap();
 
-    let kept: Vec<String> = crate::harness::intact(store.audit_of_ik(&ik).await.unwrap())
+    let kept: Vec<QueryId> = crate::harness::intact(store.audit_of_ik(&ik).await.unwrap())
         .into_iter()
         .map(|r| r.query_id)
         .collect();

@@ -8,7 +8,8 @@ use portal_domain::{Exemption, Ik, Kvnr, Provider, german_date};
 use time::{Date, OffsetDateTime};
 
 use crate::model::{
-    Account, AuditEntry, AuditHead, AuditRow, Challenge, Letter, Limit, Recorded, Session, Standing,
+    Account, AuditEntry, AuditHead, AuditRow, Challenge, ChallengeId, Letter, LetterId, Limit,
+    Recorded, Session, SessionIdHash, Standing,
 };
 
 type Source = Box<dyn Error + Send + Sync>;
@@ -98,16 +99,16 @@ pub trait LetterQueue: Send + Sync {
     /// pending or another dispatcher's reservation has not run out by `now`.
     async fn claim_letter(
         &self,
-        id: &str,
+        id: &LetterId,
         now: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<bool, StoreError>;
     /// Gives a reservation back (the letter could not be sent), for the next round.
-    async fn release_letter(&self, id: &str) -> Result<(), StoreError>;
+    async fn release_letter(&self, id: &LetterId) -> Result<(), StoreError>;
     /// The letter went out: the record stays, its text (which may hold a secret) goes.
-    async fn mark_sent(&self, id: &str) -> Result<(), StoreError>;
+    async fn mark_sent(&self, id: &LetterId) -> Result<(), StoreError>;
     /// Superseded by newer letters: never to be sent.
-    async fn mark_void(&self, id: &str) -> Result<(), StoreError>;
+    async fn mark_void(&self, id: &LetterId) -> Result<(), StoreError>;
 }
 
 /// Logged-in browsers, by the hash of their cookie.
@@ -115,8 +116,8 @@ pub trait LetterQueue: Send + Sync {
 pub trait SessionStore: Send + Sync {
     /// Creates or replaces (extends) a session.
     async fn put_session(&self, session: &Session) -> Result<(), StoreError>;
-    async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError>;
-    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
+    async fn session(&self, id_hash: &SessionIdHash) -> Result<Option<Session>, StoreError>;
+    async fn delete_session(&self, id_hash: &SessionIdHash) -> Result<(), StoreError>;
 }
 
 /// Counters for quotas and rate limits.
@@ -139,7 +140,7 @@ pub trait Limits: Send + Sync {
 pub trait ChallengeStore: Send + Sync {
     async fn put_challenge(&self, challenge: &Challenge) -> Result<(), StoreError>;
     /// Removes the challenge and returns it, so that each one works once.
-    async fn take_challenge(&self, id: &str) -> Result<Option<Challenge>, StoreError>;
+    async fn take_challenge(&self, id: &ChallengeId) -> Result<Option<Challenge>, StoreError>;
 }
 
 #[derive(Debug, thiserror::Error)]

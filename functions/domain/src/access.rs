@@ -3,6 +3,8 @@
 //! pure function of the record and the time, so both stores and every entry point apply the same
 //! rules; the use cases only load, decide, and save.
 
+use std::fmt;
+
 use time::{Duration, OffsetDateTime};
 
 use crate::Ik;
@@ -195,10 +197,31 @@ impl Account {
     }
 }
 
+/// The SHA-256 (64 hex digits) of a session cookie's value: all the store ever knows of it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SessionIdHash(String);
+
+impl SessionIdHash {
+    pub fn parse(text: &str) -> Option<SessionIdHash> {
+        let hex = text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit());
+        hex.then(|| SessionIdHash(text.to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SessionIdHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A logged-in browser. The cookie holds a random id; only its SHA-256 is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
-    pub id_hash: String,
+    pub id_hash: SessionIdHash,
     pub ik: Ik,
     pub created_at: OffsetDateTime,
     pub idle_expires_at: OffsetDateTime,
@@ -247,7 +270,7 @@ mod tests {
         let policy = Policy::default();
         let mut a = account(now - Duration::HOUR);
         let session = Session {
-            id_hash: "h".into(),
+            id_hash: SessionIdHash::parse(&"a".repeat(64)).unwrap(),
             ik: a.ik,
             created_at: now - Duration::MINUTE,
             idle_expires_at: now + policy.session_idle,
@@ -274,7 +297,7 @@ mod tests {
         let start = datetime!(2026-05-04 08:00 UTC);
         let mut a = account(start);
         let session_at = |at: OffsetDateTime| Session {
-            id_hash: "h".into(),
+            id_hash: SessionIdHash::parse(&"a".repeat(64)).unwrap(),
             ik: a.ik,
             created_at: at,
             idle_expires_at: at + policy.session_idle,
@@ -343,7 +366,7 @@ mod tests {
         let start = datetime!(2026-05-04 08:00 UTC);
         let ik = Ik::parse("301412340").unwrap();
         let session = Session {
-            id_hash: "h".into(),
+            id_hash: SessionIdHash::parse(&"a".repeat(64)).unwrap(),
             ik,
             created_at: start,
             idle_expires_at: start + policy.session_idle,

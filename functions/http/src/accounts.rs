@@ -5,7 +5,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use portal_core::accounts::SessionStatus;
+use portal_core::accounts::{RegisterError, SessionStatus};
+use portal_core::model::ChallengeId;
 use portal_domain::Ik;
 use portal_wire::{
     ChallengeBody, LoginBody, PasswordBody, RegisteredBody, RegistrationBody, ResetBody,
@@ -37,7 +38,7 @@ pub async fn challenge(
     let new = state.accounts.new_challenge(client).await.map_err(|e| Problem::of(&e, lang))?;
     let c = new.ok_or_else(|| Problem::of(&RequestError::ChallengesUsedUp, lang))?;
     Ok(Json(ChallengeBody {
-        id: c.id,
+        id: c.id.to_string(),
         salt: c.salt,
         difficulty: c.difficulty,
         expires_at: c.expires_at,
@@ -74,9 +75,12 @@ pub async fn register(
         return Err(Problem::of(&RequestError::TermsRequired, lang));
     }
     let challenge = &body.challenge;
+    // An id no challenge could have is as wrong as a wrong answer.
+    let id = ChallengeId::parse(&challenge.id)
+        .ok_or_else(|| Problem::of(&RegisterError::ChallengeInvalid, lang))?;
     let registered = state
         .accounts
-        .register(ik, &challenge.id, &challenge.nonce)
+        .register(ik, &id, &challenge.nonce)
         .await
         .map_err(|e| Problem::of(&e, lang))?;
     Ok((
@@ -125,7 +129,9 @@ pub async fn login(
     Client(client): Client,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, Problem> {
-    let proof = body.challenge.as_ref().map(|c| (c.id.as_str(), c.nonce.as_str()));
+    // A check whose id is not one counts as none sent.
+    let proof = body.challenge.as_ref().and_then(|c| Some((ChallengeId::parse(&c.id)?, &c.nonce)));
+    let proof = proof.as_ref().map(|(id, nonce)| (id, nonce.as_str()));
     let logged_in = state
         .accounts
         .login(&body.ik, &body.password, proof, client)

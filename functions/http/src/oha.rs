@@ -18,7 +18,7 @@ fn answer_body(answer: Answer) -> AnswerBody {
         None => (None, None, None),
     };
     AnswerBody {
-        query_id: answer.query_id,
+        query_id: answer.query_id.to_string(),
         kvnr: answer.kvnr.to_string(),
         found,
         initials,

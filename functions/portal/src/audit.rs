@@ -80,7 +80,7 @@ fn json_row(row: &AuditRow) -> serde_json::Value {
 
 fn json_record(r: &AuditRecord) -> serde_json::Value {
     json!({
-        "query_id": r.query_id,
+        "query_id": r.query_id.to_string(),
         "at": r.at.format(&Rfc3339).unwrap_or_default(),
         "ik": r.ik,
         "kvnr": r.kvnr,
@@ -119,7 +119,7 @@ fn table(rows: &[AuditRow], lang: Lang) -> String {
                 consent(r.consent, lang).to_string(),
                 r.dispensing_date.map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
                 result(r, lang),
-                r.query_id.clone(),
+                r.query_id.to_string(),
             ]
         })
         .collect();

@@ -9,7 +9,10 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
-use portal_core::model::{Account, Challenge, Letter, LetterKind, LetterStatus, Session, Standing};
+use portal_core::model::{
+    Account, Challenge, ChallengeId, Letter, LetterId, LetterKind, LetterStatus, Session,
+    SessionIdHash, Standing,
+};
 use portal_core::{
     AccountStore, ChallengeStore, LetterQueue, Limits, Saved, SessionStore, StoreError,
 };
@@ -90,7 +93,7 @@ fn account_from(item: &Item) -> Result<Account, StoreError> {
 
 fn letter_item(l: &Letter) -> Item {
     HashMap::from([
-        ("letter_id".to_string(), s(&l.id)),
+        ("letter_id".to_string(), s(l.id)),
         ("ik".into(), s(l.ik.as_str())),
         ("kind".into(), s(l.kind.as_str())),
         ("generation".into(), n(l.generation)),
@@ -107,7 +110,8 @@ fn letter_item(l: &Letter) -> Item {
 fn letter_from(item: &Item) -> Result<Letter, StoreError> {
     let kind = text(item, "kind")?;
     Ok(Letter {
-        id: text(item, "letter_id")?.to_string(),
+        id: LetterId::parse(text(item, "letter_id")?)
+            .ok_or_else(|| corrupt("letter_id", "not a ULID"))?,
         ik: ik_in(item)?,
         kind: LetterKind::parse(kind).ok_or_else(|| corrupt("letter kind", kind))?,
         generation: number(item, "generation")?,
@@ -250,7 +254,7 @@ impl LetterQueue for DynamoStore {
 
     async fn claim_letter(
         &self,
-        id: &str,
+        id: &LetterId,
         now: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<bool, StoreError> {
@@ -271,7 +275,7 @@ impl LetterQueue for DynamoStore {
         condition_held(claimed)
     }
 
-    async fn release_letter(&self, id: &str) -> Result<(), StoreError> {
+    async fn release_letter(&self, id: &LetterId) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.tables.letters)
@@ -284,17 +288,21 @@ impl LetterQueue for DynamoStore {
             .map_err(StoreError::unavailable)
     }
 
-    async fn mark_sent(&self, id: &str) -> Result<(), StoreError> {
+    async fn mark_sent(&self, id: &LetterId) -> Result<(), StoreError> {
         self.set_letter_status(id, LetterStatus::Sent).await
     }
 
-    async fn mark_void(&self, id: &str) -> Result<(), StoreError> {
+    async fn mark_void(&self, id: &LetterId) -> Result<(), StoreError> {
         self.set_letter_status(id, LetterStatus::Void).await
     }
 }
 
 impl DynamoStore {
-    async fn set_letter_status(&self, id: &str, status: LetterStatus) -> Result<(), StoreError> {
+    async fn set_letter_status(
+        &self,
+        id: &LetterId,
+        status: LetterStatus,
+    ) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.tables.letters)
@@ -327,13 +335,13 @@ impl SessionStore for DynamoStore {
             .map_err(StoreError::unavailable)
     }
 
-    async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
+    async fn session(&self, id_hash: &SessionIdHash) -> Result<Option<Session>, StoreError> {
         let key = HashMap::from([("id_hash".to_string(), s(id_hash))]);
         self.item(&self.tables.sessions, key)
             .await?
             .map(|item| {
                 Ok(Session {
-                    id_hash: id_hash.to_string(),
+                    id_hash: id_hash.clone(),
                     ik: ik_in(&item)?,
                     created_at: time_at(&item, "created_at")?,
                     idle_expires_at: time_at(&item, "idle_expires_at")?,
@@ -342,7 +350,7 @@ impl SessionStore for DynamoStore {
             .transpose()
     }
 
-    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+    async fn delete_session(&self, id_hash: &SessionIdHash) -> Result<(), StoreError> {
         self.client
             .delete_item()
             .table_name(&self.tables.sessions)
@@ -408,7 +416,7 @@ impl ChallengeStore for DynamoStore {
         self.client
             .put_item()
             .table_name(&self.tables.counters)
-            .item("key", s(&format!("challenge#{}", c.id)))
+            .item("key", s(format!("challenge#{}", c.id)))
             .item("salt", s(&c.salt))
             .item("difficulty", n(c.difficulty))
             .item("expires_at", nanos(c.expires_at))
@@ -419,13 +427,13 @@ impl ChallengeStore for DynamoStore {
             .map_err(StoreError::unavailable)
     }
 
-    async fn take_challenge(&self, id: &str) -> Result<Option<Challenge>, StoreError> {
+    async fn take_challenge(&self, id: &ChallengeId) -> Result<Option<Challenge>, StoreError> {
         // A delete is atomic: of two requests with the same challenge, only one gets it back.
         let output = self
             .client
             .delete_item()
             .table_name(&self.tables.counters)
-            .key("key", s(&format!("challenge#{id}")))
+            .key("key", s(format!("challenge#{id}")))
             .return_values(ReturnValue::AllOld)
             .send()
             .await
@@ -435,7 +443,7 @@ impl ChallengeStore for DynamoStore {
             .filter(|item| item.contains_key("salt"))
             .map(|item| {
                 Ok(Challenge {
-                    id: id.to_string(),
+                    id: *id,
                     salt: text(&item, "salt")?.to_string(),
                     difficulty: number(&item, "difficulty")?,
                     expires_at: time_at(&item, "expires_at")?,

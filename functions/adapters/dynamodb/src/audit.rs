@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
-use portal_core::model::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, Recorded};
+use portal_core::model::{
+    AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, QueryId, Recorded,
+};
 use portal_core::{AuditLog, StoreError};
 use portal_domain::{Consent, Ik, Kvnr, parse_date};
 
@@ -24,18 +26,18 @@ fn record_item(r: &AuditRecord) -> Item {
     let mut item = HashMap::from([
         ("ik".to_string(), s(r.ik.as_str())),
         ("seq".into(), n(r.seq)),
-        ("query_id".into(), s(&r.query_id)),
+        ("query_id".into(), s(r.query_id)),
         ("at".into(), nanos(r.at)),
         ("kvnr".into(), s(r.kvnr.as_str())),
         ("consent".into(), s(r.consent.as_str())),
-        ("outcome".into(), s(&r.outcome.to_text())),
+        ("outcome".into(), s(r.outcome.to_text())),
         ("prev_hash".into(), s(&r.prev_hash)),
         ("hash".into(), s(&r.hash)),
         ("expires_at".into(), nanos(r.expires_at)),
         ("ttl".into(), ttl(r.expires_at)),
     ]);
     if let Some(day) = r.dispensing_date {
-        item.insert("dispensing_date".into(), s(&day.to_string()));
+        item.insert("dispensing_date".into(), s(day.to_string()));
     }
     if let Some(at) = r.prev_at {
         item.insert("prev_at".into(), nanos(at));
@@ -48,7 +50,8 @@ fn record_from(item: &Item) -> Result<AuditRecord, StoreError> {
     Ok(AuditRecord {
         ik: ik_in(item)?,
         seq: number(item, "seq")?,
-        query_id: text(item, "query_id")?.to_string(),
+        query_id: QueryId::parse(text(item, "query_id")?)
+            .ok_or_else(|| corrupt("query_id", "not a ULID"))?,
         at: time_at(item, "at")?,
         kvnr: Kvnr::parse(text(item, "kvnr")?).map_err(|e| corrupt("kvnr", e))?,
         consent: Consent::parse(text(item, "consent")?).map_err(|e| corrupt("consent", e))?,
@@ -112,7 +115,7 @@ impl DynamoStore {
     fn count_within(&self, limit: &Limit) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
             .table_name(&self.tables.counters)
-            .key("key", s(&limit.counter.key()))
+            .key("key", s(limit.counter.key()))
             .update_expression(COUNT_UPDATE)
             .condition_expression(COUNT_CONDITION)
             .set_expression_attribute_names(Some(count_names()))

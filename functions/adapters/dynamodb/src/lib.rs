@@ -287,7 +287,8 @@ fn put(item: Item) -> Result<WriteRequest, StoreError> {
     Ok(WriteRequest::builder().put_request(put).build())
 }
 
-fn s(value: &str) -> AttributeValue {
+/// A string attribute from anything written as text (ids, IKs, dates).
+fn s(value: impl std::fmt::Display) -> AttributeValue {
     AttributeValue::S(value.to_string())
 }
 
@@ -341,10 +342,10 @@ fn exemption_item(e: &Exemption) -> Item {
     HashMap::from([
         ("kvnr".into(), s(e.kvnr().as_str())),
         ("year".into(), AttributeValue::N(e.year().to_string())),
-        ("year_shard".into(), s(&year_shard(e.kvnr(), e.year()))),
+        ("year_shard".into(), s(year_shard(e.kvnr(), e.year()))),
         ("initials".into(), s(e.initials().as_str())),
-        ("valid_from".into(), s(&e.valid_from().to_string())),
-        ("valid_to".into(), s(&e.valid_to().to_string())),
+        ("valid_from".into(), s(e.valid_from().to_string())),
+        ("valid_to".into(), s(e.valid_to().to_string())),
     ])
 }
 
@@ -418,7 +419,7 @@ impl ExemptionStore for DynamoStore {
                 .table_name(&self.tables.exemptions)
                 .index_name(BY_YEAR_INDEX)
                 .key_condition_expression("year_shard = :shard")
-                .expression_attribute_values(":shard", s(&format!("{year}#{shard}")));
+                .expression_attribute_values(":shard", s(format!("{year}#{shard}")));
             let items = all_items(query).await?;
             items
                 .iter()

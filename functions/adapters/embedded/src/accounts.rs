@@ -2,7 +2,10 @@
 //! nanoseconds since 1970 (UTC), which sort and compare as integers.
 
 use async_trait::async_trait;
-use portal_core::model::{Account, Challenge, Letter, LetterKind, LetterStatus, Session, Standing};
+use portal_core::model::{
+    Account, Challenge, ChallengeId, Letter, LetterId, LetterKind, LetterStatus, Session,
+    SessionIdHash, Standing,
+};
 use portal_core::{
     AccountStore, ChallengeStore, LetterQueue, Limits, Saved, SessionStore, StoreError,
 };
@@ -136,7 +139,7 @@ impl AccountStore for EmbeddedStore {
                     "INSERT INTO letters (id, ik, kind, generation, recipient, message, status, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?7)",
                     params![
-                        letter.id,
+                        letter.id.to_string(),
                         letter.ik.as_str(),
                         letter.kind.as_str(),
                         letter.generation,
@@ -181,7 +184,7 @@ impl LetterQueue for EmbeddedStore {
                 let (id, ik, kind, generation, recipient, message, created_at) =
                     row.map_err(sql)?;
                 Ok(Letter {
-                    id,
+                    id: LetterId::parse(&id).ok_or_else(|| corrupt("letter id", &id))?,
                     ik: ik_of(&ik)?,
                     kind: LetterKind::parse(&kind).ok_or_else(|| corrupt("letter kind", &kind))?,
                     generation,
@@ -198,7 +201,7 @@ impl LetterQueue for EmbeddedStore {
 
     async fn claim_letter(
         &self,
-        id: &str,
+        id: &LetterId,
         now: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<bool, StoreError> {
@@ -216,7 +219,7 @@ impl LetterQueue for EmbeddedStore {
         .await
     }
 
-    async fn release_letter(&self, id: &str) -> Result<(), StoreError> {
+    async fn release_letter(&self, id: &LetterId) -> Result<(), StoreError> {
         let id = id.to_string();
         self.write(move |connection| {
             connection
@@ -227,17 +230,21 @@ impl LetterQueue for EmbeddedStore {
         .await
     }
 
-    async fn mark_sent(&self, id: &str) -> Result<(), StoreError> {
+    async fn mark_sent(&self, id: &LetterId) -> Result<(), StoreError> {
         self.set_letter_status(id, LetterStatus::Sent).await
     }
 
-    async fn mark_void(&self, id: &str) -> Result<(), StoreError> {
+    async fn mark_void(&self, id: &LetterId) -> Result<(), StoreError> {
         self.set_letter_status(id, LetterStatus::Void).await
     }
 }
 
 impl EmbeddedStore {
-    async fn set_letter_status(&self, id: &str, status: LetterStatus) -> Result<(), StoreError> {
+    async fn set_letter_status(
+        &self,
+        id: &LetterId,
+        status: LetterStatus,
+    ) -> Result<(), StoreError> {
         let id = id.to_string();
         let scrub = self.scrub_flag();
         self.write(move |connection| {
@@ -301,7 +308,7 @@ impl SessionStore for EmbeddedStore {
             connection
                 .execute(
                     "INSERT OR REPLACE INTO sessions (id_hash, ik, created_at, idle_expires_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![session.id_hash, session.ik.as_str(), nanos(session.created_at), nanos(session.idle_expires_at)],
+                    params![session.id_hash.as_str(), session.ik.as_str(), nanos(session.created_at), nanos(session.idle_expires_at)],
                 )
                 .map(drop)
                 .map_err(sql)
@@ -309,13 +316,13 @@ impl SessionStore for EmbeddedStore {
         .await
     }
 
-    async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
-        let id_hash = id_hash.to_string();
+    async fn session(&self, id_hash: &SessionIdHash) -> Result<Option<Session>, StoreError> {
+        let id_hash = id_hash.clone();
         self.run(move |connection| {
             let row = connection
                 .query_row(
                     "SELECT ik, created_at, idle_expires_at FROM sessions WHERE id_hash = ?1",
-                    [&id_hash],
+                    [id_hash.as_str()],
                     |row| {
                         Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
                     },
@@ -335,7 +342,7 @@ impl SessionStore for EmbeddedStore {
         .await
     }
 
-    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+    async fn delete_session(&self, id_hash: &SessionIdHash) -> Result<(), StoreError> {
         let id_hash = id_hash.to_string();
         self.write(move |connection| {
             connection
@@ -391,7 +398,7 @@ impl ChallengeStore for EmbeddedStore {
             connection
                 .execute(
                     "INSERT INTO challenges (id, salt, difficulty, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![c.id, c.salt, c.difficulty, nanos(c.expires_at)],
+                    params![c.id.to_string(), c.salt, c.difficulty, nanos(c.expires_at)],
                 )
                 .map(drop)
                 .map_err(sql)
@@ -399,13 +406,13 @@ impl ChallengeStore for EmbeddedStore {
         .await
     }
 
-    async fn take_challenge(&self, id: &str) -> Result<Option<Challenge>, StoreError> {
-        let id = id.to_string();
+    async fn take_challenge(&self, id: &ChallengeId) -> Result<Option<Challenge>, StoreError> {
+        let id = *id;
         self.write(move |connection| {
             let row = connection
                 .query_row(
                     "DELETE FROM challenges WHERE id = ?1 RETURNING salt, difficulty, expires_at",
-                    [&id],
+                    [id.to_string()],
                     |row| {
                         Ok((row.get::<_, String>(0)?, row.get::<_, u8>(1)?, row.get::<_, i64>(2)?))
                     },
@@ -413,7 +420,7 @@ impl ChallengeStore for EmbeddedStore {
                 .optional()
                 .map_err(sql)?;
             row.map(|(salt, difficulty, expires_at)| {
-                Ok(Challenge { id: id.clone(), salt, difficulty, expires_at: time_of(expires_at)? })
+                Ok(Challenge { id, salt, difficulty, expires_at: time_of(expires_at)? })
             })
             .transpose()
         })

@@ -1,7 +1,9 @@
 //! The audit log in the SQLite file: records by (ik, seq), one head per provider.
 
 use async_trait::async_trait;
-use portal_core::model::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, Recorded};
+use portal_core::model::{
+    AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, QueryId, Recorded,
+};
 use portal_core::{AuditLog, StoreError};
 use portal_domain::{Consent, Ik, Kvnr, parse_date};
 use rusqlite::{OptionalExtension, Row, params};
@@ -61,7 +63,7 @@ fn record_from(raw: Raw) -> Result<AuditRecord, StoreError> {
     Ok(AuditRecord {
         ik: ik_of(&ik)?,
         seq: u64::try_from(seq).map_err(|e| corrupt("seq", e))?,
-        query_id,
+        query_id: QueryId::parse(&query_id).ok_or_else(|| corrupt("query id", &query_id))?,
         at: time_of(at)?,
         kvnr: Kvnr::parse(&kvnr).map_err(|e| corrupt("kvnr", e))?,
         consent: Consent::parse(&consent).map_err(|e| corrupt("consent", e))?,
@@ -159,7 +161,7 @@ impl AuditLog for EmbeddedStore {
                     insert.execute(params![
                         r.ik.as_str(),
                         seq,
-                        r.query_id,
+                        r.query_id.to_string(),
                         nanos(r.at),
                         r.kvnr.as_str(),
                         r.consent.as_str(),

@@ -56,7 +56,7 @@ async fn private_folder(folder: &Path) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use portal_core::model::LetterKind;
+    use portal_core::model::{LetterId, LetterKind};
     use portal_domain::Ik;
     use time::OffsetDateTime;
 
@@ -64,7 +64,7 @@ mod tests {
 
     fn letter() -> Letter {
         Letter {
-            id: "01JD0000000000000000000000".into(),
+            id: LetterId::parse("01JD0000000000000000000000").unwrap(),
             ik: Ik::parse("301412340").unwrap(),
             kind: LetterKind::Pruefnummer,
             generation: 1,

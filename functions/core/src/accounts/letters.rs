@@ -9,20 +9,11 @@ use time::format_description::well_known::Rfc2822;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 
-use crate::model::{Letter, LetterKind, Sender};
+use crate::model::{Letter, LetterId, LetterKind, Sender};
 
 /// Without the provider's name: it stands in the address, and "der {name}" would be wrong German
 /// for a "Sanitätshaus".
 const GREETING: &str = "Sehr geehrte Damen und Herren,\n\n";
-
-/// Letter ids sort in the order the letters were written, also within one millisecond (a
-/// registration writes two): ULIDs from one monotonic generator.
-fn next_letter_id() -> String {
-    static GENERATOR: std::sync::Mutex<Option<ulid::Generator>> = std::sync::Mutex::new(None);
-    let mut generator = GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let generator = generator.get_or_insert_with(ulid::Generator::new);
-    generator.generate().unwrap_or_else(|_| ulid::Ulid::new()).to_string()
-}
 
 fn german(date: Date) -> String {
     date.format(format_description!("[day].[month].[year]")).unwrap_or_else(|_| date.to_string())
@@ -60,7 +51,7 @@ pub(crate) struct Compose<'a> {
 
 impl Compose<'_> {
     fn letter(&self, kind: LetterKind, subject: &str, body: &str) -> Letter {
-        let id = next_letter_id();
+        let id = LetterId::new();
         let domain = self.sender.address.rsplit_once('@').map_or("portal.example", |(_, d)| d);
         let date = self.now.format(&Rfc2822).unwrap_or_default();
         let message = format!(

@@ -16,7 +16,7 @@ pub use letters::secret_in;
 pub use secrets::{HashError, SecretHasher, session_id_hash};
 
 use crate::model::{
-    Account, Barrier, Challenge, Counter, Letter, Policy, Sender, Session, Standing,
+    Account, Barrier, Challenge, ChallengeId, Counter, Letter, Policy, Sender, Session, Standing,
 };
 use crate::ports::{
     AccountStore, ChallengeStore, Clock, LetterQueue, Limits, Mailer, ProviderDirectory, Saved,
@@ -170,7 +170,7 @@ impl Accounts {
             return Ok(None);
         }
         let challenge = Challenge {
-            id: ulid::Ulid::new().to_string(),
+            id: ChallengeId::new(),
             salt: secrets::new_challenge_salt(),
             difficulty: self.policy.challenge_difficulty,
             expires_at: now + self.policy.challenge_valid_for,
@@ -184,11 +184,12 @@ impl Accounts {
     }
 
     /// Takes the challenge `id` (each works once) and says whether `nonce` solves it in time.
-    async fn solved(&self, id: &str, nonce: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
-        // Ids are ULIDs; anything else (say, a 3 kB string DynamoDB refuses as a key) is wrong.
-        if ulid::Ulid::from_string(id).is_err() {
-            return Ok(false);
-        }
+    async fn solved(
+        &self,
+        id: &ChallengeId,
+        nonce: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
         let challenge = self.challenges.take_challenge(id).await?;
         Ok(challenge.is_some_and(|c| {
             c.expires_at > now
@@ -202,7 +203,7 @@ impl Accounts {
     pub async fn register(
         &self,
         ik: Ik,
-        challenge_id: &str,
+        challenge_id: &ChallengeId,
         nonce: &str,
     ) -> Result<Registered, RegisterError> {
         let now = self.clock.now();
@@ -311,7 +312,7 @@ impl Accounts {
         &self,
         ik: &str,
         password: &str,
-        proof: Option<(&str, &str)>,
+        proof: Option<(&ChallengeId, &str)>,
         client: ClientAddress,
     ) -> Result<LoggedIn, LoginError> {
         let now = self.clock.now();

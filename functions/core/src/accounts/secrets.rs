@@ -7,6 +7,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use portal_domain::Pruefnummer;
+use portal_domain::access::SessionIdHash;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
@@ -107,15 +108,16 @@ pub fn new_pruefnummer() -> Pruefnummer {
 }
 
 /// A session id for the cookie (128 bits) and the hash under which the store keeps it.
-pub fn new_session_id() -> (String, String) {
+pub fn new_session_id() -> (String, SessionIdHash) {
     let id = URL_SAFE_NO_PAD.encode(random_bytes::<16>());
     let hash = session_id_hash(&id);
     (id, hash)
 }
 
 /// The store never sees the cookie's value: a stolen table does not yield live sessions.
-pub fn session_id_hash(id: &str) -> String {
-    Sha256::digest(id.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+pub fn session_id_hash(id: &str) -> SessionIdHash {
+    let hex: String = Sha256::digest(id.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    SessionIdHash::parse(&hex).unwrap_or_else(|| unreachable!("64 hex digits"))
 }
 
 pub fn new_challenge_salt() -> String {
@@ -146,6 +148,6 @@ mod tests {
         let (id, hash) = new_session_id();
         assert_eq!(id.len(), 22);
         assert_eq!(hash, session_id_hash(&id));
-        assert_eq!(hash.len(), 64);
+        assert_eq!(hash.as_str().len(), 64);
     }
 }

@@ -5,7 +5,7 @@ use portal_domain::{Consent, Ik, Kvnr};
 use sha2::{Digest, Sha256};
 use time::{Date, OffsetDateTime};
 
-use super::Counter;
+use super::{Counter, QueryId};
 
 /// What the query answered, as recorded (no names, no dates of validity).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +58,7 @@ impl Outcome {
 pub struct AuditRecord {
     pub ik: Ik,
     pub seq: u64,
-    pub query_id: String,
+    pub query_id: QueryId,
     pub at: OffsetDateTime,
     pub kvnr: Kvnr,
     pub consent: Consent,
@@ -113,7 +113,7 @@ pub struct AuditHead {
 /// chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
-    pub query_id: String,
+    pub query_id: QueryId,
     pub ik: Ik,
     pub at: OffsetDateTime,
     pub kvnr: Kvnr,
@@ -129,7 +129,7 @@ impl AuditEntry {
         let mut record = AuditRecord {
             ik: self.ik,
             seq: head.map_or(1, |h| h.seq + 1),
-            query_id: self.query_id.clone(),
+            query_id: self.query_id,
             at: self.at,
             kvnr: self.kvnr.clone(),
             consent: self.consent,
@@ -151,7 +151,7 @@ impl AuditRecord {
         let fields = [
             self.ik.to_string(),
             self.seq.to_string(),
-            self.query_id.clone(),
+            self.query_id.to_string(),
             self.at.unix_timestamp_nanos().to_string(),
             self.kvnr.to_string(),
             self.consent.as_str().to_string(),

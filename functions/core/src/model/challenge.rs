@@ -2,10 +2,12 @@
 
 use time::OffsetDateTime;
 
+use super::ChallengeId;
+
 /// A proof-of-work challenge (registration, and logins after failures), good for one use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Challenge {
-    pub id: String,
+    pub id: ChallengeId,
     pub salt: String,
     pub difficulty: u8,
     pub expires_at: OffsetDateTime,

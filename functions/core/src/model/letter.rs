@@ -3,6 +3,8 @@
 use portal_domain::Ik;
 use time::OffsetDateTime;
 
+use super::LetterId;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LetterKind {
     InitialPassword,
@@ -44,7 +46,7 @@ impl LetterKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Letter {
     /// A ULID: sorts by creation, names the outbox file, and is the message's idempotency key.
-    pub id: String,
+    pub id: LetterId,
     pub ik: Ik,
     pub kind: LetterKind,
     pub generation: u32,

@@ -5,11 +5,13 @@ mod anchor;
 mod audit;
 mod challenge;
 mod counter;
+mod ids;
 mod letter;
 
 pub use anchor::{Anchor, AnchoredHead};
 pub use audit::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, Recorded};
 pub use challenge::Challenge;
 pub use counter::Counter;
+pub use ids::{ChallengeId, LetterId, QueryId};
 pub use letter::{Letter, LetterKind, LetterStatus, Sender};
-pub use portal_domain::access::{Account, Barrier, Policy, Session, Standing};
+pub use portal_domain::access::{Account, Barrier, Policy, Session, SessionIdHash, Standing};

@@ -15,7 +15,7 @@ use time::{Date, Duration};
 pub use anchor::{ANCHOR_EVERY, Anchoring};
 pub use audit::{AuditProblem, Verified, verify_audit};
 
-use crate::model::{AuditEntry, AuditRow, Counter, Limit, Outcome, Recorded};
+use crate::model::{AuditEntry, AuditRow, Counter, Limit, Outcome, QueryId, Recorded};
 use crate::ports::{AuditLog, Clock, ExemptionStore, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub struct Question {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
-    pub query_id: String,
+    pub query_id: QueryId,
     pub kvnr: Kvnr,
     /// `None` when the person has no exemption on record at all.
     pub found: Option<Found>,
@@ -100,7 +100,7 @@ impl Oha {
             exempt_on_dispensing_date: dispensing_date.map(|day| exempt_on(&records, day)),
         });
         let entry = AuditEntry {
-            query_id: ulid::Ulid::new().to_string(),
+            query_id: QueryId::new(),
             ik: question.ik,
             at: now,
             kvnr: question.kvnr.clone(),
