@@ -1,4 +1,3 @@
-use serde::Serialize;
 use time::{Date, Month};
 
 use crate::{Initials, Kvnr, Lang, UserFacing};
@@ -78,15 +77,24 @@ pub fn shown_years(today: Date) -> Vec<i32> {
     if first_half { vec![year, year - 1] } else { vec![year] }
 }
 
-/// The status of one shown year: exempt with its validity, or not exempt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The status of one shown year: exempt with its validity, or (`None`) not exempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YearStatus {
     pub year: i32,
-    pub exempt: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub valid_from: Option<Date>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub valid_to: Option<Date>,
+    pub validity: Option<Validity>,
+}
+
+/// From when to when an exemption holds (both days inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validity {
+    pub from: Date,
+    pub to: Date,
+}
+
+impl YearStatus {
+    pub fn exempt(&self) -> bool {
+        self.validity.is_some()
+    }
 }
 
 /// The per-year answer for the years shown on `today`, from all records of one person.
@@ -94,13 +102,10 @@ pub fn year_statuses(records: &[Exemption], today: Date) -> Vec<YearStatus> {
     shown_years(today)
         .into_iter()
         .map(|year| match records.iter().find(|r| r.year == year) {
-            Some(r) => YearStatus {
-                year,
-                exempt: true,
-                valid_from: Some(r.valid_from),
-                valid_to: Some(r.valid_to),
-            },
-            None => YearStatus { year, exempt: false, valid_from: None, valid_to: None },
+            Some(r) => {
+                YearStatus { year, validity: Some(Validity { from: r.valid_from, to: r.valid_to }) }
+            }
+            None => YearStatus { year, validity: None },
         })
         .collect()
 }
@@ -201,18 +206,19 @@ mod tests {
         assert_eq!(
             statuses,
             [
-                YearStatus { year: 2026, exempt: false, valid_from: None, valid_to: None },
+                YearStatus { year: 2026, validity: None },
                 YearStatus {
                     year: 2025,
-                    exempt: true,
-                    valid_from: Some(date!(2025 - 03 - 14)),
-                    valid_to: Some(date!(2025 - 12 - 31))
+                    validity: Some(Validity {
+                        from: date!(2025 - 03 - 14),
+                        to: date!(2025 - 12 - 31)
+                    }),
                 },
             ]
         );
         assert_eq!(
             year_statuses(&records, date!(2026 - 07 - 01)),
-            [YearStatus { year: 2026, exempt: false, valid_from: None, valid_to: None }]
+            [YearStatus { year: 2026, validity: None }]
         );
     }
 

@@ -25,8 +25,8 @@ pub use client::ClientAddress;
 pub use consent::{Consent, ConsentError};
 pub use date::{DateError, parse_date};
 pub use exemption::{
-    DispensingDateError, Exemption, ExemptionError, YearStatus, check_dispensing_date, exempt_on,
-    shown_years, year_statuses,
+    DispensingDateError, Exemption, ExemptionError, Validity, YearStatus, check_dispensing_date,
+    exempt_on, shown_years, year_statuses,
 };
 pub use german_time::{german_date, german_local_time, german_midnight};
 pub use ik::{Ik, IkError};

@@ -30,9 +30,9 @@ fn answer_body(answer: Answer) -> AnswerBody {
 fn year_body(year: YearStatus) -> YearBody {
     YearBody {
         year: year.year,
-        exempt: year.exempt,
-        valid_from: year.valid_from,
-        valid_to: year.valid_to,
+        exempt: year.exempt(),
+        valid_from: year.validity.map(|v| v.from),
+        valid_to: year.validity.map(|v| v.to),
     }
 }
 

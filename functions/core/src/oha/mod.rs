@@ -171,7 +171,7 @@ fn outcome_of(found: Option<&Found>) -> Outcome {
         None => Outcome { found: false, exempt_years: Vec::new(), exempt_on_dispensing_date: None },
         Some(found) => Outcome {
             found: true,
-            exempt_years: found.years.iter().filter(|y| y.exempt).map(|y| y.year).collect(),
+            exempt_years: found.years.iter().filter(|y| y.exempt()).map(|y| y.year).collect(),
             exempt_on_dispensing_date: found.exempt_on_dispensing_date,
         },
     }
