@@ -1,8 +1,6 @@
 //! The ports: each trait is as narrow as the use cases that need it, so a Lambda gets only the
 //! capabilities (and, in AWS, the permissions) its job requires.
 
-use std::error::Error;
-
 use async_trait::async_trait;
 use portal_domain::{Exemption, Ik, Kvnr, Provider, german_date};
 use time::{Date, OffsetDateTime};
@@ -11,37 +9,7 @@ use crate::model::{
     Account, AuditEntry, AuditHead, AuditRow, Challenge, ChallengeId, Letter, LetterId, Limit,
     Recorded, Session, SessionIdHash, Standing,
 };
-
-type Source = Box<dyn Error + Send + Sync>;
-
-/// What can go wrong in any store. Use cases decide what it means for the person waiting.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The store could not be reached or refused the operation; trying again later may help.
-    #[error("the store is unavailable")]
-    Unavailable(#[source] Source),
-    /// A stored record no longer parses into a domain type: a bug or tampering, never user input.
-    #[error("a stored record is damaged: {0}")]
-    Corrupt(String),
-}
-
-impl StoreError {
-    pub fn unavailable(error: impl Into<Source>) -> StoreError {
-        StoreError::Unavailable(error.into())
-    }
-}
-
-/// An error with all its causes, for a log line: "the store is unavailable: … : disk full".
-pub fn error_chain(error: &dyn Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text += ": ";
-        text += &cause.to_string();
-        source = cause.source();
-    }
-    text
-}
+pub use crate::model::{Source, StoreError, error_chain};
 
 /// The provider directory the insurer imports: who may register, and where letters go.
 #[async_trait]

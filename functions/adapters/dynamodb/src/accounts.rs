@@ -10,8 +10,8 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use portal_core::model::{
-    Account, Challenge, ChallengeId, Letter, LetterId, LetterKind, LetterStatus, Session,
-    SessionIdHash, Standing,
+    Account, Challenge, ChallengeId, Letter, LetterId, LetterStatus, Session, SessionIdHash,
+    Standing,
 };
 use portal_core::{
     AccountStore, ChallengeStore, LetterQueue, Limits, Saved, SessionStore, StoreError,
@@ -19,107 +19,15 @@ use portal_core::{
 use portal_domain::Ik;
 use time::OffsetDateTime;
 
-use crate::{DynamoStore, Item, corrupt, failed_conditions, s, text};
+use crate::items::{
+    Item, ItemExt as _, account_from, account_item, challenge_from, challenge_item, challenge_key,
+    expiry, letter_from, letter_item, nanos, number, session_from, session_item,
+    sessions_valid_from, string,
+};
+use crate::{DynamoStore, failed_conditions};
 
 /// Sparse index: only letters still to be sent carry the `pending` attribute.
 pub(crate) const PENDING_INDEX: &str = "pending";
-
-pub(crate) fn n(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-pub(crate) fn nanos(at: OffsetDateTime) -> AttributeValue {
-    n(at.unix_timestamp_nanos())
-}
-
-pub(crate) fn ttl(at: OffsetDateTime) -> AttributeValue {
-    n(at.unix_timestamp())
-}
-
-pub(crate) fn number<T: std::str::FromStr>(item: &Item, name: &str) -> Result<T, StoreError>
-where
-    T::Err: std::fmt::Display,
-{
-    text(item, name)?.parse().map_err(|e| corrupt(name, e))
-}
-
-pub(crate) fn time_at(item: &Item, name: &str) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp_nanos(number(item, name)?).map_err(|e| corrupt(name, e))
-}
-
-pub(crate) fn optional_time(item: &Item, name: &str) -> Result<Option<OffsetDateTime>, StoreError> {
-    item.contains_key(name).then(|| time_at(item, name)).transpose()
-}
-
-pub(crate) fn ik_in(item: &Item) -> Result<Ik, StoreError> {
-    Ik::parse(text(item, "ik")?).map_err(|e| corrupt("ik", e))
-}
-
-fn account_item(a: &Account) -> Item {
-    let mut item = HashMap::from([
-        ("ik".to_string(), s(a.ik.as_str())),
-        ("password_hash".into(), s(&a.password_hash)),
-        ("pruefnummer_hash".into(), s(&a.pruefnummer_hash)),
-        ("must_change_password".into(), AttributeValue::Bool(a.must_change_password)),
-        ("blocked".into(), AttributeValue::Bool(a.blocked)),
-        ("last_used_at".into(), nanos(a.last_used_at)),
-        ("letters_generation".into(), n(a.letters_generation)),
-        ("sessions_valid_from".into(), nanos(a.sessions_valid_from)),
-        ("version".into(), n(a.version + 1)),
-    ]);
-    if let Some(at) = a.initial_password_expires_at {
-        item.insert("initial_password_expires_at".into(), nanos(at));
-    }
-    item
-}
-
-fn account_from(item: &Item) -> Result<Account, StoreError> {
-    Ok(Account {
-        ik: ik_in(item)?,
-        password_hash: text(item, "password_hash")?.to_string(),
-        pruefnummer_hash: text(item, "pruefnummer_hash")?.to_string(),
-        must_change_password: matches!(
-            item.get("must_change_password"),
-            Some(AttributeValue::Bool(true))
-        ),
-        initial_password_expires_at: optional_time(item, "initial_password_expires_at")?,
-        blocked: matches!(item.get("blocked"), Some(AttributeValue::Bool(true))),
-        last_used_at: time_at(item, "last_used_at")?,
-        letters_generation: number(item, "letters_generation")?,
-        sessions_valid_from: sessions_valid_from(item)?,
-        version: number(item, "version")?,
-    })
-}
-
-fn letter_item(l: &Letter) -> Item {
-    HashMap::from([
-        ("letter_id".to_string(), s(l.id)),
-        ("ik".into(), s(l.ik.as_str())),
-        ("kind".into(), s(l.kind.as_str())),
-        ("generation".into(), n(l.generation)),
-        ("recipient".into(), s(&l.recipient)),
-        ("message".into(), s(&l.message)),
-        ("status".into(), s(LetterStatus::Pending.as_str())),
-        ("pending".into(), s("1")),
-        ("created_at".into(), nanos(l.created_at)),
-        // Sent or void letters' records go after a month, like the local store's purge.
-        ("ttl".into(), ttl(l.created_at + time::Duration::days(30))),
-    ])
-}
-
-fn letter_from(item: &Item) -> Result<Letter, StoreError> {
-    let kind = text(item, "kind")?;
-    Ok(Letter {
-        id: LetterId::parse(text(item, "letter_id")?)
-            .ok_or_else(|| corrupt("letter_id", "not a ULID"))?,
-        ik: ik_in(item)?,
-        kind: LetterKind::parse(kind).ok_or_else(|| corrupt("letter kind", kind))?,
-        generation: number(item, "generation")?,
-        recipient: text(item, "recipient")?.to_string(),
-        message: text(item, "message")?.to_string(),
-        created_at: time_at(item, "created_at")?,
-    })
-}
 
 /// Whether a conditional update was made: false when its condition did not hold.
 fn condition_held<T>(
@@ -136,7 +44,8 @@ fn condition_held<T>(
     }
 }
 
-pub(crate) fn put(
+/// A put in a transaction, on a condition.
+pub(crate) fn conditional_put(
     table: &str,
     item: Item,
     condition: &str,
@@ -158,15 +67,10 @@ pub(crate) fn put(
 pub const STANDING_ATTRIBUTES: [&str; 4] =
     ["ik", "must_change_password", "letters_generation", "sessions_valid_from"];
 
-/// Accounts saved before the attribute existed void no sessions.
-fn sessions_valid_from(item: &Item) -> Result<OffsetDateTime, StoreError> {
-    Ok(optional_time(item, "sessions_valid_from")?.unwrap_or(OffsetDateTime::UNIX_EPOCH))
-}
-
 #[async_trait]
 impl AccountStore for DynamoStore {
     async fn account(&self, ik: &Ik) -> Result<Option<Account>, StoreError> {
-        let key = HashMap::from([("ik".to_string(), s(ik.as_str()))]);
+        let key = HashMap::from([("ik".to_string(), string(ik.as_str()))]);
         self.item(&self.tables.accounts, key).await?.as_ref().map(account_from).transpose()
     }
 
@@ -175,7 +79,7 @@ impl AccountStore for DynamoStore {
             .client
             .get_item()
             .table_name(&self.tables.accounts)
-            .key("ik", s(ik.as_str()))
+            .key("ik", string(ik.as_str()))
             .projection_expression(STANDING_ATTRIBUTES.join(", "))
             .consistent_read(true)
             .send()
@@ -188,7 +92,7 @@ impl AccountStore for DynamoStore {
                 item.get("must_change_password"),
                 Some(AttributeValue::Bool(true))
             ),
-            letters_generation: number(&item, "letters_generation")?,
+            letters_generation: item.parsed("letters_generation")?,
             sessions_valid_from: sessions_valid_from(&item)?,
         }))
     }
@@ -199,10 +103,15 @@ impl AccountStore for DynamoStore {
         letters: &[Letter],
     ) -> Result<Saved, StoreError> {
         let account_put = if account.version == 0 {
-            put(&self.tables.accounts, account_item(account), "attribute_not_exists(ik)", None)?
+            conditional_put(
+                &self.tables.accounts,
+                account_item(account),
+                "attribute_not_exists(ik)",
+                None,
+            )?
         } else {
-            let expected = HashMap::from([(":expected".to_string(), n(account.version))]);
-            put(
+            let expected = HashMap::from([(":expected".to_string(), number(account.version))]);
+            conditional_put(
                 &self.tables.accounts,
                 account_item(account),
                 "version = :expected",
@@ -211,7 +120,7 @@ impl AccountStore for DynamoStore {
         };
         let mut items = vec![account_put];
         for letter in letters {
-            items.push(put(
+            items.push(conditional_put(
                 &self.tables.letters,
                 letter_item(letter),
                 "attribute_not_exists(letter_id)",
@@ -241,7 +150,7 @@ impl LetterQueue for DynamoStore {
             .table_name(&self.tables.letters)
             .index_name(PENDING_INDEX)
             .key_condition_expression("pending = :one")
-            .expression_attribute_values(":one", s("1"))
+            .expression_attribute_values(":one", string("1"))
             .limit(i32::try_from(limit).unwrap_or(i32::MAX))
             .send()
             .await
@@ -262,7 +171,7 @@ impl LetterQueue for DynamoStore {
             .client
             .update_item()
             .table_name(&self.tables.letters)
-            .key("letter_id", s(id))
+            .key("letter_id", string(id))
             .update_expression("SET claimed_until = :until")
             .condition_expression(
                 "attribute_exists(pending) AND \
@@ -279,7 +188,7 @@ impl LetterQueue for DynamoStore {
         self.client
             .update_item()
             .table_name(&self.tables.letters)
-            .key("letter_id", s(id))
+            .key("letter_id", string(id))
             .update_expression("REMOVE claimed_until")
             .condition_expression("attribute_exists(letter_id)")
             .send()
@@ -306,11 +215,11 @@ impl DynamoStore {
         self.client
             .update_item()
             .table_name(&self.tables.letters)
-            .key("letter_id", s(id))
+            .key("letter_id", string(id))
             .update_expression("SET #status = :status REMOVE pending, message")
             .condition_expression("attribute_exists(letter_id)")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":status", s(status.as_str()))
+            .expression_attribute_values(":status", string(status.as_str()))
             .send()
             .await
             .map(drop)
@@ -324,11 +233,7 @@ impl SessionStore for DynamoStore {
         self.client
             .put_item()
             .table_name(&self.tables.sessions)
-            .item("id_hash", s(&session.id_hash))
-            .item("ik", s(session.ik.as_str()))
-            .item("created_at", nanos(session.created_at))
-            .item("idle_expires_at", nanos(session.idle_expires_at))
-            .item("ttl", ttl(session.idle_expires_at))
+            .set_item(Some(session_item(session)))
             .send()
             .await
             .map(drop)
@@ -336,25 +241,16 @@ impl SessionStore for DynamoStore {
     }
 
     async fn session(&self, id_hash: &SessionIdHash) -> Result<Option<Session>, StoreError> {
-        let key = HashMap::from([("id_hash".to_string(), s(id_hash))]);
-        self.item(&self.tables.sessions, key)
-            .await?
-            .map(|item| {
-                Ok(Session {
-                    id_hash: id_hash.clone(),
-                    ik: ik_in(&item)?,
-                    created_at: time_at(&item, "created_at")?,
-                    idle_expires_at: time_at(&item, "idle_expires_at")?,
-                })
-            })
-            .transpose()
+        let key = HashMap::from([("id_hash".to_string(), string(id_hash))]);
+        let item = self.item(&self.tables.sessions, key).await?;
+        item.map(|item| session_from(id_hash, &item)).transpose()
     }
 
     async fn delete_session(&self, id_hash: &SessionIdHash) -> Result<(), StoreError> {
         self.client
             .delete_item()
             .table_name(&self.tables.sessions)
-            .key("id_hash", s(id_hash))
+            .key("id_hash", string(id_hash))
             .send()
             .await
             .map(drop)
@@ -374,10 +270,10 @@ pub(crate) fn count_names() -> HashMap<String, String> {
 
 pub(crate) fn count_values(limit: u32, window_ends: OffsetDateTime) -> Item {
     HashMap::from([
-        (":zero".into(), n(0)),
-        (":one".into(), n(1)),
-        (":limit".into(), n(limit)),
-        (":ttl".into(), ttl(window_ends)),
+        (":zero".into(), number(0)),
+        (":one".into(), number(1)),
+        (":limit".into(), number(limit)),
+        (":ttl".into(), expiry(window_ends)),
     ])
 }
 
@@ -393,7 +289,7 @@ impl Limits for DynamoStore {
             .client
             .update_item()
             .table_name(&self.tables.counters)
-            .key("key", s(key))
+            .key("key", string(key))
             .update_expression(COUNT_UPDATE)
             .condition_expression(COUNT_CONDITION)
             .set_expression_attribute_names(Some(count_names()))
@@ -404,9 +300,10 @@ impl Limits for DynamoStore {
     }
 
     async fn used(&self, key: &str) -> Result<u32, StoreError> {
-        let item =
-            self.item(&self.tables.counters, HashMap::from([("key".to_string(), s(key))])).await?;
-        item.map_or(Ok(0), |item| number(&item, "count"))
+        let item = self
+            .item(&self.tables.counters, HashMap::from([("key".to_string(), string(key))]))
+            .await?;
+        item.map_or(Ok(0), |item| item.parsed("count"))
     }
 }
 
@@ -416,11 +313,7 @@ impl ChallengeStore for DynamoStore {
         self.client
             .put_item()
             .table_name(&self.tables.counters)
-            .item("key", s(format!("challenge#{}", c.id)))
-            .item("salt", s(&c.salt))
-            .item("difficulty", n(c.difficulty))
-            .item("expires_at", nanos(c.expires_at))
-            .item("ttl", ttl(c.expires_at))
+            .set_item(Some(challenge_item(c)))
             .send()
             .await
             .map(drop)
@@ -433,22 +326,12 @@ impl ChallengeStore for DynamoStore {
             .client
             .delete_item()
             .table_name(&self.tables.counters)
-            .key("key", s(format!("challenge#{id}")))
+            .key("key", challenge_key(id))
             .return_values(ReturnValue::AllOld)
             .send()
             .await
             .map_err(StoreError::unavailable)?;
-        output
-            .attributes
-            .filter(|item| item.contains_key("salt"))
-            .map(|item| {
-                Ok(Challenge {
-                    id: *id,
-                    salt: text(&item, "salt")?.to_string(),
-                    difficulty: number(&item, "difficulty")?,
-                    expires_at: time_at(&item, "expires_at")?,
-                })
-            })
-            .transpose()
+        let item = output.attributes.filter(|item| item.contains_key("salt"));
+        item.map(|item| challenge_from(id, &item)).transpose()
     }
 }

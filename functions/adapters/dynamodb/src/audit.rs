@@ -3,93 +3,19 @@
 //! DeleteItem on this table; TTL removes records after retention.
 
 use std::collections::HashMap;
-
-use async_trait::async_trait;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
-use portal_core::model::{
-    AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, QueryId, Recorded,
-};
+use portal_core::model::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Recorded};
 use portal_core::{AuditLog, StoreError};
-use portal_domain::{Consent, Ik, Kvnr, parse_date};
+use portal_domain::{Ik, Kvnr};
 
-use crate::accounts::{
-    COUNT_CONDITION, COUNT_UPDATE, count_names, count_values, ik_in, n, nanos, number,
-    optional_time, put, time_at, ttl,
-};
-use crate::{DynamoStore, Item, all_items, corrupt, failed_conditions, s, text};
+use crate::accounts::{COUNT_CONDITION, COUNT_UPDATE, conditional_put, count_names, count_values};
+use crate::items::{Item, head_from, head_item, number, record_item, row_from, string};
+use crate::{DynamoStore, all_items, failed_conditions};
 
 pub(crate) const BY_KVNR_INDEX: &str = "by_kvnr";
-
-fn record_item(r: &AuditRecord) -> Item {
-    let mut item = HashMap::from([
-        ("ik".to_string(), s(r.ik.as_str())),
-        ("seq".into(), n(r.seq)),
-        ("query_id".into(), s(r.query_id)),
-        ("at".into(), nanos(r.at)),
-        ("kvnr".into(), s(r.kvnr.as_str())),
-        ("consent".into(), s(r.consent.as_str())),
-        ("outcome".into(), s(r.outcome.to_text())),
-        ("prev_hash".into(), s(&r.prev_hash)),
-        ("hash".into(), s(&r.hash)),
-        ("expires_at".into(), nanos(r.expires_at)),
-        ("ttl".into(), ttl(r.expires_at)),
-    ]);
-    if let Some(day) = r.dispensing_date {
-        item.insert("dispensing_date".into(), s(day.to_string()));
-    }
-    if let Some(at) = r.prev_at {
-        item.insert("prev_at".into(), nanos(at));
-    }
-    item
-}
-
-fn record_from(item: &Item) -> Result<AuditRecord, StoreError> {
-    let outcome = text(item, "outcome")?;
-    Ok(AuditRecord {
-        ik: ik_in(item)?,
-        seq: number(item, "seq")?,
-        query_id: QueryId::parse(text(item, "query_id")?)
-            .ok_or_else(|| corrupt("query_id", "not a ULID"))?,
-        at: time_at(item, "at")?,
-        kvnr: Kvnr::parse(text(item, "kvnr")?).map_err(|e| corrupt("kvnr", e))?,
-        consent: Consent::parse(text(item, "consent")?).map_err(|e| corrupt("consent", e))?,
-        dispensing_date: item
-            .contains_key("dispensing_date")
-            .then(|| {
-                parse_date(text(item, "dispensing_date")?)
-                    .map_err(|e| corrupt("dispensing_date", e))
-            })
-            .transpose()?,
-        outcome: Outcome::parse(outcome).ok_or_else(|| corrupt("outcome", outcome))?,
-        prev_hash: text(item, "prev_hash")?.to_string(),
-        prev_at: optional_time(item, "prev_at")?,
-        hash: text(item, "hash")?.to_string(),
-        expires_at: time_at(item, "expires_at")?,
-    })
-}
-
-/// A row as the audit log reports it: a record, or what is known of a damaged one.
-fn row_from(item: &Item) -> AuditRow {
-    match record_from(item) {
-        Ok(record) => AuditRow::Intact(record),
-        Err(error) => AuditRow::Damaged {
-            ik: ik_in(item).ok(),
-            seq: number(item, "seq").unwrap_or(0),
-            reason: error.to_string(),
-        },
-    }
-}
-
-fn head_from(item: &Item) -> Result<AuditHead, StoreError> {
-    Ok(AuditHead {
-        ik: ik_in(item)?,
-        seq: number(item, "head_seq")?,
-        hash: text(item, "hash")?.to_string(),
-        at: time_at(item, "at")?,
-    })
-}
 
 /// Enough for one provider's queries arriving all at once (thirty in the tests) even on a
 /// slow DynamoDB: each round of conflicts lets one through.
@@ -107,7 +33,10 @@ fn backoff(attempt: u32) -> Duration {
 
 impl DynamoStore {
     async fn audit_head(&self, ik: &Ik) -> Result<Option<AuditHead>, StoreError> {
-        let key = HashMap::from([("ik".to_string(), s(ik.as_str())), ("seq".to_string(), n(0))]);
+        let key = HashMap::from([
+            ("ik".to_string(), string(ik.as_str())),
+            ("seq".to_string(), number(0)),
+        ]);
         self.item(&self.tables.audit, key).await?.as_ref().map(head_from).transpose()
     }
 
@@ -115,7 +44,7 @@ impl DynamoStore {
     fn count_within(&self, limit: &Limit) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
             .table_name(&self.tables.counters)
-            .key("key", s(limit.counter.key()))
+            .key("key", string(limit.counter.key()))
             .update_expression(COUNT_UPDATE)
             .condition_expression(COUNT_CONDITION)
             .set_expression_attribute_names(Some(count_names()))
@@ -130,18 +59,12 @@ impl DynamoStore {
 
     /// Moves the provider's head to `record`, on condition that it is where the record links to.
     fn move_head(&self, record: &AuditRecord) -> Result<TransactWriteItem, StoreError> {
-        let head = HashMap::from([
-            ("ik".to_string(), s(record.ik.as_str())),
-            ("seq".into(), n(0)),
-            ("head_seq".into(), n(record.seq)),
-            ("hash".into(), s(&record.hash)),
-            ("at".into(), nanos(record.at)),
-        ]);
+        let head = head_item(record);
         if record.seq == 1 {
-            put(&self.tables.audit, head, "attribute_not_exists(ik)", None)
+            conditional_put(&self.tables.audit, head, "attribute_not_exists(ik)", None)
         } else {
-            let values = HashMap::from([(":previous".to_string(), n(record.seq - 1))]);
-            put(&self.tables.audit, head, "head_seq = :previous", Some(values))
+            let values = HashMap::from([(":previous".to_string(), number(record.seq - 1))]);
+            conditional_put(&self.tables.audit, head, "head_seq = :previous", Some(values))
         }
     }
 
@@ -181,7 +104,7 @@ impl AuditLog for DynamoStore {
             let mut items =
                 limits.iter().map(|l| self.count_within(l)).collect::<Result<Vec<_>, _>>()?;
             items.push(self.move_head(&record)?);
-            items.push(put(
+            items.push(conditional_put(
                 &self.tables.audit,
                 record_item(&record),
                 "attribute_not_exists(seq)",
@@ -208,7 +131,7 @@ impl AuditLog for DynamoStore {
             .scan()
             .table_name(&self.tables.audit)
             .filter_expression("seq = :zero")
-            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":zero", number(0))
             .consistent_read(true)
             .into_paginator()
             .items()
@@ -220,8 +143,10 @@ impl AuditLog for DynamoStore {
     }
 
     async fn audit_of_ik(&self, ik: &Ik) -> Result<Vec<AuditRow>, StoreError> {
-        let values =
-            HashMap::from([(":ik".to_string(), s(ik.as_str())), (":first".to_string(), n(1))]);
+        let values = HashMap::from([
+            (":ik".to_string(), string(ik.as_str())),
+            (":first".to_string(), number(1)),
+        ]);
         let items = self.query_audit(None, "ik = :ik AND seq >= :first", values).await?;
         Ok(items.iter().map(row_from).collect())
     }

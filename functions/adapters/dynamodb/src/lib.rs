@@ -18,13 +18,17 @@ use aws_sdk_dynamodb::types::{
 };
 use futures::{StreamExt, TryStreamExt};
 use portal_core::{ExemptionStore, ProviderDirectory, StoreError};
-use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider, parse_date};
+use portal_domain::{Exemption, Ik, Kvnr, Provider};
 
 mod accounts;
 pub use accounts::STANDING_ATTRIBUTES;
 mod audit;
+mod items;
 
-type Item = HashMap<String, AttributeValue>;
+use items::{
+    Item, ItemExt as _, YEAR_SHARDS, exemption_from, exemption_item, provider_from, provider_item,
+    string,
+};
 
 /// The table names, set per stage by the SAM template (environment variables in each Lambda).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,9 +73,6 @@ impl Tables {
     }
 }
 
-/// Writes to one year's index entries spread over this many keys: a single `year` key would put a
-/// whole year's import on one partition of the index and throttle it.
-const YEAR_SHARDS: u32 = 16;
 const BY_YEAR_INDEX: &str = "by_year";
 /// BatchWriteItem takes at most 25 requests.
 const BATCH_WRITE_LIMIT: usize = 25;
@@ -281,82 +282,11 @@ fn last_per_key<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) 
         .collect()
 }
 
-fn put(item: Item) -> Result<WriteRequest, StoreError> {
+/// One put of a batch write.
+fn batch_put(item: Item) -> Result<WriteRequest, StoreError> {
     let put =
         PutRequest::builder().set_item(Some(item)).build().map_err(StoreError::unavailable)?;
     Ok(WriteRequest::builder().put_request(put).build())
-}
-
-/// A string attribute from anything written as text (ids, IKs, dates).
-fn s(value: impl std::fmt::Display) -> AttributeValue {
-    AttributeValue::S(value.to_string())
-}
-
-fn text<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
-    match item.get(name) {
-        Some(AttributeValue::S(value)) => Ok(value),
-        Some(AttributeValue::N(value)) => Ok(value),
-        _ => Err(StoreError::Corrupt(format!("attribute {name} is missing"))),
-    }
-}
-
-fn corrupt(what: &str, error: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {error}"))
-}
-
-fn year_shard(kvnr: &Kvnr, year: i32) -> String {
-    let shard = kvnr.as_str().bytes().map(u32::from).sum::<u32>() % YEAR_SHARDS;
-    format!("{year}#{shard}")
-}
-
-fn provider_item(p: &Provider) -> Item {
-    HashMap::from([
-        ("ik".into(), s(p.ik.as_str())),
-        ("name".into(), s(&p.name)),
-        ("email".into(), s(p.email.as_str())),
-        ("strasse".into(), s(&p.address.strasse)),
-        ("plz".into(), s(&p.address.plz)),
-        ("ort".into(), s(&p.address.ort)),
-        ("berufsfeld".into(), s(p.berufsfeld.as_str())),
-    ])
-}
-
-fn provider_from(item: &Item) -> Result<Provider, StoreError> {
-    let ik = Ik::parse(text(item, "ik")?).map_err(|e| corrupt("provider ik", e))?;
-    let email =
-        EmailAddress::parse(text(item, "email")?).map_err(|e| corrupt("provider email", e))?;
-    let field = |name| text(item, name);
-    Provider::new(
-        ik,
-        field("name")?,
-        email,
-        field("strasse")?,
-        field("plz")?,
-        field("ort")?,
-        field("berufsfeld")?,
-    )
-    .map_err(|e| corrupt("provider", e))
-}
-
-fn exemption_item(e: &Exemption) -> Item {
-    HashMap::from([
-        ("kvnr".into(), s(e.kvnr().as_str())),
-        ("year".into(), AttributeValue::N(e.year().to_string())),
-        ("year_shard".into(), s(year_shard(e.kvnr(), e.year()))),
-        ("initials".into(), s(e.initials().as_str())),
-        ("valid_from".into(), s(e.valid_from().to_string())),
-        ("valid_to".into(), s(e.valid_to().to_string())),
-    ])
-}
-
-fn exemption_from(item: &Item) -> Result<Exemption, StoreError> {
-    let kvnr = Kvnr::parse(text(item, "kvnr")?).map_err(|e| corrupt("kvnr", e))?;
-    let year = text(item, "year")?.parse().map_err(|e| corrupt("year", e))?;
-    let initials =
-        Initials::from_stored(text(item, "initials")?).map_err(|e| corrupt("initials", e))?;
-    let from = parse_date(text(item, "valid_from")?).map_err(|e| corrupt("valid_from", e))?;
-    let to = parse_date(text(item, "valid_to")?).map_err(|e| corrupt("valid_to", e))?;
-    Exemption::new(kvnr, initials, year, from, to).map_err(|e| corrupt("exemption", e))
 }
 
 #[async_trait]
@@ -364,13 +294,13 @@ impl ProviderDirectory for DynamoStore {
     async fn put_providers(&self, providers: &[Provider]) -> Result<(), StoreError> {
         let requests = last_per_key(providers, |p| p.ik)
             .into_iter()
-            .map(|p| put(provider_item(p)))
+            .map(|p| batch_put(provider_item(p)))
             .collect::<Result<_, _>>()?;
         self.batch_write(&self.tables.providers, requests).await
     }
 
     async fn provider(&self, ik: &Ik) -> Result<Option<Provider>, StoreError> {
-        let key = HashMap::from([("ik".to_string(), s(ik.as_str()))]);
+        let key = HashMap::from([("ik".to_string(), string(ik.as_str()))]);
         self.item(&self.tables.providers, key).await?.as_ref().map(provider_from).transpose()
     }
 
@@ -393,7 +323,7 @@ impl ExemptionStore for DynamoStore {
     async fn put_exemptions(&self, exemptions: &[Exemption]) -> Result<(), StoreError> {
         let requests = last_per_key(exemptions, |e| (e.kvnr().clone(), e.year()))
             .into_iter()
-            .map(|e| put(exemption_item(e)))
+            .map(|e| batch_put(exemption_item(e)))
             .collect::<Result<_, _>>()?;
         self.batch_write(&self.tables.exemptions, requests).await
     }
@@ -404,7 +334,7 @@ impl ExemptionStore for DynamoStore {
             .query()
             .table_name(&self.tables.exemptions)
             .key_condition_expression("kvnr = :kvnr")
-            .expression_attribute_values(":kvnr", s(kvnr.as_str()))
+            .expression_attribute_values(":kvnr", string(kvnr.as_str()))
             .scan_index_forward(false)
             .consistent_read(true);
         let items = all_items(query).await?;
@@ -419,11 +349,11 @@ impl ExemptionStore for DynamoStore {
                 .table_name(&self.tables.exemptions)
                 .index_name(BY_YEAR_INDEX)
                 .key_condition_expression("year_shard = :shard")
-                .expression_attribute_values(":shard", s(format!("{year}#{shard}")));
+                .expression_attribute_values(":shard", string(format!("{year}#{shard}")));
             let items = all_items(query).await?;
             items
                 .iter()
-                .map(|item| Kvnr::parse(text(item, "kvnr")?).map_err(|e| corrupt("kvnr", e)))
+                .map(|item| portal_core::model::stored::kvnr(item.text("kvnr")?))
                 .collect::<Result<Vec<_>, _>>()
         });
         let per_shard = futures::future::try_join_all(shards).await?;
@@ -435,7 +365,7 @@ impl ExemptionStore for DynamoStore {
             .into_iter()
             .map(|kvnr| {
                 let key = HashMap::from([
-                    ("kvnr".to_string(), s(kvnr.as_str())),
+                    ("kvnr".to_string(), string(kvnr.as_str())),
                     ("year".to_string(), AttributeValue::N(year.to_string())),
                 ]);
                 let delete = DeleteRequest::builder().set_key(Some(key)).build();

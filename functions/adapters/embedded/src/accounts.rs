@@ -3,57 +3,20 @@
 
 use async_trait::async_trait;
 use portal_core::model::{
-    Account, Challenge, ChallengeId, Letter, LetterId, LetterKind, LetterStatus, Session,
-    SessionIdHash, Standing,
+    Account, Challenge, ChallengeId, Letter, LetterId, LetterStatus, Session, SessionIdHash,
+    Standing,
 };
 use portal_core::{
     AccountStore, ChallengeStore, LetterQueue, Limits, Saved, SessionStore, StoreError,
 };
 use portal_domain::Ik;
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
 
+use crate::rows::{
+    ACCOUNT_COLUMNS, LETTER_COLUMNS, account_from, ik_of, nanos, pending_letter_from, time_of,
+};
 use crate::{EmbeddedStore, corrupt, sql};
-
-pub(crate) fn nanos(at: OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos()).unwrap_or(i64::MAX)
-}
-
-pub(crate) fn time_of(nanos: i64) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos)).map_err(|e| corrupt("time", e))
-}
-
-pub(crate) fn ik_of(text: &str) -> Result<Ik, StoreError> {
-    Ik::parse(text).map_err(|e| corrupt("ik", e))
-}
-
-const ACCOUNT_COLUMNS: &str = "ik, password_hash, pruefnummer_hash, must_change_password, \
-    initial_password_expires_at, blocked, last_used_at, letters_generation, version, \
-    sessions_valid_from";
-
-fn account_from(row: &Row) -> rusqlite::Result<Result<Account, StoreError>> {
-    let ik: String = row.get(0)?;
-    let initial: Option<i64> = row.get(4)?;
-    let (password_hash, pruefnummer_hash) = (row.get(1)?, row.get(2)?);
-    let (must_change, blocked, last_used): (bool, bool, i64) =
-        (row.get(3)?, row.get(5)?, row.get(6)?);
-    let (generation, version, sessions_from): (u32, i64, i64) =
-        (row.get(7)?, row.get(8)?, row.get(9)?);
-    Ok((|| {
-        Ok(Account {
-            ik: ik_of(&ik)?,
-            password_hash,
-            pruefnummer_hash,
-            must_change_password: must_change,
-            initial_password_expires_at: initial.map(time_of).transpose()?,
-            blocked,
-            last_used_at: time_of(last_used)?,
-            letters_generation: generation,
-            sessions_valid_from: time_of(sessions_from)?,
-            version: u64::try_from(version).map_err(|e| corrupt("version", e))?,
-        })
-    })())
-}
 
 #[async_trait]
 impl AccountStore for EmbeddedStore {
@@ -63,7 +26,9 @@ impl AccountStore for EmbeddedStore {
             let query = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE ik = ?1");
             let row = connection
                 .prepare_cached(&query)
-                .and_then(|mut select| select.query_row([ik.as_str()], account_from).optional())
+                .and_then(|mut select| {
+                    select.query_row([ik.as_str()], |row| Ok(account_from(row))).optional()
+                })
                 .map_err(sql)?;
             row.transpose()
         })
@@ -161,40 +126,17 @@ impl AccountStore for EmbeddedStore {
 impl LetterQueue for EmbeddedStore {
     async fn pending_letters(&self, limit: usize) -> Result<Vec<Letter>, StoreError> {
         self.run(move |connection| {
-            let mut select = connection
-                .prepare_cached(
-                    "SELECT id, ik, kind, generation, recipient, message, created_at FROM letters
-                     WHERE status = 'pending' ORDER BY id LIMIT ?1",
-                )
-                .map_err(sql)?;
+            let query = format!(
+                "SELECT {LETTER_COLUMNS} FROM letters WHERE status = ?1 ORDER BY id LIMIT ?2"
+            );
+            let mut select = connection.prepare_cached(&query).map_err(sql)?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
             let rows = select
-                .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, u32>(3)?,
-                        row.get::<_, String>(4)?,
-                        row.get::<_, Option<String>>(5)?,
-                        row.get::<_, i64>(6)?,
-                    ))
+                .query_map(params![LetterStatus::Pending.as_str(), limit], |row| {
+                    Ok(pending_letter_from(row))
                 })
                 .map_err(sql)?;
-            rows.map(|row| {
-                let (id, ik, kind, generation, recipient, message, created_at) =
-                    row.map_err(sql)?;
-                Ok(Letter {
-                    id: LetterId::parse(&id).ok_or_else(|| corrupt("letter id", &id))?,
-                    ik: ik_of(&ik)?,
-                    kind: LetterKind::parse(&kind).ok_or_else(|| corrupt("letter kind", &kind))?,
-                    generation,
-                    recipient,
-                    message: message
-                        .ok_or_else(|| corrupt("letter", "a pending letter without text"))?,
-                    created_at: time_of(created_at)?,
-                })
-            })
-            .collect()
+            rows.map(|row| row.map_err(sql)?).collect()
         })
         .await
     }

@@ -1,95 +1,13 @@
 //! The audit log in the SQLite file: records by (ik, seq), one head per provider.
 
 use async_trait::async_trait;
-use portal_core::model::{
-    AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, QueryId, Recorded,
-};
+use portal_core::model::{AuditEntry, AuditHead, AuditRow, Limit, Recorded};
 use portal_core::{AuditLog, StoreError};
-use portal_domain::{Consent, Ik, Kvnr, parse_date};
-use rusqlite::{OptionalExtension, Row, params};
+use portal_domain::{Ik, Kvnr};
+use rusqlite::{OptionalExtension, params};
 
-use crate::accounts::{ik_of, nanos, time_of};
+use crate::rows::{AUDIT_COLUMNS, audit_row_from, ik_of, nanos, time_of};
 use crate::{EmbeddedStore, corrupt, sql};
-
-const COLUMNS: &str = "ik, seq, query_id, at, kvnr, consent, dispensing_date, outcome, prev_hash, prev_at, hash, expires_at";
-
-type Raw = (
-    String,
-    i64,
-    String,
-    i64,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    Option<i64>,
-    String,
-    i64,
-);
-
-fn raw(row: &Row) -> rusqlite::Result<Raw> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-        row.get(6)?,
-        row.get(7)?,
-        row.get(8)?,
-        row.get(9)?,
-        row.get(10)?,
-        row.get(11)?,
-    ))
-}
-
-fn record_from(raw: Raw) -> Result<AuditRecord, StoreError> {
-    let (
-        ik,
-        seq,
-        query_id,
-        at,
-        kvnr,
-        consent,
-        dispensing,
-        outcome,
-        prev_hash,
-        prev_at,
-        hash,
-        expires_at,
-    ) = raw;
-    Ok(AuditRecord {
-        ik: ik_of(&ik)?,
-        seq: u64::try_from(seq).map_err(|e| corrupt("seq", e))?,
-        query_id: QueryId::parse(&query_id).ok_or_else(|| corrupt("query id", &query_id))?,
-        at: time_of(at)?,
-        kvnr: Kvnr::parse(&kvnr).map_err(|e| corrupt("kvnr", e))?,
-        consent: Consent::parse(&consent).map_err(|e| corrupt("consent", e))?,
-        dispensing_date: dispensing
-            .map(|d| parse_date(&d).map_err(|e| corrupt("dispensing_date", e)))
-            .transpose()?,
-        outcome: Outcome::parse(&outcome).ok_or_else(|| corrupt("outcome", &outcome))?,
-        prev_hash,
-        prev_at: prev_at.map(time_of).transpose()?,
-        hash,
-        expires_at: time_of(expires_at)?,
-    })
-}
-
-/// A row as the audit log reports it: a record, or what is known of a damaged one.
-fn row_from(raw: Raw) -> AuditRow {
-    let (ik, seq) = (raw.0.clone(), raw.1);
-    match record_from(raw) {
-        Ok(record) => AuditRow::Intact(record),
-        Err(error) => AuditRow::Damaged {
-            ik: ik_of(&ik).ok(),
-            seq: u64::try_from(seq).unwrap_or(0),
-            reason: error.to_string(),
-        },
-    }
-}
 
 impl EmbeddedStore {
     async fn audit_where(
@@ -98,10 +16,10 @@ impl EmbeddedStore {
         key: String,
     ) -> Result<Vec<AuditRow>, StoreError> {
         self.run(move |connection| {
-            let query = format!("SELECT {COLUMNS} FROM audit WHERE {condition}");
+            let query = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE {condition}");
             let mut select = connection.prepare_cached(&query).map_err(sql)?;
-            let rows = select.query_map([key], raw).map_err(sql)?;
-            rows.map(|row| row.map(row_from).map_err(sql)).collect()
+            let rows = select.query_map([key], |row| Ok(audit_row_from(row))).map_err(sql)?;
+            rows.map(|row| row.map_err(sql)).collect()
         })
         .await
     }
@@ -155,7 +73,7 @@ impl AuditLog for EmbeddedStore {
             let seq = i64::try_from(r.seq).map_err(|e| corrupt("seq", e))?;
             connection
                 .prepare_cached(&format!(
-                    "INSERT INTO audit ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                    "INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
                 ))
                 .and_then(|mut insert| {
                     insert.execute(params![

@@ -11,12 +11,16 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use async_trait::async_trait;
 use portal_core::{ExemptionStore, ProviderDirectory, StoreError};
-use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider, parse_date};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use portal_domain::{Exemption, Ik, Kvnr, Provider};
+use rusqlite::{Connection, OptionalExtension, params};
 
 mod accounts;
 mod anchors;
 mod audit;
+mod rows;
+
+use portal_core::model::stored::corrupt;
+use rows::{EXEMPTION_COLUMNS, PROVIDER_COLUMNS, exemption_from, provider_from};
 
 pub use anchors::{FileAnchorKey, FileAnchorLog};
 
@@ -370,10 +374,6 @@ fn sql(error: rusqlite::Error) -> StoreError {
     StoreError::unavailable(error)
 }
 
-fn corrupt(what: &str, error: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {error}"))
-}
-
 #[async_trait]
 impl ProviderDirectory for EmbeddedStore {
     async fn put_providers(&self, providers: &[Provider]) -> Result<(), StoreError> {
@@ -409,26 +409,14 @@ impl ProviderDirectory for EmbeddedStore {
     async fn provider(&self, ik: &Ik) -> Result<Option<Provider>, StoreError> {
         let ik = *ik;
         self.run(move |connection| {
-            let row = connection
-                .prepare_cached(
-                    "SELECT ik, name, email, strasse, plz, ort, berufsfeld FROM providers WHERE ik = ?1",
-                )
+            let query = format!("SELECT {PROVIDER_COLUMNS} FROM providers WHERE ik = ?1");
+            connection
+                .prepare_cached(&query)
                 .and_then(|mut select| {
-                    select
-                        .query_row([ik.as_str()], |row| {
-                            let text = |i| row.get::<_, String>(i);
-                            Ok([text(0)?, text(1)?, text(2)?, text(3)?, text(4)?, text(5)?, text(6)?])
-                        })
-                        .optional()
+                    select.query_row([ik.as_str()], |row| Ok(provider_from(row))).optional()
                 })
-                .map_err(sql)?;
-            row.map(|[ik, name, email, strasse, plz, ort, berufsfeld]| {
-                let ik = Ik::parse(&ik).map_err(|e| corrupt("provider ik", e))?;
-                let email = EmailAddress::parse(&email).map_err(|e| corrupt("provider email", e))?;
-                Provider::new(ik, &name, email, &strasse, &plz, &ort, &berufsfeld)
-                    .map_err(|e| corrupt("provider", e))
-            })
-            .transpose()
+                .map_err(sql)?
+                .transpose()
         })
         .await
     }
@@ -475,32 +463,13 @@ impl ExemptionStore for EmbeddedStore {
     async fn exemptions_of(&self, kvnr: &Kvnr) -> Result<Vec<Exemption>, StoreError> {
         let kvnr = kvnr.clone();
         self.run(move |connection| {
-            let mut select = connection
-                .prepare_cached(
-                    "SELECT year, initials, valid_from, valid_to FROM exemptions
-                     WHERE kvnr = ?1 ORDER BY year DESC",
-                )
-                .map_err(sql)?;
-            let rows = select
-                .query_map([kvnr.as_str()], |row: &Row| {
-                    Ok((
-                        row.get::<_, i32>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                    ))
-                })
-                .map_err(sql)?;
-            rows.map(|row| {
-                let (year, initials, from, to) = row.map_err(sql)?;
-                let initials =
-                    Initials::from_stored(&initials).map_err(|e| corrupt("initials", e))?;
-                let from = parse_date(&from).map_err(|e| corrupt("valid_from", e))?;
-                let to = parse_date(&to).map_err(|e| corrupt("valid_to", e))?;
-                Exemption::new(kvnr.clone(), initials, year, from, to)
-                    .map_err(|e| corrupt("exemption", e))
-            })
-            .collect()
+            let query = format!(
+                "SELECT {EXEMPTION_COLUMNS} FROM exemptions WHERE kvnr = ?1 ORDER BY year DESC"
+            );
+            let mut select = connection.prepare_cached(&query).map_err(sql)?;
+            let rows =
+                select.query_map([kvnr.as_str()], |row| Ok(exemption_from(row))).map_err(sql)?;
+            rows.map(|row| row.map_err(sql)?).collect()
         })
         .await
     }
@@ -511,8 +480,7 @@ impl ExemptionStore for EmbeddedStore {
                 .prepare_cached("SELECT kvnr FROM exemptions WHERE year = ?1")
                 .map_err(sql)?;
             let rows = select.query_map([year], |row| row.get::<_, String>(0)).map_err(sql)?;
-            rows.map(|kvnr| Kvnr::parse(&kvnr.map_err(sql)?).map_err(|e| corrupt("kvnr", e)))
-                .collect()
+            rows.map(|kvnr| portal_core::model::stored::kvnr(&kvnr.map_err(sql)?)).collect()
         })
         .await
     }

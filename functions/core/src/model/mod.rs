@@ -5,13 +5,16 @@ mod anchor;
 mod audit;
 mod challenge;
 mod counter;
+mod error;
 mod ids;
 mod letter;
+pub mod stored;
 
 pub use anchor::{Anchor, AnchoredHead};
 pub use audit::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, Recorded};
 pub use challenge::Challenge;
 pub use counter::Counter;
+pub use error::{Source, StoreError, error_chain};
 pub use ids::{ChallengeId, LetterId, QueryId};
 pub use letter::{Letter, LetterKind, LetterStatus, Sender};
 pub use portal_domain::access::{Account, Barrier, Policy, Session, SessionIdHash, Standing};

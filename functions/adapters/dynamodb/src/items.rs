@@ -1,0 +1,325 @@
+//! Items ↔ model: every attribute name, and how each value is written and read, in one place.
+//! Values that need checking on the way back (IKs, KVNRs, dates, ids) go through
+//! `portal_core::model::stored`, which the embedded store uses too.
+
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::str::FromStr;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use portal_core::StoreError;
+use portal_core::model::stored::{
+    self, StoredAuditRecord, StoredExemption, StoredProvider, corrupt,
+};
+use portal_core::model::{
+    Account, AuditHead, AuditRecord, AuditRow, Challenge, ChallengeId, Letter, LetterId,
+    LetterKind, LetterStatus, Session, SessionIdHash,
+};
+use portal_domain::{Exemption, Ik, Kvnr, Provider};
+use time::OffsetDateTime;
+
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+/// A string attribute from anything written as text (ids, IKs, dates).
+pub(crate) fn string(value: impl Display) -> AttributeValue {
+    AttributeValue::S(value.to_string())
+}
+
+pub(crate) fn number(value: impl Display) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// A time as nanoseconds since 1970 (UTC).
+pub(crate) fn nanos(at: OffsetDateTime) -> AttributeValue {
+    number(stored::nanos(at))
+}
+
+/// When DynamoDB may delete the item (TTL: seconds since 1970).
+pub(crate) fn expiry(at: OffsetDateTime) -> AttributeValue {
+    number(at.unix_timestamp())
+}
+
+/// Reading attributes back, each failure named by its attribute.
+pub(crate) trait ItemExt {
+    fn text(&self, name: &str) -> Result<&str, StoreError>;
+    fn parsed<T: FromStr>(&self, name: &str) -> Result<T, StoreError>
+    where
+        T::Err: Display;
+    fn time(&self, name: &str) -> Result<OffsetDateTime, StoreError>;
+    fn optional_time(&self, name: &str) -> Result<Option<OffsetDateTime>, StoreError>;
+    fn flag(&self, name: &str) -> bool;
+    fn ik(&self) -> Result<Ik, StoreError>;
+}
+
+impl ItemExt for Item {
+    fn text(&self, name: &str) -> Result<&str, StoreError> {
+        match self.get(name) {
+            Some(AttributeValue::S(value) | AttributeValue::N(value)) => Ok(value),
+            _ => Err(StoreError::Corrupt(format!("attribute {name} is missing"))),
+        }
+    }
+
+    fn parsed<T: FromStr>(&self, name: &str) -> Result<T, StoreError>
+    where
+        T::Err: Display,
+    {
+        self.text(name)?.parse().map_err(|e| corrupt(name, e))
+    }
+
+    fn time(&self, name: &str) -> Result<OffsetDateTime, StoreError> {
+        stored::time(self.parsed(name)?)
+    }
+
+    fn optional_time(&self, name: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        self.contains_key(name).then(|| self.time(name)).transpose()
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        matches!(self.get(name), Some(AttributeValue::Bool(true)))
+    }
+
+    fn ik(&self) -> Result<Ik, StoreError> {
+        stored::ik(self.text("ik")?)
+    }
+}
+
+/// Writes to one year's index entries spread over this many keys: a single `year` key would put a
+/// whole year's import on one partition of the index and throttle it.
+pub(crate) const YEAR_SHARDS: u32 = 16;
+
+fn year_shard(kvnr: &Kvnr, year: i32) -> String {
+    let shard = kvnr.as_str().bytes().map(u32::from).sum::<u32>() % YEAR_SHARDS;
+    format!("{year}#{shard}")
+}
+
+pub(crate) fn provider_item(p: &Provider) -> Item {
+    HashMap::from([
+        ("ik".into(), string(p.ik)),
+        ("name".into(), string(&p.name)),
+        ("email".into(), string(p.email.as_str())),
+        ("strasse".into(), string(&p.address.strasse)),
+        ("plz".into(), string(&p.address.plz)),
+        ("ort".into(), string(&p.address.ort)),
+        ("berufsfeld".into(), string(p.berufsfeld.as_str())),
+    ])
+}
+
+pub(crate) fn provider_from(item: &Item) -> Result<Provider, StoreError> {
+    StoredProvider {
+        ik: item.text("ik")?,
+        name: item.text("name")?,
+        email: item.text("email")?,
+        strasse: item.text("strasse")?,
+        plz: item.text("plz")?,
+        ort: item.text("ort")?,
+        berufsfeld: item.text("berufsfeld")?,
+    }
+    .read()
+}
+
+pub(crate) fn exemption_item(e: &Exemption) -> Item {
+    HashMap::from([
+        ("kvnr".into(), string(e.kvnr())),
+        ("year".into(), number(e.year())),
+        ("year_shard".into(), string(year_shard(e.kvnr(), e.year()))),
+        ("initials".into(), string(e.initials())),
+        ("valid_from".into(), string(e.valid_from())),
+        ("valid_to".into(), string(e.valid_to())),
+    ])
+}
+
+pub(crate) fn exemption_from(item: &Item) -> Result<Exemption, StoreError> {
+    StoredExemption {
+        kvnr: item.text("kvnr")?,
+        year: item.parsed("year")?,
+        initials: item.text("initials")?,
+        valid_from: item.text("valid_from")?,
+        valid_to: item.text("valid_to")?,
+    }
+    .read()
+}
+
+/// The item written with the expected version's successor (the condition checks the old one).
+pub(crate) fn account_item(a: &Account) -> Item {
+    let mut item = HashMap::from([
+        ("ik".to_string(), string(a.ik)),
+        ("password_hash".into(), string(&a.password_hash)),
+        ("pruefnummer_hash".into(), string(&a.pruefnummer_hash)),
+        ("must_change_password".into(), AttributeValue::Bool(a.must_change_password)),
+        ("blocked".into(), AttributeValue::Bool(a.blocked)),
+        ("last_used_at".into(), nanos(a.last_used_at)),
+        ("letters_generation".into(), number(a.letters_generation)),
+        ("sessions_valid_from".into(), nanos(a.sessions_valid_from)),
+        ("version".into(), number(a.version + 1)),
+    ]);
+    if let Some(at) = a.initial_password_expires_at {
+        item.insert("initial_password_expires_at".into(), nanos(at));
+    }
+    item
+}
+
+pub(crate) fn account_from(item: &Item) -> Result<Account, StoreError> {
+    Ok(Account {
+        ik: item.ik()?,
+        password_hash: item.text("password_hash")?.to_string(),
+        pruefnummer_hash: item.text("pruefnummer_hash")?.to_string(),
+        must_change_password: item.flag("must_change_password"),
+        initial_password_expires_at: item.optional_time("initial_password_expires_at")?,
+        blocked: item.flag("blocked"),
+        last_used_at: item.time("last_used_at")?,
+        letters_generation: item.parsed("letters_generation")?,
+        sessions_valid_from: sessions_valid_from(item)?,
+        version: item.parsed("version")?,
+    })
+}
+
+/// Accounts saved before the attribute existed void no sessions.
+pub(crate) fn sessions_valid_from(item: &Item) -> Result<OffsetDateTime, StoreError> {
+    Ok(item.optional_time("sessions_valid_from")?.unwrap_or(OffsetDateTime::UNIX_EPOCH))
+}
+
+pub(crate) fn letter_item(l: &Letter) -> Item {
+    HashMap::from([
+        ("letter_id".to_string(), string(l.id)),
+        ("ik".into(), string(l.ik)),
+        ("kind".into(), string(l.kind.as_str())),
+        ("generation".into(), number(l.generation)),
+        ("recipient".into(), string(&l.recipient)),
+        ("message".into(), string(&l.message)),
+        ("status".into(), string(LetterStatus::Pending.as_str())),
+        ("pending".into(), string("1")),
+        ("created_at".into(), nanos(l.created_at)),
+        // Sent or void letters' records go after a month, like the local store's purge.
+        ("ttl".into(), expiry(l.created_at + time::Duration::days(30))),
+    ])
+}
+
+pub(crate) fn letter_from(item: &Item) -> Result<Letter, StoreError> {
+    let kind = item.text("kind")?;
+    let id = item.text("letter_id")?;
+    Ok(Letter {
+        id: LetterId::parse(id).ok_or_else(|| corrupt("letter id", id))?,
+        ik: item.ik()?,
+        kind: LetterKind::parse(kind).ok_or_else(|| corrupt("letter kind", kind))?,
+        generation: item.parsed("generation")?,
+        recipient: item.text("recipient")?.to_string(),
+        message: item.text("message")?.to_string(),
+        created_at: item.time("created_at")?,
+    })
+}
+
+pub(crate) fn session_item(session: &Session) -> Item {
+    HashMap::from([
+        ("id_hash".to_string(), string(&session.id_hash)),
+        ("ik".into(), string(session.ik)),
+        ("created_at".into(), nanos(session.created_at)),
+        ("idle_expires_at".into(), nanos(session.idle_expires_at)),
+        ("ttl".into(), expiry(session.idle_expires_at)),
+    ])
+}
+
+pub(crate) fn session_from(id_hash: &SessionIdHash, item: &Item) -> Result<Session, StoreError> {
+    Ok(Session {
+        id_hash: id_hash.clone(),
+        ik: item.ik()?,
+        created_at: item.time("created_at")?,
+        idle_expires_at: item.time("idle_expires_at")?,
+    })
+}
+
+/// Challenges live in the counters table, under `challenge#{id}`.
+pub(crate) fn challenge_key(id: &ChallengeId) -> AttributeValue {
+    string(format!("challenge#{id}"))
+}
+
+pub(crate) fn challenge_item(c: &Challenge) -> Item {
+    HashMap::from([
+        ("key".to_string(), challenge_key(&c.id)),
+        ("salt".into(), string(&c.salt)),
+        ("difficulty".into(), number(c.difficulty)),
+        ("expires_at".into(), nanos(c.expires_at)),
+        ("ttl".into(), expiry(c.expires_at)),
+    ])
+}
+
+pub(crate) fn challenge_from(id: &ChallengeId, item: &Item) -> Result<Challenge, StoreError> {
+    Ok(Challenge {
+        id: *id,
+        salt: item.text("salt")?.to_string(),
+        difficulty: item.parsed("difficulty")?,
+        expires_at: item.time("expires_at")?,
+    })
+}
+
+pub(crate) fn record_item(r: &AuditRecord) -> Item {
+    let mut item = HashMap::from([
+        ("ik".to_string(), string(r.ik)),
+        ("seq".into(), number(r.seq)),
+        ("query_id".into(), string(r.query_id)),
+        ("at".into(), nanos(r.at)),
+        ("kvnr".into(), string(&r.kvnr)),
+        ("consent".into(), string(r.consent.as_str())),
+        ("outcome".into(), string(r.outcome.to_text())),
+        ("prev_hash".into(), string(&r.prev_hash)),
+        ("hash".into(), string(&r.hash)),
+        ("expires_at".into(), nanos(r.expires_at)),
+        ("ttl".into(), expiry(r.expires_at)),
+    ]);
+    if let Some(day) = r.dispensing_date {
+        item.insert("dispensing_date".into(), string(day));
+    }
+    if let Some(at) = r.prev_at {
+        item.insert("prev_at".into(), nanos(at));
+    }
+    item
+}
+
+fn record_from(item: &Item) -> Result<AuditRecord, StoreError> {
+    StoredAuditRecord {
+        ik: item.text("ik")?,
+        seq: item.parsed("seq")?,
+        query_id: item.text("query_id")?,
+        at: item.parsed("at")?,
+        kvnr: item.text("kvnr")?,
+        consent: item.text("consent")?,
+        dispensing_date: item.text("dispensing_date").ok(),
+        outcome: item.text("outcome")?,
+        prev_hash: item.text("prev_hash")?,
+        prev_at: item.contains_key("prev_at").then(|| item.parsed("prev_at")).transpose()?,
+        hash: item.text("hash")?,
+        expires_at: item.parsed("expires_at")?,
+    }
+    .read()
+}
+
+/// A row as the audit log reports it: a record, or what is known of a damaged one.
+pub(crate) fn row_from(item: &Item) -> AuditRow {
+    match record_from(item) {
+        Ok(record) => AuditRow::Intact(record),
+        Err(error) => AuditRow::Damaged {
+            ik: item.ik().ok(),
+            seq: item.parsed("seq").unwrap_or(0),
+            reason: error.to_string(),
+        },
+    }
+}
+
+/// The head of a provider's chain: the item under `seq = 0`.
+pub(crate) fn head_item(record: &AuditRecord) -> Item {
+    HashMap::from([
+        ("ik".to_string(), string(record.ik)),
+        ("seq".into(), number(0)),
+        ("head_seq".into(), number(record.seq)),
+        ("hash".into(), string(&record.hash)),
+        ("at".into(), nanos(record.at)),
+    ])
+}
+
+pub(crate) fn head_from(item: &Item) -> Result<AuditHead, StoreError> {
+    Ok(AuditHead {
+        ik: item.ik()?,
+        seq: item.parsed("head_seq")?,
+        hash: item.text("hash")?.to_string(),
+        at: item.time("at")?,
+    })
+}

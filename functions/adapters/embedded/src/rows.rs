@@ -1,0 +1,130 @@
+//! Rows ↔ model: how each entity is read from its row, by column name. Values that need checking
+//! on the way back go through `portal_core::model::stored`, which the DynamoDB store uses too.
+//! Times are stored as nanoseconds since 1970 (UTC), which sort and compare as integers.
+
+use portal_core::StoreError;
+use portal_core::model::stored::{
+    self, StoredAuditRecord, StoredExemption, StoredProvider, corrupt,
+};
+use portal_core::model::{Account, AuditRow, Letter, LetterId, LetterKind};
+use portal_domain::{Exemption, Ik, Provider};
+use rusqlite::Row;
+use time::OffsetDateTime;
+
+pub(crate) fn nanos(at: OffsetDateTime) -> i64 {
+    i64::try_from(stored::nanos(at)).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn time_of(nanos: i64) -> Result<OffsetDateTime, StoreError> {
+    stored::time(i128::from(nanos))
+}
+
+pub(crate) fn ik_of(text: &str) -> Result<Ik, StoreError> {
+    stored::ik(text)
+}
+
+/// A column's value, or the reason it could not be read, as a store error.
+fn column<T: rusqlite::types::FromSql>(row: &Row, name: &str) -> Result<T, StoreError> {
+    row.get(name).map_err(|e| corrupt(name, e))
+}
+
+pub(crate) const PROVIDER_COLUMNS: &str = "ik, name, email, strasse, plz, ort, berufsfeld";
+
+pub(crate) fn provider_from(row: &Row) -> Result<Provider, StoreError> {
+    let text = |name| column::<String>(row, name);
+    StoredProvider {
+        ik: &text("ik")?,
+        name: &text("name")?,
+        email: &text("email")?,
+        strasse: &text("strasse")?,
+        plz: &text("plz")?,
+        ort: &text("ort")?,
+        berufsfeld: &text("berufsfeld")?,
+    }
+    .read()
+}
+
+pub(crate) const EXEMPTION_COLUMNS: &str = "kvnr, year, initials, valid_from, valid_to";
+
+pub(crate) fn exemption_from(row: &Row) -> Result<Exemption, StoreError> {
+    let text = |name| column::<String>(row, name);
+    StoredExemption {
+        kvnr: &text("kvnr")?,
+        year: column(row, "year")?,
+        initials: &text("initials")?,
+        valid_from: &text("valid_from")?,
+        valid_to: &text("valid_to")?,
+    }
+    .read()
+}
+
+pub(crate) const ACCOUNT_COLUMNS: &str = "ik, password_hash, pruefnummer_hash, must_change_password, \
+    initial_password_expires_at, blocked, last_used_at, letters_generation, version, \
+    sessions_valid_from";
+
+pub(crate) fn account_from(row: &Row) -> Result<Account, StoreError> {
+    let version: i64 = column(row, "version")?;
+    Ok(Account {
+        ik: ik_of(&column::<String>(row, "ik")?)?,
+        password_hash: column(row, "password_hash")?,
+        pruefnummer_hash: column(row, "pruefnummer_hash")?,
+        must_change_password: column(row, "must_change_password")?,
+        initial_password_expires_at: column::<Option<i64>>(row, "initial_password_expires_at")?
+            .map(time_of)
+            .transpose()?,
+        blocked: column(row, "blocked")?,
+        last_used_at: time_of(column(row, "last_used_at")?)?,
+        letters_generation: column(row, "letters_generation")?,
+        sessions_valid_from: time_of(column(row, "sessions_valid_from")?)?,
+        version: u64::try_from(version).map_err(|e| corrupt("version", e))?,
+    })
+}
+
+pub(crate) const LETTER_COLUMNS: &str = "id, ik, kind, generation, recipient, message, created_at";
+
+pub(crate) fn pending_letter_from(row: &Row) -> Result<Letter, StoreError> {
+    let (id, kind): (String, String) = (column(row, "id")?, column(row, "kind")?);
+    Ok(Letter {
+        id: LetterId::parse(&id).ok_or_else(|| corrupt("letter id", &id))?,
+        ik: ik_of(&column::<String>(row, "ik")?)?,
+        kind: LetterKind::parse(&kind).ok_or_else(|| corrupt("letter kind", &kind))?,
+        generation: column(row, "generation")?,
+        recipient: column(row, "recipient")?,
+        message: column::<Option<String>>(row, "message")?
+            .ok_or_else(|| corrupt("letter", "a pending letter without text"))?,
+        created_at: time_of(column(row, "created_at")?)?,
+    })
+}
+
+pub(crate) const AUDIT_COLUMNS: &str = "ik, seq, query_id, at, kvnr, consent, dispensing_date, outcome, prev_hash, prev_at, hash, expires_at";
+
+/// A row as the audit log reports it: a record, or what is known of a damaged one.
+pub(crate) fn audit_row_from(row: &Row) -> AuditRow {
+    let text = |name| column::<String>(row, name);
+    let seq = column::<i64>(row, "seq").ok().and_then(|seq| u64::try_from(seq).ok());
+    let read = || -> Result<_, StoreError> {
+        StoredAuditRecord {
+            ik: &text("ik")?,
+            seq: seq.ok_or_else(|| corrupt("seq", "not a position"))?,
+            query_id: &text("query_id")?,
+            at: column::<i64>(row, "at")?.into(),
+            kvnr: &text("kvnr")?,
+            consent: &text("consent")?,
+            dispensing_date: column::<Option<String>>(row, "dispensing_date")?.as_deref(),
+            outcome: &text("outcome")?,
+            prev_hash: &text("prev_hash")?,
+            prev_at: column::<Option<i64>>(row, "prev_at")?.map(i128::from),
+            hash: &text("hash")?,
+            expires_at: column::<i64>(row, "expires_at")?.into(),
+        }
+        .read()
+    };
+    match read() {
+        Ok(record) => AuditRow::Intact(record),
+        Err(error) => AuditRow::Damaged {
+            ik: text("ik").ok().and_then(|ik| ik_of(&ik).ok()),
+            seq: seq.unwrap_or(0),
+            reason: error.to_string(),
+        },
+    }
+}

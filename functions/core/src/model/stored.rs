@@ -1,0 +1,119 @@
+//! Reading entities back from what a store keeps (text and numbers): the same checks for every
+//! store, so that a damaged value is told the same way whichever store held it. Adapters take
+//! the values out of their rows or items and hand them over here.
+
+use portal_domain::{Consent, EmailAddress, Exemption, Ik, Initials, Kvnr, Provider, parse_date};
+use time::{Date, OffsetDateTime};
+
+use super::{AuditRecord, Outcome, QueryId, StoreError};
+
+/// "what: why", for a value that no longer parses.
+pub fn corrupt(what: &str, error: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {error}"))
+}
+
+pub fn ik(text: &str) -> Result<Ik, StoreError> {
+    Ik::parse(text).map_err(|e| corrupt("ik", e))
+}
+
+pub fn kvnr(text: &str) -> Result<Kvnr, StoreError> {
+    Kvnr::parse(text).map_err(|e| corrupt("kvnr", e))
+}
+
+pub fn date(what: &str, text: &str) -> Result<Date, StoreError> {
+    parse_date(text).map_err(|e| corrupt(what, e))
+}
+
+/// Times are kept as nanoseconds since 1970 (UTC), which sort and compare as integers.
+pub fn time(nanos: i128) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|e| corrupt("time", e))
+}
+
+pub fn nanos(at: OffsetDateTime) -> i128 {
+    at.unix_timestamp_nanos()
+}
+
+/// A provider directory entry as stored.
+pub struct StoredProvider<'a> {
+    pub ik: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub strasse: &'a str,
+    pub plz: &'a str,
+    pub ort: &'a str,
+    pub berufsfeld: &'a str,
+}
+
+impl StoredProvider<'_> {
+    pub fn read(&self) -> Result<Provider, StoreError> {
+        let email = EmailAddress::parse(self.email).map_err(|e| corrupt("provider email", e))?;
+        Provider::new(
+            ik(self.ik)?,
+            self.name,
+            email,
+            self.strasse,
+            self.plz,
+            self.ort,
+            self.berufsfeld,
+        )
+        .map_err(|e| corrupt("provider", e))
+    }
+}
+
+/// An exemption as stored.
+pub struct StoredExemption<'a> {
+    pub kvnr: &'a str,
+    pub year: i32,
+    pub initials: &'a str,
+    pub valid_from: &'a str,
+    pub valid_to: &'a str,
+}
+
+impl StoredExemption<'_> {
+    pub fn read(&self) -> Result<Exemption, StoreError> {
+        let initials = Initials::from_stored(self.initials).map_err(|e| corrupt("initials", e))?;
+        let (from, to) = (date("valid_from", self.valid_from)?, date("valid_to", self.valid_to)?);
+        Exemption::new(kvnr(self.kvnr)?, initials, self.year, from, to)
+            .map_err(|e| corrupt("exemption", e))
+    }
+}
+
+/// An audit record as stored.
+pub struct StoredAuditRecord<'a> {
+    pub ik: &'a str,
+    pub seq: u64,
+    pub query_id: &'a str,
+    pub at: i128,
+    pub kvnr: &'a str,
+    pub consent: &'a str,
+    pub dispensing_date: Option<&'a str>,
+    pub outcome: &'a str,
+    pub prev_hash: &'a str,
+    pub prev_at: Option<i128>,
+    pub hash: &'a str,
+    pub expires_at: i128,
+}
+
+impl StoredAuditRecord<'_> {
+    pub fn read(&self) -> Result<AuditRecord, StoreError> {
+        Ok(AuditRecord {
+            ik: ik(self.ik)?,
+            seq: self.seq,
+            query_id: QueryId::parse(self.query_id)
+                .ok_or_else(|| corrupt("query id", self.query_id))?,
+            at: time(self.at)?,
+            kvnr: kvnr(self.kvnr)?,
+            consent: Consent::parse(self.consent).map_err(|e| corrupt("consent", e))?,
+            dispensing_date: self
+                .dispensing_date
+                .map(|d| date("dispensing_date", d))
+                .transpose()?,
+            outcome: Outcome::parse(self.outcome)
+                .ok_or_else(|| corrupt("outcome", self.outcome))?,
+            prev_hash: self.prev_hash.to_string(),
+            prev_at: self.prev_at.map(time).transpose()?,
+            hash: self.hash.to_string(),
+            expires_at: time(self.expires_at)?,
+        })
+    }
+}
