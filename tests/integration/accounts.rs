@@ -4,11 +4,11 @@
 use std::time::Duration as StdDuration;
 
 use portal_core::accounts::secret_in;
-use portal_core::import::import_providers;
-use reqwest::{Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use time::Duration;
 
+use crate::api::{IK, STRONG, cookie, problem};
 use crate::harness::TestApp;
 
 on_both_apps! {
@@ -30,138 +30,9 @@ on_both_apps! {
     the_back_office_blocks_unlocks_and_resends,
 }
 
-pub(crate) const IK: &str = "301412340";
-pub(crate) const STRONG: &str = "Elbwiesen im Nebel 2026!";
-
-pub(crate) struct Credentials {
-    pub(crate) initial_password: String,
-    pub(crate) pruefnummer: String,
-}
-
-pub(crate) async fn with_directory(app: &TestApp) {
-    let mut rejected = Vec::new();
-    import_providers(
-        app.stores.providers.as_ref(),
-        portal::demo::PROVIDERS.as_bytes(),
-        &mut rejected,
-    )
-    .await
-    .unwrap();
-    assert!(rejected.is_empty());
-}
-
-pub(crate) async fn challenge(app: &TestApp) -> (String, String) {
-    let c: Value =
-        app.http.get(app.url("/api/challenge")).send().await.unwrap().json().await.unwrap();
-    let salt = c["salt"].as_str().unwrap();
-    let difficulty = c["difficulty"].as_u64().unwrap() as u8;
-    let nonce = portal_domain::solve_proof_of_work(salt, difficulty, 0, 1 << 24).unwrap();
-    (c["id"].as_str().unwrap().to_string(), nonce.to_string())
-}
-
-pub(crate) async fn post(app: &TestApp, path: &str, body: Value) -> Response {
-    app.http.post(app.url(path)).json(&body).send().await.unwrap()
-}
-
-async fn register(app: &TestApp, ik: &str) -> Response {
-    let (id, nonce) = challenge(app).await;
-    post(
-        app,
-        "/api/registrations",
-        json!({"ik": ik, "terms_accepted": true, "challenge": {"id": id, "nonce": nonce}}),
-    )
-    .await
-}
-
-/// The outbox files of one kind, oldest first (letter ids are ULIDs, which sort by time).
-fn letters_of_kind(app: &TestApp, kind: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(&app.outbox) else { return Vec::new() };
-    let mut names: Vec<_> = entries
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|name| name.ends_with(&format!("-{kind}.eml")))
-        .collect();
-    names.sort();
-    names.iter().map(|name| std::fs::read_to_string(app.outbox.join(name)).unwrap()).collect()
-}
-
-/// Waits for the dispatcher to write `count` letters of `kind`.
-async fn wait_for_letters(app: &TestApp, kind: &str, count: usize) -> Vec<String> {
-    for _ in 0..200 {
-        let letters = letters_of_kind(app, kind);
-        if letters.len() >= count {
-            return letters;
-        }
-        tokio::time::sleep(StdDuration::from_millis(25)).await;
-    }
-    panic!("{count} letters of kind {kind} did not arrive in the outbox");
-}
-
-/// The newest pair of credential letters, read as a person reads them.
-async fn read_letters(app: &TestApp, generation: usize) -> Credentials {
-    let passwords = wait_for_letters(app, "initial_password", generation).await;
-    let pruefnummern = wait_for_letters(app, "pruefnummer", generation).await;
-    Credentials {
-        initial_password: secret_in(passwords.last().unwrap(), "Initialkennwort").unwrap(),
-        pruefnummer: secret_in(pruefnummern.last().unwrap(), "Prüfnummer").unwrap(),
-    }
-}
-
-pub(crate) async fn registered(app: &TestApp) -> Credentials {
-    with_directory(app).await;
-    assert_eq!(register(app, IK).await.status(), StatusCode::ACCEPTED);
-    read_letters(app, 1).await
-}
-
-pub(crate) async fn login(app: &TestApp, ik: &str, password: &str) -> Response {
-    post(app, "/api/session", json!({"ik": ik, "password": password})).await
-}
-
-/// A login with a solved security check, as the app sends it after `challenge_required`.
-pub(crate) async fn login_with_check(app: &TestApp, ik: &str, password: &str) -> Response {
-    let (id, nonce) = challenge(app).await;
-    let body = json!({"ik": ik, "password": password, "challenge": {"id": id, "nonce": nonce}});
-    post(app, "/api/session", body).await
-}
-
-pub(crate) fn cookie(response: &Response) -> String {
-    let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
-    set_cookie.split(';').next().unwrap().to_string()
-}
-
-pub(crate) async fn with_cookie(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    cookie: &str,
-    body: Option<Value>,
-) -> Response {
-    let mut request = app.http.request(method, app.url(path)).header("cookie", cookie);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.unwrap()
-}
-
-/// Registered, logged in with the initial password, own password set: an active provider, and
-/// the session it goes on in.
-pub(crate) async fn active(app: &TestApp) -> (Credentials, String) {
-    let credentials = registered(app).await;
-    let session = cookie(&login(app, IK, &credentials.initial_password).await);
-    let body = json!({"pruefnummer": credentials.pruefnummer, "new_password": STRONG});
-    let set = with_cookie(app, reqwest::Method::POST, "/api/password", &session, Some(body)).await;
-    assert_eq!(set.status(), StatusCode::NO_CONTENT);
-    (credentials, cookie(&set))
-}
-
-pub(crate) async fn problem(response: Response) -> (StatusCode, Value) {
-    let status = response.status();
-    assert_eq!(response.headers()["content-type"], "application/problem+json", "{status}");
-    (status, response.json().await.unwrap())
-}
-
 async fn a_provider_registers_reads_both_letters_sets_a_password_and_logs_in_again(app: TestApp) {
-    with_directory(&app).await;
-    let response = register(&app, IK).await;
+    app.with_directory().await;
+    let response = app.register(IK).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let body: Value = response.json().await.unwrap();
     assert_eq!(
@@ -170,8 +41,8 @@ async fn a_provider_registers_reads_both_letters_sets_a_password_and_logs_in_aga
     );
 
     // Two separate letters, to the directory's address, each with its secret on a line of its own.
-    let password_letter = wait_for_letters(&app, "initial_password", 1).await.remove(0);
-    let pruefnummer_letter = wait_for_letters(&app, "pruefnummer", 1).await.remove(0);
+    let password_letter = app.wait_for_letters("initial_password", 1).await.remove(0);
+    let pruefnummer_letter = app.wait_for_letters("pruefnummer", 1).await.remove(0);
     for letter in [&password_letter, &pruefnummer_letter] {
         assert!(
             letter
@@ -187,7 +58,7 @@ async fn a_provider_registers_reads_both_letters_sets_a_password_and_logs_in_aga
     assert!(password_letter.contains("Das Initialkennwort gilt bis zum 03.06.2026."));
 
     // First login: a session, but a password to set first.
-    let first = login(&app, IK, &initial).await;
+    let first = app.login(IK, &initial).await;
     assert_eq!(first.status(), StatusCode::OK);
     let session = cookie(&first);
     let set_cookie = first.headers()["set-cookie"].to_str().unwrap().to_string();
@@ -203,15 +74,16 @@ async fn a_provider_registers_reads_both_letters_sets_a_password_and_logs_in_aga
 
     app.clock.advance(Duration::seconds(30));
     let body = json!({"pruefnummer": pruefnummer.to_lowercase(), "new_password": STRONG});
-    let set = with_cookie(&app, reqwest::Method::POST, "/api/password", &session, Some(body)).await;
+    let set = app.with_cookie(reqwest::Method::POST, "/api/password", &session, Some(body)).await;
     assert_eq!(set.status(), StatusCode::NO_CONTENT);
     // The browser goes on in a new session; the one begun with the initial password is void.
     let initial_session = session;
     let session = cookie(&set);
     assert_ne!(session, initial_session);
-    let void = with_cookie(&app, reqwest::Method::GET, "/api/session", &initial_session, None);
+    let void = app.with_cookie(reqwest::Method::GET, "/api/session", &initial_session, None);
     assert_eq!(void.await.status(), StatusCode::UNAUTHORIZED);
-    let now: Value = with_cookie(&app, reqwest::Method::GET, "/api/session", &session, None)
+    let now: Value = app
+        .with_cookie(reqwest::Method::GET, "/api/session", &session, None)
         .await
         .json()
         .await
@@ -219,27 +91,26 @@ async fn a_provider_registers_reads_both_letters_sets_a_password_and_logs_in_aga
     assert_eq!(now["must_change_password"], false);
 
     // The change is announced to the address on file.
-    let notice = wait_for_letters(&app, "password_changed", 1).await.remove(0);
+    let notice = app.wait_for_letters("password_changed", 1).await.remove(0);
     assert!(notice.contains("wurde am 04.05.2026 um 10:00 Uhr geändert"), "{notice}");
 
-    let logout = with_cookie(&app, reqwest::Method::DELETE, "/api/session", &session, None).await;
+    let logout = app.with_cookie(reqwest::Method::DELETE, "/api/session", &session, None).await;
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
     assert_eq!(
-        login(&app, IK, &initial).await.status(),
+        app.login(IK, &initial).await.status(),
         StatusCode::UNAUTHORIZED,
         "the initial password is gone"
     );
-    let again = login(&app, IK, STRONG).await;
+    let again = app.login(IK, STRONG).await;
     assert_eq!(again.status(), StatusCode::OK);
     assert_eq!(again.json::<Value>().await.unwrap()["must_change_password"], false);
 }
 
 async fn registration_refuses_bad_input_and_unknown_or_active_iks(app: TestApp) {
-    with_directory(&app).await;
-    let (id, nonce) = challenge(&app).await;
-    let bad_ik = post(
-        &app,
-        "/api/registrations",
+    app.with_directory().await;
+    let (id, nonce) = app.challenge().await;
+    let bad_ik = app.post(
+                "/api/registrations",
         json!({"ik": "301412341", "terms_accepted": true, "challenge": {"id": id, "nonce": nonce}}),
     )
     .await;
@@ -249,53 +120,53 @@ async fn registration_refuses_bad_input_and_unknown_or_active_iks(app: TestApp) 
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_ik"), Some("ik"))
     );
 
-    let (id, nonce) = challenge(&app).await;
-    let no_terms = post(
-        &app,
-        "/api/registrations",
-        json!({"ik": IK, "terms_accepted": false, "challenge": {"id": id, "nonce": nonce}}),
-    )
-    .await;
+    let (id, nonce) = app.challenge().await;
+    let no_terms = app
+        .post(
+            "/api/registrations",
+            json!({"ik": IK, "terms_accepted": false, "challenge": {"id": id, "nonce": nonce}}),
+        )
+        .await;
     let (status, body) = problem(no_terms).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("terms_required"))
     );
 
-    let (status, body) = problem(register(&app, "168140950").await).await;
+    let (status, body) = problem(app.register("168140950").await).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_ik")));
 
-    let _ = active(&app).await;
-    let (status, body) = problem(register(&app, IK).await).await;
+    let _ = app.active().await;
+    let (status, body) = problem(app.register(IK).await).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("already_active")));
 }
 
 async fn a_security_check_works_once_and_only_for_a_few_minutes(app: TestApp) {
-    with_directory(&app).await;
-    let (id, nonce) = challenge(&app).await;
+    app.with_directory().await;
+    let (id, nonce) = app.challenge().await;
     let body = |nonce: String| json!({"ik": IK, "terms_accepted": true, "challenge": {"id": id, "nonce": nonce}});
     let (status, problem_body) =
-        problem(post(&app, "/api/registrations", body("not a number".into())).await).await;
+        problem(app.post("/api/registrations", body("not a number".into())).await).await;
     assert_eq!(
         (status, problem_body["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("challenge_invalid"))
     );
-    let (status, _) = problem(post(&app, "/api/registrations", body(nonce.clone())).await).await;
+    let (status, _) = problem(app.post("/api/registrations", body(nonce.clone())).await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "a challenge is used up by any attempt");
 
-    let (id, nonce) = challenge(&app).await;
+    let (id, nonce) = app.challenge().await;
     app.clock.advance(Duration::minutes(5));
-    let late = post(
-        &app,
-        "/api/registrations",
-        json!({"ik": IK, "terms_accepted": true, "challenge": {"id": id, "nonce": nonce}}),
-    )
-    .await;
+    let late = app
+        .post(
+            "/api/registrations",
+            json!({"ik": IK, "terms_accepted": true, "challenge": {"id": id, "nonce": nonce}}),
+        )
+        .await;
     assert_eq!(problem(late).await.1["code"], "challenge_invalid");
 
     // An id no challenge could have (DynamoDB refuses keys this long) is just as invalid.
     let forged = json!({"ik": IK, "terms_accepted": true, "challenge": {"id": "x".repeat(3000), "nonce": "1"}});
-    let (status, body) = problem(post(&app, "/api/registrations", forged).await).await;
+    let (status, body) = problem(app.post("/api/registrations", forged).await).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("challenge_invalid"))
@@ -332,10 +203,10 @@ async fn security_checks_are_rationed_per_minute() {
 async fn a_second_registration_while_the_letters_are_in_the_post_keeps_them_valid_and_tells_the_address(
     app: TestApp,
 ) {
-    let first = registered(&app).await;
+    let first = app.registered().await;
     app.clock.advance(Duration::hours(1));
     for _ in 0..2 {
-        let (status, body) = problem(register(&app, IK).await).await;
+        let (status, body) = problem(app.register(IK).await).await;
         assert_eq!(
             (status, body["code"].as_str()),
             (StatusCode::CONFLICT, Some("letters_on_the_way"))
@@ -343,39 +214,39 @@ async fn a_second_registration_while_the_letters_are_in_the_post_keeps_them_vali
         assert!(body["title"].as_str().unwrap().contains("ab dem 07.05.2026 10:00 Uhr"), "{body}");
     }
     // The address on file hears of it, once a day, and no new credentials were made.
-    let notices = wait_for_letters(&app, "registration_repeated", 1).await;
+    let notices = app.wait_for_letters("registration_repeated", 1).await;
     assert!(notices[0].contains("Ihre Schreiben vom 04.05.2026"), "{}", notices[0]);
     assert!(notices[0].contains("erneut Zugangsdaten"), "{}", notices[0]);
     tokio::time::sleep(StdDuration::from_millis(300)).await;
-    assert_eq!(letters_of_kind(&app, "registration_repeated").len(), 1, "one notice a day");
-    assert_eq!(letters_of_kind(&app, "initial_password").len(), 1, "no new letters");
-    assert_eq!(login(&app, IK, &first.initial_password).await.status(), StatusCode::OK);
+    assert_eq!(app.letters_of_kind("registration_repeated").len(), 1, "one notice a day");
+    assert_eq!(app.letters_of_kind("initial_password").len(), 1, "no new letters");
+    assert_eq!(app.login(IK, &first.initial_password).await.status(), StatusCode::OK);
 
     // Once the letters had time to arrive, new ones may be asked for.
     app.clock.advance(Duration::days(3));
-    assert_eq!(register(&app, IK).await.status(), StatusCode::ACCEPTED);
+    assert_eq!(app.register(IK).await.status(), StatusCode::ACCEPTED);
 }
 
 async fn a_new_registration_voids_the_earlier_credentials(app: TestApp) {
-    let first = registered(&app).await;
+    let first = app.registered().await;
     app.clock.advance(Duration::days(3));
-    assert_eq!(register(&app, IK).await.status(), StatusCode::ACCEPTED);
-    let second = read_letters(&app, 2).await;
+    assert_eq!(app.register(IK).await.status(), StatusCode::ACCEPTED);
+    let second = app.read_letters(2).await;
     assert_ne!(first.initial_password, second.initial_password);
-    assert_eq!(login(&app, IK, &first.initial_password).await.status(), StatusCode::UNAUTHORIZED);
-    let session = cookie(&login(&app, IK, &second.initial_password).await);
+    assert_eq!(app.login(IK, &first.initial_password).await.status(), StatusCode::UNAUTHORIZED);
+    let session = cookie(&app.login(IK, &second.initial_password).await);
     let old_pruefnummer = json!({"pruefnummer": first.pruefnummer, "new_password": STRONG});
-    let refused =
-        with_cookie(&app, reqwest::Method::POST, "/api/password", &session, Some(old_pruefnummer))
-            .await;
+    let refused = app
+        .with_cookie(reqwest::Method::POST, "/api/password", &session, Some(old_pruefnummer))
+        .await;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
 }
 
 async fn an_unknown_ik_and_a_wrong_password_get_the_same_answer(app: TestApp) {
-    let _ = registered(&app).await;
-    let wrong_password = problem(login(&app, IK, "falsches Kennwort").await).await;
-    let unknown_ik = problem(login(&app, "401612342", "falsches Kennwort").await).await;
-    let malformed_ik = problem(login(&app, "30141234", "falsches Kennwort").await).await;
+    let _ = app.registered().await;
+    let wrong_password = problem(app.login(IK, "falsches Kennwort").await).await;
+    let unknown_ik = problem(app.login("401612342", "falsches Kennwort").await).await;
+    let malformed_ik = problem(app.login("30141234", "falsches Kennwort").await).await;
     assert_eq!(wrong_password.0, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong_password.1["code"], "invalid_credentials");
     assert_eq!(unknown_ik, wrong_password);
@@ -385,51 +256,51 @@ async fn an_unknown_ik_and_a_wrong_password_get_the_same_answer(app: TestApp) {
 async fn after_five_failed_logins_an_ik_needs_a_security_check_but_no_one_is_locked_out(
     app: TestApp,
 ) {
-    let credentials = registered(&app).await;
+    let credentials = app.registered().await;
     const UNKNOWN: &str = "401612342";
     for ik in [IK, UNKNOWN] {
         for _ in 0..5 {
-            let (_, body) = problem(login(&app, ik, "falsch").await).await;
+            let (_, body) = problem(app.login(ik, "falsch").await).await;
             assert_eq!(body["code"], "invalid_credentials");
         }
     }
     // Known and unknown IKs answer alike: a security check first.
-    let known = problem(login(&app, IK, "falsch").await).await;
-    let unknown = problem(login(&app, UNKNOWN, "falsch").await).await;
+    let known = problem(app.login(IK, "falsch").await).await;
+    let unknown = problem(app.login(UNKNOWN, "falsch").await).await;
     assert_eq!(
         (known.0, known.1["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("challenge_required"))
     );
     assert_eq!(unknown, known);
-    let (_, body) = problem(login(&app, IK, &credentials.initial_password).await).await;
+    let (_, body) = problem(app.login(IK, &credentials.initial_password).await).await;
     assert_eq!(body["code"], "challenge_required", "the right password needs it too");
     // With the check solved, the provider gets in at once: nobody waits out a lock.
-    let checked = login_with_check(&app, IK, &credentials.initial_password).await;
+    let checked = app.login_with_check(IK, &credentials.initial_password).await;
     assert_eq!(checked.status(), StatusCode::OK);
-    let (_, body) = problem(login_with_check(&app, UNKNOWN, "falsch").await).await;
+    let (_, body) = problem(app.login_with_check(UNKNOWN, "falsch").await).await;
     assert_eq!(body["code"], "invalid_credentials");
     // The next German day starts afresh.
     app.clock.advance(Duration::days(1));
-    assert_eq!(login(&app, IK, &credentials.initial_password).await.status(), StatusCode::OK);
+    assert_eq!(app.login(IK, &credentials.initial_password).await.status(), StatusCode::OK);
 }
 
 async fn wrong_pruefnummern_count_as_failures_and_a_reset_still_works(app: TestApp) {
-    let (credentials, _) = active(&app).await;
+    let (credentials, _) = app.active().await;
     let wrong = portal_domain::Pruefnummer::from_random([1; 12]).formatted();
     for attempt in 1..=6 {
         let body = json!({"ik": IK, "pruefnummer": wrong, "new_password": STRONG});
-        let (status, problem_body) = problem(post(&app, "/api/password-reset", body).await).await;
+        let (status, problem_body) = problem(app.post("/api/password-reset", body).await).await;
         assert_eq!(problem_body["code"], "invalid_credentials", "attempt {attempt}: {status}");
     }
-    let (_, body) = problem(login(&app, IK, STRONG).await).await;
+    let (_, body) = problem(app.login(IK, STRONG).await).await;
     assert_eq!(body["code"], "challenge_required", "the wrong Prüfnummern counted");
     // The provider with the letter in hand resets at once.
     let newer = "Nebel über der Elbe, 2027";
     let right = json!({"ik": IK, "pruefnummer": credentials.pruefnummer, "new_password": newer});
-    assert_eq!(post(&app, "/api/password-reset", right).await.status(), StatusCode::NO_CONTENT);
-    assert_eq!(login_with_check(&app, IK, newer).await.status(), StatusCode::OK);
+    assert_eq!(app.post("/api/password-reset", right).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.login_with_check(IK, newer).await.status(), StatusCode::OK);
     let malformed = json!({"ik": IK, "pruefnummer": "12", "new_password": STRONG});
-    let (status, body) = problem(post(&app, "/api/password-reset", malformed).await).await;
+    let (status, body) = problem(app.post("/api/password-reset", malformed).await).await;
     assert_eq!(
         (status, body["errors"][0]["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("pruefnummer"))
@@ -438,62 +309,62 @@ async fn wrong_pruefnummern_count_as_failures_and_a_reset_still_works(app: TestA
 
 async fn a_reset_with_the_pruefnummer_alone_does_not_open_a_pending_account(app: TestApp) {
     // Someone who intercepted only the Prüfnummer letter.
-    let credentials = registered(&app).await;
+    let credentials = app.registered().await;
     let body = json!({"ik": IK, "pruefnummer": credentials.pruefnummer, "new_password": STRONG});
-    let (status, body) = problem(post(&app, "/api/password-reset", body).await).await;
+    let (status, body) = problem(app.post("/api/password-reset", body).await).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("use_both_letters")));
     assert!(body["title"].as_str().unwrap().contains("Initialkennwort"), "{body}");
     assert_eq!(
-        login(&app, IK, STRONG).await.status(),
+        app.login(IK, STRONG).await.status(),
         StatusCode::UNAUTHORIZED,
         "no password was set"
     );
     // Both letters together still work.
-    let session = cookie(&login(&app, IK, &credentials.initial_password).await);
+    let session = cookie(&app.login(IK, &credentials.initial_password).await);
     let body = json!({"pruefnummer": credentials.pruefnummer, "new_password": STRONG});
-    let set = with_cookie(&app, reqwest::Method::POST, "/api/password", &session, Some(body)).await;
+    let set = app.with_cookie(reqwest::Method::POST, "/api/password", &session, Some(body)).await;
     assert_eq!(set.status(), StatusCode::NO_CONTENT);
 }
 
 async fn the_initial_password_expires_after_thirty_days(app: TestApp) {
-    let credentials = registered(&app).await;
+    let credentials = app.registered().await;
     app.clock.advance(Duration::days(30));
-    let (status, body) = problem(login(&app, IK, &credentials.initial_password).await).await;
+    let (status, body) = problem(app.login(IK, &credentials.initial_password).await).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("initial_password_expired"))
     );
     assert_eq!(
-        register(&app, IK).await.status(),
+        app.register(IK).await.status(),
         StatusCode::ACCEPTED,
         "a pending account may register again"
     );
 }
 
 async fn an_account_unused_for_180_days_is_reactivated_with_the_pruefnummer(app: TestApp) {
-    let (credentials, _) = active(&app).await;
+    let (credentials, _) = app.active().await;
     app.clock.advance(Duration::days(180));
-    let (status, body) = problem(login(&app, IK, STRONG).await).await;
+    let (status, body) = problem(app.login(IK, STRONG).await).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::LOCKED, Some("inactive")));
     let newer = "Nebel über der Elbe, 2027";
-    let reset = post(
-        &app,
-        "/api/password-reset",
-        json!({"ik": IK, "pruefnummer": credentials.pruefnummer, "new_password": newer}),
-    )
-    .await;
+    let reset = app
+        .post(
+            "/api/password-reset",
+            json!({"ik": IK, "pruefnummer": credentials.pruefnummer, "new_password": newer}),
+        )
+        .await;
     assert_eq!(reset.status(), StatusCode::NO_CONTENT);
-    assert_eq!(login(&app, IK, newer).await.status(), StatusCode::OK);
+    assert_eq!(app.login(IK, newer).await.status(), StatusCode::OK);
     assert_eq!(
-        wait_for_letters(&app, "password_changed", 2).await.len(),
+        app.wait_for_letters("password_changed", 2).await.len(),
         2,
         "set and reset are both announced"
     );
 }
 
 async fn weak_passwords_are_refused_with_the_reason(app: TestApp) {
-    let credentials = registered(&app).await;
-    let session = cookie(&login(&app, IK, &credentials.initial_password).await);
+    let credentials = app.registered().await;
+    let session = cookie(&app.login(IK, &credentials.initial_password).await);
     let cases = [
         ("kurz", "Das Kennwort braucht mindestens 12 Zeichen."),
         ("apotheke-301412340", "Das Kennwort darf Ihr IK nicht enthalten."),
@@ -513,7 +384,7 @@ async fn weak_passwords_are_refused_with_the_reason(app: TestApp) {
     for (candidate, message) in cases {
         let body = json!({"pruefnummer": credentials.pruefnummer, "new_password": candidate});
         let (status, problem_body) = problem(
-            with_cookie(&app, reqwest::Method::POST, "/api/password", &session, Some(body)).await,
+            app.with_cookie(reqwest::Method::POST, "/api/password", &session, Some(body)).await,
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{candidate}");
@@ -522,16 +393,17 @@ async fn weak_passwords_are_refused_with_the_reason(app: TestApp) {
         assert_eq!(problem_body["errors"][0]["message"], message, "{candidate}");
     }
     assert_eq!(
-        login(&app, IK, &credentials.initial_password).await.status(),
+        app.login(IK, &credentials.initial_password).await.status(),
         StatusCode::OK,
         "nothing changed"
     );
 }
 
 async fn the_session_ends_after_ten_idle_minutes_and_each_request_extends_it(app: TestApp) {
-    let (_, session) = active(&app).await;
+    let (_, session) = app.active().await;
     app.clock.advance(Duration::minutes(9));
-    let touched: Value = with_cookie(&app, reqwest::Method::GET, "/api/session", &session, None)
+    let touched: Value = app
+        .with_cookie(reqwest::Method::GET, "/api/session", &session, None)
         .await
         .json()
         .await
@@ -539,68 +411,65 @@ async fn the_session_ends_after_ten_idle_minutes_and_each_request_extends_it(app
     assert_eq!(touched["expires_at"], "2026-05-04T08:19:00Z");
     app.clock.advance(Duration::minutes(9));
     assert_eq!(
-        with_cookie(&app, reqwest::Method::GET, "/api/session", &session, None).await.status(),
+        app.with_cookie(reqwest::Method::GET, "/api/session", &session, None).await.status(),
         StatusCode::OK
     );
     app.clock.advance(Duration::minutes(10));
     let (status, body) =
-        problem(with_cookie(&app, reqwest::Method::GET, "/api/session", &session, None).await)
-            .await;
+        problem(app.with_cookie(reqwest::Method::GET, "/api/session", &session, None).await).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("session_expired"))
     );
     let (_, body) =
-        problem(with_cookie(&app, reqwest::Method::GET, "/api/session", &session, None).await)
-            .await;
+        problem(app.with_cookie(reqwest::Method::GET, "/api/session", &session, None).await).await;
     assert_eq!(body["code"], "unauthenticated", "an ended session is gone");
 }
 
 async fn logging_out_ends_the_session_on_the_server(app: TestApp) {
-    let (_, session) = active(&app).await;
-    let logout = with_cookie(&app, reqwest::Method::DELETE, "/api/session", &session, None).await;
+    let (_, session) = app.active().await;
+    let logout = app.with_cookie(reqwest::Method::DELETE, "/api/session", &session, None).await;
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
     assert!(logout.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
     let (status, body) =
-        problem(with_cookie(&app, reqwest::Method::GET, "/api/session", &session, None).await)
-            .await;
+        problem(app.with_cookie(reqwest::Method::GET, "/api/session", &session, None).await).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
     );
-    let each_login_a_new_id = cookie(&login(&app, IK, STRONG).await);
+    let each_login_a_new_id = cookie(&app.login(IK, STRONG).await);
     assert_ne!(each_login_a_new_id, session);
 }
 
 async fn a_new_password_ends_the_sessions_of_every_other_browser(app: TestApp) {
-    let (credentials, session) = active(&app).await;
+    let (credentials, session) = app.active().await;
     // Another browser, maybe a stranger's who learnt the password.
-    let elsewhere = cookie(&login(&app, IK, STRONG).await);
+    let elsewhere = cookie(&app.login(IK, STRONG).await);
     app.clock.advance(Duration::seconds(1));
 
     let body = json!({"pruefnummer": credentials.pruefnummer, "new_password": "Kraniche ziehen über Zingst 71"});
-    let set = with_cookie(&app, reqwest::Method::POST, "/api/password", &session, Some(body)).await;
+    let set = app.with_cookie(reqwest::Method::POST, "/api/password", &session, Some(body)).await;
     assert_eq!(set.status(), StatusCode::NO_CONTENT);
 
     let renewed = cookie(&set);
     let (status, body) =
-        problem(with_cookie(&app, reqwest::Method::GET, "/api/session", &elsewhere, None).await)
+        problem(app.with_cookie(reqwest::Method::GET, "/api/session", &elsewhere, None).await)
             .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("session_expired")),
         "the other browser is told its session has ended"
     );
-    let replaced = with_cookie(&app, reqwest::Method::GET, "/api/session", &session, None).await;
+    let replaced = app.with_cookie(reqwest::Method::GET, "/api/session", &session, None).await;
     assert_eq!(replaced.status(), StatusCode::UNAUTHORIZED);
-    let here = with_cookie(&app, reqwest::Method::GET, "/api/session", &renewed, None).await;
+    let here = app.with_cookie(reqwest::Method::GET, "/api/session", &renewed, None).await;
     assert_eq!(here.status(), StatusCode::OK, "the browser that set it stays logged in");
 
     // A reset with the Prüfnummer, from the login page, ends every session.
     app.clock.advance(Duration::seconds(1));
     let body = json!({"ik": IK, "pruefnummer": credentials.pruefnummer, "new_password": "Dritte Fassung im Herbstlaub 28"});
-    assert_eq!(post(&app, "/api/password-reset", body).await.status(), StatusCode::NO_CONTENT);
-    let after_reset = with_cookie(&app, reqwest::Method::GET, "/api/session", &renewed, None).await;
+    assert_eq!(app.post("/api/password-reset", body).await.status(), StatusCode::NO_CONTENT);
+    let after_reset = app.with_cookie(reqwest::Method::GET, "/api/session", &renewed, None).await;
     assert_eq!(after_reset.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -653,68 +522,55 @@ async fn a_right_password_checked_while_the_account_was_blocked_is_refused_too()
         ..crate::harness::AppOptions::default()
     })
     .await;
-    active(&app).await;
+    app.active().await;
     let ik = portal_domain::Ik::parse(IK).unwrap();
     let before_the_block = app.stores.accounts.account(&ik).await.unwrap();
-    back_office(&app, portal::backoffice::Action::Block { ik: IK.into() }).await;
+    app.back_office(portal::backoffice::Action::Block { ik: IK.into() }).await;
 
     *accounts.stale.lock().unwrap() = before_the_block;
-    let (status, body) = problem(login(&app, IK, STRONG).await).await;
+    let (status, body) = problem(app.login(IK, STRONG).await).await;
 
     assert_eq!((status, body["code"].as_str()), (StatusCode::LOCKED, Some("blocked")));
-}
-
-/// Runs a back-office action as `portal accounts` does.
-async fn back_office(app: &TestApp, action: portal::backoffice::Action) -> String {
-    let accounts = portal::wiring::portal(
-        &TestApp::config(app.data_dir.path()),
-        &app.stores,
-        std::sync::Arc::new(app.clock.clone()),
-    )
-    .unwrap()
-    .state
-    .accounts;
-    portal::backoffice::run(&accounts, action, portal_domain::Lang::De).await.unwrap()
 }
 
 async fn the_back_office_blocks_unlocks_and_resends(app: TestApp) {
-    let (credentials, session) = active(&app).await;
-    let elsewhere = cookie(&login(&app, IK, STRONG).await);
+    let (credentials, session) = app.active().await;
+    let elsewhere = cookie(&app.login(IK, STRONG).await);
     app.clock.advance(Duration::seconds(1));
     use portal::backoffice::Action;
 
-    let blocked = back_office(&app, Action::Block { ik: IK.into() }).await;
+    let blocked = app.back_office(Action::Block { ik: IK.into() }).await;
     assert!(blocked.starts_with("Der Zugang für IK 301412340 ist gesperrt"), "{blocked}");
     for session in [&session, &elsewhere] {
-        let after = with_cookie(&app, reqwest::Method::GET, "/api/session", session, None).await;
+        let after = app.with_cookie(reqwest::Method::GET, "/api/session", session, None).await;
         assert_eq!(after.status(), StatusCode::UNAUTHORIZED, "a block ends every session");
     }
-    let (status, body) = problem(login(&app, IK, STRONG).await).await;
+    let (status, body) = problem(app.login(IK, STRONG).await).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::LOCKED, Some("blocked")));
     let reset = json!({"ik": IK, "pruefnummer": credentials.pruefnummer, "new_password": "Kraniche ziehen über Zingst 71"});
-    let (status, body) = problem(post(&app, "/api/password-reset", reset).await).await;
+    let (status, body) = problem(app.post("/api/password-reset", reset).await).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::LOCKED, Some("blocked")),
         "nor a reset"
     );
 
-    let unlocked = back_office(&app, Action::Unlock { ik: IK.into() }).await;
+    let unlocked = app.back_office(Action::Unlock { ik: IK.into() }).await;
     assert_eq!(unlocked, "Der Zugang für IK 301412340 ist entsperrt.");
-    assert_eq!(login(&app, IK, STRONG).await.status(), StatusCode::OK);
+    assert_eq!(app.login(IK, STRONG).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn the_back_office_resends_the_letters_of_a_pending_account() {
     let app = crate::harness::spawn_app().await;
-    let credentials = registered(&app).await;
-    let resent = back_office(&app, portal::backoffice::Action::Resend { ik: IK.into() }).await;
+    let credentials = app.registered().await;
+    let resent = app.back_office(portal::backoffice::Action::Resend { ik: IK.into() }).await;
     assert!(
         resent.starts_with("2 neue Schreiben an Muster-Apotheke am Altmarkt, p***@"),
         "{resent}"
     );
     assert_eq!(
-        login(&app, IK, &credentials.initial_password).await.status(),
+        app.login(IK, &credentials.initial_password).await.status(),
         StatusCode::UNAUTHORIZED,
         "old letters are void"
     );

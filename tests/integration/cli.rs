@@ -142,16 +142,12 @@ async fn serve_with_demo_data_answers_health_and_knows_the_demo_providers() {
 #[tokio::test]
 async fn the_audit_tells_who_asked_about_a_person_and_verify_finds_tampering() {
     let app = spawn_app().await;
-    let session = crate::oha::provider_session(&app).await;
+    let session = app.provider_session().await;
     let ask = |consent: &'static str| serde_json::json!({"kvnr": "A123456780", "consent": consent, "dispensing_date": "2026-03-14"});
-    crate::oha::answer(&app, &session, ask("insured_present")).await;
-    crate::oha::answer(&app, &session, ask("representative_present")).await;
-    crate::oha::answer(
-        &app,
-        &session,
-        serde_json::json!({"kvnr": "C345678908", "consent": "insured_present"}),
-    )
-    .await;
+    app.answer(&session, ask("insured_present")).await;
+    app.answer(&session, ask("representative_present")).await;
+    app.answer(&session, serde_json::json!({"kvnr": "C345678908", "consent": "insured_present"}))
+        .await;
     let dir = app.data_dir.path();
 
     let table = portal(dir).args(["audit", "--kvnr", "a123456780"]).output().unwrap();

@@ -2,6 +2,7 @@
 //! DynamoDB cases run against Amazon's DynamoDB Local, which the harness starts on first use
 //! (`tools/setup` installs it).
 
+mod api;
 mod harness;
 
 /// Runs each named case, an `async fn(&impl Store)` of the invoking module, as

@@ -8,12 +8,12 @@ use portal::stores::Stores;
 use portal_core::model::{AuditEntry, AuditHead, AuditRow, Limit, Recorded};
 use portal_core::{AuditLog, StoreError};
 use portal_domain::{Ik, Kvnr};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use time::Duration;
 use time::macros::datetime;
 
-use crate::accounts::{IK, active, cookie, login, problem, registered, with_cookie};
+use crate::api::{IK, cookie, problem};
 use crate::harness::{AppOptions, TestApp};
 
 on_both_apps! {
@@ -27,46 +27,10 @@ on_both_apps! {
     every_answer_is_in_the_audit_log_with_its_consent,
 }
 
-const EXEMPTIONS: &str = "\
-kvnr;vorname;nachname;jahr;gueltig_ab;gueltig_bis
-A123456780;Max;Mustermann;2026;2026-03-14;2026-12-31
-A121212122;Özlem;Çelik;2025;2025-01-01;2025-12-31
-A121212122;Özlem;Çelik;2026;2026-01-01;2026-12-31
-B234567895;Hans-Peter;Müller-Lüdenscheidt;2025;2025-09-02;2025-12-31
-";
-
-/// An active provider's session on a portal that knows the exemptions above; the clock stands
-/// at 4 May 2026, so the previous year is shown.
-pub(crate) async fn provider_session(app: &TestApp) -> String {
-    let mut rejected = Vec::new();
-    portal_core::import::import_exemptions(
-        app.stores.exemptions.as_ref(),
-        EXEMPTIONS.as_bytes(),
-        None,
-        &mut rejected,
-    )
-    .await
-    .unwrap();
-    active(app).await.1
-}
-
-async fn ask(app: &TestApp, session: &str, body: Value) -> reqwest::Response {
-    with_cookie(app, Method::POST, "/api/exemption-queries", session, Some(body)).await
-}
-
-pub(crate) async fn answer(app: &TestApp, session: &str, body: Value) -> Value {
-    let response = ask(app, session, body).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let mut answer: Value = response.json().await.unwrap();
-    let query_id = answer.as_object_mut().unwrap().remove("query_id").unwrap();
-    assert_eq!(query_id.as_str().unwrap().len(), 26, "a ULID");
-    answer
-}
-
 async fn an_exempt_patient_shows_initials_and_every_shown_year(app: TestApp) {
-    let session = provider_session(&app).await;
+    let session = app.provider_session().await;
     let result =
-        answer(&app, &session, json!({"kvnr": " a121212122 ", "consent": "insured_present"})).await;
+        app.answer(&session, json!({"kvnr": " a121212122 ", "consent": "insured_present"})).await;
     assert_eq!(
         result,
         json!({
@@ -82,9 +46,9 @@ async fn an_exempt_patient_shows_initials_and_every_shown_year(app: TestApp) {
 }
 
 async fn exemption_from_a_day_in_the_year_decides_the_day_of_dispensing(app: TestApp) {
-    let session = provider_session(&app).await;
+    let session = app.provider_session().await;
     let on = |day: &str| json!({"kvnr": "A123456780", "consent": "representative_present", "dispensing_date": day});
-    let before = answer(&app, &session, on("2026-03-13")).await;
+    let before = app.answer(&session, on("2026-03-13")).await;
     assert_eq!(before["exempt_on_dispensing_date"], false);
     assert_eq!(
         before["years"],
@@ -93,14 +57,14 @@ async fn exemption_from_a_day_in_the_year_decides_the_day_of_dispensing(app: Tes
             {"year": 2025, "exempt": false}
         ])
     );
-    assert_eq!(answer(&app, &session, on("2026-03-14")).await["exempt_on_dispensing_date"], true);
-    assert_eq!(answer(&app, &session, on("2025-06-01")).await["exempt_on_dispensing_date"], false);
+    assert_eq!(app.answer(&session, on("2026-03-14")).await["exempt_on_dispensing_date"], true);
+    assert_eq!(app.answer(&session, on("2025-06-01")).await["exempt_on_dispensing_date"], false);
 }
 
 async fn a_patient_exempt_only_last_year_is_shown_so_until_the_30th_of_june(app: TestApp) {
-    let session = provider_session(&app).await;
+    let session = app.provider_session().await;
     let result =
-        answer(&app, &session, json!({"kvnr": "B234567895", "consent": "insured_present"})).await;
+        app.answer(&session, json!({"kvnr": "B234567895", "consent": "insured_present"})).await;
     assert_eq!(result["initials"], "H. M.");
     assert_eq!(
         result["years"],
@@ -109,31 +73,31 @@ async fn a_patient_exempt_only_last_year_is_shown_so_until_the_30th_of_june(app:
 }
 
 async fn a_patient_without_a_record_is_not_found(app: TestApp) {
-    let session = provider_session(&app).await;
+    let session = app.provider_session().await;
     let result =
-        answer(&app, &session, json!({"kvnr": "C345678908", "consent": "insured_present"})).await;
+        app.answer(&session, json!({"kvnr": "C345678908", "consent": "insured_present"})).await;
     assert_eq!(result, json!({"kvnr": "C345678908", "found": false}));
 }
 
 async fn the_previous_year_disappears_at_midnight_german_time_on_the_1st_of_july(app: TestApp) {
-    let session = provider_session(&app).await;
+    let session = app.provider_session().await;
     let ask_b = || json!({"kvnr": "B234567895", "consent": "insured_present"});
     app.clock.advance(datetime!(2026-06-30 21:59 UTC) - datetime!(2026-05-04 08:00 UTC));
-    let fresh = cookie(&login(&app, IK, crate::accounts::STRONG).await);
+    let fresh = cookie(&app.login(IK, crate::api::STRONG).await);
     assert_eq!(
-        answer(&app, &fresh, ask_b()).await["years"].as_array().unwrap().len(),
+        app.answer(&fresh, ask_b()).await["years"].as_array().unwrap().len(),
         2,
         "23:59 on 30 June"
     );
     app.clock.advance(Duration::minutes(1));
-    let years = answer(&app, &fresh, ask_b()).await["years"].clone();
+    let years = app.answer(&fresh, ask_b()).await["years"].clone();
     assert_eq!(years, json!([{"year": 2026, "exempt": false}]), "00:00 on 1 July");
     let _ = session;
 }
 
 async fn bad_input_names_every_field_at_fault(app: TestApp) {
-    let session = provider_session(&app).await;
-    let (status, body) = problem(ask(&app, &session, json!({"kvnr": "A123456789"})).await).await;
+    let session = app.provider_session().await;
+    let (status, body) = problem(app.ask(&session, json!({"kvnr": "A123456789"})).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["code"], "invalid_kvnr");
     let fields: Vec<(&str, &str)> = body["errors"]
@@ -145,7 +109,7 @@ async fn bad_input_names_every_field_at_fault(app: TestApp) {
     assert_eq!(fields, [("kvnr", "invalid_kvnr"), ("consent", "consent_required")]);
 
     let (_, body) =
-        problem(ask(&app, &session, json!({"kvnr": "A123456780", "consent": "yes"})).await).await;
+        problem(app.ask(&session, json!({"kvnr": "A123456780", "consent": "yes"})).await).await;
     assert_eq!(body["code"], "consent_required");
     for (day, message) in [
         ("2026-05-05", "Der Tag der Abgabe darf nicht in der Zukunft liegen."),
@@ -157,7 +121,7 @@ async fn bad_input_names_every_field_at_fault(app: TestApp) {
     ] {
         let body =
             json!({"kvnr": "A123456780", "consent": "insured_present", "dispensing_date": day});
-        let (status, problem_body) = problem(ask(&app, &session, body).await).await;
+        let (status, problem_body) = problem(app.ask(&session, body).await).await;
         assert_eq!(
             (status, problem_body["code"].as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_dispensing_date")),
@@ -174,9 +138,9 @@ async fn only_logged_in_providers_with_their_own_password_may_ask(app: TestApp) 
     let anonymous =
         app.http.post(app.url("/api/exemption-queries")).json(&body).send().await.unwrap();
     assert_eq!(problem(anonymous).await.1["code"], "unauthenticated");
-    let credentials = registered(&app).await;
-    let pending = cookie(&login(&app, IK, &credentials.initial_password).await);
-    let (status, body) = problem(ask(&app, &pending, body).await).await;
+    let credentials = app.registered().await;
+    let pending = cookie(&app.login(IK, &credentials.initial_password).await);
+    let (status, body) = problem(app.ask(&pending, body).await).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("password_change_required"))
@@ -184,12 +148,10 @@ async fn only_logged_in_providers_with_their_own_password_may_ask(app: TestApp) 
 }
 
 async fn every_answer_is_in_the_audit_log_with_its_consent(app: TestApp) {
-    let session = provider_session(&app).await;
-    answer(&app, &session, json!({"kvnr": "A123456780", "consent": "insured_present", "dispensing_date": "2026-03-13"})).await;
-    answer(&app, &session, json!({"kvnr": "C345678908", "consent": "representative_present"}))
-        .await;
-    answer(&app, &session, json!({"kvnr": "A123456780", "consent": "representative_present"}))
-        .await;
+    let session = app.provider_session().await;
+    app.answer(&session, json!({"kvnr": "A123456780", "consent": "insured_present", "dispensing_date": "2026-03-13"})).await;
+    app.answer(&session, json!({"kvnr": "C345678908", "consent": "representative_present"})).await;
+    app.answer(&session, json!({"kvnr": "A123456780", "consent": "representative_present"})).await;
 
     let about = app.stores.audit.audit_of_kvnr(&Kvnr::parse("A123456780").unwrap()).await.unwrap();
     let about = crate::harness::intact(about);
@@ -233,18 +195,18 @@ mod quota {
     }
 
     async fn the_burst_limit_and_the_daily_quota_answer_429_with_retry_after(app: TestApp) {
-        let session = provider_session(&app).await;
+        let session = app.provider_session().await;
         let body = || json!({"kvnr": "A123456780", "consent": "insured_present"});
         for _ in 0..2 {
-            assert_eq!(ask(&app, &session, body()).await.status(), StatusCode::OK);
+            assert_eq!(app.ask(&session, body()).await.status(), StatusCode::OK);
         }
-        let too_fast = ask(&app, &session, body()).await;
+        let too_fast = app.ask(&session, body()).await;
         assert_eq!(too_fast.headers()["retry-after"], "60");
         assert_eq!(problem(too_fast).await.1["code"], "rate_limited");
         app.clock.advance(Duration::minutes(1));
-        let fresh = cookie(&login(&app, IK, crate::accounts::STRONG).await);
-        assert_eq!(ask(&app, &fresh, body()).await.status(), StatusCode::OK);
-        let over_quota = ask(&app, &fresh, body()).await;
+        let fresh = cookie(&app.login(IK, crate::api::STRONG).await);
+        assert_eq!(app.ask(&fresh, body()).await.status(), StatusCode::OK);
+        let over_quota = app.ask(&fresh, body()).await;
         // 08:01 UTC = 10:01 in Dresden; the German day ends in 13 h 59 min.
         assert_eq!(over_quota.headers()["retry-after"], (13 * 3600 + 59 * 60).to_string());
         let (_, body_json) = problem(over_quota).await;
@@ -253,8 +215,8 @@ mod quota {
             "Das Tageskontingent von 3 Abfragen ist erreicht. Ab Mitternacht sind wieder Abfragen möglich."
         );
         app.clock.advance(Duration::days(1));
-        let next_day = cookie(&login(&app, IK, crate::accounts::STRONG).await);
-        assert_eq!(ask(&app, &next_day, body()).await.status(), StatusCode::OK);
+        let next_day = cookie(&app.login(IK, crate::api::STRONG).await);
+        assert_eq!(app.ask(&next_day, body()).await.status(), StatusCode::OK);
     }
 }
 
@@ -287,9 +249,9 @@ async fn without_an_audit_record_no_status_is_given() {
         ..AppOptions::default()
     };
     let app = crate::harness::spawn(options).await;
-    let session = provider_session(&app).await;
+    let session = app.provider_session().await;
     let response =
-        ask(&app, &session, json!({"kvnr": "A121212122", "consent": "insured_present"})).await;
+        app.ask(&session, json!({"kvnr": "A121212122", "consent": "insured_present"})).await;
     let text = response.text().await.unwrap();
     let body: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(

@@ -20,7 +20,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
-use crate::accounts::{IK, STRONG, login, post, problem, registered};
+use crate::api::{IK, STRONG, problem};
 use crate::harness::{AppOptions, TestApp, spawn, spawn_app, spawn_app_serving};
 
 fn portal(data_dir: &Path) -> Command {
@@ -37,10 +37,10 @@ fn stdout(output: &std::process::Output) -> String {
 
 /// Three answered queries of the demo pharmacy, in the app's data folder.
 async fn three_queries(app: &TestApp) {
-    let session = crate::oha::provider_session(app).await;
+    let session = app.provider_session().await;
     for kvnr in ["A123456780", "C345678908", "A121212122"] {
         let body = json!({"kvnr": kvnr, "consent": "insured_present"});
-        crate::oha::answer(app, &session, body).await;
+        app.answer(&session, body).await;
     }
 }
 
@@ -202,7 +202,7 @@ fn mode(path: &Path) -> u32 {
 #[tokio::test]
 async fn once_the_letters_are_sent_their_secrets_are_nowhere_in_the_store_files() {
     let app = spawn_app().await;
-    let credentials = registered(&app).await;
+    let credentials = app.registered().await;
     // Until the dispatcher has marked both sent (the outbox file comes first).
     for _ in 0..200 {
         if app.stores.letters.pending_letters(10).await.unwrap().is_empty() {
@@ -221,7 +221,7 @@ async fn once_the_letters_are_sent_their_secrets_are_nowhere_in_the_store_files(
         assert_eq!(mode(&dir.join(name)), 0o600, "{name}");
     }
     // And the password from the letter is the only way in: not one left in the file.
-    assert_eq!(login(&app, IK, &credentials.initial_password).await.status(), StatusCode::OK);
+    assert_eq!(app.login(IK, &credentials.initial_password).await.status(), StatusCode::OK);
 }
 
 #[test]
@@ -395,7 +395,7 @@ async fn the_client_address_header_is_believed_only_from_the_proxy() {
 #[tokio::test]
 async fn a_json_array_is_no_body_and_problems_name_no_internal_types() {
     let app = spawn_app().await;
-    let session = crate::oha::provider_session(&app).await;
+    let session = app.provider_session().await;
     let positional = app
         .http
         .post(app.url("/api/exemption-queries"))
@@ -410,7 +410,7 @@ async fn a_json_array_is_no_body_and_problems_name_no_internal_types() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
     );
 
-    let nested = post(&app, "/api/registrations", json!({"ik": IK, "challenge": 5})).await;
+    let nested = app.post("/api/registrations", json!({"ik": IK, "challenge": 5})).await;
     let (status, body) = problem(nested).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let detail = body["detail"].as_str().unwrap();
