@@ -46,7 +46,7 @@ impl SessionState {
     }
 
     pub fn set(self, info: SessionInfo) {
-        self.ends_at.set(js_sys::Date::parse(&info.expires_at));
+        self.ends_at.set((info.expires_at.unix_timestamp_nanos() / 1_000_000) as f64);
         self.info.set(Some(info));
     }
 

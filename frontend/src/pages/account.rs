@@ -8,7 +8,7 @@ use portal_domain::{
     Ik, Lang, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, UserFacing, solve_proof_of_work,
 };
 
-use crate::api::{self, Problem, Registered};
+use crate::api::{self, Problem, ProblemCode, Registered};
 use crate::components::{Field, When};
 use crate::i18n::{T, use_i18n};
 use crate::session::use_session;
@@ -44,7 +44,7 @@ pub fn Login() -> impl IntoView {
         spawn_local(async move {
             let mut result = api::login(&ik, &password, None, lang).await;
             // After several failed attempts for this IK the server wants a solved check first.
-            if result.as_ref().is_err_and(|p| p.code == "challenge_required") {
+            if result.as_ref().is_err_and(|p| p.code == Some(ProblemCode::ChallengeRequired)) {
                 result = match solve_security_check(progress, lang).await {
                     Ok(proof) => api::login(&ik, &password, Some(proof), lang).await,
                     Err(p) => Err(p),

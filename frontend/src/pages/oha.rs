@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use portal_domain::{Consent, Kvnr, Lang, UserFacing};
 
-use crate::api::{self, Answer, Problem};
+use crate::api::{self, Answer, Problem, ProblemCode};
 use crate::components::{Field, When};
 use crate::i18n::{T, use_i18n};
 use crate::pages::account::FormProblem;
@@ -75,7 +75,7 @@ fn SearchForm() -> impl IntoView {
                     answer.set(Some((a, String::from(when))));
                 }
                 Err(p) if p.session_ended() => navigate("/sitzung-abgelaufen", Default::default()),
-                Err(p) if p.code == "password_change_required" => {
+                Err(p) if p.code == Some(ProblemCode::PasswordChangeRequired) => {
                     navigate("/kennwort", Default::default())
                 }
                 Err(p) => problem.set(Some(p)),
@@ -92,7 +92,7 @@ fn SearchForm() -> impl IntoView {
     view! {
         <h1>{i18n.tr(T::OhaTitle)}</h1>
         <When when=move || answer.get().is_none() fallback=move || view! {
-            <Result answer=Signal::derive(move || answer.get()) />
+            <QueryResult answer=Signal::derive(move || answer.get()) />
             <p class="actions no-print">
                 <button type="button" on:click=search_again>{i18n.tr(T::SearchAgain)}</button>
                 " "
@@ -146,7 +146,7 @@ fn SearchForm() -> impl IntoView {
 
 /// The answer as the seed's result screen shows it, plus what the printout needs.
 #[component]
-fn Result(answer: Signal<Option<(Answer, String)>>) -> impl IntoView {
+fn QueryResult(answer: Signal<Option<(Answer, String)>>) -> impl IntoView {
     let i18n = use_i18n();
     let yes_no = move |b: bool| if b { i18n.t(T::Yes) } else { i18n.t(T::No) };
     move || {
@@ -170,9 +170,9 @@ fn Result(answer: Signal<Option<(Answer, String)>>) -> impl IntoView {
                 }.into_any();
             }
             let on_day = a.exempt_on_dispensing_date;
-            let rows = a.years.clone().into_iter().map(|y| {
+            let rows = a.years.clone().unwrap_or_default().into_iter().map(|y| {
                 let validity = match (y.valid_from, y.valid_to) {
-                    (Some(from), Some(to)) => format!("{} – {}", german(&from), german(&to)),
+                    (Some(from), Some(to)) => format!("{} – {}", german(from), german(to)),
                     _ => "–".into(),
                 };
                 view! { <tr><th scope="row">{y.year}</th><td>{move || yes_no(y.exempt)}</td><td>{validity}</td></tr> }
@@ -194,11 +194,7 @@ fn Result(answer: Signal<Option<(Answer, String)>>) -> impl IntoView {
     }
 }
 
-/// "2026-03-14" → "14.03.2026"
-fn german(iso: &str) -> String {
-    let parts: Vec<&str> = iso.split('-').collect();
-    match parts.as_slice() {
-        [y, m, d] => format!("{d}.{m}.{y}"),
-        _ => iso.to_string(),
-    }
+/// "14.03.2026"
+fn german(day: time::Date) -> String {
+    format!("{:02}.{:02}.{}", day.day(), u8::from(day.month()), day.year())
 }

@@ -3,6 +3,7 @@
 //! one place. No logic here: parsing into domain types happens in the handlers.
 
 mod accounts;
+pub mod dates;
 mod oha;
 mod problem;
 
@@ -13,10 +14,10 @@ pub use accounts::{
 pub use oha::{AnswerBody, QueryBody, YearBody};
 pub use problem::{FieldProblem, Problem, ProblemCode};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `GET /api/health`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     /// Always `ok` when the portal answers.
