@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::api::Problem;
 use crate::i18n::{T, use_i18n};
+use crate::page::Page;
 use crate::session::use_session;
 
 #[component]
@@ -13,7 +15,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     view! {
         <a class="skip" href="#inhalt">{i18n.tr(T::SkipToContent)}</a>
         <header class="top">
-            <A href="/" attr:class="brand">{i18n.tr(T::PortalTitle)}</A>
+            <A href=Page::Start.path() attr:class="brand">{i18n.tr(T::PortalTitle)}</A>
             <button type="button" class="link" on:click=move |_| i18n.toggle() aria-label=move || i18n.t(T::SwitchLanguageLabel)>
                 {i18n.tr(T::SwitchLanguage)}
             </button>
@@ -22,10 +24,10 @@ pub fn Layout(children: Children) -> impl IntoView {
         <main id="inhalt" tabindex="-1">{children()}</main>
         <footer class="bottom">
             <nav aria-label="Rechtliches">
-                <A href="/nutzungsbedingungen">{i18n.tr(T::Terms)}</A>
-                <A href="/impressum">{i18n.tr(T::Imprint)}</A>
-                <A href="/datenschutz">{i18n.tr(T::Privacy)}</A>
-                <A href="/barrierefreiheit">{i18n.tr(T::Accessibility)}</A>
+                <A href=Page::Terms.path()>{i18n.tr(T::Terms)}</A>
+                <A href=Page::Imprint.path()>{i18n.tr(T::Imprint)}</A>
+                <A href=Page::Privacy.path()>{i18n.tr(T::Privacy)}</A>
+                <A href=Page::Accessibility.path()>{i18n.tr(T::Accessibility)}</A>
             </nav>
         </footer>
     }
@@ -62,7 +64,7 @@ fn SessionNotice() -> impl IntoView {
                     });
                 }>{i18n.tr(T::ExtendSession)}</button>
                 " "
-                <A href="/abgemeldet">{i18n.tr(T::Logout)}</A>
+                <A href=Page::LoggedOut.path()>{i18n.tr(T::Logout)}</A>
             </div>
             <When when=last_minute>
                 <p class="visually-hidden" role="alert">{i18n.tr(T::SessionEndsSoon)}</p>
@@ -131,6 +133,16 @@ pub fn Field(
             />
             {move || error.get().map(|message| view! { <p class="error" id=error_id.clone()>{message}</p> })}
             {move || ok.and_then(|ok| ok.get()).map(|message| view! { <p class="ok">{message}</p> })}
+        </div>
+    }
+}
+
+/// The form's problem as a whole, announced when it appears.
+#[component]
+pub fn FormProblem(problem: RwSignal<Option<Problem>>) -> impl IntoView {
+    view! {
+        <div role="alert" class="problem-slot">
+            {move || problem.get().map(|p| view! { <p class="problem">{p.title}</p> })}
         </div>
     }
 }

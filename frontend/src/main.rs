@@ -4,6 +4,7 @@
 mod api;
 mod components;
 mod i18n;
+mod page;
 mod pages;
 mod session;
 
@@ -13,6 +14,7 @@ use leptos_router::hooks::use_location;
 
 use crate::components::Layout;
 use crate::i18n::I18n;
+use crate::page::Page;
 use crate::pages::*;
 use crate::session::SessionState;
 
@@ -30,7 +32,7 @@ fn App() -> impl IntoView {
                 provide_context(SessionState::start());
             }
             <Layout>
-                <Page />
+                <CurrentPage />
             </Layout>
         </Router>
     }
@@ -40,26 +42,23 @@ fn App() -> impl IntoView {
 /// static paths, and the router's route tables cost the wasm tens of kilobytes. The page is
 /// built anew only when the path changes (not when the query of a calculator does).
 #[component]
-fn Page() -> impl IntoView {
+fn CurrentPage() -> impl IntoView {
     let pathname = use_location().pathname;
-    move || {
-        let path = pathname.get();
-        match path.trim_end_matches('/') {
-            "" => Start().into_any(),
-            "/anmelden" => Login().into_any(),
-            "/registrieren" => Register().into_any(),
-            "/kennwort" => SetPassword().into_any(),
-            "/kennwort-zuruecksetzen" => ResetPassword().into_any(),
-            "/oha" => Search().into_any(),
-            "/rechner/pflege" => CareCalculator().into_any(),
-            "/rechner/zuzahlung" => CopayCalculator().into_any(),
-            "/sitzung-abgelaufen" => SessionEnded().into_any(),
-            "/abgemeldet" => LoggedOut().into_any(),
-            "/nutzungsbedingungen" => TermsPage().into_any(),
-            "/impressum" => ImprintPage().into_any(),
-            "/datenschutz" => PrivacyPage().into_any(),
-            "/barrierefreiheit" => AccessibilityPage().into_any(),
-            _ => NotFound().into_any(),
-        }
+    move || match Page::at(&pathname.get()) {
+        Some(Page::Start) => Start().into_any(),
+        Some(Page::Login) => Login().into_any(),
+        Some(Page::Register) => Register().into_any(),
+        Some(Page::SetPassword) => SetPassword().into_any(),
+        Some(Page::ResetPassword) => ResetPassword().into_any(),
+        Some(Page::Search) => Search().into_any(),
+        Some(Page::CareCalculator) => CareCalculator().into_any(),
+        Some(Page::CopayCalculator) => CopayCalculator().into_any(),
+        Some(Page::SessionEnded) => SessionEnded().into_any(),
+        Some(Page::LoggedOut) => LoggedOut().into_any(),
+        Some(Page::Terms) => TermsPage().into_any(),
+        Some(Page::Imprint) => ImprintPage().into_any(),
+        Some(Page::Privacy) => PrivacyPage().into_any(),
+        Some(Page::Accessibility) => AccessibilityPage().into_any(),
+        None => NotFound().into_any(),
     }
 }

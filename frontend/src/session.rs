@@ -5,6 +5,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::{self, SessionInfo};
 use crate::i18n::{I18n, use_i18n};
+use crate::page::Page;
 
 #[derive(Clone, Copy)]
 pub struct SessionState {
@@ -37,7 +38,7 @@ impl SessionState {
                 state.now.set(js_sys::Date::now());
                 if state.info.get_untracked().is_some() && state.remaining_ms() <= 0.0 {
                     state.info.set(None);
-                    navigate("/sitzung-abgelaufen", Default::default());
+                    navigate(Page::SessionEnded.path(), Default::default());
                 }
             },
             std::time::Duration::from_secs(1),

@@ -9,19 +9,10 @@ use portal_domain::{
 };
 
 use crate::api::{self, Problem, ProblemCode, Registered};
-use crate::components::{Field, When};
+use crate::components::{Field, FormProblem, When};
 use crate::i18n::{T, use_i18n};
+use crate::page::Page;
 use crate::session::use_session;
-
-/// The form's problem as a whole, announced when it appears.
-#[component]
-pub fn FormProblem(problem: RwSignal<Option<Problem>>) -> impl IntoView {
-    view! {
-        <div role="alert" class="problem-slot">
-            {move || problem.get().map(|p| view! { <p class="problem">{p.title}</p> })}
-        </div>
-    }
-}
 
 fn field_error(problem: RwSignal<Option<Problem>>, field: &'static str) -> Signal<Option<String>> {
     Signal::derive(move || problem.get().and_then(|p| p.field(field)))
@@ -54,7 +45,11 @@ pub fn Login() -> impl IntoView {
             pending.set(false);
             match result {
                 Ok(info) => {
-                    let next = if info.must_change_password { "/kennwort" } else { "/oha" };
+                    let next = if info.must_change_password {
+                        Page::SetPassword.path()
+                    } else {
+                        Page::Search.path()
+                    };
                     session.set(info);
                     problem.set(None);
                     navigate(next, Default::default());
@@ -79,57 +74,89 @@ pub fn Login() -> impl IntoView {
         </form>
         <h2>{i18n.tr(T::LoginProblems)}</h2>
         <ul class="links">
-            <li><A href="/registrieren">{i18n.tr(T::Register)}</A></li>
-            <li><A href="/kennwort-zuruecksetzen">{i18n.tr(T::ResetPassword)}</A></li>
+            <li><A href=Page::Register.path()>{i18n.tr(T::Register)}</A></li>
+            <li><A href=Page::ResetPassword.path()>{i18n.tr(T::ResetPassword)}</A></li>
         </ul>
     }
+}
+
+/// What the registration form holds: the IK, the terms, the security check's progress, the
+/// problem, and (once sent) where the letters go.
+#[derive(Clone, Copy)]
+struct RegisterState {
+    ik: RwSignal<String>,
+    terms: RwSignal<bool>,
+    submitted: RwSignal<bool>,
+    pending: RwSignal<bool>,
+    /// Percent, whole numbers: formatting floats would cost the app kilobytes of code.
+    progress: RwSignal<Option<u32>>,
+    problem: RwSignal<Option<Problem>>,
+    registered: RwSignal<Option<Registered>>,
+}
+
+impl RegisterState {
+    fn new() -> RegisterState {
+        RegisterState {
+            ik: RwSignal::new(String::new()),
+            terms: RwSignal::new(false),
+            submitted: RwSignal::new(false),
+            pending: RwSignal::new(false),
+            progress: RwSignal::new(None),
+            problem: RwSignal::new(None),
+            registered: RwSignal::new(None),
+        }
+    }
+
+    /// The IK checked as it is typed, with the server's rule; quiet until nine characters or a
+    /// submit.
+    fn ik_check(self, lang: Lang) -> Option<Result<(), String>> {
+        let value = self.ik.get();
+        let complete = value.trim().len() >= 9 || self.submitted.get();
+        complete.then(|| Ik::parse(&value).map(drop).map_err(|e| e.message(lang).to_string()))
+    }
+
+    fn field_problem(self, field: &str) -> Option<String> {
+        self.problem.get().and_then(|p| p.field(field))
+    }
+}
+
+/// Solves the security check and registers, if the IK is one.
+fn register(state: RegisterState, lang: Lang) {
+    state.submitted.set(true);
+    state.problem.set(None);
+    if !matches!(state.ik_check(lang), Some(Ok(()))) {
+        return;
+    }
+    let (ik, terms) = (state.ik.get_untracked(), state.terms.get_untracked());
+    state.pending.set(true);
+    spawn_local(async move {
+        let result = match solve_security_check(state.progress, lang).await {
+            Ok((id, nonce)) => api::register(&ik, terms, &id, nonce, lang).await,
+            Err(p) => Err(p),
+        };
+        state.pending.set(false);
+        match result {
+            Ok(done) => state.registered.set(Some(done)),
+            Err(p) => {
+                state.progress.set(None);
+                state.problem.set(Some(p));
+            }
+        }
+    });
 }
 
 #[component]
 pub fn Register() -> impl IntoView {
     let i18n = use_i18n();
-    let ik = RwSignal::new(String::new());
-    let terms = RwSignal::new(false);
-    let problem = RwSignal::new(None::<Problem>);
-    // Percent, whole numbers: formatting floats would cost the app kilobytes of code.
-    let progress = RwSignal::new(None::<u32>);
-    let submitted = RwSignal::new(false);
-    // Live check with the same rules as the server; quiet until nine characters or a submit.
-    let ik_check = Signal::derive(move || {
-        let value = ik.get();
-        let complete = value.trim().len() >= 9 || submitted.get();
-        complete
-            .then(|| Ik::parse(&value))
-            .map(|r| r.map_err(|e| e.message(i18n.lang()).to_string()))
-    });
-    let ik_error = Signal::derive(move || match ik_check.get() {
+    let state = RegisterState::new();
+    let RegisterState { ik, terms, pending, progress, problem, registered, .. } = state;
+    let ik_error = Signal::derive(move || match state.ik_check(i18n.lang()) {
         Some(Err(message)) => Some(message),
-        _ => problem.get().and_then(|p| p.field("ik")),
+        _ => state.field_problem("ik"),
     });
     let ik_ok = Signal::derive(move || {
-        matches!(ik_check.get(), Some(Ok(_))).then(|| i18n.t(T::IkValid).to_string())
+        matches!(state.ik_check(i18n.lang()), Some(Ok(_))).then(|| i18n.t(T::IkValid).to_string())
     });
-    let pending = RwSignal::new(false);
-    let registered = RwSignal::new(None::<Registered>);
-    let register = move |ik: String, terms: bool| {
-        let lang = i18n.0.get_untracked();
-        let work = async move {
-            let (id, nonce) = solve_security_check(progress, lang).await?;
-            api::register(&ik, terms, &id, nonce, lang).await
-        };
-        pending.set(true);
-        spawn_local(async move {
-            let result = work.await;
-            pending.set(false);
-            match result {
-                Ok(done) => registered.set(Some(done)),
-                Err(p) => {
-                    progress.set(None);
-                    problem.set(Some(p));
-                }
-            }
-        });
-    };
     let done = move || registered.get();
     view! {
         <When when=move || done().is_none() fallback=move || view! {
@@ -137,28 +164,24 @@ pub fn Register() -> impl IntoView {
             <p>{i18n.tr(T::RegisteredText)}</p>
             <p>{i18n.tr(T::LettersGoTo)}" "<strong>{move || done().map(|r| r.recipient)}</strong></p>
             <p>{i18n.tr(T::FirstLoginHint)}</p>
-            <p><A href="/anmelden">{i18n.tr(T::ToLogin)}</A></p>
+            <p><A href=Page::Login.path()>{i18n.tr(T::ToLogin)}</A></p>
         }>
             <h1>{i18n.tr(T::Register)}</h1>
             <FormProblem problem />
             <form on:submit=move |ev| {
                 ev.prevent_default();
-                submitted.set(true);
-                problem.set(None);
-                if matches!(ik_check.get_untracked(), Some(Ok(_))) {
-                    register(ik.get_untracked(), terms.get_untracked());
-                }
+                register(state, i18n.0.get_untracked());
             }>
                 <Field id="ik" label=T::Ik hint=T::IkHint value=ik error=ik_error ok=ik_ok inputmode="numeric" />
                 <h2>{i18n.tr(T::TermsTitle)}</h2>
                 <p>{i18n.tr(T::TermsText)}</p>
                 <div class="check">
                     <input type="checkbox" id="terms" prop:checked=move || terms.get() on:change=move |ev| terms.set(event_target_checked(&ev))
-                        aria-invalid=move || problem.get().and_then(|p| p.field("terms_accepted")).is_some().to_string()
+                        aria-invalid=move || state.field_problem("terms_accepted").is_some().to_string()
                         aria-describedby="terms-error" />
                     <label for="terms">{i18n.tr(T::AcceptTerms)}</label>
                 </div>
-                <p class="error" id="terms-error">{move || problem.get().and_then(|p| p.field("terms_accepted"))}</p>
+                <p class="error" id="terms-error">{move || state.field_problem("terms_accepted")}</p>
                 <button type="submit" disabled=move || pending.get()>{i18n.tr(T::Register)}</button>
                 <SecurityCheckProgress progress />
             </form>
@@ -243,8 +266,8 @@ pub fn SetPassword() -> impl IntoView {
             };
             pending.set(false);
             match result {
-                Ok(()) => nav("/oha", Default::default()),
-                Err(p) if p.session_ended() => nav("/sitzung-abgelaufen", Default::default()),
+                Ok(()) => nav(Page::Search.path(), Default::default()),
+                Err(p) if p.session_ended() => nav(Page::SessionEnded.path(), Default::default()),
                 Err(p) => problem.set(Some(p)),
             }
         });
@@ -297,7 +320,7 @@ pub fn ResetPassword() -> impl IntoView {
         <h1>{i18n.tr(T::ResetPassword)}</h1>
         <When when=move || !done() fallback=move || view! {
             <p role="status">{i18n.tr(T::PasswordSaved)}</p>
-            <p><A href="/anmelden">{i18n.tr(T::ToLogin)}</A></p>
+            <p><A href=Page::Login.path()>{i18n.tr(T::ToLogin)}</A></p>
         }>
             <p>{i18n.tr(T::ResetIntro)}</p>
             <FormProblem problem />

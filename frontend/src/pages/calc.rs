@@ -6,17 +6,19 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::query_signal_with_options;
 use portal_domain::benefits::{
-    CareQuestion, CopayKind, Euro, Household, MoneyError, Pflegegrad, belastungsgrenze,
-    care_benefits, zuzahlung,
+    Belastungsgrenze, CareBenefits, CareQuestion, CopayKind, Euro, Household, MoneyError,
+    Pflegegrad, belastungsgrenze, care_benefits, zuzahlung,
 };
 use portal_domain::{Lang, UserFacing, parse_date};
 
 use crate::components::When;
 use crate::i18n::{T, use_i18n};
 
-/// One input kept in the address: (value, setter). Typing replaces the address, it does not add
-/// a history entry per key.
-fn param(key: &'static str) -> (Memo<Option<String>>, SignalSetter<Option<String>>) {
+/// One input kept in the address: (value, setter).
+type Param = (Memo<Option<String>>, SignalSetter<Option<String>>);
+
+/// Typing replaces the address, it does not add a history entry per key.
+fn param(key: &'static str) -> Param {
     query_signal_with_options::<String>(
         key,
         NavigateOptions { replace: true, scroll: false, ..Default::default() },
@@ -105,102 +107,118 @@ fn Print() -> impl IntoView {
     }
 }
 
-#[component]
-pub fn CareCalculator() -> impl IntoView {
-    let i18n = use_i18n();
-    let (date, set_date) = param("datum");
-    let (grade, set_grade) = param("pflegegrad");
-    let (beihilfe, set_beihilfe) = param("beihilfe");
-    let (used, set_used) = param("sachleistung");
-    let (months, set_months) = param("monate");
-    let result = Memo::new(move |_| {
-        let lang = i18n.lang();
-        let date = parse_date(&date.get().unwrap_or_else(today))
+/// The care calculator's inputs, each kept in the page address.
+#[derive(Clone, Copy)]
+struct CareInputs {
+    date: Param,
+    grade: Param,
+    beihilfe: Param,
+    used: Param,
+    months: Param,
+}
+
+impl CareInputs {
+    fn from_address() -> CareInputs {
+        CareInputs {
+            date: param("datum"),
+            grade: param("pflegegrad"),
+            beihilfe: param("beihilfe"),
+            used: param("sachleistung"),
+            months: param("monate"),
+        }
+    }
+
+    /// The benefits for what is typed, or what is wrong with it, in the person's language.
+    fn benefits(self, lang: Lang, t: impl Fn(T) -> &'static str) -> Result<CareBenefits, String> {
+        let date = parse_date(&self.date.0.get().unwrap_or_else(today))
             .map_err(|e| e.message(lang).to_string())?;
-        let grade = grade.get().and_then(|g| g.parse::<i64>().ok()).unwrap_or(2);
+        let grade = self.grade.0.get().and_then(|g| g.parse::<i64>().ok()).unwrap_or(2);
         let question = CareQuestion {
             date,
             pflegegrad: Pflegegrad::new(grade).map_err(|e| e.message(lang).to_string())?,
-            beihilfe: beihilfe.get().is_some(),
-            sachleistung_used: amount(&used.get())
-                .map_err(|_| i18n.t(T::SachleistungUsed).to_string())?,
-            home_months: months.get().and_then(|m| m.trim().parse().ok()),
+            beihilfe: self.beihilfe.0.get().is_some(),
+            sachleistung_used: amount(&self.used.0.get())
+                .map_err(|_| t(T::SachleistungUsed).to_string())?,
+            home_months: self.months.0.get().and_then(|m| m.trim().parse().ok()),
         };
         care_benefits(&question).map_err(|e| e.message(lang).to_string())
-    });
+    }
+}
+
+/// One line of the result: the benefit, its amount, per what, and its legal basis.
+type BenefitRow = (&'static str, String, &'static str, &'static str);
+
+/// The result's lines, in the order of the insurer's overview.
+fn care_rows(b: &CareBenefits, lang: Lang, t: impl Fn(T) -> &'static str) -> Vec<BenefitRow> {
+    let m = |e: Euro| money(lang, e);
+    let mut rows = vec![
+        (t(T::LPflegegeld), m(b.pflegegeld), t(T::PerMonth), "§ 37 SGB XI"),
+        (t(T::LSachleistung), m(b.pflegesachleistung), t(T::PerMonth), "§ 36 SGB XI"),
+    ];
+    if let (Some(combined), Some(share)) = (b.kombination_pflegegeld, b.sachleistung_anteil_prozent)
+    {
+        // The share of the Pflegegeld that remains, from basis points: "53,56 %" / "53.56 %".
+        let remaining = 10_000 - (share * 100.0).round() as i64;
+        let (separator, of) =
+            if lang == Lang::De { (',', "des Pflegegeldes") } else { ('.', "of the allowance") };
+        let share = format!(
+            "{} ({}{separator}{:02} % {of})",
+            m(combined),
+            remaining / 100,
+            remaining % 100
+        );
+        rows.push((t(T::LKombination), share, t(T::PerMonth), "§ 38 SGB XI"));
+    }
+    rows.push((t(T::LTagespflege), m(b.tages_nachtpflege), t(T::PerMonth), "§ 41 SGB XI"));
+    rows.push((t(T::LEntlastung), m(b.entlastungsbetrag), t(T::PerMonth), "§ 45b SGB XI"));
+    rows.push((t(T::LStationaer), m(b.vollstationaer), t(T::PerMonth), "§ 43 SGB XI"));
+    if let Some(percent) = b.leistungszuschlag_prozent {
+        rows.push((t(T::LZuschlag), format!("{percent} %"), "", "§ 43c SGB XI"));
+    }
+    match b.gemeinsamer_jahresbetrag {
+        Some(joint) => rows.push((t(T::LGemeinsam), m(joint), t(T::PerYear), "§ 42a SGB XI")),
+        None => {
+            rows.push((
+                t(T::LKurzzeit),
+                m(b.kurzzeitpflege_hoechstens),
+                t(T::PerYear),
+                "§ 42 SGB XI",
+            ));
+            rows.push((
+                t(T::LVerhinderung),
+                m(b.verhinderungspflege_hoechstens),
+                t(T::PerYear),
+                "§ 39 SGB XI",
+            ));
+        }
+    }
+    rows.push((t(T::LHilfsmittel), m(b.pflegehilfsmittel), t(T::PerMonth), "§ 40 Abs. 2 SGB XI"));
+    rows.push((
+        t(T::LWohnumfeld),
+        m(b.wohnumfeld_je_massnahme),
+        t(T::PerMeasure),
+        "§ 40 Abs. 4 SGB XI",
+    ));
+    rows.push((t(T::LWohngruppe), m(b.wohngruppenzuschlag), t(T::PerMonth), "§ 38a SGB XI"));
+    rows.push((t(T::LDipa), m(b.dipa), t(T::PerMonth), "§ 40b SGB XI"));
+    rows
+}
+
+#[component]
+pub fn CareCalculator() -> impl IntoView {
+    let i18n = use_i18n();
+    let inputs = CareInputs::from_address();
+    let CareInputs {
+        date: (date, set_date),
+        grade: (grade, set_grade),
+        beihilfe: (beihilfe, set_beihilfe),
+        used: (used, set_used),
+        months: (months, set_months),
+    } = inputs;
+    let result = Memo::new(move |_| inputs.benefits(i18n.lang(), |key| i18n.t(key)));
     let rows = move || {
         let lang = i18n.lang();
-        let t = |key| i18n.t(key);
-        result.get().map(|b| {
-            let m = |e: Euro| money(lang, e);
-            let mut rows = vec![
-                (t(T::LPflegegeld), m(b.pflegegeld), t(T::PerMonth), "§ 37 SGB XI"),
-                (t(T::LSachleistung), m(b.pflegesachleistung), t(T::PerMonth), "§ 36 SGB XI"),
-            ];
-            if let (Some(combined), Some(share)) =
-                (b.kombination_pflegegeld, b.sachleistung_anteil_prozent)
-            {
-                // The share of the Pflegegeld that remains, from basis points: "53,56 %" / "53.56 %".
-                let remaining = 10_000 - (share * 100.0).round() as i64;
-                let (separator, of) = if lang == Lang::De {
-                    (',', "des Pflegegeldes")
-                } else {
-                    ('.', "of the allowance")
-                };
-                let share = format!(
-                    "{} ({}{separator}{:02} % {of})",
-                    m(combined),
-                    remaining / 100,
-                    remaining % 100
-                );
-                rows.push((t(T::LKombination), share, t(T::PerMonth), "§ 38 SGB XI"));
-            }
-            rows.push((t(T::LTagespflege), m(b.tages_nachtpflege), t(T::PerMonth), "§ 41 SGB XI"));
-            rows.push((t(T::LEntlastung), m(b.entlastungsbetrag), t(T::PerMonth), "§ 45b SGB XI"));
-            rows.push((t(T::LStationaer), m(b.vollstationaer), t(T::PerMonth), "§ 43 SGB XI"));
-            if let Some(percent) = b.leistungszuschlag_prozent {
-                rows.push((t(T::LZuschlag), format!("{percent} %"), "", "§ 43c SGB XI"));
-            }
-            match b.gemeinsamer_jahresbetrag {
-                Some(joint) => {
-                    rows.push((t(T::LGemeinsam), m(joint), t(T::PerYear), "§ 42a SGB XI"))
-                }
-                None => {
-                    rows.push((
-                        t(T::LKurzzeit),
-                        m(b.kurzzeitpflege_hoechstens),
-                        t(T::PerYear),
-                        "§ 42 SGB XI",
-                    ));
-                    rows.push((
-                        t(T::LVerhinderung),
-                        m(b.verhinderungspflege_hoechstens),
-                        t(T::PerYear),
-                        "§ 39 SGB XI",
-                    ));
-                }
-            }
-            rows.push((
-                t(T::LHilfsmittel),
-                m(b.pflegehilfsmittel),
-                t(T::PerMonth),
-                "§ 40 Abs. 2 SGB XI",
-            ));
-            rows.push((
-                t(T::LWohnumfeld),
-                m(b.wohnumfeld_je_massnahme),
-                t(T::PerMeasure),
-                "§ 40 Abs. 4 SGB XI",
-            ));
-            rows.push((
-                t(T::LWohngruppe),
-                m(b.wohngruppenzuschlag),
-                t(T::PerMonth),
-                "§ 38a SGB XI",
-            ));
-            rows.push((t(T::LDipa), m(b.dipa), t(T::PerMonth), "§ 40b SGB XI"));
-            rows
-        })
+        result.get().map(|b| care_rows(&b, lang, |key| i18n.t(key)))
     };
     view! {
         <h1>{i18n.tr(T::CareCalcTitle)}</h1>
@@ -240,60 +258,112 @@ pub fn CareCalculator() -> impl IntoView {
     }
 }
 
-#[component]
-pub fn CopayCalculator() -> impl IntoView {
-    let i18n = use_i18n();
-    let (year, set_year) = param("jahr");
-    let (income, set_income) = param("einkommen");
-    let (partner, set_partner) = param("partner");
-    let (others, set_others) = param("weitere");
-    let (children, set_children) = param("kinder");
-    let (chronic, set_chronic) = param("chronisch");
-    let (buergergeld, set_buergergeld) = param("buergergeld");
-    let (kind, set_kind) = param("art");
-    let (price, set_price) = param("preis");
-    let (days, set_days) = param("tage");
-    let (days_paid, set_days_paid) = param("bezahlt");
-    let count = |memo: Memo<Option<String>>| {
-        memo.get().and_then(|v| v.trim().parse::<u32>().ok()).unwrap_or(0)
-    };
-    let current_year = || js_sys::Date::new_0().get_full_year() as i32;
-    let limit = Memo::new(move |_| {
-        let lang = i18n.lang();
+/// The co-payment calculator's inputs, each kept in the page address.
+#[derive(Clone, Copy)]
+struct CopayInputs {
+    year: Param,
+    income: Param,
+    partner: Param,
+    others: Param,
+    children: Param,
+    chronic: Param,
+    buergergeld: Param,
+    kind: Param,
+    price: Param,
+    days: Param,
+    days_paid: Param,
+}
+
+/// The kinds of co-payment, with their key in the address and their label.
+const KINDS: [(CopayKind, &str, T); 5] = [
+    (CopayKind::Arznei, "arznei", T::KArznei),
+    (CopayKind::Hilfsmittel, "hilfsmittel", T::KHilfsmittel),
+    (CopayKind::Heilmittel, "heilmittel", T::KHeilmittel),
+    (CopayKind::HaeuslicheKrankenpflege, "haeusliche_krankenpflege", T::KHkp),
+    (CopayKind::Krankenhaus, "krankenhaus", T::KKrankenhaus),
+];
+
+fn current_year() -> i32 {
+    js_sys::Date::new_0().get_full_year() as i32
+}
+
+/// A whole number typed into a field; nothing or anything else counts as 0.
+fn count(memo: Memo<Option<String>>) -> u32 {
+    memo.get().and_then(|v| v.trim().parse::<u32>().ok()).unwrap_or(0)
+}
+
+impl CopayInputs {
+    fn from_address() -> CopayInputs {
+        CopayInputs {
+            year: param("jahr"),
+            income: param("einkommen"),
+            partner: param("partner"),
+            others: param("weitere"),
+            children: param("kinder"),
+            chronic: param("chronisch"),
+            buergergeld: param("buergergeld"),
+            kind: param("art"),
+            price: param("preis"),
+            days: param("tage"),
+            days_paid: param("bezahlt"),
+        }
+    }
+
+    /// The household's Belastungsgrenze, or what is wrong with the input.
+    fn limit(self, lang: Lang, t: impl Fn(T) -> &'static str) -> Result<Belastungsgrenze, String> {
         let household = Household {
-            year: year.get().and_then(|y| y.parse().ok()).unwrap_or_else(current_year),
-            gross_income: amount(&income.get())
-                .map_err(|_| i18n.t(T::GrossIncome).to_string())?
+            year: self.year.0.get().and_then(|y| y.parse().ok()).unwrap_or_else(current_year),
+            gross_income: amount(&self.income.0.get())
+                .map_err(|_| t(T::GrossIncome).to_string())?
                 .unwrap_or_default(),
-            partner: partner.get().is_some(),
-            other_members: count(others),
-            children: count(children),
-            chronically_ill: chronic.get().is_some(),
-            buergergeld: buergergeld.get().is_some(),
+            partner: self.partner.0.get().is_some(),
+            other_members: count(self.others.0),
+            children: count(self.children.0),
+            chronically_ill: self.chronic.0.get().is_some(),
+            buergergeld: self.buergergeld.0.get().is_some(),
             paid: Vec::new(),
         };
         belastungsgrenze(&household).map_err(|e| e.message(lang).to_string())
-    });
-    let kinds = [
-        (CopayKind::Arznei, "arznei", T::KArznei),
-        (CopayKind::Hilfsmittel, "hilfsmittel", T::KHilfsmittel),
-        (CopayKind::Heilmittel, "heilmittel", T::KHeilmittel),
-        (CopayKind::HaeuslicheKrankenpflege, "haeusliche_krankenpflege", T::KHkp),
-        (CopayKind::Krankenhaus, "krankenhaus", T::KKrankenhaus),
-    ];
-    let chosen = move || {
-        kinds
+    }
+
+    fn kind(self) -> CopayKind {
+        let chosen = self.kind.0.get();
+        KINDS
             .iter()
-            .find(|(_, key, _)| Some(*key) == kind.get().as_deref())
-            .map_or(CopayKind::Arznei, |(k, _, _)| *k)
-    };
-    let item = Memo::new(move |_| {
-        let lang = i18n.lang();
-        let price = amount(&price.get())
-            .map_err(|e| format!("{}: {}", i18n.t(T::Price), e.message(lang)))?;
-        let days = days.get().and_then(|d| d.trim().parse().ok());
-        zuzahlung(chosen(), price, days, count(days_paid)).map_err(|e| e.message(lang).to_string())
-    });
+            .find(|(_, key, _)| Some(*key) == chosen.as_deref())
+            .map_or(CopayKind::Arznei, |k| k.0)
+    }
+
+    /// One co-payment, or what is wrong with the input.
+    fn item(self, lang: Lang, t: impl Fn(T) -> &'static str) -> Result<Euro, String> {
+        let price = amount(&self.price.0.get())
+            .map_err(|e| format!("{}: {}", t(T::Price), e.message(lang)))?;
+        let days = self.days.0.get().and_then(|d| d.trim().parse().ok());
+        zuzahlung(self.kind(), price, days, count(self.days_paid.0))
+            .map_err(|e| e.message(lang).to_string())
+    }
+}
+
+#[component]
+pub fn CopayCalculator() -> impl IntoView {
+    let i18n = use_i18n();
+    let inputs = CopayInputs::from_address();
+    let CopayInputs {
+        year: (year, set_year),
+        income: (income, set_income),
+        partner: (partner, set_partner),
+        others: (others, set_others),
+        children: (children, set_children),
+        chronic: (chronic, set_chronic),
+        buergergeld: (buergergeld, set_buergergeld),
+        kind: (kind, set_kind),
+        price: (price, set_price),
+        days: (days, set_days),
+        days_paid: (days_paid, set_days_paid),
+    } = inputs;
+    let limit = Memo::new(move |_| inputs.limit(i18n.lang(), |key| i18n.t(key)));
+    let item = Memo::new(move |_| inputs.item(i18n.lang(), |key| i18n.t(key)));
+    let chosen = move || inputs.kind();
     let hospital = move || chosen() == CopayKind::Krankenhaus;
     view! {
         <h1>{i18n.tr(T::CopayCalcTitle)}</h1>
@@ -336,7 +406,7 @@ pub fn CopayCalculator() -> impl IntoView {
             <div class="field">
                 <label for="art">{i18n.tr(T::Kind)}</label>
                 <select id="art" on:change=set_text(set_kind) prop:value=move || kind.get().unwrap_or_else(|| "arznei".into())>
-                    {kinds.into_iter().map(|(_, key, label)| view! { <option value=key>{i18n.tr(label)}</option> }).collect_view()}
+                    {KINDS.into_iter().map(|(_, key, label)| view! { <option value=key>{i18n.tr(label)}</option> }).collect_view()}
                 </select>
             </div>
             <When when=move || !hospital() fallback=move || view! {

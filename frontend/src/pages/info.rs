@@ -6,6 +6,7 @@ use leptos_router::components::A;
 use crate::api;
 use crate::components::When;
 use crate::i18n::{T, use_i18n};
+use crate::page::Page;
 use crate::session::use_session;
 
 #[component]
@@ -20,17 +21,17 @@ pub fn Start() -> impl IntoView {
                 <h2 id="oha-title">{i18n.tr(T::OhaTitle)}</h2>
                 <p>{i18n.tr(T::OhaIntro)}</p>
                 <When when=move || session.info.get().is_some() fallback=move || view! {
-                    <p><A href="/anmelden" attr:class="button">{i18n.tr(T::Login)}</A>" "<A href="/registrieren">{i18n.tr(T::Register)}</A></p>
+                    <p><A href=Page::Login.path() attr:class="button">{i18n.tr(T::Login)}</A>" "<A href=Page::Register.path()>{i18n.tr(T::Register)}</A></p>
                 }>
-                    <p><A href="/oha" attr:class="button">{i18n.tr(T::SearchTitle)}</A></p>
+                    <p><A href=Page::Search.path() attr:class="button">{i18n.tr(T::SearchTitle)}</A></p>
                 </When>
             </section>
             <section class="service" aria-labelledby="calc-title">
                 <h2 id="calc-title">{i18n.tr(T::CalcTitle)}</h2>
                 <p>{i18n.tr(T::CalcIntro)}</p>
                 <ul class="links">
-                    <li><A href="/rechner/pflege">{i18n.tr(T::CareCalcTitle)}</A></li>
-                    <li><A href="/rechner/zuzahlung">{i18n.tr(T::CopayCalcTitle)}</A></li>
+                    <li><A href=Page::CareCalculator.path()>{i18n.tr(T::CareCalcTitle)}</A></li>
+                    <li><A href=Page::CopayCalculator.path()>{i18n.tr(T::CopayCalcTitle)}</A></li>
                 </ul>
             </section>
             <section class="service" aria-labelledby="etb-title">
@@ -48,7 +49,7 @@ pub fn SessionEnded() -> impl IntoView {
     view! {
         <h1>{i18n.tr(T::SessionEndedTitle)}</h1>
         <p>{i18n.tr(T::SessionEndedText)}</p>
-        <p><A href="/anmelden" attr:class="button">{i18n.tr(T::Login)}</A></p>
+        <p><A href=Page::Login.path() attr:class="button">{i18n.tr(T::Login)}</A></p>
     }
 }
 
@@ -63,7 +64,7 @@ pub fn LoggedOut() -> impl IntoView {
     });
     view! {
         <h1>{i18n.tr(T::LoggedOutTitle)}</h1>
-        <p><A href="/anmelden" attr:class="button">{i18n.tr(T::Login)}</A></p>
+        <p><A href=Page::Login.path() attr:class="button">{i18n.tr(T::Login)}</A></p>
     }
 }
 
@@ -72,7 +73,7 @@ pub fn NotFound() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <h1>{i18n.tr(T::NotFoundTitle)}</h1>
-        <p><A href="/">{i18n.tr(T::BackToStart)}</A></p>
+        <p><A href=Page::Start.path()>{i18n.tr(T::BackToStart)}</A></p>
     }
 }
 
@@ -82,7 +83,7 @@ fn InfoPage(title: T, body: T) -> impl IntoView {
     view! {
         <h1>{i18n.tr(title)}</h1>
         <p>{i18n.tr(body)}</p>
-        <p><A href="/">{i18n.tr(T::BackToStart)}</A></p>
+        <p><A href=Page::Start.path()>{i18n.tr(T::BackToStart)}</A></p>
     }
 }
 

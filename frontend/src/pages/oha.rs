@@ -7,10 +7,10 @@ use leptos_router::hooks::use_navigate;
 use portal_domain::{Consent, Kvnr, Lang, UserFacing};
 
 use crate::api::{self, Answer, Problem, ProblemCode};
-use crate::components::{Field, When};
+use crate::components::{Field, FormProblem, When};
 use crate::i18n::{T, use_i18n};
-use crate::pages::account::FormProblem;
-use crate::session::use_session;
+use crate::page::Page;
+use crate::session::{SessionState, use_session};
 
 #[component]
 pub fn Search() -> impl IntoView {
@@ -19,11 +19,98 @@ pub fn Search() -> impl IntoView {
     view! {
         <When when=move || session.info.get().is_some() fallback=move || view! {
             <h1>{i18n.tr(T::OhaTitle)}</h1>
-            <p><A href="/anmelden">{i18n.tr(T::Login)}</A></p>
+            <p><A href=Page::Login.path()>{i18n.tr(T::Login)}</A></p>
         }>
             <SearchForm />
         </When>
     }
+}
+
+/// What the search form holds: its fields, whether it was sent, its problem, its answer.
+#[derive(Clone, Copy)]
+struct SearchState {
+    kvnr: RwSignal<String>,
+    consent: RwSignal<Option<Consent>>,
+    dispensing: RwSignal<String>,
+    submitted: RwSignal<bool>,
+    pending: RwSignal<bool>,
+    problem: RwSignal<Option<Problem>>,
+    /// The answer and when it came, in the person's words (for the printout).
+    answer: RwSignal<Option<(Answer, String)>>,
+}
+
+impl SearchState {
+    fn new() -> SearchState {
+        SearchState {
+            kvnr: RwSignal::new(String::new()),
+            consent: RwSignal::new(None),
+            dispensing: RwSignal::new(String::new()),
+            submitted: RwSignal::new(false),
+            pending: RwSignal::new(false),
+            problem: RwSignal::new(None),
+            answer: RwSignal::new(None),
+        }
+    }
+
+    /// The KVNR checked as it is typed, with the server's rule; quiet until ten characters or a
+    /// submit.
+    fn kvnr_check(self, lang: Lang) -> Option<Result<(), String>> {
+        let value = self.kvnr.get();
+        (value.trim().len() >= 10 || self.submitted.get())
+            .then(|| Kvnr::parse(&value).map(drop).map_err(|e| e.message(lang).to_string()))
+    }
+
+    fn field_problem(self, field: &str) -> Option<String> {
+        self.problem.get().and_then(|p| p.field(field))
+    }
+
+    fn consent_error(self, lang: Lang) -> Option<String> {
+        let missing = self.submitted.get() && self.consent.get().is_none();
+        let message = Consent::parse("").err().map(|e| e.message(lang).to_string());
+        if missing { message } else { self.field_problem("consent") }
+    }
+
+    /// A fresh form for the next patient.
+    fn clear(self) {
+        self.answer.set(None);
+        self.kvnr.set(String::new());
+        self.consent.set(None);
+        self.dispensing.set(String::new());
+        self.submitted.set(false);
+    }
+}
+
+/// Sends the question if the form holds one. A session that ended, or an own password still to
+/// set, lead to their pages; every other problem stays at the form.
+fn ask(state: SearchState, lang: Lang, session: SessionState, navigate: impl Fn(&str) + 'static) {
+    state.submitted.set(true);
+    state.problem.set(None);
+    let (Some(Ok(())), Some(consent)) = (state.kvnr_check(lang), state.consent.get_untracked())
+    else {
+        return;
+    };
+    let (kvnr, day) = (state.kvnr.get_untracked(), state.dispensing.get_untracked());
+    state.pending.set(true);
+    spawn_local(async move {
+        let result = api::ask(&kvnr, Some(consent.as_str()), Some(&day), lang).await;
+        if result.is_ok() {
+            let _ = session.refresh().await;
+        }
+        state.pending.set(false);
+        match result {
+            Ok(answer) => {
+                let locale = if lang == Lang::De { "de-DE" } else { "en-GB" };
+                let when = js_sys::Date::new_0()
+                    .to_locale_string(locale, &wasm_bindgen::JsValue::UNDEFINED);
+                state.answer.set(Some((answer, String::from(when))));
+            }
+            Err(p) if p.session_ended() => navigate(Page::SessionEnded.path()),
+            Err(p) if p.code == Some(ProblemCode::PasswordChangeRequired) => {
+                navigate(Page::SetPassword.path())
+            }
+            Err(p) => state.problem.set(Some(p)),
+        }
+    });
 }
 
 #[component]
@@ -31,70 +118,29 @@ fn SearchForm() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let navigate = use_navigate();
-    let kvnr = RwSignal::new(String::new());
-    let consent = RwSignal::new(None::<Consent>);
-    let dispensing = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<Problem>);
-    let submitted = RwSignal::new(false);
-    let kvnr_check = Signal::derive(move || {
-        let value = kvnr.get();
-        (value.trim().len() >= 10 || submitted.get())
-            .then(|| Kvnr::parse(&value).map_err(|e| e.message(i18n.lang()).to_string()))
-    });
-    let kvnr_error = Signal::derive(move || match kvnr_check.get() {
+    let state = SearchState::new();
+    let SearchState { kvnr, consent, dispensing, pending, problem, answer, .. } = state;
+    let kvnr_error = Signal::derive(move || match state.kvnr_check(i18n.lang()) {
         Some(Err(message)) => Some(message),
-        _ => problem.get().and_then(|p| p.field("kvnr")),
+        _ => state.field_problem("kvnr"),
     });
     let kvnr_ok = Signal::derive(move || {
-        matches!(kvnr_check.get(), Some(Ok(_))).then(|| i18n.t(T::KvnrValid).to_string())
+        matches!(state.kvnr_check(i18n.lang()), Some(Ok(_)))
+            .then(|| i18n.t(T::KvnrValid).to_string())
     });
-    let consent_error = Signal::derive(move || {
-        let missing = submitted.get() && consent.get().is_none();
-        let message = Consent::parse("").err().map(|e| e.message(i18n.lang()).to_string());
-        if missing { message } else { problem.get().and_then(|p| p.field("consent")) }
-    });
-    let answer = RwSignal::new(None::<(Answer, String)>);
-    let pending = RwSignal::new(false);
-    let ask = move |kvnr: String, consent: Consent, day: String| {
-        let lang = i18n.0.get_untracked();
+    let consent_error = Signal::derive(move || state.consent_error(i18n.lang()));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         let navigate = navigate.clone();
-        pending.set(true);
-        spawn_local(async move {
-            let result = api::ask(&kvnr, Some(consent.as_str()), Some(&day), lang).await;
-            if result.is_ok() {
-                let _ = session.refresh().await;
-            }
-            pending.set(false);
-            match result {
-                Ok(a) => {
-                    problem.set(None);
-                    let when = js_sys::Date::new_0().to_locale_string(
-                        if i18n.0.get_untracked() == Lang::De { "de-DE" } else { "en-GB" },
-                        &wasm_bindgen::JsValue::UNDEFINED,
-                    );
-                    answer.set(Some((a, String::from(when))));
-                }
-                Err(p) if p.session_ended() => navigate("/sitzung-abgelaufen", Default::default()),
-                Err(p) if p.code == Some(ProblemCode::PasswordChangeRequired) => {
-                    navigate("/kennwort", Default::default())
-                }
-                Err(p) => problem.set(Some(p)),
-            }
-        });
-    };
-    let search_again = move |_| {
-        answer.set(None);
-        kvnr.set(String::new());
-        consent.set(None);
-        dispensing.set(String::new());
-        submitted.set(false);
+        let go = move |path: &str| navigate(path, Default::default());
+        ask(state, i18n.0.get_untracked(), session, go);
     };
     view! {
         <h1>{i18n.tr(T::OhaTitle)}</h1>
         <When when=move || answer.get().is_none() fallback=move || view! {
             <QueryResult answer=Signal::derive(move || answer.get()) />
             <p class="actions no-print">
-                <button type="button" on:click=search_again>{i18n.tr(T::SearchAgain)}</button>
+                <button type="button" on:click=move |_| state.clear()>{i18n.tr(T::SearchAgain)}</button>
                 " "
                 <button type="button" class="secondary" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>{i18n.tr(T::Print)}</button>
             </p>
@@ -102,17 +148,7 @@ fn SearchForm() -> impl IntoView {
             <h2>{i18n.tr(T::SearchTitle)}</h2>
             <p>{i18n.tr(T::SearchIntro)}</p>
             <FormProblem problem />
-            <form on:submit={
-                let ask = ask.clone();
-                move |ev| {
-                    ev.prevent_default();
-                    submitted.set(true);
-                    problem.set(None);
-                    if let (Some(Ok(_)), Some(c)) = (kvnr_check.get_untracked(), consent.get_untracked()) {
-                        ask(kvnr.get_untracked(), c, dispensing.get_untracked());
-                    }
-                }
-            }>
+            <form on:submit=submit.clone()>
                 <Field id="kvnr" label=T::Kvnr hint=T::KvnrHint value=kvnr error=kvnr_error ok=kvnr_ok autocomplete="off" />
                 <fieldset aria-describedby="consent-error" aria-invalid=move || consent_error.get().is_some().to_string()>
                     <legend>{i18n.tr(T::ConsentQuestion)}" *"</legend>

@@ -1,0 +1,65 @@
+//! Every page of the app and its address: the one place a path is written. Links say
+//! `Page::Login.path()`, the app picks the page with [`Page::at`].
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Start,
+    Login,
+    Register,
+    SetPassword,
+    ResetPassword,
+    Search,
+    CareCalculator,
+    CopayCalculator,
+    SessionEnded,
+    LoggedOut,
+    Terms,
+    Imprint,
+    Privacy,
+    Accessibility,
+}
+
+impl Page {
+    pub const ALL: [Page; 14] = [
+        Page::Start,
+        Page::Login,
+        Page::Register,
+        Page::SetPassword,
+        Page::ResetPassword,
+        Page::Search,
+        Page::CareCalculator,
+        Page::CopayCalculator,
+        Page::SessionEnded,
+        Page::LoggedOut,
+        Page::Terms,
+        Page::Imprint,
+        Page::Privacy,
+        Page::Accessibility,
+    ];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Page::Start => "/",
+            Page::Login => "/anmelden",
+            Page::Register => "/registrieren",
+            Page::SetPassword => "/kennwort",
+            Page::ResetPassword => "/kennwort-zuruecksetzen",
+            Page::Search => "/oha",
+            Page::CareCalculator => "/rechner/pflege",
+            Page::CopayCalculator => "/rechner/zuzahlung",
+            Page::SessionEnded => "/sitzung-abgelaufen",
+            Page::LoggedOut => "/abgemeldet",
+            Page::Terms => "/nutzungsbedingungen",
+            Page::Imprint => "/impressum",
+            Page::Privacy => "/datenschutz",
+            Page::Accessibility => "/barrierefreiheit",
+        }
+    }
+
+    /// The page at an address (a trailing slash does not matter); `None`: there is none.
+    pub fn at(path: &str) -> Option<Page> {
+        let path = path.trim_end_matches('/');
+        let path = if path.is_empty() { "/" } else { path };
+        Page::ALL.into_iter().find(|page| page.path() == path)
+    }
+}
