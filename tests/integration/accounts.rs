@@ -28,6 +28,8 @@ on_both_apps! {
     logging_out_ends_the_session_on_the_server,
     a_new_password_ends_the_sessions_of_every_other_browser,
     the_back_office_blocks_unlocks_and_resends,
+    a_blocked_pending_account_stays_blocked_when_registered_again,
+    a_burst_of_parallel_guesses_gets_no_more_tries_than_one_by_one,
 }
 
 async fn a_provider_registers_reads_both_letters_sets_a_password_and_logs_in_again(app: TestApp) {
@@ -174,19 +176,26 @@ async fn a_security_check_works_once_and_only_for_a_few_minutes(app: TestApp) {
 }
 
 #[tokio::test]
-async fn security_checks_are_rationed_per_minute() {
+async fn security_checks_get_harder_when_crowded_and_are_rationed_per_client() {
     let options = crate::harness::AppOptions {
         configure: Box::new(|config| config.settings.challenges_per_minute = 2),
         ..crate::harness::AppOptions::default()
     };
     let app = crate::harness::spawn(options).await;
-    for _ in 0..2 {
-        assert_eq!(
-            app.http.get(app.url("/api/challenge")).send().await.unwrap().status(),
-            StatusCode::OK
-        );
+    let difficulty = |response: reqwest::Response| async move {
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json::<Value>().await.unwrap()["difficulty"].as_u64().unwrap()
+    };
+    let get = || app.http.get(app.url("/api/challenge")).send();
+    assert_eq!(difficulty(get().await.unwrap()).await, 8);
+    assert_eq!(difficulty(get().await.unwrap()).await, 8);
+    // Beyond everyone's two a minute: harder, but nobody is turned away.
+    assert_eq!(difficulty(get().await.unwrap()).await, 12);
+    // One client's own ration (20 a minute) is refused when used up.
+    for _ in 3..20 {
+        get().await.unwrap();
     }
-    let refused = app.http.get(app.url("/api/challenge")).send().await.unwrap();
+    let refused = get().await.unwrap();
     assert_eq!(refused.headers()["retry-after"], "60");
     let (status, body) = problem(refused).await;
     assert_eq!(
@@ -194,10 +203,7 @@ async fn security_checks_are_rationed_per_minute() {
         (StatusCode::TOO_MANY_REQUESTS, Some("too_many_requests"))
     );
     app.clock.advance(Duration::minutes(1));
-    assert_eq!(
-        app.http.get(app.url("/api/challenge")).send().await.unwrap().status(),
-        StatusCode::OK
-    );
+    assert_eq!(difficulty(get().await.unwrap()).await, 8, "a new minute");
 }
 
 async fn a_second_registration_while_the_letters_are_in_the_post_keeps_them_valid_and_tells_the_address(
@@ -573,5 +579,28 @@ async fn the_back_office_resends_the_letters_of_a_pending_account() {
         app.login(IK, &credentials.initial_password).await.status(),
         StatusCode::UNAUTHORIZED,
         "old letters are void"
+    );
+}
+
+async fn a_blocked_pending_account_stays_blocked_when_registered_again(app: TestApp) {
+    let _ = app.registered().await;
+    app.back_office(portal::backoffice::Action::Block { ik: IK.into() }).await;
+    app.clock.advance(Duration::days(3));
+    let (status, body) = problem(app.register(IK).await).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::LOCKED, Some("blocked")));
+    assert_eq!(app.letters_of_kind("initial_password").len(), 1, "no new letters");
+}
+
+async fn a_burst_of_parallel_guesses_gets_no_more_tries_than_one_by_one(app: TestApp) {
+    let _ = app.registered().await;
+    let guesses = (0..20).map(|n| {
+        let app = &app;
+        async move { problem(app.login(IK, &format!("geraten {n}")).await).await.1["code"].clone() }
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|code| *code == "invalid_credentials").count();
+    assert_eq!(checked, 5, "only five passwords were checked: {answers:?}");
+    assert!(
+        answers.iter().all(|code| code == "invalid_credentials" || code == "challenge_required")
     );
 }

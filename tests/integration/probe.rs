@@ -74,6 +74,12 @@ async fn a_tail_cut_off_together_with_its_head_is_found_by_the_last_anchor() {
         [],
     )
     .unwrap();
+    // The hourly anchoring will not vouch for the cut chain...
+    let refused = portal(dir).args(["audit", "anchor"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("stands behind the last anchor"), "{said}");
+    // ...and verify names what was done.
     let verify = portal(dir).args(["audit", "verify"]).output().unwrap();
     assert_eq!(verify.status.code(), Some(1));
     assert_eq!(
@@ -286,7 +292,9 @@ async fn a_failed_login_does_the_same_work_whether_or_not_the_ik_has_an_account(
         assert!(matches!(refused, Err(portal_core::accounts::LoginError::InvalidCredentials)));
         calls.push(store.take_calls());
     }
-    assert_eq!(calls[0], ["used", "used", "account", "try_count", "try_count"]);
+    // Per client and per IK: the credit read, the failure counted before the check; then the
+    // account. The same for both.
+    assert_eq!(calls[0], ["used", "try_count", "used", "try_count", "account"]);
     assert_eq!(calls[1], calls[0], "an unknown IK costs what a known one does");
     // Both paths include one Argon2id check of the same cost; the times are reported, not
     // asserted (a timed assertion would fail on a busy machine, not on a leak).
@@ -302,12 +310,16 @@ fn iks(count: usize) -> Vec<String> {
         .collect()
 }
 
-/// A portal that believes `x-test-client` for the client's address, as one behind a proxy does.
-async fn behind_a_proxy(secret: Option<&'static str>) -> TestApp {
+/// The secret the proxy in front adds to every request it passes on.
+const PROXY_SECRET: &str = "s3cret-from-the-proxy";
+
+/// A portal that believes `x-test-client` for the client's address on requests that carry the
+/// proxy's secret, as one behind CloudFront does.
+async fn behind_a_proxy() -> TestApp {
     spawn(AppOptions {
         configure: Box::new(move |config| {
             config.settings.client_address_header = Some("x-test-client".into());
-            config.settings.origin_secret = secret.map(str::to_string);
+            config.settings.origin_secret = Some(PROXY_SECRET.into());
         }),
         ..AppOptions::default()
     })
@@ -318,6 +330,7 @@ async fn login_from(app: &TestApp, client: &str, ik: &str) -> reqwest::Response 
     app.http
         .post(app.url("/api/session"))
         .header("x-test-client", client)
+        .header(portal_http::ORIGIN_VERIFY, PROXY_SECRET)
         .json(&json!({"ik": ik, "password": "falsch"}))
         .send()
         .await
@@ -326,7 +339,7 @@ async fn login_from(app: &TestApp, client: &str, ik: &str) -> reqwest::Response 
 
 #[tokio::test]
 async fn a_client_with_many_failed_logins_waits_and_no_other_client_does() {
-    let app = behind_a_proxy(None).await;
+    let app = behind_a_proxy().await;
     // Five tries each at six IKs: 30 failures, the hour's ration of one client.
     for ik in iks(6) {
         for _ in 0..5 {
@@ -345,6 +358,17 @@ async fn a_client_with_many_failed_logins_waits_and_no_other_client_does() {
     );
     let (_, body) = problem(login_from(&app, "203.0.113.9", &iks(7)[6]).await).await;
     assert_eq!(body["code"], "invalid_credentials", "another client is not affected");
+    // Guessing Prüfnummern from the same client waits too.
+    let reset = app
+        .http
+        .post(app.url("/api/password-reset"))
+        .header("x-test-client", "198.51.100.7")
+        .header(portal_http::ORIGIN_VERIFY, PROXY_SECRET)
+        .json(&json!({"ik": IK, "pruefnummer": "AAAA-AAAA-AAAA", "new_password": STRONG}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(reset).await.1["code"], "too_many_attempts");
     app.clock.advance(Duration::HOUR);
     let (_, body) = problem(login_from(&app, "198.51.100.7", &iks(7)[6]).await).await;
     assert_eq!(body["code"], "invalid_credentials", "the next hour starts afresh");
@@ -360,25 +384,25 @@ async fn challenge_from(app: &TestApp, client: &str, verify: Option<&str>) -> St
 
 #[tokio::test]
 async fn one_client_cannot_use_up_everyones_security_checks() {
-    let app = behind_a_proxy(None).await;
+    let app = behind_a_proxy().await;
+    let proxied = Some(PROXY_SECRET);
     for _ in 0..Policy::default().challenges_per_client {
-        assert_eq!(challenge_from(&app, "198.51.100.7", None).await, StatusCode::OK);
+        assert_eq!(challenge_from(&app, "198.51.100.7", proxied).await, StatusCode::OK);
     }
-    assert_eq!(challenge_from(&app, "198.51.100.7", None).await, StatusCode::TOO_MANY_REQUESTS);
+    let used_up = challenge_from(&app, "198.51.100.7", proxied).await;
+    assert_eq!(used_up, StatusCode::TOO_MANY_REQUESTS);
     // Another address, or another in the same IPv6 /64 network counted as one.
-    assert_eq!(challenge_from(&app, "203.0.113.9:51234", None).await, StatusCode::OK);
+    assert_eq!(challenge_from(&app, "203.0.113.9:51234", proxied).await, StatusCode::OK);
     for _ in 0..Policy::default().challenges_per_client {
-        challenge_from(&app, "2001:db8:1:2::1", None).await;
+        challenge_from(&app, "2001:db8:1:2::1", proxied).await;
     }
-    assert_eq!(
-        challenge_from(&app, "2001:db8:1:2::ffff", None).await,
-        StatusCode::TOO_MANY_REQUESTS
-    );
+    let same_network = challenge_from(&app, "2001:db8:1:2::ffff", proxied).await;
+    assert_eq!(same_network, StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test]
 async fn the_client_address_header_is_believed_only_from_the_proxy() {
-    let app = behind_a_proxy(Some("s3cret-from-the-proxy")).await;
+    let app = behind_a_proxy().await;
     // Without the proxy's secret every request counts as the connection's own address...
     for n in 0..Policy::default().challenges_per_client {
         let forged = format!("198.51.100.{n}");
@@ -386,8 +410,10 @@ async fn the_client_address_header_is_believed_only_from_the_proxy() {
     }
     assert_eq!(challenge_from(&app, "198.51.100.250", None).await, StatusCode::TOO_MANY_REQUESTS);
     // ...with it, the address the proxy names.
-    let proxied = challenge_from(&app, "198.51.100.250", Some("s3cret-from-the-proxy")).await;
+    let proxied = challenge_from(&app, "198.51.100.250", Some(PROXY_SECRET)).await;
     assert_eq!(proxied, StatusCode::OK);
+    let forged = challenge_from(&app, "198.51.100.251", Some("a guess")).await;
+    assert_eq!(forged, StatusCode::TOO_MANY_REQUESTS, "a wrong secret is no secret");
 }
 
 // --- Requests: bodies must be objects, slow clients are cut off, long paths are no error ---
@@ -624,5 +650,54 @@ async fn the_apps_files_travel_precompressed_when_the_browser_takes_it() {
         get("/oha", "gzip").await,
         (Some("gzip".into()), "gzip".into()),
         "the app's routes too"
+    );
+}
+
+#[tokio::test]
+async fn a_newest_record_rewritten_with_a_fresh_hash_is_found_by_its_head() {
+    let fixture = crate::harness::embedded();
+    let counter = Counter::burst(Ik::parse(IK).unwrap(), OffsetDateTime::now_utc());
+    for n in 1..=2 {
+        fixture
+            .store
+            .record_query(&entry(n), &[Limit { counter: counter.clone(), limit: 10 }])
+            .await
+            .unwrap();
+    }
+    let rows = fixture.store.audit_of_ik(&Ik::parse(IK).unwrap()).await.unwrap();
+    let mut newest = rows[1].intact().unwrap().clone();
+    newest.outcome = Outcome::parse("not_found").unwrap();
+    newest.hash = newest.computed_hash();
+    tamper(fixture.dir.path())
+        .execute(
+            "UPDATE audit SET outcome = ?1, hash = ?2 WHERE seq = 2",
+            [newest.outcome.to_text(), newest.hash.clone()],
+        )
+        .unwrap();
+    let verified =
+        verify_audit(&fixture.store, OffsetDateTime::now_utc(), Duration::days(730)).await.unwrap();
+    let ik = Ik::parse(IK).unwrap();
+    assert_eq!(verified.problems, [AuditProblem::Changed { ik, seq: 2 }]);
+}
+
+#[tokio::test]
+async fn two_anchor_writers_at_once_leave_a_log_that_still_verifies() {
+    let app = spawn_app().await;
+    three_queries(&app).await;
+    let config = TestApp::config(app.data_dir.path());
+    let anchoring = || {
+        let key = portal::wiring::AnchorKey::MakeIfMissing;
+        portal::wiring::anchoring(&config, &app.stores, Arc::new(app.clock.clone()), key).unwrap()
+    };
+    let (first, second) = (anchoring(), anchoring());
+    let (a, b) = tokio::join!(first.anchor(), second.anchor());
+    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+    let problems = first.check(Duration::days(730)).await.unwrap();
+    assert_eq!(problems, [], "no line forged, none unlinked");
+    let lines = std::fs::read_to_string(app.data_dir.path().join("audit-anchors.log")).unwrap();
+    assert_eq!(
+        lines.lines().count(),
+        1,
+        "the second saw the first's anchor and had nothing to add"
     );
 }

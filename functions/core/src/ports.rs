@@ -143,7 +143,9 @@ pub trait AuditLog: Send + Sync {
 /// an S3 bucket with Object Lock).
 #[async_trait]
 pub trait AnchorLog: Send + Sync {
-    async fn append(&self, line: &str) -> Result<(), StoreError>;
+    /// Appends `line` if the log's last line is still `after` (`None`: the log is empty);
+    /// false when another writer appended first.
+    async fn append(&self, line: &str, after: Option<&str>) -> Result<bool, StoreError>;
     /// Every line, oldest first.
     async fn lines(&self) -> Result<Vec<String>, StoreError>;
 }

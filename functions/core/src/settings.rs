@@ -47,6 +47,11 @@ impl Settings {
     ) -> Result<Settings, SettingsError> {
         let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         let number = |name: &'static str| (name, var(name));
+        if var("PORTAL_CLIENT_ADDRESS_HEADER").is_some() && var("PORTAL_ORIGIN_SECRET").is_none() {
+            return Err(SettingsError(
+                "PORTAL_CLIENT_ADDRESS_HEADER needs PORTAL_ORIGIN_SECRET: without it anyone could name their own address".into(),
+            ));
+        }
         Ok(Settings {
             public_url: var("PORTAL_PUBLIC_URL").unwrap_or_else(|| default_public_url.into()),
             mail_from: var("PORTAL_MAIL_FROM")

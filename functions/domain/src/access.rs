@@ -118,7 +118,8 @@ impl Account {
             pruefnummer_hash,
             must_change_password: true,
             initial_password_expires_at: Some(now + policy.initial_password_valid_for),
-            blocked: false,
+            // New letters do not lift a block; only the back office does.
+            blocked: previous.is_some_and(|p| p.blocked),
             last_used_at: now,
             letters_generation: previous.map_or(1, |p| p.letters_generation + 1),
             sessions_valid_from: now,

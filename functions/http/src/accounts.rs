@@ -26,7 +26,7 @@ use crate::{AppState, Problem, RequestLang};
     tag = "accounts",
     responses(
         (status = 200, description = "A fresh security check, good for five minutes and one use", body = ChallengeBody),
-        (status = 429, description = "`too_many_requests`: this minute's checks are used up (for this client or for all)", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_requests`: this client's checks of the minute are used up (beyond everyone's ration the checks only get harder)", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -60,6 +60,7 @@ pub async fn challenge(
         (status = 415, description = "`unsupported_media_type`: not `application/json`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 404, description = "`unknown_ik`: the IK is not in the provider directory", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_active`, `letters_on_the_way` (the address on file is told), or `registration_in_progress`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 423, description = "`blocked`: the back office blocked the account", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_ik`, `terms_required`, `invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 500, description = "`internal`: a technical error, logged under the request id", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
@@ -210,6 +211,7 @@ pub async fn logout(
         (status = 401, description = "`unauthenticated`, `session_expired`, or `invalid_credentials` (wrong Prüfnummer)", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_pruefnummer`, `weak_password`, `invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 423, description = "`blocked`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_attempts`: too many failures from this client in this hour", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 500, description = "`internal`: a technical error, logged under the request id", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
     ),
@@ -248,6 +250,7 @@ pub async fn change_password(
         (status = 409, description = "`use_both_letters`: no own password yet", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_pruefnummer`, `weak_password`, `invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 423, description = "`blocked`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_attempts`: too many failures from this client in this hour", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 500, description = "`internal`: a technical error, logged under the request id", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
     ),

@@ -85,6 +85,7 @@ impl ApiError for RegisterError {
             RegisterError::AlreadyActive
             | RegisterError::LettersOnTheWay { .. }
             | RegisterError::Busy => StatusCode::CONFLICT,
+            RegisterError::Blocked => StatusCode::LOCKED,
             RegisterError::Store(e) => e.status(),
             RegisterError::Hash(e) => e.status(),
         }
@@ -96,6 +97,7 @@ impl ApiError for RegisterError {
             RegisterError::AlreadyActive => ProblemCode::AlreadyActive,
             RegisterError::LettersOnTheWay { .. } => ProblemCode::LettersOnTheWay,
             RegisterError::Busy => ProblemCode::RegistrationInProgress,
+            RegisterError::Blocked => ProblemCode::Blocked,
             RegisterError::Store(e) => e.code(),
             RegisterError::Hash(e) => e.code(),
         }
@@ -109,6 +111,7 @@ impl ApiError for RegisterError {
                 Text::LettersOnTheWay { until: german_date_and_time(*until) }
             }
             RegisterError::Busy => Text::RegistrationInProgress,
+            RegisterError::Blocked => Text::Blocked,
             RegisterError::Store(e) => e.text(),
             RegisterError::Hash(e) => e.text(),
         }
@@ -180,6 +183,7 @@ impl ApiError for PasswordChangeError {
             PasswordChangeError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             PasswordChangeError::NeedsBothLetters => StatusCode::CONFLICT,
             PasswordChangeError::Blocked => StatusCode::LOCKED,
+            PasswordChangeError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             PasswordChangeError::Store(e) => e.status(),
             PasswordChangeError::Hash(e) => e.status(),
         }
@@ -191,6 +195,7 @@ impl ApiError for PasswordChangeError {
             PasswordChangeError::InvalidCredentials => ProblemCode::InvalidCredentials,
             PasswordChangeError::NeedsBothLetters => ProblemCode::UseBothLetters,
             PasswordChangeError::Blocked => ProblemCode::Blocked,
+            PasswordChangeError::TooManyAttempts { .. } => ProblemCode::TooManyAttempts,
             PasswordChangeError::Store(e) => e.code(),
             PasswordChangeError::Hash(e) => e.code(),
         }
@@ -203,8 +208,17 @@ impl ApiError for PasswordChangeError {
             PasswordChangeError::InvalidCredentials => Text::WrongPruefnummer,
             PasswordChangeError::NeedsBothLetters => Text::UseBothLetters,
             PasswordChangeError::Blocked => Text::Blocked,
+            PasswordChangeError::TooManyAttempts { retry_after } => {
+                Text::TooManyAttempts { minutes: seconds(*retry_after).div_ceil(60) }
+            }
             PasswordChangeError::Store(e) => e.text(),
             PasswordChangeError::Hash(e) => e.text(),
+        }
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            PasswordChangeError::TooManyAttempts { retry_after } => Some(*retry_after),
+            _ => None,
         }
     }
     fn rule(&self) -> Option<(&'static str, &dyn UserFacing)> {

@@ -281,6 +281,12 @@ pub async fn verify(
             (AuditProblem::AnchorForged { line }, Lang::En) => {
                 format!("Anchor log, line {line}: signature or link does not hold.")
             }
+            (AuditProblem::AnchorWentBack { ik, line }, Lang::De) => format!(
+                "Ankerprotokoll, Zeile {line}: die Kette von IK {ik} steht hinter dem Anker davor."
+            ),
+            (AuditProblem::AnchorWentBack { ik, line }, Lang::En) => format!(
+                "Anchor log, line {line}: the chain of IK {ik} stands behind the anchor before."
+            ),
             (AuditProblem::AnchorMissing, Lang::De) => "Eine Kette wurde vor über zwei Stunden geändert, ohne dass seitdem ein Anker geschrieben wurde.".into(),
             (AuditProblem::AnchorMissing, Lang::En) => "A chain changed more than two hours ago, and no anchor has been written since.".into(),
         });

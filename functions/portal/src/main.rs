@@ -121,7 +121,8 @@ async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
                 tracing::info!("demo data loaded");
             }
             let portal = wiring::portal(&config, &stores, clock.clone())?;
-            let anchoring = wiring::anchoring(&config, &stores, clock.clone())?;
+            let key = wiring::AnchorKey::MakeIfMissing;
+            let anchoring = wiring::anchoring(&config, &stores, clock.clone(), key)?;
             let outbox = Arc::new(OutboxMailer::new(config.data_dir.join("outbox")));
             wiring::spawn_background(
                 &stores,
@@ -156,15 +157,17 @@ async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
         StoreCommand::Audit(args) => {
             let lang = terminal_lang();
             let portal = wiring::portal(&config, &stores, clock.clone())?;
-            let anchoring = wiring::anchoring(&config, &stores, clock)?;
+            let anchoring = |key| wiring::anchoring(&config, &stores, clock.clone(), key);
             match args.command {
                 Some(audit::AuditCommand::Verify) => {
+                    let anchoring = anchoring(wiring::AnchorKey::MustExist)?;
                     let (report, intact) =
                         audit::verify(&portal.state.oha, &anchoring, lang).await?;
                     println!("{report}");
                     Ok(if intact { ExitCode::SUCCESS } else { ExitCode::FAILURE })
                 }
                 Some(audit::AuditCommand::Anchor) => {
+                    let anchoring = anchoring(wiring::AnchorKey::MakeIfMissing)?;
                     println!("{}", audit::anchor(&anchoring, lang).await?);
                     Ok(ExitCode::SUCCESS)
                 }

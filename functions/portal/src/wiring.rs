@@ -7,9 +7,9 @@ use std::time::Duration;
 use anyhow::Context;
 use portal_core::accounts::dispatch_letters;
 use portal_core::oha::{ANCHOR_EVERY, Anchoring};
-use portal_core::{Clock, Mailer, Stores};
+use portal_core::{AnchorSigner, Clock, Mailer, Stores};
 use portal_http::AppState;
-use portal_store_embedded::{EmbeddedStore, FileAnchorKey, FileAnchorLog};
+use portal_store_embedded::{EmbeddedStore, FileAnchorKey, FileAnchorLog, NoAnchorKey};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -33,19 +33,36 @@ pub fn portal(config: &Config, stores: &Stores, clock: Arc<dyn Clock>) -> anyhow
     Ok(Portal { state, letters_queued })
 }
 
+/// Whether anchoring may make the signing key when there is none: `portal serve` and
+/// `portal audit anchor` may; `verify` must find the one that signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnchorKey {
+    MakeIfMissing,
+    MustExist,
+}
+
 /// The audit anchors in the configured file, signed with the configured key.
 pub fn anchoring(
     config: &Config,
     stores: &Stores,
     clock: Arc<dyn Clock>,
+    key: AnchorKey,
 ) -> anyhow::Result<Anchoring> {
-    let key = FileAnchorKey::open_or_create(&config.anchor_key).with_context(|| {
-        format!("cannot read or make the anchor key {}", config.anchor_key.display())
-    })?;
+    let path = &config.anchor_key;
+    let nothing_anchored = !config.anchor_log.exists() && !path.exists();
+    let signer: Arc<dyn AnchorSigner> = match key {
+        AnchorKey::MakeIfMissing => Arc::new(FileAnchorKey::open_or_create(path)?),
+        // Without anchors there is nothing to check them with; with anchors the key must be
+        // the one that signed them.
+        AnchorKey::MustExist if nothing_anchored => Arc::new(NoAnchorKey),
+        AnchorKey::MustExist => Arc::new(FileAnchorKey::open(path).with_context(|| {
+            format!("the anchor key {} is missing: the anchors cannot be checked", path.display())
+        })?),
+    };
     Ok(Anchoring {
         audit: stores.audit.clone(),
         log: Arc::new(FileAnchorLog::new(&config.anchor_log)),
-        signer: Arc::new(key),
+        signer,
         clock,
     })
 }

@@ -208,10 +208,7 @@ impl EmbeddedStore {
     pub async fn purge_expired(&self, now: OffsetDateTime) -> Result<(), StoreError> {
         let now = nanos(now);
         let month_ago = now.saturating_sub(30 * 24 * 3600 * 1_000_000_000);
-        // Also retries emptying the log where a scrub found the file busy.
-        let scrub = self.scrub_flag();
         self.write(move |connection| {
-            scrub.store(true, std::sync::atomic::Ordering::SeqCst);
             connection
                 .execute("DELETE FROM sessions WHERE idle_expires_at <= ?1", [now])
                 .map_err(sql)?;

@@ -24,16 +24,25 @@ impl FileAnchorLog {
 
 #[async_trait]
 impl AnchorLog for FileAnchorLog {
-    async fn append(&self, line: &str) -> Result<(), StoreError> {
-        let (path, line) = (self.path.clone(), format!("{line}\n"));
-        tokio::task::spawn_blocking(move || {
+    async fn append(&self, line: &str, after: Option<&str>) -> Result<bool, StoreError> {
+        let (path, line, after) =
+            (self.path.clone(), format!("{line}\n"), after.map(str::to_string));
+        tokio::task::spawn_blocking(move || -> std::io::Result<bool> {
             let mut options = std::fs::OpenOptions::new();
-            options.append(true).create(true);
+            options.read(true).append(true).create(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
             let mut file = options.open(&path)?;
+            // Held until the file is closed: another process's anchor waits, then sees ours.
+            file.lock()?;
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut file, &mut text)?;
+            if text.lines().last() != after.as_deref() {
+                return Ok(false);
+            }
             file.write_all(line.as_bytes())?;
-            file.sync_all()
+            file.sync_all()?;
+            Ok(true)
         })
         .await
         .map_err(StoreError::unavailable)?
@@ -61,6 +70,12 @@ pub struct FileAnchorKey {
 }
 
 impl FileAnchorKey {
+    /// Reads the key at `path`; a missing key is an error (it is what anchors are checked with).
+    pub fn open(path: &Path) -> Result<FileAnchorKey, StoreError> {
+        let pkcs8 = std::fs::read(path).map_err(StoreError::unavailable)?;
+        FileAnchorKey::from_pkcs8(path, &pkcs8)
+    }
+
     /// Reads the key at `path`, or makes one there if there is none yet.
     pub fn open_or_create(path: &Path) -> Result<FileAnchorKey, StoreError> {
         let pkcs8 = match std::fs::read(path) {
@@ -74,7 +89,11 @@ impl FileAnchorKey {
             }
             Err(error) => return Err(StoreError::unavailable(error)),
         };
-        let pair = Ed25519KeyPair::from_pkcs8(&pkcs8)
+        FileAnchorKey::from_pkcs8(path, &pkcs8)
+    }
+
+    fn from_pkcs8(path: &Path, pkcs8: &[u8]) -> Result<FileAnchorKey, StoreError> {
+        let pair = Ed25519KeyPair::from_pkcs8(pkcs8)
             .map_err(|e| StoreError::Corrupt(format!("the anchor key {}: {e}", path.display())))?;
         let fingerprint = Sha256::digest(pair.public_key().as_ref());
         let id = format!(
@@ -118,5 +137,24 @@ impl AnchorSigner for FileAnchorKey {
         UnparsedPublicKey::new(&ED25519, self.pair.public_key().as_ref())
             .verify(message, signature)
             .is_ok()
+    }
+}
+
+/// Stands in for the key where none was ever made (nothing was anchored yet): it signs nothing
+/// and vouches for nothing, so chains are still checked and a missing anchor is still reported.
+pub struct NoAnchorKey;
+
+#[async_trait]
+impl AnchorSigner for NoAnchorKey {
+    fn key_id(&self) -> &str {
+        "none"
+    }
+
+    async fn sign(&self, _: &[u8]) -> Result<Vec<u8>, StoreError> {
+        Err(StoreError::unavailable("there is no anchor key to sign with"))
+    }
+
+    fn verify(&self, _: &[u8], _: &[u8]) -> bool {
+        false
     }
 }

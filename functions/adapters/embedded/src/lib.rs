@@ -22,7 +22,7 @@ mod rows;
 use portal_core::model::stored::corrupt;
 use rows::{EXEMPTION_COLUMNS, PROVIDER_COLUMNS, exemption_from, provider_from};
 
-pub use anchors::{FileAnchorKey, FileAnchorLog};
+pub use anchors::{FileAnchorKey, FileAnchorLog, NoAnchorKey};
 
 /// The schema, one entry per version; `PRAGMA user_version` records how far a file has come.
 const MIGRATIONS: &[&str] = &[
@@ -302,16 +302,18 @@ fn write_in_groups(mut connection: Connection, queue: &mpsc::Receiver<Job>, scru
 /// as it was written, so a secret removed from the file would otherwise live on in the log
 /// until its frames are reused. Secrets are rare (two letters per registration); the cost
 /// is a checkpoint per sent letter.
-fn scrub_log(connection: &Connection) {
+fn scrub_log(connection: &Connection, scrub: &AtomicBool) {
     let result = connection
         .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get::<_, i64>(0))
         .map_err(|e| e.to_string());
-    match result {
-        Ok(0) => {}
-        // Another process holds the file; the purge round tries again.
-        Ok(_) => tracing::warn!("the log could not be emptied now, will retry"),
-        Err(error) => tracing::warn!(%error, "emptying the log failed, will retry"),
-    }
+    let failed = match result {
+        Ok(0) => return,
+        Ok(_) => "another process held the file".to_string(),
+        Err(error) => error,
+    };
+    // Asked for again, so the next commit (at the latest the 30-second purge round) retries.
+    tracing::warn!(reason = %failed, "the log could not be emptied now, will retry");
+    scrub.store(true, Ordering::SeqCst);
 }
 
 fn commit_group(connection: &mut Connection, group: Vec<Job>, scrub: &AtomicBool) {
@@ -353,7 +355,7 @@ fn commit_group(connection: &mut Connection, group: Vec<Job>, scrub: &AtomicBool
     }
     let committed = tx.commit().map_err(|e| e.to_string());
     if committed.is_ok() && scrub.swap(false, Ordering::SeqCst) {
-        scrub_log(connection);
+        scrub_log(connection, scrub);
     }
     for deliver in deliveries {
         deliver(committed.clone());

@@ -54,6 +54,9 @@ pub enum RegisterError {
     LettersOnTheWay { until: OffsetDateTime },
     #[error("another registration for this IK is under way")]
     Busy,
+    /// Blocked by the back office: new letters would not lift the block.
+    #[error("blocked by the back office")]
+    Blocked,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -95,6 +98,9 @@ pub enum PasswordChangeError {
     NeedsBothLetters,
     #[error("blocked by the back office")]
     Blocked,
+    /// Too many failures from this client in this hour.
+    #[error("too many failed attempts from this client")]
+    TooManyAttempts { retry_after: Duration },
     #[error("the new password is not acceptable")]
     Weak(PasswordError),
     #[error(transparent)]
@@ -146,6 +152,32 @@ enum Via {
     Reset,
 }
 
+/// How much harder the security checks get while more are asked for than everyone's ration
+/// (16 times the work).
+const CROWDED_EXTRA_DIFFICULTY: u8 = 4;
+
+/// The failures and the successes of one IK (per German day) or one client (per hour).
+struct Attempts {
+    failures: Counter,
+    successes: Counter,
+}
+
+impl Attempts {
+    fn of_ik(ik: Ik, now: OffsetDateTime) -> Attempts {
+        Attempts {
+            failures: Counter::failures_of_ik(ik, now),
+            successes: Counter::successes_of_ik(ik, now),
+        }
+    }
+
+    fn of_client(client: ClientAddress, now: OffsetDateTime) -> Attempts {
+        Attempts {
+            failures: Counter::failures_of_client(client, now),
+            successes: Counter::successes_of_client(client, now),
+        }
+    }
+}
+
 const SESSION_TOUCH_STEP: Duration = Duration::seconds(15);
 
 /// How often a conditional save is retried when concurrent requests change the same account.
@@ -162,17 +194,20 @@ impl Accounts {
         let now = self.clock.now();
         // The client's ration first: one client that uses up its own does not count against
         // everyone's.
-        if !self
-            .count(&Counter::challenges_of(client, now), self.policy.challenges_per_client)
-            .await?
-            || !self.count(&Counter::challenges(now), self.policy.challenges_per_minute).await?
-        {
+        let of_client = Counter::challenges_of(client, now);
+        if !self.count(&of_client, self.policy.challenges_per_client).await? {
             return Ok(None);
         }
+        // Beyond everyone's ration (many clients at once) the checks get harder, not refused:
+        // refusing would let a crowd of addresses keep providers from logging in.
+        let crowded =
+            !self.count(&Counter::challenges(now), self.policy.challenges_per_minute).await?;
+        let difficulty =
+            self.policy.challenge_difficulty + if crowded { CROWDED_EXTRA_DIFFICULTY } else { 0 };
         let challenge = Challenge {
             id: ChallengeId::new(),
             salt: secrets::new_challenge_salt(),
-            difficulty: self.policy.challenge_difficulty,
+            difficulty,
             expires_at: now + self.policy.challenge_valid_for,
         };
         self.challenges.put_challenge(&challenge).await?;
@@ -213,6 +248,9 @@ impl Accounts {
         let provider = self.providers.provider(&ik).await?.ok_or(RegisterError::UnknownIk)?;
         let previous = self.accounts.account(&ik).await?;
         if let Some(previous) = &previous {
+            if previous.blocked {
+                return Err(RegisterError::Blocked);
+            }
             if previous.is_active() {
                 return Err(RegisterError::AlreadyActive);
             }
@@ -316,17 +354,18 @@ impl Accounts {
         client: ClientAddress,
     ) -> Result<LoggedIn, LoginError> {
         let now = self.clock.now();
-        let of_client = Counter::failures_of_client(client, now);
-        if self.limits.used(&of_client.key()).await? >= self.policy.failures_per_client {
-            return Err(LoginError::TooManyAttempts { retry_after: of_client.window_ends() - now });
+        let of_client = Attempts::of_client(client, now);
+        if !self.reserve(&of_client, self.policy.failures_per_client).await? {
+            let retry_after = of_client.failures.window_ends() - now;
+            return Err(LoginError::TooManyAttempts { retry_after });
         }
         let Ok(ik) = Ik::parse(ik) else {
             // A malformed IK is known to be wrong without the store; its hash is spent anyway.
             self.hasher.verify(password, None).await;
             return Err(LoginError::InvalidCredentials);
         };
-        let of_ik = Counter::failures_of_ik(ik, now);
-        if self.limits.used(&of_ik.key()).await? >= self.policy.max_failures {
+        let of_ik = Attempts::of_ik(ik, now);
+        if !self.reserve(&of_ik, self.policy.max_failures).await? {
             let solved = match proof {
                 Some((id, nonce)) => self.solved(id, nonce, now).await?,
                 None => false,
@@ -338,10 +377,10 @@ impl Accounts {
         let account = self.accounts.account(&ik).await?;
         let hash = account.as_ref().map(|a| a.password_hash.as_str());
         if !self.hasher.verify(password, hash).await {
-            self.count_failure(&of_ik, &of_client).await?;
             return Err(LoginError::InvalidCredentials);
         }
         let Some(account) = account else { return Err(LoginError::InvalidCredentials) };
+        self.credit(&[&of_ik, &of_client]).await?;
         // Decided on the account as stored now, not as read before the (queued) hash check: a
         // block set meanwhile holds against a right password.
         let barrier = self
@@ -368,15 +407,24 @@ impl Accounts {
         Ok(LoggedIn { session_id, status })
     }
 
-    /// A failed login or a wrong Prüfnummer, counted for the IK and for the client. No limit
-    /// stops the count; `login` compares it with the policy.
-    async fn count_failure(&self, of_ik: &Counter, of_client: &Counter) -> Result<(), StoreError> {
-        let (ik_key, client_key) = (of_ik.key(), of_client.key());
-        let (ik, client) = tokio::join!(
-            self.limits.try_count(&ik_key, u32::MAX, of_ik.window_ends()),
-            self.limits.try_count(&client_key, u32::MAX, of_client.window_ends()),
-        );
-        ik.and(client).map(drop)
+    /// Counts an attempt as a failure before its secret is checked, if `allowed` failures (plus
+    /// the successes since, which give credit back) are not used up; false when they are. One
+    /// atomic count, so that a burst of parallel guesses cannot all slip through before the
+    /// first is counted.
+    async fn reserve(&self, attempts: &Attempts, allowed: u32) -> Result<bool, StoreError> {
+        let credit = self.limits.used(&attempts.successes.key()).await?;
+        let counter = &attempts.failures;
+        let limit = allowed.saturating_add(credit);
+        self.limits.try_count(&counter.key(), limit, counter.window_ends()).await
+    }
+
+    /// A right secret: the attempts counted as failures before it are given back.
+    async fn credit(&self, attempts: &[&Attempts]) -> Result<(), StoreError> {
+        for attempts in attempts {
+            let counter = &attempts.successes;
+            self.limits.try_count(&counter.key(), u32::MAX, counter.window_ends()).await?;
+        }
+        Ok(())
     }
 
     /// The session behind a cookie, extended by this request.
@@ -502,14 +550,22 @@ impl Accounts {
     ) -> Result<(), PasswordChangeError> {
         let pruefnummer =
             Pruefnummer::parse(pruefnummer).map_err(PasswordChangeError::MalformedPruefnummer)?;
+        let of_client = Attempts::of_client(client, now);
+        if !self.reserve(&of_client, self.policy.failures_per_client).await? {
+            let retry_after = of_client.failures.window_ends() - now;
+            return Err(PasswordChangeError::TooManyAttempts { retry_after });
+        }
+        // Counted for the IK's logins too, but never refused: a 60-bit Prüfnummer needs no
+        // proof of work, and the provider with the letter in hand must always get in.
+        let of_ik = Attempts::of_ik(*ik, now);
+        self.reserve(&of_ik, u32::MAX).await?;
         let account = self.accounts.account(ik).await?;
         let hash = account.as_ref().map(|a| a.pruefnummer_hash.as_str());
         if !self.hasher.verify(pruefnummer.expose(), hash).await {
-            let of_ik = Counter::failures_of_ik(*ik, now);
-            self.count_failure(&of_ik, &Counter::failures_of_client(client, now)).await?;
             return Err(PasswordChangeError::InvalidCredentials);
         }
         let Some(account) = account else { return Err(PasswordChangeError::InvalidCredentials) };
+        self.credit(&[&of_ik, &of_client]).await?;
         // Told only to whoever holds the Prüfnummer.
         if account.blocked {
             return Err(PasswordChangeError::Blocked);

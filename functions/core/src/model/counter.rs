@@ -19,6 +19,10 @@ pub enum Counter {
     FailuresOfIk { ik: Ik, day: Date },
     /// Failed logins from one client in one hour.
     FailuresOfClient { client: ClientAddress, hour: i64 },
+    /// Right passwords (or Prüfnummern) for one IK on one German day: each gives back one failure.
+    SuccessesOfIk { ik: Ik, day: Date },
+    /// Right passwords from one client in one hour: each gives back one failure.
+    SuccessesOfClient { client: ClientAddress, hour: i64 },
     /// Notices that someone asked for new letters, per IK and day (at most one is sent).
     RepeatedRegistrationNotices { ik: Ik, day: Date },
 }
@@ -48,6 +52,14 @@ impl Counter {
         Counter::FailuresOfClient { client, hour: now.unix_timestamp().div_euclid(3600) }
     }
 
+    pub fn successes_of_ik(ik: Ik, now: OffsetDateTime) -> Counter {
+        Counter::SuccessesOfIk { ik, day: german_date(now) }
+    }
+
+    pub fn successes_of_client(client: ClientAddress, now: OffsetDateTime) -> Counter {
+        Counter::SuccessesOfClient { client, hour: now.unix_timestamp().div_euclid(3600) }
+    }
+
     pub fn repeated_registration_notices(ik: Ik, now: OffsetDateTime) -> Counter {
         Counter::RepeatedRegistrationNotices { ik, day: german_date(now) }
     }
@@ -63,6 +75,8 @@ impl Counter {
             }
             Counter::FailuresOfIk { ik, day } => format!("failures#{ik}#{day}"),
             Counter::FailuresOfClient { client, hour } => format!("failures#{client}#{hour}"),
+            Counter::SuccessesOfIk { ik, day } => format!("successes#{ik}#{day}"),
+            Counter::SuccessesOfClient { client, hour } => format!("successes#{client}#{hour}"),
             Counter::RepeatedRegistrationNotices { ik, day } => {
                 format!("registration-notices#{ik}#{day}")
             }
@@ -79,9 +93,12 @@ impl Counter {
             Counter::Burst { minute, .. }
             | Counter::Challenges { minute }
             | Counter::ChallengesOfClient { minute, .. } => at((minute + 1) * 60),
-            Counter::FailuresOfClient { hour, .. } => at((hour + 1) * 3600),
+            Counter::FailuresOfClient { hour, .. } | Counter::SuccessesOfClient { hour, .. } => {
+                at((hour + 1) * 3600)
+            }
             Counter::Quota { day, .. }
             | Counter::FailuresOfIk { day, .. }
+            | Counter::SuccessesOfIk { day, .. }
             | Counter::RepeatedRegistrationNotices { day, .. } => after(day),
         }
     }

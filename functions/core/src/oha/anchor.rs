@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use portal_domain::Ik;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
@@ -50,21 +51,37 @@ impl Anchoring {
             .map(|h| AnchoredHead { ik: h.ik, seq: h.seq, hash: h.hash, at: nanos(h.at) })
             .collect();
         heads.sort_by(|a, b| a.ik.as_str().cmp(b.ik.as_str()));
-        let lines = self.log.lines().await?;
-        let last = lines.last().and_then(|line| parse(line).map(|(_, anchor, _)| anchor));
-        if last.as_ref().is_some_and(|last| last.heads == heads) {
-            return Ok(None);
+        // Another writer (`portal audit anchor` beside `portal serve`) may append first: then
+        // build on its line.
+        for _ in 0..3 {
+            let lines = self.log.lines().await?;
+            let last_line = lines.last().map(String::as_str);
+            let last = last_line.and_then(|line| parse(line).map(|(_, anchor, _)| anchor));
+            if let Some(last) = &last {
+                if last.heads == heads {
+                    return Ok(None);
+                }
+                // Never sign a chain that went back: that would vouch for a cut tail.
+                if let Some(ik) = went_back(last, &heads) {
+                    return Err(StoreError::Corrupt(format!(
+                        "the audit chain of IK {ik} stands behind the last anchor; run `portal audit verify`"
+                    )));
+                }
+            }
+            let anchor = Anchor {
+                at: nanos(self.clock.now()),
+                key: self.signer.key_id().to_string(),
+                prev: last_line.map(digest).unwrap_or_default(),
+                heads: heads.clone(),
+            };
+            let json = serde_json::to_string(&anchor).map_err(StoreError::unavailable)?;
+            let signature = self.signer.sign(json.as_bytes()).await?;
+            let line = format!("{} {json}", URL_SAFE_NO_PAD.encode(signature));
+            if self.log.append(&line, last_line).await? {
+                return Ok(Some(anchor));
+            }
         }
-        let anchor = Anchor {
-            at: nanos(self.clock.now()),
-            key: self.signer.key_id().to_string(),
-            prev: lines.last().map(|line| digest(line)).unwrap_or_default(),
-            heads,
-        };
-        let json = serde_json::to_string(&anchor).map_err(StoreError::unavailable)?;
-        let signature = self.signer.sign(json.as_bytes()).await?;
-        self.log.append(&format!("{} {json}", URL_SAFE_NO_PAD.encode(signature))).await?;
-        Ok(Some(anchor))
+        Err(StoreError::unavailable("the anchor log kept changing under another writer"))
     }
 
     /// What the anchor log says is wrong: with itself (a forged or unlinked line), and with the
@@ -81,7 +98,16 @@ impl Anchoring {
                 anchor.prev == prev && self.signer.verify(json.as_bytes(), signature)
             });
             match genuine {
-                Some((_, anchor, _)) => newest = Some(anchor),
+                Some((_, anchor, _)) => {
+                    // An anchor that has a chain behind the one before it was written after a
+                    // cut (by a writer that did not refuse, or with the key elsewhere).
+                    let behind =
+                        newest.as_ref().and_then(|before| went_back(before, &anchor.heads));
+                    if let Some(ik) = behind {
+                        problems.push(AuditProblem::AnchorWentBack { ik, line: number + 1 });
+                    }
+                    newest = Some(anchor);
+                }
                 None => problems.push(AuditProblem::AnchorForged { line: number + 1 }),
             }
             prev = digest(line);
@@ -115,6 +141,17 @@ impl Anchoring {
         }
         Ok(problems)
     }
+}
+
+/// The first IK whose chain stands behind where `before` saw it: gone, at an earlier position,
+/// or another record at the same one. Chains only grow (retention removes records, not heads).
+fn went_back(before: &Anchor, heads: &[AnchoredHead]) -> Option<Ik> {
+    before.heads.iter().find_map(|old| {
+        let now = heads.iter().find(|h| h.ik == old.ik);
+        let behind =
+            now.is_none_or(|h| h.seq < old.seq || (h.seq == old.seq && h.hash != old.hash));
+        behind.then_some(old.ik)
+    })
 }
 
 /// A line's anchor JSON, the anchor, and its signature; `None` for a line that is not one.

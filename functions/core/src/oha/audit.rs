@@ -31,6 +31,8 @@ pub enum AuditProblem {
     AnchorForged { line: usize },
     /// A chain changed two anchor intervals ago or more, and no anchor has been written since.
     AnchorMissing,
+    /// An anchor (line number) has a chain behind where the anchor before it saw it.
+    AnchorWentBack { ik: Ik, line: usize },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -98,6 +100,14 @@ fn chain_problems(
         {
             problems.push(AuditProblem::Unlinked { ik, seq: after.seq });
         }
+    }
+    // The newest record rewritten with a fresh hash would still link to its predecessor; the
+    // head remembers the hash it had.
+    if let Some(AuditRow::Intact(newest)) = rows.last()
+        && newest.seq == head.seq
+        && newest.hash != head.hash
+    {
+        problems.push(AuditProblem::Changed { ik, seq: newest.seq });
     }
     let last = rows.last().map_or(0, AuditRow::seq);
     if last < head.seq {
