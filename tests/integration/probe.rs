@@ -596,6 +596,36 @@ async fn open_connections_are_bounded_and_the_next_waits_its_turn() {
     assert!(answered.1.starts_with("HTTP/1.1 200"), "{}", answered.1);
 }
 
+#[tokio::test]
+async fn one_client_cannot_take_every_connection() {
+    let limits = portal::serve::ServerLimits {
+        max_connections_per_client: 2,
+        ..portal::serve::ServerLimits::default()
+    };
+    let (_app, addr) = server_with(limits).await;
+    let outcome = tokio::task::spawn_blocking(move || {
+        let holders: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
+        std::thread::sleep(StdDuration::from_millis(200));
+        let mut third = TcpStream::connect(addr).unwrap();
+        let _ = third.write_all(b"GET /api/health HTTP/1.1\r\nHost: portal\r\n\r\n");
+        let turned_away = closed_within(&mut third, StdDuration::from_secs(2));
+        drop(holders);
+        std::thread::sleep(StdDuration::from_millis(200));
+        let mut later = TcpStream::connect(addr).unwrap();
+        later
+            .write_all(b"GET /api/health HTTP/1.1\r\nHost: portal\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut answer = String::new();
+        later.set_read_timeout(Some(StdDuration::from_secs(5))).unwrap();
+        let _ = later.read_to_string(&mut answer);
+        (turned_away, answer)
+    })
+    .await
+    .unwrap();
+    assert!(outcome.0, "a third connection of the same client was kept");
+    assert!(outcome.1.starts_with("HTTP/1.1 200"), "{}", outcome.1);
+}
+
 // --- Imports: control characters are no names ---------------------------------------------
 
 #[tokio::test]

@@ -80,11 +80,44 @@ pub struct ServerLimits {
     pub header_timeout: Duration,
     /// Open connections at most.
     pub max_connections: usize,
+    /// Open connections of one client address at most: one client cannot take every place.
+    pub max_connections_per_client: usize,
 }
 
 impl Default for ServerLimits {
     fn default() -> ServerLimits {
-        ServerLimits { header_timeout: Duration::from_secs(10), max_connections: 1024 }
+        ServerLimits {
+            header_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            max_connections_per_client: 64,
+        }
+    }
+}
+
+/// The open connections per client address.
+#[derive(Default)]
+struct Open(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>);
+
+impl Open {
+    /// Counts a connection of `client` if it has fewer than `most` open.
+    fn enter(&self, client: std::net::IpAddr, most: usize) -> bool {
+        let mut open = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = open.entry(client).or_default();
+        let room = *count < most;
+        if room {
+            *count += 1;
+        }
+        room
+    }
+
+    fn leave(&self, client: std::net::IpAddr) {
+        let mut open = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = open.get_mut(&client) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&client);
+            }
+        }
     }
 }
 
@@ -105,6 +138,7 @@ pub async fn run_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let open = Arc::new(Open::default());
     let graceful = GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
@@ -127,6 +161,11 @@ pub async fn run_with(
             },
             () = &mut shutdown => break,
         };
+        // A client with its share open is turned away at once (the connection closes).
+        if !open.enter(peer.ip(), limits.max_connections_per_client.max(1)) {
+            drop(stream);
+            continue;
+        }
         let service = app.clone().map_request(move |mut request: Request| {
             request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
             request
@@ -139,9 +178,11 @@ pub async fn run_with(
             ),
         );
         let connection = graceful.watch(connection);
+        let open = Arc::clone(&open);
         tokio::spawn(async move {
             // A client that leaves, or is cut off for stalling, is no error of ours.
             let _ = connection.await;
+            open.leave(peer.ip());
             drop(permit);
         });
     }
