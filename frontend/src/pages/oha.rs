@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
-use portal_domain::{Consent, Kvnr, Lang, UserFacing};
+use portal_domain::{Consent, Kvnr, Lang, UserFacing, german_day};
 
 use crate::api::{self, Answer, Problem, ProblemCode};
 use crate::components::{Field, FormProblem, When};
@@ -208,7 +208,7 @@ fn QueryResult(answer: Signal<Option<(Answer, String)>>) -> impl IntoView {
             let on_day = a.exempt_on_dispensing_date;
             let rows = a.years.clone().unwrap_or_default().into_iter().map(|y| {
                 let validity = match (y.valid_from, y.valid_to) {
-                    (Some(from), Some(to)) => format!("{} – {}", german(from), german(to)),
+                    (Some(from), Some(to)) => format!("{} – {}", german_day(from), german_day(to)),
                     _ => "–".into(),
                 };
                 view! { <tr><th scope="row">{y.year}</th><td>{move || yes_no(y.exempt)}</td><td>{validity}</td></tr> }
@@ -228,9 +228,4 @@ fn QueryResult(answer: Signal<Option<(Answer, String)>>) -> impl IntoView {
             }.into_any()
         })
     }
-}
-
-/// "14.03.2026"
-fn german(day: time::Date) -> String {
-    format!("{:02}.{:02}.{}", day.day(), u8::from(day.month()), day.year())
 }

@@ -20,6 +20,17 @@ pub fn german_local_time(at: OffsetDateTime) -> PrimitiveDateTime {
     PrimitiveDateTime::new(local.date(), local.time())
 }
 
+/// "14.03.2026": a day as German letters and pages write it.
+pub fn german_day(day: Date) -> String {
+    format!("{:02}.{:02}.{}", day.day(), u8::from(day.month()), day.year())
+}
+
+/// "04.05.2026" and "10:00": an instant in German local time, as its day and its time of day.
+pub fn german_day_and_clock(at: OffsetDateTime) -> (String, String) {
+    let local = german_local_time(at);
+    (german_day(local.date()), format!("{:02}:{:02}", local.hour(), local.minute()))
+}
+
 /// The instant German `day` begins (00:00 local time), in UTC: 22:00 or 23:00 the day before.
 pub fn german_midnight(day: Date) -> OffsetDateTime {
     let midnight_utc = day.with_time(Time::MIDNIGHT).assume_utc();
@@ -38,6 +49,13 @@ mod tests {
     use time::macros::{date, datetime};
 
     use super::*;
+
+    #[test]
+    fn days_and_times_are_written_the_german_way() {
+        assert_eq!(german_day(date!(2026 - 03 - 04)), "04.03.2026");
+        let summer = german_day_and_clock(datetime!(2026-05-04 08:05 UTC));
+        assert_eq!(summer, ("04.05.2026".to_string(), "10:05".to_string()));
+    }
 
     #[test]
     fn late_evening_utc_on_30_june_is_already_1_july_in_germany() {

@@ -28,7 +28,9 @@ pub use exemption::{
     DispensingDateError, Exemption, ExemptionError, Validity, YearStatus, check_dispensing_date,
     exempt_on, shown_years, year_statuses,
 };
-pub use german_time::{german_date, german_local_time, german_midnight};
+pub use german_time::{
+    german_date, german_day, german_day_and_clock, german_local_time, german_midnight,
+};
 pub use ik::{Ik, IkError};
 pub use kvnr::{Kvnr, KvnrError};
 pub use lang::{Lang, UserFacing, counted};

@@ -325,9 +325,8 @@ pub(crate) fn seconds(duration: Duration) -> u64 {
 
 /// "07.05.2026 10:00" in German local time.
 fn german_date_and_time(at: OffsetDateTime) -> String {
-    portal_domain::german_local_time(at)
-        .format(time::macros::format_description!("[day].[month].[year] [hour]:[minute]"))
-        .unwrap_or_default()
+    let (day, clock) = portal_domain::german_day_and_clock(at);
+    format!("{day} {clock}")
 }
 
 /// What is wrong with a request before any use case sees it, and the few refusals of the

@@ -3,19 +3,16 @@
 //! the browser, where `time`'s general parsers would cost the wasm kilobytes.
 
 use serde::{Deserialize, Deserializer, Serializer};
-use time::{Date, Month, OffsetDateTime, Time};
+use time::{Date, OffsetDateTime, Time};
 
 fn number(text: &str) -> Option<u32> {
     (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.parse().ok())?
 }
 
-/// `YYYY-MM-DD`.
+/// `YYYY-MM-DD`, with the domain's parser (written out too, for the same reason).
 pub fn parse_day(text: &str) -> Option<Date> {
-    let (year, rest) = text.split_once('-')?;
-    let (month, day) = rest.split_once('-')?;
-    let (year, month, day) = (number(year)?, number(month)?, number(day)?);
-    let month = Month::try_from(u8::try_from(month).ok()?).ok()?;
-    Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()
+    // Exactly the form written: the domain's parser also forgives surrounding spaces.
+    (text.trim() == text).then(|| portal_domain::parse_date(text).ok())?
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, the form the portal writes (always UTC).

@@ -4,20 +4,15 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use portal_domain::{Provider, Pruefnummer, german_date};
+use portal_domain::{Provider, Pruefnummer, german_date, german_day};
+use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
-use time::macros::format_description;
-use time::{Date, OffsetDateTime};
 
 use crate::model::{Letter, LetterId, LetterKind, Sender};
 
 /// Without the provider's name: it stands in the address, and "der {name}" would be wrong German
 /// for a "Sanitätshaus".
 const GREETING: &str = "Sehr geehrte Damen und Herren,\n\n";
-
-fn german(date: Date) -> String {
-    date.format(format_description!("[day].[month].[year]")).unwrap_or_else(|_| date.to_string())
-}
 
 /// RFC 2047 for header words outside ASCII ("Prüfnummer").
 fn header_text(text: &str) -> String {
@@ -97,7 +92,7 @@ impl Compose<'_> {
     }
 
     pub fn initial_password(&self, password: &str, valid_until: OffsetDateTime) -> Letter {
-        let today = german(german_date(self.now));
+        let today = german_day(german_date(self.now));
         let body = format!(
             "{greeting}für Ihr Institutionskennzeichen (IK) {ik} wurde am {today} ein Zugang zum \
              Serviceportal für Leistungserbringer registriert. Ihr Initialkennwort lautet:\n\n\
@@ -113,14 +108,14 @@ impl Compose<'_> {
             greeting = GREETING,
             ik = self.provider.ik,
             url = self.sender.portal_url,
-            until = german(german_date(valid_until)),
+            until = german_day(german_date(valid_until)),
             footer = self.footer(),
         );
         self.letter(LetterKind::InitialPassword, "Ihr Initialkennwort für das Serviceportal", &body)
     }
 
     pub fn pruefnummer(&self, pruefnummer: &Pruefnummer) -> Letter {
-        let today = german(german_date(self.now));
+        let today = german_day(german_date(self.now));
         let body = format!(
             "{greeting}für Ihr Institutionskennzeichen (IK) {ik} wurde am {today} ein Zugang zum \
              Serviceportal für Leistungserbringer registriert. Ihre Prüfnummer lautet:\n\n\
@@ -174,7 +169,7 @@ impl Compose<'_> {
             greeting = GREETING,
             when = german_date_and_time(self.now),
             ik = self.provider.ik,
-            sent = german(german_date(sent_at)),
+            sent = german_day(german_date(sent_at)),
             url = self.sender.portal_url,
             until = german_date_and_time(until),
             footer = self.closing(),
@@ -189,12 +184,8 @@ impl Compose<'_> {
 
 /// "04.05.2026 um 10:00" in German local time.
 fn german_date_and_time(at: OffsetDateTime) -> String {
-    let local = portal_domain::german_local_time(at);
-    format!(
-        "{} um {}",
-        german(local.date()),
-        local.time().format(format_description!("[hour]:[minute]")).unwrap_or_default()
-    )
+    let (day, clock) = portal_domain::german_day_and_clock(at);
+    format!("{day} um {clock}")
 }
 
 /// Reads the secret back out of a letter's text: what a person does with the paper, and what
