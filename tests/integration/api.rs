@@ -166,13 +166,14 @@ impl TestApp {
 
     /// Runs a back-office action as `portal accounts` does.
     pub(crate) async fn back_office(&self, action: portal::backoffice::Action) -> String {
-        let accounts = portal::wiring::portal(
-            &TestApp::config(self.data_dir.path()),
+        let accounts = portal_core::UseCases::wire(
             &self.stores,
+            &TestApp::config(self.data_dir.path()).settings,
+            &self.tenant,
             std::sync::Arc::new(self.clock.clone()),
+            std::sync::Arc::new(|| {}),
         )
         .unwrap()
-        .state
         .accounts;
         portal::backoffice::run(&accounts, action, portal_domain::Lang::De).await.unwrap()
     }

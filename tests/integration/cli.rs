@@ -103,7 +103,7 @@ fn a_missing_file_or_an_impossible_year_is_a_clear_error() {
 }
 
 #[tokio::test]
-async fn serve_with_demo_data_answers_health_and_knows_the_demo_providers() {
+async fn serve_with_demo_data_serves_both_demo_insurers_and_knows_their_providers() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = portal(dir.path())
         .args(["serve", "--demo"])
@@ -111,30 +111,53 @@ async fn serve_with_demo_data_answers_health_and_knows_the_demo_providers() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // One line per insurer: "Portal AOK PLUS (Demo): http://plus.localhost:PORT/".
     let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
-    let address = lines
+    let addresses: Vec<String> = lines
         .by_ref()
         .map_while(Result::ok)
-        .find_map(|line| {
-            line.strip_prefix("Portal: ")
-                .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
-        })
-        .expect("the server prints its address");
+        .take_while(|line| !line.starts_with("(Strg+C"))
+        .filter(|line| line.starts_with("Portal "))
+        .filter_map(|line| line.split_once(": ").map(|(_, url)| url.trim().to_string()))
+        .collect();
     std::thread::spawn(move || lines.for_each(drop));
-
-    let health = reqwest::Client::new()
-        .get(format!("{address}api/health"))
+    assert_eq!(addresses.len(), 2, "{addresses:?}");
+    assert!(addresses[0].starts_with("http://plus.localhost:"), "{addresses:?}");
+    assert!(addresses[1].starts_with("http://bayern.localhost:"), "{addresses:?}");
+    let port: u16 = addresses[0].rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap();
+    let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let http = reqwest::Client::builder()
+        .resolve("plus.localhost", loopback)
+        .resolve("bayern.localhost", loopback)
         .timeout(Duration::from_secs(10))
-        .send()
-        .await
+        .build()
         .unwrap();
-    assert_eq!(health.status(), reqwest::StatusCode::OK);
+    for address in &addresses {
+        let health = http.get(format!("{address}api/health")).send().await.unwrap();
+        assert_eq!(health.status(), reqwest::StatusCode::OK);
+    }
+    let bayern: serde_json::Value =
+        http.get(format!("{}api/tenant", addresses[1])).send().await.unwrap().json().await.unwrap();
+    assert_eq!(bayern["name"], "AOK Bayern (Demo)");
+    // The demo tenants file lies beside the stores, for the back office to read and edit.
+    assert!(
+        dir.path().join("tenants.toml").exists() && dir.path().join("bayern/portal.db").exists()
+    );
 
-    // The CLI reads the same store while the server runs.
+    // The CLI reads the same store while the server runs, naming the insurer.
     let file =
         write(dir.path(), "p.csv", &portal::demo::PROVIDERS.replace("Altmarkt 1", "Altmarkt 2"));
-    let output = portal(dir.path()).args(["import", "providers"]).arg(&file).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "3 Zeilen importiert, 0 abgelehnt.");
+    let output = portal(dir.path())
+        .args(["import", "providers", "--tenant", "plus"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "3 Zeilen importiert, 0 abgelehnt.",
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     server.kill().unwrap();
     server.wait().unwrap();
 }
@@ -196,7 +219,7 @@ async fn the_audit_tells_who_asked_about_a_person_and_verify_finds_tampering() {
     );
 
     // The portal itself cannot change or remove a record...
-    let db = rusqlite::Connection::open(dir.join("portal.db")).unwrap();
+    let db = rusqlite::Connection::open(dir.join("portal/portal.db")).unwrap();
     let refused =
         db.execute("UPDATE audit SET outcome = 'not_found' WHERE seq = 1", []).unwrap_err();
     assert!(refused.to_string().contains("audit records are never changed"));

@@ -12,7 +12,7 @@ use portal_http::{Capability, SECURITY_HEADERS, api_for, routes};
 use serde_norway::Value;
 use tower::ServiceExt;
 
-use crate::harness::{TestApp, embedded, repo_root};
+use crate::harness::{TestApp, embedded, repo_root, single_tenant};
 
 fn template() -> Value {
     let path = repo_root().join("infra/template.yaml");
@@ -105,8 +105,9 @@ fn every_function_in_the_template_is_a_binary_of_the_lambda_crate_and_back() {
 async fn each_function_answers_its_own_routes_and_treats_the_others_as_unknown() {
     let fixture = embedded();
     let config = TestApp::config(fixture.dir.path());
-    let stores = Stores::of(fixture.store.clone());
-    let state = portal::wiring::portal(&config, &stores, Arc::new(SystemClock)).unwrap().state;
+    let (tenants, stores) = single_tenant(Stores::of(fixture.store.clone()), None);
+    let state =
+        portal::wiring::portal(&config, &tenants, &stores, Arc::new(SystemClock)).unwrap().state;
     for capability in Capability::ALL {
         let router = api_for(&[capability], state.clone());
         for route in routes() {
@@ -198,4 +199,14 @@ fn the_query_and_dispatch_functions_can_read_an_accounts_standing_but_not_its_ha
     for name in ["health", "import"] {
         assert_eq!(readable_account_attributes(functions[name]), Some(BTreeSet::new()), "{name}");
     }
+}
+
+#[test]
+fn the_tenants_built_into_the_functions_are_usable() {
+    let settings = TestApp::config(std::path::Path::new(".")).settings;
+    let tenants = portal_lambda::tenants(&settings).expect("infra/tenants.toml reads");
+    assert!(!tenants.is_empty());
+    // With one insurer and no mail settings of its own, the stack's parameters apply.
+    let first = tenants.first();
+    assert_eq!(first.letterhead.mail_from, settings.mail_from);
 }

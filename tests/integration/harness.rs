@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use portal::config::{Config, StoreKind};
-use portal_core::{Clock, Mailer, Settings, Stores};
+use portal::stores::TenantStores;
+use portal_core::{Clock, Mailer, Settings, Stores, Tenants};
+use portal_domain::Ik;
 use portal_mail_outbox::OutboxMailer;
 use portal_store_dynamodb::{DynamoStore, Tables};
 use portal_store_embedded::EmbeddedStore;
@@ -29,9 +31,15 @@ pub struct Embedded {
     pub dir: TempDir,
 }
 
+/// The insurer the store tests work for (any tenant would do).
+pub fn tenant_ik() -> Ik {
+    Ik::parse("107299005").unwrap()
+}
+
 pub fn embedded() -> Embedded {
     let dir = tempfile::tempdir().expect("a temp folder");
-    let store = EmbeddedStore::open(&dir.path().join("portal.db")).expect("the store opens");
+    let store =
+        EmbeddedStore::open(&dir.path().join("portal.db"), &tenant_ik()).expect("the store opens");
     Embedded { store, dir }
 }
 
@@ -194,13 +202,32 @@ pub fn dynamodb_client() -> aws_sdk_dynamodb::Client {
 
 /// A DynamoDB store on tables of its own, so tests never see each other's data.
 pub async fn dynamodb() -> DynamoStore {
+    DynamoStore::new(dynamodb_client(), dynamodb_tables().await, &tenant_ik())
+}
+
+/// Fresh tables in DynamoDB Local, for the stores of one test.
+pub async fn dynamodb_tables() -> Tables {
     static RUN: OnceLock<String> = OnceLock::new();
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let run = RUN.get_or_init(|| ulid::Ulid::new().to_string().to_lowercase());
     let prefix = format!("t{run}-{}-", NEXT.fetch_add(1, Ordering::Relaxed));
-    let store = DynamoStore::new(dynamodb_client(), Tables::with_prefix(&prefix));
-    store.create_tables().await.expect("tables in DynamoDB Local");
-    store
+    let tables = Tables::with_prefix(&prefix);
+    DynamoStore::new(dynamodb_client(), tables.clone(), &tenant_ik())
+        .create_tables()
+        .await
+        .expect("tables in DynamoDB Local");
+    tables
+}
+
+/// The one tenant of a deployment without a tenants file, on `store`: what a test of a single
+/// entry point wires.
+pub fn single_tenant(
+    store: Stores,
+    embedded: Option<EmbeddedStore>,
+) -> (Tenants, Vec<TenantStores>) {
+    let tenants = Tenants::single(&TestApp::config(Path::new(".")).settings);
+    let stores = vec![TenantStores { tenant: tenants.first().clone(), stores: store, embedded }];
+    (tenants, stores)
 }
 
 /// Time as the tests say: starts at a fixed instant and moves only when told.
@@ -230,17 +257,42 @@ pub enum Backend {
 }
 
 /// The portal on a free port: the same router `portal serve` runs, its dispatcher writing letters
-/// to `outbox`, its clock in the test's hand.
+/// to `outbox`, its clock in the test's hand. With several tenants, [`TestApp::tenant`] gives
+/// the portal as one tenant's host name sees it; the app itself is the first tenant's.
+#[derive(Clone)]
 pub struct TestApp {
     pub address: String,
     pub http: reqwest::Client,
+    /// This view's tenant and its stores.
+    pub tenant: Arc<portal_core::model::Tenant>,
     pub stores: Stores,
+    pub tenants: Vec<TenantStores>,
+    pub tenant_list: Tenants,
     pub clock: TestClock,
-    pub data_dir: TempDir,
+    pub data_dir: Arc<TempDir>,
     pub outbox: PathBuf,
+    pub port: u16,
 }
 
 impl TestApp {
+    /// The folder of this view's tenant: its store file and audit anchors.
+    pub fn store_dir(&self) -> PathBuf {
+        self.data_dir.path().join(self.tenant.slug.as_str())
+    }
+
+    /// The portal at the host name of tenant `slug` (`http://bayern.localhost:port`).
+    pub fn tenant(&self, slug: &str) -> TestApp {
+        let tenant =
+            self.tenants.iter().find(|t| t.tenant.slug.as_str() == slug).expect("a tenant");
+        let host = tenant.tenant.hosts.first().expect("a host name");
+        TestApp {
+            address: format!("http://{host}:{}", self.port),
+            tenant: tenant.tenant.clone(),
+            stores: tenant.stores.clone(),
+            ..self.clone()
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -253,7 +305,7 @@ impl TestApp {
         Config {
             addr: "127.0.0.1:0".parse().unwrap(),
             data_dir: data_dir.to_path_buf(),
-            anchor_log: data_dir.join("audit-anchors.log"),
+            tenants_file: data_dir.join("tenants.toml"),
             anchor_key: data_dir.join("anchor-key.pk8"),
             static_dir: data_dir.join("no-app"),
             store: StoreKind::Embedded,
@@ -265,6 +317,7 @@ impl TestApp {
                 challenge_difficulty: 8,
                 challenges_per_minute: 600,
                 client_address_header: None,
+                tenant_host_header: None,
                 origin_secret: None,
                 oha: portal_core::oha::OhaSettings::default(),
             },
@@ -289,6 +342,8 @@ pub struct AppOptions {
     pub mailer: Option<Arc<dyn Mailer>>,
     pub configure: Box<dyn FnOnce(&mut Config) + Send>,
     pub wrap_stores: Box<dyn FnOnce(Stores) -> Stores + Send>,
+    /// A tenants file (logos inline); none: the one tenant of a deployment without a file.
+    pub tenants: Option<&'static str>,
 }
 
 impl Default for AppOptions {
@@ -299,6 +354,7 @@ impl Default for AppOptions {
             mailer: None,
             configure: Box::new(|_| {}),
             wrap_stores: Box::new(|stores| stores),
+            tenants: None,
         }
     }
 }
@@ -308,38 +364,78 @@ pub async fn spawn(options: AppOptions) -> TestApp {
     let filter = std::env::var("PORTAL_LOG").unwrap_or_else(|_| "warn".into());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
     let data_dir = tempfile::tempdir().expect("a temp folder");
-    let (stores, embedded) = match options.backend {
-        Backend::Embedded => {
-            let store =
-                EmbeddedStore::open(&data_dir.path().join("portal.db")).expect("the store opens");
-            (Stores::of(store.clone()), Some(store))
-        }
-        Backend::DynamoDb => (Stores::of(dynamodb().await), None),
-    };
     let clock = TestClock::at(time::macros::datetime!(2026-05-04 08:00 UTC));
     let mut config = TestApp::config(data_dir.path());
     (options.configure)(&mut config);
-    let served_stores = (options.wrap_stores)(stores.clone());
-    let portal = portal::wiring::portal(&config, &served_stores, Arc::new(clock.clone()))
+    let tenants = match options.tenants {
+        None => Tenants::single(&config.settings),
+        Some(text) => Tenants::parse(text, &config.settings, |name| Err(name.to_string()))
+            .expect("a usable tenants file"),
+    };
+    let tables = match options.backend {
+        Backend::DynamoDb => Some(dynamodb_tables().await),
+        Backend::Embedded => None,
+    };
+    let stores: Vec<TenantStores> = tenants
+        .iter()
+        .map(|tenant| match &tables {
+            None => {
+                let folder = config.tenant_dir(tenant);
+                std::fs::create_dir_all(&folder).unwrap();
+                let store = EmbeddedStore::open(&folder.join("portal.db"), &tenant.ik)
+                    .expect("the store opens");
+                TenantStores {
+                    tenant: tenant.clone(),
+                    stores: Stores::of(store.clone()),
+                    embedded: Some(store),
+                }
+            }
+            Some(tables) => TenantStores {
+                tenant: tenant.clone(),
+                stores: Stores::of(DynamoStore::new(dynamodb_client(), tables.clone(), &tenant.ik)),
+                embedded: None,
+            },
+        })
+        .collect();
+    // The wrapped stores (faults) are the first tenant's, as the tests see it.
+    let mut served = stores.clone();
+    served[0].stores = (options.wrap_stores)(stores[0].stores.clone());
+    let portal = portal::wiring::portal(&config, &tenants, &served, Arc::new(clock.clone()))
         .expect("the portal wires up");
     let outbox = data_dir.path().join("outbox");
     let mailer = options.mailer.unwrap_or_else(|| Arc::new(OutboxMailer::new(&outbox)));
-    portal::wiring::spawn_background(
-        &stores,
-        embedded,
-        mailer,
-        portal.letters_queued,
-        Arc::new(clock.clone()),
-        None,
-    );
+    let work = stores
+        .iter()
+        .map(|tenant| portal::wiring::Background { tenant: tenant.clone(), anchoring: None })
+        .collect();
+    portal::wiring::spawn_background(work, mailer, portal.letters_queued, Arc::new(clock.clone()));
     let app = portal::serve::app(
         portal.state,
         options.static_dir.as_deref().unwrap_or(&config.static_dir),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-    let address = format!("http://{}", listener.local_addr().expect("an address"));
+    let local = listener.local_addr().expect("an address");
+    let address = format!("http://{local}");
     tokio::spawn(portal::serve::run(listener, app, std::future::pending()));
-    TestApp { address, http: reqwest::Client::new(), stores, clock, data_dir, outbox }
+    // Every tenant's host name leads to this server, as `*.localhost` does in a browser.
+    let http = tenants
+        .iter()
+        .flat_map(|tenant| tenant.hosts.clone())
+        .fold(reqwest::Client::builder(), |builder, host| builder.resolve(&host, local))
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        http,
+        tenant: stores[0].tenant.clone(),
+        stores: stores[0].stores.clone(),
+        tenants: stores,
+        tenant_list: tenants,
+        clock,
+        data_dir: Arc::new(data_dir),
+        outbox,
+        port: local.port(),
+    }
 }
 
 /// The records of an audit listing, each one required to be intact.

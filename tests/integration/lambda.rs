@@ -7,11 +7,12 @@ use aws_sdk_s3::primitives::ByteStream;
 use portal_core::Stores;
 use portal_core::accounts::secret_in;
 use portal_domain::{Ik, Kvnr};
-use portal_http::AppState;
 use portal_mail_ses::SesMailer;
 use serde_json::json;
 
-use crate::harness::{TestApp, TestClock, dynamodb, s3_bucket, ses_client, ses_sent_to};
+use crate::harness::{
+    TestApp, TestClock, dynamodb, s3_bucket, ses_client, ses_sent_to, single_tenant,
+};
 
 const PROVIDERS: &str = "\
 ik;name;email;strasse;plz;ort;berufsfeld
@@ -80,7 +81,9 @@ impl ImportBucket {
             put = put.metadata("replace-year", year);
         }
         put.send().await.expect("the upload");
-        portal_lambda::import(&self.stores, &self.s3, upload_event(&self.bucket, key)).await
+        let (tenants, _) = single_tenant(self.stores.clone(), None);
+        let stores = std::slice::from_ref(&self.stores);
+        portal_lambda::import(&tenants, stores, &self.s3, upload_event(&self.bucket, key)).await
     }
 
     /// The report the import function wrote next to the file, if any.
@@ -222,10 +225,12 @@ async fn letters_queued_for(provider_file: &str) -> Stores {
     .unwrap();
     let data_dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(TestClock::at(time::macros::datetime!(2026-05-04 08:00 UTC)));
-    let state =
-        AppState::wire(&stores, &TestApp::config(data_dir.path()).settings, clock, Arc::new(|| {}))
+    let (tenants, _) = single_tenant(stores.clone(), None);
+    let settings = TestApp::config(data_dir.path()).settings;
+    let app =
+        portal_core::UseCases::wire(&stores, &settings, tenants.first(), clock, Arc::new(|| {}))
             .unwrap();
-    let registered = state.accounts.resend(&Ik::parse("401612342").unwrap()).await.unwrap();
+    let registered = app.accounts.resend(&Ik::parse("401612342").unwrap()).await.unwrap();
     assert_eq!(registered.letters, 2);
     stores
 }
@@ -235,9 +240,9 @@ async fn the_dispatch_function_sends_the_queued_letters_through_ses_once() {
     let stores = letters_queued_for(&PROVIDERS.replace("lambda-test@", "dispatch-once@")).await;
     let ses = SesMailer::new(ses_client());
 
-    portal_lambda::dispatch(&stores, &ses).await.unwrap();
+    portal_lambda::dispatch(std::slice::from_ref(&stores), &ses).await.unwrap();
     // Woken again (a second stream record, the schedule): nothing is sent twice.
-    portal_lambda::dispatch(&stores, &ses).await.unwrap();
+    portal_lambda::dispatch(std::slice::from_ref(&stores), &ses).await.unwrap();
 
     let letters = ses_sent_to("dispatch-once@sprachraum.example").await;
     let texts: Vec<&str> = letters.iter().filter_map(|l| l["body"]["text"].as_str()).collect();
@@ -253,8 +258,8 @@ async fn two_dispatch_functions_woken_at_once_send_each_letter_once() {
 
     // The stream's record and the schedule arrive together: two instances run side by side.
     let (stream, schedule) = tokio::join!(
-        portal_lambda::dispatch(&stores, &ses),
-        portal_lambda::dispatch(&stores, &ses)
+        portal_lambda::dispatch(std::slice::from_ref(&stores), &ses),
+        portal_lambda::dispatch(std::slice::from_ref(&stores), &ses)
     );
     stream.unwrap();
     schedule.unwrap();
@@ -270,14 +275,33 @@ async fn when_ses_cannot_be_reached_the_dispatch_function_fails_and_the_letters_
         ses_client().config().to_builder().endpoint_url("http://127.0.0.1:9").build(),
     );
 
-    let failed = portal_lambda::dispatch(&stores, &SesMailer::new(unreachable))
-        .await
-        .expect_err("unsent letters are an error (alarm)");
+    let failed =
+        portal_lambda::dispatch(std::slice::from_ref(&stores), &SesMailer::new(unreachable))
+            .await
+            .expect_err("unsent letters are an error (alarm)");
     assert!(failed.to_string().contains("2 letters could not be sent"), "{failed}");
     assert_eq!(stores.letters.pending_letters(10).await.unwrap().len(), 2);
 
-    portal_lambda::dispatch(&stores, &SesMailer::new(ses_client())).await.unwrap();
+    portal_lambda::dispatch(std::slice::from_ref(&stores), &SesMailer::new(ses_client()))
+        .await
+        .unwrap();
     let letters = ses_sent_to("dispatch-later@sprachraum.example").await;
     assert_eq!(letters.len(), 2, "{letters:?}");
     assert!(stores.letters.pending_letters(10).await.unwrap().is_empty());
+}
+
+#[test]
+fn an_upload_names_its_insurer_by_its_first_folder() {
+    let settings = TestApp::config(std::path::Path::new(".")).settings;
+    let two =
+        portal_core::Tenants::parse(crate::tenants::TWO_TENANTS, &settings, |n| Err(n.to_string()))
+            .unwrap();
+    let of = |key| portal_lambda::tenant_of_key(&two, key);
+    assert_eq!(of("bayern/exemptions/2026.csv"), Some((1, "exemptions/2026.csv")));
+    assert_eq!(of("plus/providers/verzeichnis.csv"), Some((0, "providers/verzeichnis.csv")));
+    assert_eq!(of("exemptions/2026.csv"), None, "with several insurers the key must name one");
+    assert_eq!(of("hessen/exemptions/2026.csv"), None);
+    let one = portal_core::Tenants::single(&settings);
+    let key = "exemptions/2026.csv";
+    assert_eq!(portal_lambda::tenant_of_key(&one, key), Some((0, key)));
 }

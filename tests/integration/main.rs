@@ -69,3 +69,4 @@ mod mail;
 mod oha;
 mod probe;
 mod store_contract;
+mod tenants;

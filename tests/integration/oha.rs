@@ -113,10 +113,7 @@ async fn bad_input_names_every_field_at_fault(app: TestApp) {
     assert_eq!(body["code"], "consent_required");
     for (day, message) in [
         ("2026-05-05", "Der Tag der Abgabe darf nicht in der Zukunft liegen."),
-        (
-            "2024-12-31",
-            "Der Tag der Abgabe muss im laufenden Jahr liegen (bis 30.06. auch im Vorjahr).",
-        ),
+        ("2024-12-31", "Der Tag der Abgabe muss in einem der angezeigten Jahre liegen."),
         ("05.05.2026", "Bitte geben Sie ein gültiges Datum im Format JJJJ-MM-TT an."),
     ] {
         let body =

@@ -60,14 +60,14 @@ async fn a_tail_cut_off_together_with_its_head_is_found_by_the_last_anchor() {
     let dir = app.data_dir.path();
     let anchored = portal(dir).args(["audit", "anchor"]).output().unwrap();
     assert!(anchored.status.success());
-    let log = std::fs::read_to_string(dir.join("audit-anchors.log")).unwrap();
+    let log = std::fs::read_to_string(app.store_dir().join("audit-anchors.log")).unwrap();
     assert_eq!(log.lines().count(), 1, "{log}");
     assert!(log.contains(r#""ik":"301412340","seq":3"#), "{log}");
     let again = portal(dir).args(["audit", "anchor"]).output().unwrap();
     assert_eq!(stdout(&again).trim(), "Seit dem letzten Anker unverändert; kein neuer nötig.");
 
     // Remove the newest record and set the head back one step: the chain itself is consistent.
-    let db = tamper(dir);
+    let db = tamper(&app.store_dir());
     db.execute("DELETE FROM audit WHERE seq = 3", []).unwrap();
     db.execute(
         "UPDATE audit_heads SET (seq, hash, at) = (SELECT seq, hash, at FROM audit WHERE seq = 2)",
@@ -90,7 +90,7 @@ async fn a_tail_cut_off_together_with_its_head_is_found_by_the_last_anchor() {
 
     // Nor can the anchor be bent to fit: its signature no longer holds.
     let forged = log.replace(r#""seq":3"#, r#""seq":2"#);
-    std::fs::write(dir.join("audit-anchors.log"), forged).unwrap();
+    std::fs::write(app.store_dir().join("audit-anchors.log"), forged).unwrap();
     let verify = portal(dir).args(["audit", "verify"]).output().unwrap();
     assert!(
         stdout(&verify).contains("Ankerprotokoll, Zeile 1: Signatur oder Verkettung stimmt nicht."),
@@ -115,7 +115,7 @@ async fn one_damaged_record_is_named_and_the_others_are_still_listed() {
     three_queries(&app).await;
     let dir = app.data_dir.path();
     portal(dir).args(["audit", "anchor"]).output().unwrap();
-    tamper(dir).execute("UPDATE audit SET kvnr = 'kaputt' WHERE seq = 2", []).unwrap();
+    tamper(&app.store_dir()).execute("UPDATE audit SET kvnr = 'kaputt' WHERE seq = 2", []).unwrap();
 
     let listing = portal(dir).args(["audit", "--ik", IK]).output().unwrap();
     assert!(listing.status.success(), "{}", String::from_utf8_lossy(&listing.stderr));
@@ -187,7 +187,7 @@ async fn a_damaged_record_in_dynamodb_is_reported_by_its_number() {
         crate::harness::dynamodb_client()
             .update_item()
             .table_name(table)
-            .key("ik", AttributeValue::S(IK.into()))
+            .key("ik", AttributeValue::S(format!("{}#{IK}", crate::harness::tenant_ik())))
             .key("seq", AttributeValue::N("2".into()))
             .update_expression("SET kvnr = :broken")
             .expression_attribute_values(":broken", AttributeValue::S("kaputt".into()))
@@ -217,7 +217,7 @@ async fn once_the_letters_are_sent_their_secrets_are_nowhere_in_the_store_files(
         tokio::time::sleep(StdDuration::from_millis(25)).await;
     }
     assert!(app.stores.letters.pending_letters(10).await.unwrap().is_empty());
-    let dir = app.data_dir.path();
+    let dir = &app.store_dir();
     for name in ["portal.db", "portal.db-wal", "portal.db-shm"] {
         let Ok(bytes) = std::fs::read(dir.join(name)) else { continue };
         for secret in [&credentials.initial_password, &credentials.pruefnummer] {
@@ -238,16 +238,18 @@ fn the_data_folder_and_the_store_file_are_for_the_portals_user_only() {
     std::fs::write(&providers, portal::demo::PROVIDERS).unwrap();
     let import = portal(&dir).args(["import", "providers"]).arg(&providers).output().unwrap();
     assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+    // The one tenant's folder, as each tenant's with a tenants file.
+    let store = dir.join("portal/portal.db");
     assert_eq!(mode(&dir), 0o700);
-    assert_eq!(mode(&dir.join("portal.db")), 0o600);
+    assert_eq!(mode(&dir.join("portal")), 0o700);
+    assert_eq!(mode(&store), 0o600);
 
     // A folder made before, open to everyone, is closed on the next start.
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::set_permissions(dir.join("portal.db"), std::fs::Permissions::from_mode(0o644))
-        .unwrap();
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o644)).unwrap();
     portal(&dir).args(["import", "providers"]).arg(&providers).output().unwrap();
-    assert_eq!((mode(&dir), mode(&dir.join("portal.db"))), (0o700, 0o600));
+    assert_eq!((mode(&dir), mode(&store)), (0o700, 0o600));
 }
 
 // --- Login: the same work for every IK, and a ration per client ----------------------------
@@ -500,7 +502,8 @@ async fn server_with(limits: portal::serve::ServerLimits) -> (TestApp, std::net:
     let app = spawn_app().await;
     let state = portal::wiring::portal(
         &TestApp::config(app.data_dir.path()),
-        &app.stores,
+        &app.tenant_list,
+        &app.tenants,
         Arc::new(app.clock.clone()),
     )
     .unwrap()
@@ -717,14 +720,15 @@ async fn two_anchor_writers_at_once_leave_a_log_that_still_verifies() {
     let config = TestApp::config(app.data_dir.path());
     let anchoring = || {
         let key = portal::wiring::AnchorKey::MakeIfMissing;
-        portal::wiring::anchoring(&config, &app.stores, Arc::new(app.clock.clone()), key).unwrap()
+        portal::wiring::anchoring(&config, &app.tenants[0], Arc::new(app.clock.clone()), key)
+            .unwrap()
     };
     let (first, second) = (anchoring(), anchoring());
     let (a, b) = tokio::join!(first.anchor(), second.anchor());
     assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
     let problems = first.check(Duration::days(730)).await.unwrap();
     assert_eq!(problems, [], "no line forged, none unlinked");
-    let lines = std::fs::read_to_string(app.data_dir.path().join("audit-anchors.log")).unwrap();
+    let lines = std::fs::read_to_string(app.store_dir().join("audit-anchors.log")).unwrap();
     assert_eq!(
         lines.lines().count(),
         1,

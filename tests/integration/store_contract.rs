@@ -460,3 +460,102 @@ async fn the_embedded_store_purges_audit_records_whose_retention_ended() {
         .collect();
     assert_eq!(kept, [entry(2).query_id], "only the record within its retention");
 }
+
+// --- Tenants: two insurers on one store backend ------------------------------------------------
+
+/// Every port, used by insurer A, leaves insurer B's view as it was, and the other way round;
+/// the same IK, KVNR, counter key and session hash mean different records for each.
+async fn two_insurers_never_see_each_others_records(a: &impl Store, b: &impl Store) {
+    let ik = Ik::parse("301412340").unwrap();
+    a.put_providers(&[provider("301412340", "Muster-Apotheke")]).await.unwrap();
+    assert_eq!(b.provider(&ik).await.unwrap(), None);
+    assert!(b.is_empty().await.unwrap() && !a.is_empty().await.unwrap());
+
+    a.put_exemptions(&[whole_year("A123456780", 2026)]).await.unwrap();
+    b.put_exemptions(&[whole_year("A123456780", 2025)]).await.unwrap();
+    let years = |list: Vec<Exemption>| list.iter().map(Exemption::year).collect::<Vec<_>>();
+    assert_eq!(years(a.exemptions_of(&kvnr("A123456780")).await.unwrap()), [2026]);
+    assert_eq!(years(b.exemptions_of(&kvnr("A123456780")).await.unwrap()), [2025]);
+    assert_eq!(b.exempt_in(2026).await.unwrap(), []);
+    b.remove_exemptions(2026, &[kvnr("A123456780")]).await.unwrap();
+    assert_eq!(years(a.exemptions_of(&kvnr("A123456780")).await.unwrap()), [2026]);
+
+    let account = account();
+    let queued = letter(&account, LetterKind::InitialPassword);
+    assert_eq!(a.save_account(&account, std::slice::from_ref(&queued)).await.unwrap(), Saved::Done);
+    assert_eq!(b.account(&ik).await.unwrap(), None);
+    assert_eq!(b.standing(&ik).await.unwrap(), None);
+    assert_eq!(b.pending_letters(10).await.unwrap(), []);
+    assert!(!b.claim_letter(&queued.id, NOW, NOW + Duration::minutes(1)).await.unwrap());
+    b.mark_void(&queued.id).await.ok();
+    assert_eq!(a.pending_letters(10).await.unwrap(), std::slice::from_ref(&queued));
+    // The same IK opens an account of its own at B.
+    assert_eq!(b.save_account(&account, &[]).await.unwrap(), Saved::Done);
+
+    let session = Session {
+        id_hash: SessionIdHash::parse(&"ab".repeat(32)).unwrap(),
+        ik,
+        created_at: NOW,
+        idle_expires_at: NOW + Duration::minutes(10),
+    };
+    a.put_session(&session).await.unwrap();
+    assert_eq!(b.session(&session.id_hash).await.unwrap(), None);
+    b.delete_session(&session.id_hash).await.unwrap();
+    assert_eq!(a.session(&session.id_hash).await.unwrap(), Some(session));
+
+    let window_ends = NOW + Duration::days(1);
+    assert!(a.try_count("quota#301412340#2026-05-04", 1, window_ends).await.unwrap());
+    assert!(b.try_count("quota#301412340#2026-05-04", 1, window_ends).await.unwrap());
+    assert_eq!(a.used("quota#301412340#2026-05-04").await.unwrap(), 1);
+
+    let challenge = Challenge {
+        id: ChallengeId::new(),
+        salt: "c2FsdA".into(),
+        difficulty: 16,
+        expires_at: NOW,
+    };
+    a.put_challenge(&challenge).await.unwrap();
+    assert_eq!(b.take_challenge(&challenge.id).await.unwrap(), None);
+    assert_eq!(a.take_challenge(&challenge.id).await.unwrap(), Some(challenge));
+
+    let Recorded::Done(at_a) = a.record_query(&entry(1), &limits(5, 5)).await.unwrap() else {
+        panic!("recorded")
+    };
+    assert_eq!(b.audit_of_ik(&ik).await.unwrap(), []);
+    assert_eq!(b.audit_of_kvnr(&kvnr("A123456780")).await.unwrap(), []);
+    assert_eq!(b.audit_heads().await.unwrap(), []);
+    let Recorded::Done(at_b) = b.record_query(&entry(2), &limits(5, 5)).await.unwrap() else {
+        panic!("recorded")
+    };
+    assert_eq!((at_a.seq, at_b.seq), (1, 1), "a chain of its own at each insurer");
+    assert_eq!(a.audit_heads().await.unwrap().len(), 1);
+}
+
+mod two_insurers {
+    use portal_domain::Ik;
+    use portal_store_dynamodb::DynamoStore;
+    use portal_store_embedded::EmbeddedStore;
+
+    fn insurers() -> (Ik, Ik) {
+        (Ik::parse("107299005").unwrap(), Ik::parse("108310400").unwrap())
+    }
+
+    #[tokio::test]
+    async fn embedded_files_of_two_insurers_never_see_each_others_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let (plus, bayern) = insurers();
+        let a = EmbeddedStore::open(&dir.path().join("plus.db"), &plus).unwrap();
+        let b = EmbeddedStore::open(&dir.path().join("bayern.db"), &bayern).unwrap();
+        super::two_insurers_never_see_each_others_records(&a, &b).await;
+    }
+
+    #[tokio::test]
+    async fn dynamodb_tables_shared_by_two_insurers_never_show_one_the_others_records() {
+        let tables = crate::harness::dynamodb_tables().await;
+        let (plus, bayern) = insurers();
+        let client = crate::harness::dynamodb_client();
+        let a = DynamoStore::new(client.clone(), tables.clone(), &plus);
+        let b = DynamoStore::new(client, tables, &bayern);
+        super::two_insurers_never_see_each_others_records(&a, &b).await;
+    }
+}

@@ -4,23 +4,27 @@
 use std::sync::Arc;
 
 use crate::accounts::{Accounts, HashError, SecretHasher};
-use crate::oha::Oha;
+use crate::model::{Policy, Tenant};
+use crate::oha::{Oha, OhaSettings};
 use crate::ports::Clock;
 use crate::settings::Settings;
 use crate::stores::Stores;
 
 #[derive(Clone)]
 pub struct UseCases {
+    /// Whom these use cases serve: every store below is this tenant's.
+    pub tenant: Arc<Tenant>,
     pub accounts: Accounts,
     pub oha: Oha,
 }
 
 impl UseCases {
-    /// The use cases on `stores`; `letters_queued` is called whenever letters wait to be sent
+    /// The use cases of `tenant` on its `stores`; `letters_queued` is called whenever letters wait to be sent
     /// (locally it wakes the dispatcher; in AWS the table's stream does that).
     pub fn wire(
         stores: &Stores,
         settings: &Settings,
+        tenant: &Arc<Tenant>,
         clock: Arc<dyn Clock>,
         letters_queued: Arc<dyn Fn() + Send + Sync>,
     ) -> Result<UseCases, HashError> {
@@ -32,16 +36,21 @@ impl UseCases {
             limits: stores.limits.clone(),
             hasher: SecretHasher::for_this_machine()?,
             clock: clock.clone(),
-            policy: settings.policy(),
-            sender: settings.sender(),
+            policy: Policy { session_idle: tenant.session_idle, ..settings.policy() },
+            sender: tenant.sender(),
             letters_queued,
         };
         let oha = Oha {
             exemptions: stores.exemptions.clone(),
             audit: stores.audit.clone(),
             clock,
-            settings: settings.oha,
+            settings: OhaSettings {
+                quota_per_day: tenant.quota_per_day,
+                burst_per_minute: tenant.burst_per_minute,
+                years_shown: tenant.years_shown,
+                ..settings.oha
+            },
         };
-        Ok(UseCases { accounts, oha })
+        Ok(UseCases { tenant: Arc::clone(tenant), accounts, oha })
     }
 }

@@ -12,6 +12,7 @@ pub mod oha;
 pub mod ports;
 pub mod settings;
 pub mod stores;
+pub mod tenants;
 
 pub use app::UseCases;
 pub use model::Counter;
@@ -22,3 +23,4 @@ pub use ports::{
 };
 pub use settings::{Settings, SettingsError};
 pub use stores::{Store, Stores};
+pub use tenants::{Tenants, TenantsError, host_name};

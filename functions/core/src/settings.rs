@@ -25,7 +25,10 @@ pub struct Settings {
     /// `PORTAL_CLIENT_ADDRESS_HEADER`: the header in which a proxy in front names the client's
     /// address (`cloudfront-viewer-address` behind CloudFront); unset, the connection's peer.
     pub client_address_header: Option<String>,
-    /// `PORTAL_ORIGIN_SECRET`: when set, that header is believed only on requests that carry
+    /// `PORTAL_TENANT_HOST_HEADER`: the header in which a proxy in front names the host the
+    /// browser asked for (CloudFront's viewer host, `x-forwarded-host`); unset, `Host`.
+    pub tenant_host_header: Option<String>,
+    /// `PORTAL_ORIGIN_SECRET`: when set, those headers are believed only on requests that carry
     /// `x-origin-verify` with this value, which only the proxy adds.
     pub origin_secret: Option<String>,
     /// `PORTAL_QUERY_QUOTA_PER_DAY` (default 100), `PORTAL_QUERY_BURST_PER_MINUTE` (default 20),
@@ -52,6 +55,11 @@ impl Settings {
                 "PORTAL_CLIENT_ADDRESS_HEADER needs PORTAL_ORIGIN_SECRET: without it anyone could name their own address".into(),
             ));
         }
+        if var("PORTAL_TENANT_HOST_HEADER").is_some() && var("PORTAL_ORIGIN_SECRET").is_none() {
+            return Err(SettingsError(
+                "PORTAL_TENANT_HOST_HEADER needs PORTAL_ORIGIN_SECRET: without it anyone could name their own insurer".into(),
+            ));
+        }
         Ok(Settings {
             public_url: var("PORTAL_PUBLIC_URL").unwrap_or_else(|| default_public_url.into()),
             mail_from: var("PORTAL_MAIL_FROM")
@@ -64,6 +72,8 @@ impl Settings {
                 1..=1_000_000,
             )?,
             client_address_header: var("PORTAL_CLIENT_ADDRESS_HEADER")
+                .map(|name| name.trim().to_ascii_lowercase()),
+            tenant_host_header: var("PORTAL_TENANT_HOST_HEADER")
                 .map(|name| name.trim().to_ascii_lowercase()),
             origin_secret: var("PORTAL_ORIGIN_SECRET"),
             oha: OhaSettings {
@@ -78,6 +88,7 @@ impl Settings {
                     730,
                     1..=3650,
                 )?),
+                ..OhaSettings::default()
             },
         })
     }

@@ -1,6 +1,6 @@
-use time::{Date, Month};
+use time::Date;
 
-use crate::{Initials, Kvnr, Lang, UserFacing};
+use crate::{Initials, Kvnr, Lang, UserFacing, YearsShown};
 
 /// One certified co-payment exemption (§ 62 SGB V): the person is exempt from `valid_from` to
 /// `valid_to`, both within `year`. Once the Belastungsgrenze is reached, the insurer certifies the
@@ -69,14 +69,6 @@ impl Exemption {
     }
 }
 
-/// The years a query result shows on `today`: the current year, and until 30 June inclusive also
-/// the previous one ("Anzeige des Vorjahres bis 30.06. des laufenden Jahres"). Newest first.
-pub fn shown_years(today: Date) -> Vec<i32> {
-    let year = today.year();
-    let first_half = (today.month(), today.day()) <= (Month::June, 30);
-    if first_half { vec![year, year - 1] } else { vec![year] }
-}
-
 /// The status of one shown year: exempt with its validity, or (`None`) not exempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YearStatus {
@@ -97,9 +89,9 @@ impl YearStatus {
     }
 }
 
-/// The per-year answer for the years shown on `today`, from all records of one person.
-pub fn year_statuses(records: &[Exemption], today: Date) -> Vec<YearStatus> {
-    shown_years(today)
+/// The per-year answer for the years `rule` shows on `today`, from all records of one person.
+pub fn year_statuses(records: &[Exemption], today: Date, rule: YearsShown) -> Vec<YearStatus> {
+    rule.years(today)
         .into_iter()
         .map(|year| match records.iter().find(|r| r.year == year) {
             Some(r) => {
@@ -125,11 +117,15 @@ pub enum DispensingDateError {
 
 /// The day of dispensing ("Tag der Abgabe") a provider may ask about on `today`: not in the
 /// future, and within the years the result shows.
-pub fn check_dispensing_date(day: Date, today: Date) -> Result<Date, DispensingDateError> {
+pub fn check_dispensing_date(
+    day: Date,
+    today: Date,
+    rule: YearsShown,
+) -> Result<Date, DispensingDateError> {
     if day > today {
         return Err(DispensingDateError::Future);
     }
-    if !shown_years(today).contains(&day.year()) {
+    if !rule.years(today).contains(&day.year()) {
         return Err(DispensingDateError::TooOld);
     }
     Ok(day)
@@ -149,10 +145,10 @@ impl UserFacing for DispensingDateError {
                 "The day of dispensing must not lie in the future."
             }
             (DispensingDateError::TooOld, Lang::De) => {
-                "Der Tag der Abgabe muss im laufenden Jahr liegen (bis 30.06. auch im Vorjahr)."
+                "Der Tag der Abgabe muss in einem der angezeigten Jahre liegen."
             }
             (DispensingDateError::TooOld, Lang::En) => {
-                "The day of dispensing must lie in the current year (until 30 June also in the previous one)."
+                "The day of dispensing must lie in one of the years shown."
             }
         }
     }
@@ -185,6 +181,8 @@ mod tests {
 
     use super::*;
 
+    const PLUS: YearsShown = YearsShown::CurrentAndPreviousUntilJune30;
+
     fn exemption(year: i32, from: Date, to: Date) -> Exemption {
         let kvnr = Kvnr::parse("A123456780").unwrap();
         let initials = Initials::from_names("Max", "Mustermann").unwrap();
@@ -192,17 +190,9 @@ mod tests {
     }
 
     #[test]
-    fn the_previous_year_is_shown_until_the_30th_of_june_inclusive() {
-        assert_eq!(shown_years(date!(2026 - 01 - 01)), [2026, 2025]);
-        assert_eq!(shown_years(date!(2026 - 06 - 30)), [2026, 2025]);
-        assert_eq!(shown_years(date!(2026 - 07 - 01)), [2026]);
-        assert_eq!(shown_years(date!(2026 - 12 - 31)), [2026]);
-    }
-
-    #[test]
     fn a_year_without_a_record_is_not_exempt() {
         let records = [exemption(2025, date!(2025 - 03 - 14), date!(2025 - 12 - 31))];
-        let statuses = year_statuses(&records, date!(2026 - 06 - 30));
+        let statuses = year_statuses(&records, date!(2026 - 06 - 30), PLUS);
         assert_eq!(
             statuses,
             [
@@ -217,7 +207,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            year_statuses(&records, date!(2026 - 07 - 01)),
+            year_statuses(&records, date!(2026 - 07 - 01), PLUS),
             [YearStatus { year: 2026, validity: None }]
         );
     }
@@ -234,19 +224,36 @@ mod tests {
     #[test]
     fn a_day_of_dispensing_lies_within_the_shown_years_and_not_ahead() {
         let today = date!(2026 - 06 - 30);
-        assert_eq!(check_dispensing_date(today, today), Ok(today));
-        assert_eq!(check_dispensing_date(date!(2025 - 01 - 01), today), Ok(date!(2025 - 01 - 01)));
+        assert_eq!(check_dispensing_date(today, today, PLUS), Ok(today));
         assert_eq!(
-            check_dispensing_date(date!(2026 - 07 - 01), today),
+            check_dispensing_date(date!(2025 - 01 - 01), today, PLUS),
+            Ok(date!(2025 - 01 - 01))
+        );
+        assert_eq!(
+            check_dispensing_date(date!(2026 - 07 - 01), today, PLUS),
             Err(DispensingDateError::Future)
         );
         assert_eq!(
-            check_dispensing_date(date!(2024 - 12 - 31), today),
+            check_dispensing_date(date!(2024 - 12 - 31), today, PLUS),
             Err(DispensingDateError::TooOld)
         );
         let july = date!(2026 - 07 - 01);
         assert_eq!(
-            check_dispensing_date(date!(2025 - 12 - 31), july),
+            check_dispensing_date(date!(2025 - 12 - 31), july, PLUS),
+            Err(DispensingDateError::TooOld)
+        );
+        // Where next year is shown, a day of dispensing still cannot lie ahead.
+        let next = YearsShown::PreviousCurrentNext;
+        assert_eq!(
+            check_dispensing_date(date!(2025 - 01 - 01), july, next),
+            Ok(date!(2025 - 01 - 01))
+        );
+        assert_eq!(
+            check_dispensing_date(date!(2027 - 01 - 01), july, next),
+            Err(DispensingDateError::Future)
+        );
+        assert_eq!(
+            check_dispensing_date(date!(2025 - 12 - 31), july, YearsShown::Current),
             Err(DispensingDateError::TooOld)
         );
     }

@@ -19,6 +19,7 @@ mod names;
 mod password;
 mod provider;
 mod pruefnummer;
+mod tenant;
 
 pub use challenge::{proof_of_work_holds, solve_proof_of_work};
 pub use client::ClientAddress;
@@ -26,7 +27,7 @@ pub use consent::{Consent, ConsentError};
 pub use date::{DateError, parse_date};
 pub use exemption::{
     DispensingDateError, Exemption, ExemptionError, Validity, YearStatus, check_dispensing_date,
-    exempt_on, shown_years, year_statuses,
+    exempt_on, year_statuses,
 };
 pub use german_time::{
     german_date, german_day, german_day_and_clock, german_local_time, german_midnight,
@@ -40,6 +41,7 @@ pub use provider::{
     Address, Berufsfeld, EmailAddress, EmailError, Provider, ProviderError, TextField,
 };
 pub use pruefnummer::{Pruefnummer, PruefnummerError};
+pub use tenant::{AA_CONTRAST, Color, ColorError, TenantSlug, TenantSlugError, YearsShown};
 
 /// Sums the digits of a number below 100 ("Quersumme"): 16 → 7. Both check-digit rules use it.
 const fn cross_sum(n: u32) -> u32 {

@@ -2,7 +2,6 @@
 //! domain types, calls one use case, and turns every outcome into a response.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portal_core::accounts::{RegisterError, SessionStatus};
@@ -17,7 +16,7 @@ use crate::client::Client;
 use crate::errors::RequestError;
 use crate::json::ApiJson;
 use crate::session::{SignedIn, cleared_session_cookie, session_cookie, session_id};
-use crate::{AppState, Problem, RequestLang};
+use crate::{Problem, RequestLang, Tenanted};
 
 /// A proof-of-work security check for the registration (and for a login after failures).
 #[utoipa::path(
@@ -31,11 +30,11 @@ use crate::{AppState, Problem, RequestLang};
     ),
 )]
 pub async fn challenge(
-    State(state): State<AppState>,
+    Tenanted(app): Tenanted,
     RequestLang(lang): RequestLang,
     Client(client): Client,
 ) -> Result<Json<ChallengeBody>, Problem> {
-    let new = state.accounts.new_challenge(client).await.map_err(|e| Problem::of(&e, lang))?;
+    let new = app.accounts.new_challenge(client).await.map_err(|e| Problem::of(&e, lang))?;
     let c = new.ok_or_else(|| Problem::of(&RequestError::ChallengesUsedUp, lang))?;
     Ok(Json(ChallengeBody {
         id: c.id.to_string(),
@@ -67,7 +66,7 @@ pub async fn challenge(
     ),
 )]
 pub async fn register(
-    State(state): State<AppState>,
+    Tenanted(app): Tenanted,
     RequestLang(lang): RequestLang,
     ApiJson(body): ApiJson<RegistrationBody>,
 ) -> Result<(StatusCode, Json<RegisteredBody>), Problem> {
@@ -79,7 +78,7 @@ pub async fn register(
     // An id no challenge could have is as wrong as a wrong answer.
     let id = ChallengeId::parse(&challenge.id)
         .ok_or_else(|| Problem::of(&RegisterError::ChallengeInvalid, lang))?;
-    let registered = state
+    let registered = app
         .accounts
         .register(ik, &id, &challenge.nonce)
         .await
@@ -125,7 +124,7 @@ fn session_body(s: SessionStatus) -> SessionBody {
     ),
 )]
 pub async fn login(
-    State(state): State<AppState>,
+    Tenanted(app): Tenanted,
     RequestLang(lang): RequestLang,
     Client(client): Client,
     ApiJson(body): ApiJson<LoginBody>,
@@ -133,7 +132,7 @@ pub async fn login(
     // A check whose id is not one counts as none sent.
     let proof = body.challenge.as_ref().and_then(|c| Some((ChallengeId::parse(&c.id)?, &c.nonce)));
     let proof = proof.as_ref().map(|(id, nonce)| (id, nonce.as_str()));
-    let logged_in = state
+    let logged_in = app
         .accounts
         .login(&body.ik, &body.password, proof, client)
         .await
@@ -156,11 +155,11 @@ pub async fn login(
     ),
 )]
 pub async fn current_session(
-    State(state): State<AppState>,
+    Tenanted(app): Tenanted,
     RequestLang(lang): RequestLang,
     signed_in: SignedIn,
 ) -> Result<Json<SessionBody>, Problem> {
-    let status = state
+    let status = app
         .accounts
         .status(&signed_in.session, signed_in.standing.must_change_password)
         .await
@@ -180,14 +179,14 @@ pub async fn current_session(
     ),
 )]
 pub async fn logout(
-    State(state): State<AppState>,
+    Tenanted(app): Tenanted,
     RequestLang(lang): RequestLang,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let (mut parts, ()) = axum::http::Request::new(()).into_parts();
     parts.headers = headers;
     if let Some(id) = session_id(&parts) {
-        state.accounts.logout(&id).await.map_err(|e| Problem::of(&e, lang))?;
+        app.accounts.logout(&id).await.map_err(|e| Problem::of(&e, lang))?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, cleared_session_cookie());
@@ -217,13 +216,13 @@ pub async fn logout(
     ),
 )]
 pub async fn change_password(
-    State(state): State<AppState>,
+    Tenanted(app): Tenanted,
     RequestLang(lang): RequestLang,
     Client(client): Client,
     signed_in: SignedIn,
     ApiJson(body): ApiJson<PasswordBody>,
 ) -> Result<Response, Problem> {
-    let session_id = state
+    let session_id = app
         .accounts
         .change_password(&signed_in.session, &body.pruefnummer, &body.new_password, client)
         .await
@@ -256,13 +255,12 @@ pub async fn change_password(
     ),
 )]
 pub async fn reset_password(
-    State(state): State<AppState>,
+    Tenanted(app): Tenanted,
     RequestLang(lang): RequestLang,
     Client(client): Client,
     ApiJson(body): ApiJson<ResetBody>,
 ) -> Result<StatusCode, Problem> {
-    state
-        .accounts
+    app.accounts
         .reset_password(&body.ik, &body.pruefnummer, &body.new_password, client)
         .await
         .map(|()| StatusCode::NO_CONTENT)

@@ -4,6 +4,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use portal_domain::ClientAddress;
 use subtle::ConstantTimeEq as _;
@@ -28,7 +29,7 @@ impl FromRequestParts<AppState> for Client {
         let from_proxy = state
             .client_address_header
             .as_deref()
-            .filter(|_| came_through_proxy(parts, state.origin_secret.as_deref()))
+            .filter(|_| came_through_proxy(&parts.headers, state.origin_secret.as_deref()))
             .and_then(|name| parts.headers.get(name))
             .and_then(|value| value.to_str().ok())
             .and_then(ClientAddress::parse);
@@ -46,10 +47,9 @@ impl FromRequestParts<AppState> for Client {
 
 /// Only requests that carry the secret the proxy adds (the settings refuse a header without a
 /// secret; without one, nobody's word is taken).
-fn came_through_proxy(parts: &Parts, secret: Option<&str>) -> bool {
+pub(crate) fn came_through_proxy(headers: &HeaderMap, secret: Option<&str>) -> bool {
     let Some(secret) = secret else { return false };
-    parts
-        .headers
+    headers
         .get(ORIGIN_VERIFY)
         .is_some_and(|sent| bool::from(sent.as_bytes().ct_eq(secret.as_bytes())))
 }

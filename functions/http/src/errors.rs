@@ -334,6 +334,7 @@ fn german_date_and_time(at: OffsetDateTime) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestError {
     NotFound,
+    UnknownTenant,
     MethodNotAllowed,
     UnsupportedMediaType,
     TooLarge,
@@ -351,7 +352,7 @@ pub enum RequestError {
 impl ApiError for RequestError {
     fn status(&self) -> StatusCode {
         match self {
-            RequestError::NotFound => StatusCode::NOT_FOUND,
+            RequestError::NotFound | RequestError::UnknownTenant => StatusCode::NOT_FOUND,
             RequestError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             RequestError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             RequestError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -368,6 +369,7 @@ impl ApiError for RequestError {
     fn code(&self) -> ProblemCode {
         match self {
             RequestError::NotFound => ProblemCode::NotFound,
+            RequestError::UnknownTenant => ProblemCode::UnknownTenant,
             RequestError::MethodNotAllowed => ProblemCode::MethodNotAllowed,
             RequestError::UnsupportedMediaType => ProblemCode::UnsupportedMediaType,
             RequestError::TooLarge => ProblemCode::PayloadTooLarge,
@@ -385,6 +387,7 @@ impl ApiError for RequestError {
     fn text(&self) -> Text {
         match self {
             RequestError::NotFound => Text::NotFound,
+            RequestError::UnknownTenant => Text::UnknownTenant,
             RequestError::MethodNotAllowed => Text::MethodNotAllowed,
             RequestError::UnsupportedMediaType => Text::UnsupportedMediaType,
             RequestError::TooLarge => Text::TooLarge,

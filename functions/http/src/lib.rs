@@ -11,6 +11,7 @@ mod openapi;
 mod problem;
 mod request_id;
 mod session;
+mod tenant;
 mod texts;
 
 use std::sync::Arc;
@@ -20,9 +21,8 @@ use axum::http::header::CACHE_CONTROL;
 use axum::http::{HeaderValue, Method};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{Json, Router};
-use portal_core::accounts::{Accounts, HashError};
-use portal_core::oha::Oha;
-use portal_core::{Clock, Settings, Stores, UseCases};
+use portal_core::accounts::HashError;
+use portal_core::{Clock, Settings, Stores, Tenants, UseCases};
 use portal_wire::Health;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -34,32 +34,62 @@ pub use openapi::ApiDoc;
 pub use problem::{FieldProblem, Problem, ProblemCode, RequestLang, field_problem};
 pub use request_id::{REQUEST_ID, RequestId};
 pub use session::{ActiveProvider, SESSION_COOKIE, SignedIn};
+pub use tenant::{TENANTS_PAGE, Tenanted};
 
-/// What the handlers may use: the use cases, and how to tell the client's address.
+/// What the middleware and extractors read: every tenant's use cases, and how to tell the
+/// request's host and the client's address.
 #[derive(Clone)]
 pub struct AppState {
-    pub accounts: Accounts,
-    pub oha: Oha,
-    /// See [`Settings::client_address_header`] and [`Settings::origin_secret`].
+    pub tenants: Tenants,
+    /// One per tenant, in the order of `tenants`.
+    apps: Arc<[UseCases]>,
+    /// See [`Settings::client_address_header`], [`Settings::tenant_host_header`] and
+    /// [`Settings::origin_secret`].
     pub client_address_header: Option<String>,
+    pub tenant_host_header: Option<String>,
     pub origin_secret: Option<String>,
 }
 
 impl AppState {
-    /// The use cases on `stores` (see [`UseCases::wire`]), with the settings the handlers read.
+    /// Each tenant's use cases on its stores (`stores` in the order of `tenants`; see
+    /// [`UseCases::wire`]), with the settings the handlers read.
     pub fn wire(
-        stores: &Stores,
+        tenants: &Tenants,
+        stores: &[Stores],
         settings: &Settings,
         clock: Arc<dyn Clock>,
         letters_queued: Arc<dyn Fn() + Send + Sync>,
     ) -> Result<AppState, HashError> {
-        let UseCases { accounts, oha } = UseCases::wire(stores, settings, clock, letters_queued)?;
+        assert_eq!(tenants.len(), stores.len(), "one set of stores per tenant");
+        let apps = tenants
+            .iter()
+            .zip(stores)
+            .map(|(tenant, stores)| {
+                UseCases::wire(stores, settings, tenant, clock.clone(), letters_queued.clone())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(AppState {
-            accounts,
-            oha,
+            tenants: tenants.clone(),
+            apps: apps.into(),
             client_address_header: settings.client_address_header.clone(),
+            tenant_host_header: settings.tenant_host_header.clone(),
             origin_secret: settings.origin_secret.clone(),
         })
+    }
+
+    /// The use cases of the tenant serving `host`.
+    pub fn app_for_host(&self, host: &str) -> Option<&UseCases> {
+        let tenant = self.tenants.for_host(host)?;
+        self.apps.iter().find(|app| Arc::ptr_eq(&app.tenant, tenant))
+    }
+
+    /// The use cases of the tenant named `slug` (for the back office's command line).
+    pub fn app(&self, slug: &str) -> Option<&UseCases> {
+        self.apps.iter().find(|app| app.tenant.slug.as_str() == slug)
+    }
+
+    pub fn apps(&self) -> &[UseCases] {
+        &self.apps
     }
 }
 
@@ -109,6 +139,8 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
     vec![
         endpoint(Health, Method::GET, "/api/health", health),
         endpoint(Health, Method::GET, "/api/openapi.json", openapi::document),
+        endpoint(Health, Method::GET, "/api/tenant", tenant::tenant),
+        endpoint(Health, Method::GET, "/api/tenant/logo.svg", tenant::logo),
         endpoint(Registration, Method::GET, "/api/challenge", accounts::challenge),
         endpoint(Registration, Method::POST, "/api/registrations", accounts::register),
         endpoint(Session, Method::POST, "/api/session", accounts::login),
@@ -145,13 +177,13 @@ pub fn api(state: AppState) -> Router {
 
 /// The routes of `capabilities` only, as one Lambda function serves them.
 pub fn api_for(capabilities: &[Capability], state: AppState) -> Router {
-    layered(router(capabilities, state))
+    layered(router(capabilities, state.clone()), state)
 }
 
 /// The `/api` routes next to `site` (the app's files), all behind the same middleware. Unknown
 /// `/api` paths answer 404 as problem+json, never the app's `index.html`.
 pub fn api_with(state: AppState, site: Router) -> Router {
-    layered(router(&Capability::ALL, state).merge(site))
+    layered(router(&Capability::ALL, state.clone()).merge(site), state)
 }
 
 fn router(capabilities: &[Capability], state: AppState) -> Router {
@@ -170,7 +202,9 @@ fn router(capabilities: &[Capability], state: AppState) -> Router {
         .with_state(state)
 }
 
-fn layered(router: Router) -> Router {
+/// Every answer gets a request id and the security headers; every request its tenant first.
+fn layered(router: Router, state: AppState) -> Router {
+    let router = router.layer(axum::middleware::from_fn_with_state(state, tenant::resolve));
     request_id::layer(security_headers(router))
 }
 

@@ -1,7 +1,6 @@
 //! `POST /api/exemption-queries`: the Online-Hintergrund-Abfrage for a logged-in provider.
 
 use axum::Json;
-use axum::extract::State;
 use portal_core::oha::{Answer, Question};
 use portal_domain::{Consent, Kvnr, YearStatus, parse_date};
 use portal_wire::{AnswerBody, QueryBody, YearBody};
@@ -9,7 +8,7 @@ use portal_wire::{AnswerBody, QueryBody, YearBody};
 use crate::json::ApiJson;
 use crate::problem::field_problem;
 use crate::session::ActiveProvider;
-use crate::{AppState, FieldProblem, Problem, ProblemCode, RequestLang};
+use crate::{FieldProblem, Problem, ProblemCode, RequestLang, Tenanted};
 
 fn answer_body(answer: Answer) -> AnswerBody {
     let found = answer.found.is_some();
@@ -58,7 +57,7 @@ fn year_body(year: YearStatus) -> YearBody {
     ),
 )]
 pub async fn ask(
-    State(state): State<AppState>,
+    Tenanted(app): Tenanted,
     RequestLang(lang): RequestLang,
     ActiveProvider(provider): ActiveProvider,
     ApiJson(body): ApiJson<QueryBody>,
@@ -88,6 +87,6 @@ pub async fn ask(
         return Err(Problem::invalid_fields(errors, lang));
     };
     let question = Question { ik: provider.standing.ik, kvnr, consent, dispensing_date };
-    let answer = state.oha.ask(question).await.map_err(|e| Problem::of(&e, lang))?;
+    let answer = app.oha.ask(question).await.map_err(|e| Problem::of(&e, lang))?;
     Ok(Json(answer_body(answer)))
 }

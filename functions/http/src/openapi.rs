@@ -21,6 +21,8 @@ use crate::SESSION_COOKIE;
     paths(
         crate::health,
         crate::openapi::document,
+        crate::tenant::tenant,
+        crate::tenant::logo,
         crate::accounts::challenge,
         crate::accounts::register,
         crate::accounts::login,

@@ -7,7 +7,7 @@ use portal_core::accounts::SessionError;
 use portal_core::model::{Session, Standing};
 
 use crate::errors::RequestError;
-use crate::{AppState, Problem};
+use crate::{AppState, Problem, Tenanted};
 
 /// `__Host-`: only set by this origin over HTTPS, for all paths, never for a parent domain.
 pub const SESSION_COOKIE: &str = "__Host-session";
@@ -48,9 +48,11 @@ impl FromRequestParts<AppState> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
         let lang = crate::problem::lang_of(&parts.headers);
+        let Tenanted(app) = Tenanted::from_request_parts(parts, state).await?;
         let id = session_id(parts).ok_or_else(|| Problem::of(&SessionError::Missing, lang))?;
+        // The tenant's own sessions only: a cookie of another tenant is not found there.
         let (session, standing) =
-            state.accounts.authenticate(&id).await.map_err(|e| Problem::of(&e, lang))?;
+            app.accounts.authenticate(&id).await.map_err(|e| Problem::of(&e, lang))?;
         Ok(SignedIn { session, standing })
     }
 }

@@ -8,7 +8,7 @@ use anyhow::Context;
 use aws_config::SdkConfig;
 use lambda_runtime::{LambdaEvent, service_fn};
 use portal_core::import::{ImportReport, RejectedRow, import_exemptions, import_providers};
-use portal_core::{Settings, Stores, SystemClock};
+use portal_core::{Settings, Stores, SystemClock, Tenants};
 use portal_domain::Lang;
 use portal_http::{AppState, Capability};
 use portal_store_dynamodb::{DynamoStore, Tables};
@@ -23,9 +23,25 @@ pub async fn start() -> SdkConfig {
     aws_config::load_from_env().await
 }
 
-/// The tables named by `PORTAL_TABLE_*` behind every port; the role decides what may be read.
-pub fn stores(aws: &SdkConfig) -> Stores {
-    Stores::of(DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), Tables::from_env()))
+/// The insurers this deployment serves: `infra/tenants.toml`, built into every function, so that
+/// a change is reviewed, tested by the pipeline and rolled out (and back) like code, and nothing
+/// is fetched at a cold start. Logos are given inline there.
+pub const TENANTS: &str = include_str!("../../../infra/tenants.toml");
+
+pub fn tenants(settings: &Settings) -> anyhow::Result<Tenants> {
+    let no_files = |name: &str| Err(format!("{name}: in infra/tenants.toml a logo is inline SVG"));
+    Tenants::parse(TENANTS, settings, no_files).context("infra/tenants.toml is not usable")
+}
+
+/// Each tenant's view of the tables named by `PORTAL_TABLE_*`, in the order of `tenants`; the
+/// role decides what may be read.
+pub fn stores(aws: &SdkConfig, tenants: &Tenants) -> Vec<Stores> {
+    let client = aws_sdk_dynamodb::Client::new(aws);
+    let tables = Tables::from_env();
+    tenants
+        .iter()
+        .map(|tenant| Stores::of(DynamoStore::new(client.clone(), tables.clone(), &tenant.ik)))
+        .collect()
 }
 
 pub fn settings() -> anyhow::Result<Settings> {
@@ -37,9 +53,12 @@ pub fn settings() -> anyhow::Result<Settings> {
 /// Serves the routes of `capability` until the runtime stops the process.
 pub async fn serve(capability: Capability) -> Result<(), Error> {
     let aws = start().await;
+    let settings = settings()?;
+    let tenants = tenants(&settings)?;
     // Letters are sent by the dispatch function, which the letters table's stream wakes.
+    let stores = stores(&aws, &tenants);
     let state =
-        AppState::wire(&stores(&aws), &settings()?, Arc::new(SystemClock), Arc::new(|| {}))?;
+        AppState::wire(&tenants, &stores, &settings, Arc::new(SystemClock), Arc::new(|| {}))?;
     let router = portal_http::api_for(&[capability], state)
         .layer(axum::middleware::map_request(with_source_address));
     lambda_http::run(router).await
@@ -61,20 +80,30 @@ async fn with_source_address(mut request: axum::extract::Request) -> axum::extra
     request
 }
 
-/// Sends what waits in the letter queue. The event (a stream batch or the schedule) only wakes
-/// the function: the queue itself says what to send, so a lost event loses no letter.
-pub async fn dispatch(stores: &Stores, mailer: &dyn portal_core::Mailer) -> Result<(), Error> {
-    let done = portal_core::accounts::dispatch_letters(
-        stores.letters.as_ref(),
-        stores.accounts.as_ref(),
-        mailer,
-        &SystemClock,
-    )
-    .await?;
-    tracing::info!(sent = done.sent, voided = done.voided, failed = done.failed, "dispatch round");
-    if done.failed > 0 {
+/// Sends what waits in every tenant's letter queue. The event (a stream batch or the schedule)
+/// only wakes the function: the queues themselves say what to send, so a lost event loses no
+/// letter.
+pub async fn dispatch(stores: &[Stores], mailer: &dyn portal_core::Mailer) -> Result<(), Error> {
+    let mut failed = 0;
+    for stores in stores {
+        let done = portal_core::accounts::dispatch_letters(
+            stores.letters.as_ref(),
+            stores.accounts.as_ref(),
+            mailer,
+            &SystemClock,
+        )
+        .await?;
+        tracing::info!(
+            sent = done.sent,
+            voided = done.voided,
+            failed = done.failed,
+            "dispatch round"
+        );
+        failed += done.failed;
+    }
+    if failed > 0 {
         // Counts as an error (alarm); the letters stay queued for the next round.
-        return Err(format!("{} letters could not be sent and stay queued", done.failed).into());
+        return Err(format!("{failed} letters could not be sent and stay queued").into());
     }
     Ok(())
 }
@@ -82,7 +111,7 @@ pub async fn dispatch(stores: &Stores, mailer: &dyn portal_core::Mailer) -> Resu
 /// Runs the dispatch function: SES for mail, the letters and accounts tables for the queue.
 pub async fn run_dispatch() -> Result<(), Error> {
     let aws = start().await;
-    let stores = stores(&aws);
+    let stores = stores(&aws, &tenants(&settings()?)?);
     let mailer = portal_mail_ses::SesMailer::new(aws_sdk_ses::Client::new(&aws));
     let (stores, mailer) = (&stores, &mailer);
     lambda_runtime::run(service_fn(move |_wake: LambdaEvent<serde_json::Value>| {
@@ -119,9 +148,24 @@ pub fn report_key(key: &str) -> String {
     format!("reports/{key}.txt")
 }
 
-/// Imports each uploaded object of an S3 event and writes its report. Importing the same file
-/// twice changes nothing, so S3's retries are safe.
-pub async fn import(stores: &Stores, s3: &aws_sdk_s3::Client, event: S3Event) -> Result<(), Error> {
+/// The tenant an uploaded object is for: the first folder of its key names it (`plus/providers/…`);
+/// with one tenant, keys without it (`providers/…`) are that tenant's too. Returns the rest of
+/// the key.
+pub fn tenant_of_key<'k>(tenants: &Tenants, key: &'k str) -> Option<(usize, &'k str)> {
+    let named = key.split_once('/').and_then(|(slug, rest)| {
+        tenants.iter().position(|t| t.slug.as_str() == slug).map(|i| (i, rest))
+    });
+    named.or_else(|| (tenants.len() == 1).then_some((0, key)))
+}
+
+/// Imports each uploaded object of an S3 event into its tenant's tables and writes its report.
+/// Importing the same file twice changes nothing, so S3's retries are safe.
+pub async fn import(
+    tenants: &Tenants,
+    stores: &[Stores],
+    s3: &aws_sdk_s3::Client,
+    event: S3Event,
+) -> Result<(), Error> {
     for record in event.records {
         let (Some(bucket), Some(raw_key)) = (record.s3.bucket.name, record.s3.object.key) else {
             continue;
@@ -131,10 +175,15 @@ pub async fn import(stores: &Stores, s3: &aws_sdk_s3::Client, event: S3Event) ->
             .decode_utf8()
             .context("object key is not UTF-8")?
             .into_owned();
-        let Some(upload) = Upload::of_key(&key) else {
+        let Some((tenant, path)) = tenant_of_key(tenants, &key) else {
+            tracing::warn!(key, "ignored: the key names no tenant");
+            continue;
+        };
+        let Some(upload) = Upload::of_key(path) else {
             tracing::warn!(key, "ignored: neither under providers/ nor exemptions/");
             continue;
         };
+        let stores = &stores[tenant];
         let object = s3.get_object().bucket(&bucket).key(&key).send().await?;
         let replace_year = match object.metadata().and_then(|m| m.get("replace-year")) {
             None => Ok(None),
@@ -230,11 +279,12 @@ pub fn report_text(key: &str, report: &ImportReport, rejected: &[RejectedRow]) -
 /// Runs the import function: the bucket's uploads into the providers and exemptions tables.
 pub async fn run_import() -> Result<(), Error> {
     let aws = start().await;
-    let stores = stores(&aws);
+    let tenants = tenants(&settings()?)?;
+    let stores = stores(&aws, &tenants);
     let s3 = aws_sdk_s3::Client::new(&aws);
-    let (stores, s3) = (&stores, &s3);
+    let (tenants, stores, s3) = (&tenants, &stores, &s3);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<S3Event>| {
-        import(stores, s3, event.payload)
+        import(tenants, stores, s3, event.payload)
     }))
     .await
 }

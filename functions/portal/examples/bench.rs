@@ -27,8 +27,23 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// A client that finds `*.localhost` on the loopback address, as browsers do (the demo serves
+/// its insurers there).
+fn client(url: &str) -> reqwest::Client {
+    let host = url.split("://").nth(1).unwrap_or(url).split(['/', ':']).next().unwrap_or("");
+    let port =
+        url.rsplit(':').next().and_then(|p| p.trim_end_matches('/').parse().ok()).unwrap_or(80);
+    let builder = reqwest::Client::builder();
+    let builder = if host.ends_with(".localhost") {
+        builder.resolve(host, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+    } else {
+        builder
+    };
+    builder.build().unwrap_or_default()
+}
+
 async fn setup(url: &str, outbox: &str) -> anyhow::Result<()> {
-    let http = reqwest::Client::new();
+    let http = client(url);
     let c: Value = http.get(format!("{url}/api/challenge")).send().await?.json().await?;
     let salt = c["salt"].as_str().context("salt")?;
     let nonce = portal_domain::solve_proof_of_work(
@@ -125,7 +140,7 @@ async fn query_stream(
     rate: u32,
     stop: Arc<std::sync::atomic::AtomicBool>,
 ) -> Vec<Duration> {
-    let http = reqwest::Client::new();
+    let http = client(&url);
     let interval = Duration::from_secs(1) / rate;
     let start = Instant::now();
     let mut handles = Vec::new();
@@ -159,7 +174,7 @@ async fn query_stream(
 }
 
 async fn login_burst(url: &str) -> anyhow::Result<()> {
-    let http = reqwest::Client::new();
+    let http = client(url);
     let cookie = login(&http, url, PASSWORD).await?.1.context("login")?;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
 
@@ -213,7 +228,11 @@ async fn import(store: &str, rows: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let exemptions: Arc<dyn portal_core::ExemptionStore> = match store {
         "embedded" => {
-            Arc::new(portal_store_embedded::EmbeddedStore::open(&dir.path().join("portal.db"))?)
+            let tenant = portal_domain::Ik::parse("107299005")?;
+            Arc::new(portal_store_embedded::EmbeddedStore::open(
+                &dir.path().join("portal.db"),
+                &tenant,
+            )?)
         }
         "dynamodb" => {
             let aws = aws_config::load_from_env().await;
@@ -224,6 +243,7 @@ async fn import(store: &str, rows: usize) -> anyhow::Result<()> {
             let store = portal_store_dynamodb::DynamoStore::new(
                 aws_sdk_dynamodb::Client::new(&aws),
                 tables,
+                &portal_domain::Ik::parse("107299005")?,
             );
             store.create_tables().await?;
             Arc::new(store)

@@ -1,8 +1,9 @@
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use portal_core::Settings;
+use portal_core::model::Tenant;
+use portal_core::{Settings, Tenants};
 use portal_domain::Lang;
 
 /// Which store the portal works on.
@@ -20,15 +21,16 @@ pub enum StoreKind {
 pub struct Config {
     /// `PORTAL_ADDR`, default `127.0.0.1:8080`.
     pub addr: SocketAddr,
-    /// `PORTAL_DATA_DIR`, default `./var`: the store file and the mail outbox.
+    /// `PORTAL_DATA_DIR`, default `./var`: the tenants file, a folder per tenant (its store
+    /// file and audit anchors) and the mail outbox.
     pub data_dir: PathBuf,
+    /// `PORTAL_TENANTS`, default `<data dir>/tenants.toml`: the insurers this portal serves.
+    /// Without the file it serves one, under every host name.
+    pub tenants_file: PathBuf,
     /// `PORTAL_STATIC_DIR`, default `frontend/dist`: the built single-page app.
     pub static_dir: PathBuf,
     /// `PORTAL_STORE`: `embedded` (default) or `dynamodb`.
     pub store: StoreKind,
-    /// `PORTAL_ANCHOR_LOG`, default `<data dir>/audit-anchors.log`: where the audit chains'
-    /// anchors are appended.
-    pub anchor_log: PathBuf,
     /// `PORTAL_ANCHOR_KEY`, default `<data dir>/anchor-key.pk8`: the anchors' signing key (made
     /// on first use). Best kept outside the data folder, so that a copy of it holds no key.
     pub anchor_key: PathBuf,
@@ -50,8 +52,8 @@ impl Config {
             addr: addr.parse().with_context(|| {
                 format!("PORTAL_ADDR `{addr}` is not an address like 127.0.0.1:8080")
             })?,
-            anchor_log: var("PORTAL_ANCHOR_LOG")
-                .map_or_else(|| data_dir.join("audit-anchors.log"), PathBuf::from),
+            tenants_file: var("PORTAL_TENANTS")
+                .map_or_else(|| data_dir.join("tenants.toml"), PathBuf::from),
             anchor_key: var("PORTAL_ANCHOR_KEY")
                 .map_or_else(|| data_dir.join("anchor-key.pk8"), PathBuf::from),
             data_dir,
@@ -62,6 +64,34 @@ impl Config {
                 &format!("http://{addr}"),
             )?,
         })
+    }
+}
+
+impl Config {
+    /// The tenants of the tenants file, or the one tenant of a deployment without one.
+    pub fn tenants(&self) -> anyhow::Result<Tenants> {
+        let path = &self.tenants_file;
+        if !path.exists() {
+            return Ok(Tenants::single(&self.settings));
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the tenants file {}", path.display()))?;
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let read_logo = |name: &str| {
+            std::fs::read_to_string(folder.join(name)).map_err(|e| format!("{name}: {e}"))
+        };
+        Tenants::parse(&text, &self.settings, read_logo)
+            .with_context(|| format!("the tenants file {} is not usable", path.display()))
+    }
+
+    /// The folder of one tenant's data: its store file and its audit anchors.
+    pub fn tenant_dir(&self, tenant: &Tenant) -> PathBuf {
+        self.data_dir.join(tenant.slug.as_str())
+    }
+
+    /// Where a tenant's audit anchors are appended.
+    pub fn anchor_log(&self, tenant: &Tenant) -> PathBuf {
+        self.tenant_dir(tenant).join("audit-anchors.log")
     }
 }
 

@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use portal::config::{Config, terminal_lang};
 use portal::import::{self, What};
-use portal::stores;
+use portal::stores::{self, TenantStores};
 use portal::{audit, backoffice, calc, demo, serve, wiring};
 use portal_core::accounts::dispatch_letters;
 use portal_core::{Clock, SystemClock};
@@ -36,6 +36,14 @@ enum Command {
     WithStore(StoreCommand),
 }
 
+/// Which tenant a back-office command is for.
+#[derive(clap::Args, Clone, Debug)]
+struct TenantArg {
+    /// The insurer (its short name in the tenants file); needed when there are several.
+    #[arg(long, value_name = "SLUG", global = true)]
+    tenant: Option<String>,
+}
+
 /// The commands that work on the store (PORTAL_STORE, PORTAL_DATA_DIR).
 #[derive(Subcommand)]
 enum StoreCommand {
@@ -49,13 +57,29 @@ enum StoreCommand {
     Import {
         #[command(subcommand)]
         what: ImportCommand,
+        #[command(flatten)]
+        tenant: TenantArg,
     },
     /// Who asked about whom: `--kvnr K` or `--ik I`, optionally `--from`/`--to`; or `verify`.
-    Audit(audit::AuditArgs),
+    Audit {
+        #[command(flatten)]
+        args: audit::AuditArgs,
+        #[command(flatten)]
+        tenant: TenantArg,
+    },
+    /// After upgrading to a release with tenants: the DynamoDB items written before become the
+    /// named insurer's (run once; running it again changes nothing). The local store file is
+    /// taken over on start.
+    Upgrade {
+        #[command(flatten)]
+        tenant: TenantArg,
+    },
     /// Back-office help for a provider's account.
     Accounts {
         #[command(subcommand)]
         action: backoffice::Action,
+        #[command(flatten)]
+        tenant: TenantArg,
     },
 }
 
@@ -113,56 +137,69 @@ fn calculate(calc: calc::Calc) -> anyhow::Result<ExitCode> {
 
 async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
     let config = Config::from_env()?;
-    let (stores, embedded) = stores::open(&config).await?;
+    if matches!(command, StoreCommand::Serve { demo: true }) {
+        demo::write_tenants_file_if_missing(&config)?;
+    }
+    let tenants = config.tenants()?;
+    let all = stores::open(&config, &tenants).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let lang = terminal_lang();
     match command {
         StoreCommand::Serve { demo } => {
-            if demo && demo::load_if_empty(&stores, clock.as_ref()).await? {
-                tracing::info!("demo data loaded");
+            for tenant in &all {
+                if demo && demo::load_if_empty(tenant, clock.as_ref()).await? {
+                    tracing::info!(tenant = %tenant.tenant.slug, "demo data loaded");
+                }
             }
-            let portal = wiring::portal(&config, &stores, clock.clone())?;
+            let portal = wiring::portal(&config, &tenants, &all, clock.clone())?;
             let key = wiring::AnchorKey::MakeIfMissing;
-            let anchoring = wiring::anchoring(&config, &stores, clock.clone(), key)?;
+            let work = all
+                .iter()
+                .map(|tenant| {
+                    let anchoring = wiring::anchoring(&config, tenant, clock.clone(), key)?;
+                    Ok(wiring::Background { tenant: tenant.clone(), anchoring: Some(anchoring) })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let outbox = Arc::new(OutboxMailer::new(config.data_dir.join("outbox")));
-            wiring::spawn_background(
-                &stores,
-                embedded,
-                outbox,
-                portal.letters_queued,
-                clock,
-                Some(anchoring),
-            );
+            wiring::spawn_background(work, outbox, portal.letters_queued, clock);
             let listener = tokio::net::TcpListener::bind(config.addr)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.addr))?;
             let addr = listener.local_addr()?;
-            tracing::info!(%addr, "portal listening");
-            eprintln!("Portal: http://{addr}/  (Strg+C beendet / Ctrl+C stops)");
+            tracing::info!(%addr, tenants = tenants.len(), "portal listening");
+            for tenant in tenants.iter() {
+                let host = tenant
+                    .hosts
+                    .first()
+                    .map_or_else(|| addr.to_string(), |host| format!("{host}:{}", addr.port()));
+                eprintln!("Portal {}: http://{host}/", tenant.name);
+            }
+            eprintln!("(Strg+C beendet / Ctrl+C stops)");
             let app = serve::app(portal.state, &config.static_dir);
             serve::run(listener, app, serve::shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        StoreCommand::Import { what } => {
-            let lang = terminal_lang();
+        StoreCommand::Import { what, tenant } => {
+            let tenant = pick(&all, &tenant)?;
             let (what, file) = match what {
                 ImportCommand::Providers { file } => (What::Providers, file),
                 ImportCommand::Exemptions { file, replace_year } => {
                     (What::Exemptions { replace_year }, file)
                 }
             };
-            let report = import::run(&stores, what, &file, lang).await?;
+            let report = import::run(&tenant.stores, what, &file, lang).await?;
             println!("{}", report.summary(lang));
             Ok(if report.is_complete() { ExitCode::SUCCESS } else { ExitCode::from(INCOMPLETE) })
         }
-        StoreCommand::Audit(args) => {
-            let lang = terminal_lang();
-            let portal = wiring::portal(&config, &stores, clock.clone())?;
-            let anchoring = |key| wiring::anchoring(&config, &stores, clock.clone(), key);
+        StoreCommand::Audit { args, tenant } => {
+            let tenant = pick(&all, &tenant)?;
+            let portal = wiring::portal(&config, &tenants, &all, clock.clone())?;
+            let oha = &portal.state.app(tenant.tenant.slug.as_str()).context("the tenant")?.oha;
+            let anchoring = |key| wiring::anchoring(&config, tenant, clock.clone(), key);
             match args.command {
                 Some(audit::AuditCommand::Verify) => {
                     let anchoring = anchoring(wiring::AnchorKey::MustExist)?;
-                    let (report, intact) =
-                        audit::verify(&portal.state.oha, &anchoring, lang).await?;
+                    let (report, intact) = audit::verify(oha, &anchoring, lang).await?;
                     println!("{report}");
                     Ok(if intact { ExitCode::SUCCESS } else { ExitCode::FAILURE })
                 }
@@ -172,24 +209,69 @@ async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 None => {
-                    println!("{}", audit::list(&portal.state.oha, &args, lang).await?);
+                    println!("{}", audit::list(oha, &args, lang).await?);
                     Ok(ExitCode::SUCCESS)
                 }
             }
         }
-        StoreCommand::Accounts { action } => {
-            let lang = terminal_lang();
-            let portal = wiring::portal(&config, &stores, clock.clone())?;
-            let message = backoffice::run(&portal.state.accounts, action, lang).await?;
+        StoreCommand::Upgrade { tenant } => {
+            let tenant = pick(&all, &tenant)?;
+            if config.store == portal::config::StoreKind::Embedded {
+                println!(
+                    "{}",
+                    match lang {
+                        portal_domain::Lang::De =>
+                            "Die lokale Datenbank wurde beim Start übernommen; nichts zu tun.",
+                        portal_domain::Lang::En =>
+                            "The local store was taken over on start; nothing to do.",
+                    }
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let aws = aws_config::load_from_env().await;
+            let store = portal_store_dynamodb::DynamoStore::new(
+                aws_sdk_dynamodb::Client::new(&aws),
+                portal_store_dynamodb::Tables::from_env(),
+                &tenant.tenant.ik,
+            );
+            let adopted = store.adopt_unscoped_items().await?;
+            for (table, moved) in &adopted.per_table {
+                println!("{table}: {moved}");
+            }
+            println!("{} → {}", adopted.total(), tenant.tenant.name);
+            Ok(ExitCode::SUCCESS)
+        }
+        StoreCommand::Accounts { action, tenant } => {
+            let tenant = pick(&all, &tenant)?;
+            let portal = wiring::portal(&config, &tenants, &all, clock.clone())?;
+            let app = portal.state.app(tenant.tenant.slug.as_str()).context("the tenant")?;
+            let message = backoffice::run(&app.accounts, action, lang).await?;
             println!("{message}");
             // Locally, send resent letters right away rather than when the server next looks.
-            if embedded.is_some() {
+            if tenant.embedded.is_some() {
                 let outbox = OutboxMailer::new(config.data_dir.join("outbox"));
+                let stores = &tenant.stores;
                 let (letters, accounts) = (stores.letters.as_ref(), stores.accounts.as_ref());
                 dispatch_letters(letters, accounts, &outbox, clock.as_ref()).await?;
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The tenant a back-office command names with `--tenant`; with one tenant, that one.
+fn pick<'a>(all: &'a [TenantStores], arg: &TenantArg) -> anyhow::Result<&'a TenantStores> {
+    let slugs = || all.iter().map(|t| t.tenant.slug.to_string()).collect::<Vec<_>>().join(", ");
+    match (&arg.tenant, all) {
+        (None, [only]) => Ok(only),
+        (None, _) => anyhow::bail!(
+            "this portal serves several insurers: name one with --tenant ({})",
+            slugs()
+        ),
+        (Some(slug), _) => all
+            .iter()
+            .find(|t| t.tenant.slug.as_str() == slug)
+            .with_context(|| format!("there is no tenant `{slug}`; the tenants are: {}", slugs())),
     }
 }
 

@@ -1,41 +1,105 @@
+use std::path::Path;
+use std::sync::Arc;
+
 use anyhow::Context;
+use portal_core::Tenants;
+use portal_core::model::Tenant;
 pub use portal_core::{Store, Stores};
 use portal_store_dynamodb::{DynamoStore, Tables};
 use portal_store_embedded::EmbeddedStore;
 
 use crate::config::{Config, StoreKind};
 
-/// The configured store behind every port, and the embedded store itself if that is the one,
-/// for the housekeeping that DynamoDB does with TTL.
-pub async fn open(config: &Config) -> anyhow::Result<(Stores, Option<EmbeddedStore>)> {
+/// One tenant's stores, and its embedded store itself if that is the kind, for the
+/// housekeeping that DynamoDB does with TTL.
+#[derive(Clone)]
+pub struct TenantStores {
+    pub tenant: Arc<Tenant>,
+    pub stores: Stores,
+    pub embedded: Option<EmbeddedStore>,
+}
+
+/// Every tenant's stores, in the order of `tenants`. Locally each tenant has a folder of its
+/// own (`<data dir>/<slug>/portal.db`); in DynamoDB all share the tables, each under its key.
+pub async fn open(config: &Config, tenants: &Tenants) -> anyhow::Result<Vec<TenantStores>> {
     match config.store {
         StoreKind::Embedded => {
             private_folder(&config.data_dir).with_context(|| {
                 format!("cannot create the data folder {}", config.data_dir.display())
             })?;
-            let path = config.data_dir.join("portal.db");
-            let store = EmbeddedStore::open(&path)
-                .with_context(|| format!("cannot open the store {}", path.display()))?;
-            Ok((Stores::of(store.clone()), Some(store)))
+            adopt_single_tenant_files(config, tenants.first())?;
+            tenants
+                .iter()
+                .map(|tenant| {
+                    let folder = config.tenant_dir(tenant);
+                    private_folder(&folder).with_context(|| {
+                        format!("cannot create the folder {}", folder.display())
+                    })?;
+                    let path = folder.join("portal.db");
+                    let store = EmbeddedStore::open(&path, &tenant.ik)
+                        .with_context(|| format!("cannot open the store {}", path.display()))?;
+                    Ok(TenantStores {
+                        tenant: Arc::clone(tenant),
+                        stores: Stores::of(store.clone()),
+                        embedded: Some(store),
+                    })
+                })
+                .collect()
         }
         StoreKind::DynamoDb => {
             let aws = aws_config::load_from_env().await;
-            let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), Tables::from_env());
+            let client = aws_sdk_dynamodb::Client::new(&aws);
+            let tables = Tables::from_env();
             // Against DynamoDB Local nobody deployed the tables; in AWS the template did.
             if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some() {
-                store
+                DynamoStore::new(client.clone(), tables.clone(), &tenants.first().ik)
                     .create_tables()
                     .await
                     .context("cannot create the tables in DynamoDB Local")?;
             }
-            Ok((Stores::of(store), None))
+            Ok(tenants
+                .iter()
+                .map(|tenant| TenantStores {
+                    tenant: Arc::clone(tenant),
+                    stores: Stores::of(DynamoStore::new(
+                        client.clone(),
+                        tables.clone(),
+                        &tenant.ik,
+                    )),
+                    embedded: None,
+                })
+                .collect())
         }
     }
 }
 
+/// The upgrade to tenants: the store file and anchors of a portal from before tenants (in the
+/// data folder itself) become the first tenant's, moved whole into its folder, so that no record
+/// is lost and every chain still verifies against its anchors. Run with the portal stopped.
+fn adopt_single_tenant_files(config: &Config, first: &Tenant) -> anyhow::Result<()> {
+    let old = config.data_dir.join("portal.db");
+    let folder = config.tenant_dir(first);
+    if !old.exists() || folder.join("portal.db").exists() {
+        return Ok(());
+    }
+    private_folder(&folder)
+        .with_context(|| format!("cannot create the folder {}", folder.display()))?;
+    // The log files first: a store file without its log would lose the commits in it.
+    for name in ["portal.db-wal", "portal.db-shm", "audit-anchors.log", "portal.db"] {
+        let from = config.data_dir.join(name);
+        if from.exists() {
+            std::fs::rename(&from, folder.join(name)).with_context(|| {
+                format!("cannot move {} to {}", from.display(), folder.display())
+            })?;
+        }
+    }
+    tracing::info!(tenant = %first.slug, "the store from before tenants is now the first tenant's");
+    Ok(())
+}
+
 /// The data folder (store, letters, anchors) for the portal's user only; an existing one is made
 /// so too.
-fn private_folder(folder: &std::path::Path) -> std::io::Result<()> {
+fn private_folder(folder: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

@@ -7,13 +7,14 @@ use std::time::Duration;
 use anyhow::Context;
 use portal_core::accounts::dispatch_letters;
 use portal_core::oha::{ANCHOR_EVERY, Anchoring};
-use portal_core::{AnchorSigner, Clock, Mailer, Stores};
+use portal_core::{AnchorSigner, Clock, Mailer, Tenants};
 use portal_http::AppState;
-use portal_store_embedded::{EmbeddedStore, FileAnchorKey, FileAnchorLog, NoAnchorKey};
+use portal_store_embedded::{FileAnchorKey, FileAnchorLog, NoAnchorKey};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::stores::TenantStores;
 
 /// How often letters that failed are tried again, and expired records removed.
 const RETRY_EVERY: Duration = Duration::from_secs(30);
@@ -24,12 +25,24 @@ pub struct Portal {
     pub letters_queued: Arc<Notify>,
 }
 
-pub fn portal(config: &Config, stores: &Stores, clock: Arc<dyn Clock>) -> anyhow::Result<Portal> {
+/// Every tenant's use cases on its stores.
+pub fn portal(
+    config: &Config,
+    tenants: &Tenants,
+    stores: &[TenantStores],
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Portal> {
     let letters_queued = Arc::new(Notify::new());
     let wake = Arc::clone(&letters_queued);
-    let state =
-        AppState::wire(stores, &config.settings, clock, Arc::new(move || wake.notify_one()))
-            .context("cannot prepare password hashing")?;
+    let stores: Vec<_> = stores.iter().map(|t| t.stores.clone()).collect();
+    let state = AppState::wire(
+        tenants,
+        &stores,
+        &config.settings,
+        clock,
+        Arc::new(move || wake.notify_one()),
+    )
+    .context("cannot prepare password hashing")?;
     Ok(Portal { state, letters_queued })
 }
 
@@ -41,15 +54,16 @@ pub enum AnchorKey {
     MustExist,
 }
 
-/// The audit anchors in the configured file, signed with the configured key.
+/// The audit anchors of one tenant in its folder, signed with the configured key.
 pub fn anchoring(
     config: &Config,
-    stores: &Stores,
+    tenant: &TenantStores,
     clock: Arc<dyn Clock>,
     key: AnchorKey,
 ) -> anyhow::Result<Anchoring> {
     let path = &config.anchor_key;
-    let nothing_anchored = !config.anchor_log.exists() && !path.exists();
+    let log = config.anchor_log(&tenant.tenant);
+    let nothing_anchored = !log.exists() && !path.exists();
     let signer: Arc<dyn AnchorSigner> = match key {
         AnchorKey::MakeIfMissing => Arc::new(FileAnchorKey::open_or_create(path)?),
         // Without anchors there is nothing to check them with; with anchors the key must be
@@ -60,58 +74,33 @@ pub fn anchoring(
         })?),
     };
     Ok(Anchoring {
-        audit: stores.audit.clone(),
-        log: Arc::new(FileAnchorLog::new(&config.anchor_log)),
+        audit: tenant.stores.audit.clone(),
+        log: Arc::new(FileAnchorLog::new(&log)),
         signer,
         clock,
     })
 }
 
-/// Sends queued letters until the process ends: at once when woken, and every 30 seconds for
-/// those that failed. Also purges expired records from the embedded store, and anchors the
-/// audit chains when they changed, at the start and then hourly.
+/// One tenant's background work: its stores, and its anchoring if the audit is anchored.
+pub struct Background {
+    pub tenant: TenantStores,
+    pub anchoring: Option<Anchoring>,
+}
+
+/// Sends every tenant's queued letters until the process ends: at once when woken, and every 30
+/// seconds for those that failed. Also purges expired records from the embedded stores, and
+/// anchors the audit chains when they changed, at the start and then hourly.
 pub fn spawn_background(
-    stores: &Stores,
-    embedded: Option<EmbeddedStore>,
+    work: Vec<Background>,
     mailer: Arc<dyn Mailer>,
     wake: Arc<Notify>,
     clock: Arc<dyn Clock>,
-    anchoring: Option<Anchoring>,
 ) -> JoinHandle<()> {
-    let stores = stores.clone();
     tokio::spawn(async move {
-        let mut anchored_at = None;
+        let mut anchored_at = vec![None; work.len()];
         loop {
-            if let Some(anchoring) = &anchoring
-                && anchored_at.is_none_or(|at| clock.now() - at >= ANCHOR_EVERY)
-            {
-                match anchoring.anchor().await {
-                    Ok(_) => anchored_at = Some(clock.now()),
-                    Err(error) => {
-                        tracing::error!(error = %portal_core::error_chain(&error), "anchoring the audit log failed, will retry")
-                    }
-                }
-            }
-            match dispatch_letters(
-                stores.letters.as_ref(),
-                stores.accounts.as_ref(),
-                mailer.as_ref(),
-                clock.as_ref(),
-            )
-            .await
-            {
-                Ok(done) if done.failed > 0 => {
-                    tracing::warn!(failed = done.failed, "letters left for the next round")
-                }
-                Ok(_) => {}
-                Err(error) => {
-                    tracing::error!(error = %portal_core::error_chain(&error), "letter dispatch failed, will retry")
-                }
-            }
-            if let Some(store) = &embedded
-                && let Err(error) = store.purge_expired(clock.now()).await
-            {
-                tracing::warn!(error = %portal_core::error_chain(&error), "purging expired records failed");
+            for (work, anchored_at) in work.iter().zip(&mut anchored_at) {
+                one_round(work, mailer.as_ref(), clock.as_ref(), anchored_at).await;
             }
             tokio::select! {
                 () = wake.notified() => {}
@@ -119,4 +108,38 @@ pub fn spawn_background(
             }
         }
     })
+}
+
+async fn one_round(
+    work: &Background,
+    mailer: &dyn Mailer,
+    clock: &dyn Clock,
+    anchored_at: &mut Option<time::OffsetDateTime>,
+) {
+    let TenantStores { tenant, stores, embedded } = &work.tenant;
+    let tenant = tenant.slug.as_str();
+    if let Some(anchoring) = &work.anchoring
+        && anchored_at.is_none_or(|at| clock.now() - at >= ANCHOR_EVERY)
+    {
+        match anchoring.anchor().await {
+            Ok(_) => *anchored_at = Some(clock.now()),
+            Err(error) => {
+                tracing::error!(tenant, error = %portal_core::error_chain(&error), "anchoring the audit log failed, will retry")
+            }
+        }
+    }
+    match dispatch_letters(stores.letters.as_ref(), stores.accounts.as_ref(), mailer, clock).await {
+        Ok(done) if done.failed > 0 => {
+            tracing::warn!(tenant, failed = done.failed, "letters left for the next round")
+        }
+        Ok(_) => {}
+        Err(error) => {
+            tracing::error!(tenant, error = %portal_core::error_chain(&error), "letter dispatch failed, will retry")
+        }
+    }
+    if let Some(store) = embedded
+        && let Err(error) = store.purge_expired(clock.now()).await
+    {
+        tracing::warn!(tenant, error = %portal_core::error_chain(&error), "purging expired records failed");
+    }
 }

@@ -6,6 +6,7 @@ mod accounts;
 pub mod dates;
 mod oha;
 mod problem;
+mod tenant;
 
 pub use accounts::{
     ChallengeAnswer, ChallengeBody, LoginBody, PasswordBody, RegisteredBody, RegistrationBody,
@@ -13,6 +14,7 @@ pub use accounts::{
 };
 pub use oha::{AnswerBody, QueryBody, YearBody};
 pub use problem::{FieldProblem, Problem, ProblemCode};
+pub use tenant::{ColorsBody, TenantBody};
 
 use serde::{Deserialize, Serialize};
 

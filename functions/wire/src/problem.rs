@@ -39,6 +39,8 @@ problem_codes! {
     /// The body did not arrive completely in time.
     RequestTimeout = "request_timeout",
     NotFound = "not_found",
+    /// No insurer's portal is set up under the request's host name.
+    UnknownTenant = "unknown_tenant",
     MethodNotAllowed = "method_not_allowed",
     /// A technical error; the log has it under the request id.
     Internal = "internal",

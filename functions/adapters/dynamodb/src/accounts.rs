@@ -70,8 +70,9 @@ pub const STANDING_ATTRIBUTES: [&str; 4] =
 #[async_trait]
 impl AccountStore for DynamoStore {
     async fn account(&self, ik: &Ik) -> Result<Option<Account>, StoreError> {
-        let key = HashMap::from([("ik".to_string(), string(ik.as_str()))]);
-        self.item(&self.tables.accounts, key).await?.as_ref().map(account_from).transpose()
+        let key = HashMap::from([("ik".to_string(), self.scope.key(ik))]);
+        let item = self.item(&self.tables.accounts, key).await?;
+        item.map(|item| account_from(&self.scope, &item)).transpose()
     }
 
     async fn standing(&self, ik: &Ik) -> Result<Option<Standing>, StoreError> {
@@ -79,7 +80,7 @@ impl AccountStore for DynamoStore {
             .client
             .get_item()
             .table_name(&self.tables.accounts)
-            .key("ik", string(ik.as_str()))
+            .key("ik", self.scope.key(ik))
             .projection_expression(STANDING_ATTRIBUTES.join(", "))
             .consistent_read(true)
             .send()
@@ -105,7 +106,7 @@ impl AccountStore for DynamoStore {
         let account_put = if account.version == 0 {
             conditional_put(
                 &self.tables.accounts,
-                account_item(account),
+                account_item(&self.scope, account),
                 "attribute_not_exists(ik)",
                 None,
             )?
@@ -113,7 +114,7 @@ impl AccountStore for DynamoStore {
             let expected = HashMap::from([(":expected".to_string(), number(account.version))]);
             conditional_put(
                 &self.tables.accounts,
-                account_item(account),
+                account_item(&self.scope, account),
                 "version = :expected",
                 Some(expected),
             )?
@@ -122,7 +123,7 @@ impl AccountStore for DynamoStore {
         for letter in letters {
             items.push(conditional_put(
                 &self.tables.letters,
-                letter_item(letter),
+                letter_item(&self.scope, letter),
                 "attribute_not_exists(letter_id)",
                 None,
             )?);
@@ -149,8 +150,8 @@ impl LetterQueue for DynamoStore {
             .query()
             .table_name(&self.tables.letters)
             .index_name(PENDING_INDEX)
-            .key_condition_expression("pending = :one")
-            .expression_attribute_values(":one", string("1"))
+            .key_condition_expression("pending = :tenant")
+            .expression_attribute_values(":tenant", string(self.scope.tenant()))
             .limit(i32::try_from(limit).unwrap_or(i32::MAX))
             .send()
             .await
@@ -158,7 +159,7 @@ impl LetterQueue for DynamoStore {
             .items
             .unwrap_or_default();
         // One page of `limit` is enough: the dispatcher asks again for the rest.
-        items.iter().map(letter_from).collect()
+        items.iter().map(|item| letter_from(&self.scope, item)).collect()
     }
 
     async fn claim_letter(
@@ -171,7 +172,7 @@ impl LetterQueue for DynamoStore {
             .client
             .update_item()
             .table_name(&self.tables.letters)
-            .key("letter_id", string(id))
+            .key("letter_id", self.scope.key(id))
             .update_expression("SET claimed_until = :until")
             .condition_expression(
                 "attribute_exists(pending) AND \
@@ -188,7 +189,7 @@ impl LetterQueue for DynamoStore {
         self.client
             .update_item()
             .table_name(&self.tables.letters)
-            .key("letter_id", string(id))
+            .key("letter_id", self.scope.key(id))
             .update_expression("REMOVE claimed_until")
             .condition_expression("attribute_exists(letter_id)")
             .send()
@@ -215,7 +216,7 @@ impl DynamoStore {
         self.client
             .update_item()
             .table_name(&self.tables.letters)
-            .key("letter_id", string(id))
+            .key("letter_id", self.scope.key(id))
             .update_expression("SET #status = :status REMOVE pending, message")
             .condition_expression("attribute_exists(letter_id)")
             .expression_attribute_names("#status", "status")
@@ -233,7 +234,7 @@ impl SessionStore for DynamoStore {
         self.client
             .put_item()
             .table_name(&self.tables.sessions)
-            .set_item(Some(session_item(session)))
+            .set_item(Some(session_item(&self.scope, session)))
             .send()
             .await
             .map(drop)
@@ -241,7 +242,7 @@ impl SessionStore for DynamoStore {
     }
 
     async fn session(&self, id_hash: &SessionIdHash) -> Result<Option<Session>, StoreError> {
-        let key = HashMap::from([("id_hash".to_string(), string(id_hash))]);
+        let key = HashMap::from([("id_hash".to_string(), self.scope.key(id_hash))]);
         let item = self.item(&self.tables.sessions, key).await?;
         item.map(|item| session_from(id_hash, &item)).transpose()
     }
@@ -250,7 +251,7 @@ impl SessionStore for DynamoStore {
         self.client
             .delete_item()
             .table_name(&self.tables.sessions)
-            .key("id_hash", string(id_hash))
+            .key("id_hash", self.scope.key(id_hash))
             .send()
             .await
             .map(drop)
@@ -289,7 +290,7 @@ impl Limits for DynamoStore {
             .client
             .update_item()
             .table_name(&self.tables.counters)
-            .key("key", string(key))
+            .key("key", self.scope.key(key))
             .update_expression(COUNT_UPDATE)
             .condition_expression(COUNT_CONDITION)
             .set_expression_attribute_names(Some(count_names()))
@@ -301,7 +302,7 @@ impl Limits for DynamoStore {
 
     async fn used(&self, key: &str) -> Result<u32, StoreError> {
         let item = self
-            .item(&self.tables.counters, HashMap::from([("key".to_string(), string(key))]))
+            .item(&self.tables.counters, HashMap::from([("key".to_string(), self.scope.key(key))]))
             .await?;
         item.map_or(Ok(0), |item| item.parsed("count"))
     }
@@ -313,7 +314,7 @@ impl ChallengeStore for DynamoStore {
         self.client
             .put_item()
             .table_name(&self.tables.counters)
-            .set_item(Some(challenge_item(c)))
+            .set_item(Some(challenge_item(&self.scope, c)))
             .send()
             .await
             .map(drop)
@@ -326,7 +327,7 @@ impl ChallengeStore for DynamoStore {
             .client
             .delete_item()
             .table_name(&self.tables.counters)
-            .key("key", challenge_key(id))
+            .key("key", challenge_key(&self.scope, id))
             .return_values(ReturnValue::AllOld)
             .send()
             .await

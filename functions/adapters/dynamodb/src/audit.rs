@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use portal_core::model::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Recorded};
 use portal_core::{AuditLog, StoreError};
 use portal_domain::{Ik, Kvnr};
@@ -33,18 +33,17 @@ fn backoff(attempt: u32) -> Duration {
 
 impl DynamoStore {
     async fn audit_head(&self, ik: &Ik) -> Result<Option<AuditHead>, StoreError> {
-        let key = HashMap::from([
-            ("ik".to_string(), string(ik.as_str())),
-            ("seq".to_string(), number(0)),
-        ]);
-        self.item(&self.tables.audit, key).await?.as_ref().map(head_from).transpose()
+        let key =
+            HashMap::from([("ik".to_string(), self.scope.key(ik)), ("seq".to_string(), number(0))]);
+        let item = self.item(&self.tables.audit, key).await?;
+        item.map(|item| head_from(&self.scope, &item)).transpose()
     }
 
     /// Counts one use, on condition that the limit is not reached yet.
     fn count_within(&self, limit: &Limit) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
             .table_name(&self.tables.counters)
-            .key("key", string(limit.counter.key()))
+            .key("key", self.scope.key(limit.counter.key()))
             .update_expression(COUNT_UPDATE)
             .condition_expression(COUNT_CONDITION)
             .set_expression_attribute_names(Some(count_names()))
@@ -59,7 +58,7 @@ impl DynamoStore {
 
     /// Moves the provider's head to `record`, on condition that it is where the record links to.
     fn move_head(&self, record: &AuditRecord) -> Result<TransactWriteItem, StoreError> {
-        let head = head_item(record);
+        let head = head_item(&self.scope, record);
         if record.seq == 1 {
             conditional_put(&self.tables.audit, head, "attribute_not_exists(ik)", None)
         } else {
@@ -106,7 +105,7 @@ impl AuditLog for DynamoStore {
             items.push(self.move_head(&record)?);
             items.push(conditional_put(
                 &self.tables.audit,
-                record_item(&record),
+                record_item(&self.scope, &record),
                 "attribute_not_exists(seq)",
                 None,
             )?);
@@ -130,8 +129,9 @@ impl AuditLog for DynamoStore {
             .client
             .scan()
             .table_name(&self.tables.audit)
-            .filter_expression("seq = :zero")
+            .filter_expression("seq = :zero AND begins_with(ik, :tenant)")
             .expression_attribute_values(":zero", number(0))
+            .expression_attribute_values(":tenant", string(self.scope.prefix()))
             .consistent_read(true)
             .into_paginator()
             .items()
@@ -139,21 +139,26 @@ impl AuditLog for DynamoStore {
             .collect::<Result<Vec<_>, _>>()
             .await
             .map_err(StoreError::unavailable)?;
-        items.iter().map(head_from).collect()
+        items.iter().map(|item| head_from(&self.scope, item)).collect()
     }
 
     async fn audit_of_ik(&self, ik: &Ik) -> Result<Vec<AuditRow>, StoreError> {
         let values = HashMap::from([
-            (":ik".to_string(), string(ik.as_str())),
+            (":ik".to_string(), self.scope.key(ik)),
             (":first".to_string(), number(1)),
         ]);
         let items = self.query_audit(None, "ik = :ik AND seq >= :first", values).await?;
-        Ok(items.iter().map(row_from).collect())
+        Ok(items.iter().map(|item| row_from(&self.scope, item)).collect())
     }
 
     async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRow>, StoreError> {
-        let values = HashMap::from([(":kvnr".to_string(), AttributeValue::S(kvnr.to_string()))]);
+        let values = HashMap::from([(":kvnr".to_string(), self.scope.key(kvnr))]);
         let items = self.query_audit(Some(BY_KVNR_INDEX), "kvnr = :kvnr", values).await?;
-        Ok(items.iter().map(row_from).collect())
+        let mut rows: Vec<AuditRow> =
+            items.iter().map(|item| row_from(&self.scope, item)).collect();
+        // The index orders by time only; queries of the same instant in the order they were
+        // recorded, as the embedded store lists them.
+        rows.sort_by_key(|row| row.intact().map(|r| (r.at, r.seq)));
+        Ok(rows)
     }
 }

@@ -20,6 +20,53 @@ use time::OffsetDateTime;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 
+/// One tenant's part of the shared tables: every partition key value (and every index key a
+/// query reads) starts with the tenant's IK and `#`, so no key of one tenant can name an item
+/// of another, and an item read back that is not the tenant's is refused as corrupt.
+#[derive(Debug, Clone)]
+pub(crate) struct Scope {
+    prefix: String,
+}
+
+impl Scope {
+    pub(crate) fn of(tenant: &Ik) -> Scope {
+        Scope { prefix: format!("{tenant}#") }
+    }
+
+    /// The tenant, as the value of the letters' sparse index.
+    pub(crate) fn tenant(&self) -> &str {
+        &self.prefix[..self.prefix.len() - 1]
+    }
+
+    pub(crate) fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// `value` as this tenant's key.
+    pub(crate) fn key(&self, value: impl Display) -> AttributeValue {
+        AttributeValue::S(format!("{}{value}", self.prefix))
+    }
+
+    /// The value of key attribute `name`, without the tenant.
+    pub(crate) fn unscoped<'a>(&self, item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
+        let value = item.text(name)?;
+        value
+            .strip_prefix(self.prefix.as_str())
+            .ok_or_else(|| StoreError::Corrupt(format!("attribute {name} is not this tenant's")))
+    }
+
+    pub(crate) fn ik(&self, item: &Item) -> Result<Ik, StoreError> {
+        stored::ik(self.unscoped(item, "ik")?)
+    }
+}
+
+/// Whether a key value predates tenants: scoped values start with nine digits and `#`; none
+/// of the unscoped ones (IKs, KVNRs, ULIDs, hashes, counter names) does.
+pub(crate) fn is_unscoped(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    !(bytes.len() > 9 && bytes[..9].iter().all(u8::is_ascii_digit) && bytes[9] == b'#')
+}
+
 /// A string attribute from anything written as text (ids, IKs, dates).
 pub(crate) fn string(value: impl Display) -> AttributeValue {
     AttributeValue::S(value.to_string())
@@ -48,6 +95,7 @@ pub(crate) trait ItemExt {
     fn time(&self, name: &str) -> Result<OffsetDateTime, StoreError>;
     fn optional_time(&self, name: &str) -> Result<Option<OffsetDateTime>, StoreError>;
     fn flag(&self, name: &str) -> bool;
+    /// The plain `ik` attribute of letters and sessions (not a key there).
     fn ik(&self) -> Result<Ik, StoreError>;
 }
 
@@ -87,14 +135,14 @@ impl ItemExt for Item {
 /// whole year's import on one partition of the index and throttle it.
 pub(crate) const YEAR_SHARDS: u32 = 16;
 
-fn year_shard(kvnr: &Kvnr, year: i32) -> String {
+pub(crate) fn year_shard(kvnr: &Kvnr, year: i32) -> String {
     let shard = kvnr.as_str().bytes().map(u32::from).sum::<u32>() % YEAR_SHARDS;
     format!("{year}#{shard}")
 }
 
-pub(crate) fn provider_item(p: &Provider) -> Item {
+pub(crate) fn provider_item(scope: &Scope, p: &Provider) -> Item {
     HashMap::from([
-        ("ik".into(), string(p.ik)),
+        ("ik".into(), scope.key(p.ik)),
         ("name".into(), string(&p.name)),
         ("email".into(), string(p.email.as_str())),
         ("strasse".into(), string(&p.address.strasse)),
@@ -104,9 +152,9 @@ pub(crate) fn provider_item(p: &Provider) -> Item {
     ])
 }
 
-pub(crate) fn provider_from(item: &Item) -> Result<Provider, StoreError> {
+pub(crate) fn provider_from(scope: &Scope, item: &Item) -> Result<Provider, StoreError> {
     StoredProvider {
-        ik: item.text("ik")?,
+        ik: scope.unscoped(item, "ik")?,
         name: item.text("name")?,
         email: item.text("email")?,
         strasse: item.text("strasse")?,
@@ -117,20 +165,20 @@ pub(crate) fn provider_from(item: &Item) -> Result<Provider, StoreError> {
     .read()
 }
 
-pub(crate) fn exemption_item(e: &Exemption) -> Item {
+pub(crate) fn exemption_item(scope: &Scope, e: &Exemption) -> Item {
     HashMap::from([
-        ("kvnr".into(), string(e.kvnr())),
+        ("kvnr".into(), scope.key(e.kvnr())),
         ("year".into(), number(e.year())),
-        ("year_shard".into(), string(year_shard(e.kvnr(), e.year()))),
+        ("year_shard".into(), scope.key(year_shard(e.kvnr(), e.year()))),
         ("initials".into(), string(e.initials())),
         ("valid_from".into(), string(e.valid_from())),
         ("valid_to".into(), string(e.valid_to())),
     ])
 }
 
-pub(crate) fn exemption_from(item: &Item) -> Result<Exemption, StoreError> {
+pub(crate) fn exemption_from(scope: &Scope, item: &Item) -> Result<Exemption, StoreError> {
     StoredExemption {
-        kvnr: item.text("kvnr")?,
+        kvnr: scope.unscoped(item, "kvnr")?,
         year: item.parsed("year")?,
         initials: item.text("initials")?,
         valid_from: item.text("valid_from")?,
@@ -140,9 +188,9 @@ pub(crate) fn exemption_from(item: &Item) -> Result<Exemption, StoreError> {
 }
 
 /// The item written with the expected version's successor (the condition checks the old one).
-pub(crate) fn account_item(a: &Account) -> Item {
+pub(crate) fn account_item(scope: &Scope, a: &Account) -> Item {
     let mut item = HashMap::from([
-        ("ik".to_string(), string(a.ik)),
+        ("ik".to_string(), scope.key(a.ik)),
         ("password_hash".into(), string(&a.password_hash)),
         ("pruefnummer_hash".into(), string(&a.pruefnummer_hash)),
         ("must_change_password".into(), AttributeValue::Bool(a.must_change_password)),
@@ -158,9 +206,9 @@ pub(crate) fn account_item(a: &Account) -> Item {
     item
 }
 
-pub(crate) fn account_from(item: &Item) -> Result<Account, StoreError> {
+pub(crate) fn account_from(scope: &Scope, item: &Item) -> Result<Account, StoreError> {
     Ok(Account {
-        ik: item.ik()?,
+        ik: scope.ik(item)?,
         password_hash: item.text("password_hash")?.to_string(),
         pruefnummer_hash: item.text("pruefnummer_hash")?.to_string(),
         must_change_password: item.flag("must_change_password"),
@@ -178,25 +226,26 @@ pub(crate) fn sessions_valid_from(item: &Item) -> Result<OffsetDateTime, StoreEr
     Ok(item.optional_time("sessions_valid_from")?.unwrap_or(OffsetDateTime::UNIX_EPOCH))
 }
 
-pub(crate) fn letter_item(l: &Letter) -> Item {
+pub(crate) fn letter_item(scope: &Scope, l: &Letter) -> Item {
     HashMap::from([
-        ("letter_id".to_string(), string(l.id)),
+        ("letter_id".to_string(), scope.key(l.id)),
         ("ik".into(), string(l.ik)),
         ("kind".into(), string(l.kind.as_str())),
         ("generation".into(), number(l.generation)),
         ("recipient".into(), string(&l.recipient)),
         ("message".into(), string(&l.message)),
         ("status".into(), string(LetterStatus::Pending.as_str())),
-        ("pending".into(), string("1")),
+        // The sparse index of pending letters, one partition per tenant.
+        ("pending".into(), string(scope.tenant())),
         ("created_at".into(), nanos(l.created_at)),
         // Sent or void letters' records go after a month, like the local store's purge.
         ("ttl".into(), expiry(l.created_at + time::Duration::days(30))),
     ])
 }
 
-pub(crate) fn letter_from(item: &Item) -> Result<Letter, StoreError> {
+pub(crate) fn letter_from(scope: &Scope, item: &Item) -> Result<Letter, StoreError> {
     let kind = item.text("kind")?;
-    let id = item.text("letter_id")?;
+    let id = scope.unscoped(item, "letter_id")?;
     Ok(Letter {
         id: LetterId::parse(id).ok_or_else(|| corrupt("letter id", id))?,
         ik: item.ik()?,
@@ -208,9 +257,9 @@ pub(crate) fn letter_from(item: &Item) -> Result<Letter, StoreError> {
     })
 }
 
-pub(crate) fn session_item(session: &Session) -> Item {
+pub(crate) fn session_item(scope: &Scope, session: &Session) -> Item {
     HashMap::from([
-        ("id_hash".to_string(), string(&session.id_hash)),
+        ("id_hash".to_string(), scope.key(&session.id_hash)),
         ("ik".into(), string(session.ik)),
         ("created_at".into(), nanos(session.created_at)),
         ("idle_expires_at".into(), nanos(session.idle_expires_at)),
@@ -227,14 +276,14 @@ pub(crate) fn session_from(id_hash: &SessionIdHash, item: &Item) -> Result<Sessi
     })
 }
 
-/// Challenges live in the counters table, under `challenge#{id}`.
-pub(crate) fn challenge_key(id: &ChallengeId) -> AttributeValue {
-    string(format!("challenge#{id}"))
+/// Challenges live in the counters table, under `{tenant}#challenge#{id}`.
+pub(crate) fn challenge_key(scope: &Scope, id: &ChallengeId) -> AttributeValue {
+    scope.key(format!("challenge#{id}"))
 }
 
-pub(crate) fn challenge_item(c: &Challenge) -> Item {
+pub(crate) fn challenge_item(scope: &Scope, c: &Challenge) -> Item {
     HashMap::from([
-        ("key".to_string(), challenge_key(&c.id)),
+        ("key".to_string(), challenge_key(scope, &c.id)),
         ("salt".into(), string(&c.salt)),
         ("difficulty".into(), number(c.difficulty)),
         ("expires_at".into(), nanos(c.expires_at)),
@@ -251,13 +300,13 @@ pub(crate) fn challenge_from(id: &ChallengeId, item: &Item) -> Result<Challenge,
     })
 }
 
-pub(crate) fn record_item(r: &AuditRecord) -> Item {
+pub(crate) fn record_item(scope: &Scope, r: &AuditRecord) -> Item {
     let mut item = HashMap::from([
-        ("ik".to_string(), string(r.ik)),
+        ("ik".to_string(), scope.key(r.ik)),
         ("seq".into(), number(r.seq)),
         ("query_id".into(), string(r.query_id)),
         ("at".into(), nanos(r.at)),
-        ("kvnr".into(), string(&r.kvnr)),
+        ("kvnr".into(), scope.key(&r.kvnr)),
         ("consent".into(), string(r.consent.as_str())),
         ("outcome".into(), string(r.outcome.to_text())),
         ("prev_hash".into(), string(&r.prev_hash)),
@@ -274,13 +323,13 @@ pub(crate) fn record_item(r: &AuditRecord) -> Item {
     item
 }
 
-fn record_from(item: &Item) -> Result<AuditRecord, StoreError> {
+fn record_from(scope: &Scope, item: &Item) -> Result<AuditRecord, StoreError> {
     StoredAuditRecord {
-        ik: item.text("ik")?,
+        ik: scope.unscoped(item, "ik")?,
         seq: item.parsed("seq")?,
         query_id: item.text("query_id")?,
         at: item.parsed("at")?,
-        kvnr: item.text("kvnr")?,
+        kvnr: scope.unscoped(item, "kvnr")?,
         consent: item.text("consent")?,
         dispensing_date: item.text("dispensing_date").ok(),
         outcome: item.text("outcome")?,
@@ -293,11 +342,11 @@ fn record_from(item: &Item) -> Result<AuditRecord, StoreError> {
 }
 
 /// A row as the audit log reports it: a record, or what is known of a damaged one.
-pub(crate) fn row_from(item: &Item) -> AuditRow {
-    match record_from(item) {
+pub(crate) fn row_from(scope: &Scope, item: &Item) -> AuditRow {
+    match record_from(scope, item) {
         Ok(record) => AuditRow::Intact(record),
         Err(error) => AuditRow::Damaged {
-            ik: item.ik().ok(),
+            ik: scope.ik(item).ok(),
             seq: item.parsed("seq").unwrap_or(0),
             reason: error.to_string(),
         },
@@ -305,9 +354,9 @@ pub(crate) fn row_from(item: &Item) -> AuditRow {
 }
 
 /// The head of a provider's chain: the item under `seq = 0`.
-pub(crate) fn head_item(record: &AuditRecord) -> Item {
+pub(crate) fn head_item(scope: &Scope, record: &AuditRecord) -> Item {
     HashMap::from([
-        ("ik".to_string(), string(record.ik)),
+        ("ik".to_string(), scope.key(record.ik)),
         ("seq".into(), number(0)),
         ("head_seq".into(), number(record.seq)),
         ("hash".into(), string(&record.hash)),
@@ -315,9 +364,9 @@ pub(crate) fn head_item(record: &AuditRecord) -> Item {
     ])
 }
 
-pub(crate) fn head_from(item: &Item) -> Result<AuditHead, StoreError> {
+pub(crate) fn head_from(scope: &Scope, item: &Item) -> Result<AuditHead, StoreError> {
     Ok(AuditHead {
-        ik: item.ik()?,
+        ik: scope.ik(item)?,
         seq: item.parsed("head_seq")?,
         hash: item.text("hash")?.to_string(),
         at: item.time("at")?,

@@ -25,10 +25,12 @@ pub use accounts::STANDING_ATTRIBUTES;
 mod audit;
 mod items;
 
+mod migrate;
+
 use items::{
-    Item, ItemExt as _, YEAR_SHARDS, exemption_from, exemption_item, provider_from, provider_item,
-    string,
+    Item, Scope, YEAR_SHARDS, exemption_from, exemption_item, provider_from, provider_item, string,
 };
+pub use migrate::Adopted;
 
 /// The table names, set per stage by the SAM template (environment variables in each Lambda).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,15 +83,18 @@ const PARALLEL_WRITES: usize = 8;
 /// Attempts for the unprocessed part of a batch write before giving up.
 const WRITE_ATTEMPTS: u32 = 8;
 
+/// One tenant's view of the shared tables (the pool model, `infra/README.md`): there is no way
+/// to make a store without naming the tenant, and every key it writes or reads is the tenant's.
 #[derive(Clone)]
 pub struct DynamoStore {
     client: Client,
     tables: Tables,
+    scope: Scope,
 }
 
 impl DynamoStore {
-    pub fn new(client: Client, tables: Tables) -> DynamoStore {
-        DynamoStore { client, tables }
+    pub fn new(client: Client, tables: Tables, tenant: &Ik) -> DynamoStore {
+        DynamoStore { client, tables, scope: Scope::of(tenant) }
     }
 
     /// The tables this store works on (the tests reach past it to damage items).
@@ -294,27 +299,37 @@ impl ProviderDirectory for DynamoStore {
     async fn put_providers(&self, providers: &[Provider]) -> Result<(), StoreError> {
         let requests = last_per_key(providers, |p| p.ik)
             .into_iter()
-            .map(|p| batch_put(provider_item(p)))
+            .map(|p| batch_put(provider_item(&self.scope, p)))
             .collect::<Result<_, _>>()?;
         self.batch_write(&self.tables.providers, requests).await
     }
 
     async fn provider(&self, ik: &Ik) -> Result<Option<Provider>, StoreError> {
-        let key = HashMap::from([("ik".to_string(), string(ik.as_str()))]);
-        self.item(&self.tables.providers, key).await?.as_ref().map(provider_from).transpose()
+        let key = HashMap::from([("ik".to_string(), self.scope.key(ik))]);
+        let item = self.item(&self.tables.providers, key).await?;
+        item.map(|item| provider_from(&self.scope, &item)).transpose()
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {
-        let output = self
+        // A scan filters after reading, so pages may come back empty before the tenant's
+        // first item: stop at the first one found.
+        let mut pages = self
             .client
             .scan()
             .table_name(&self.tables.providers)
-            .limit(1)
+            .filter_expression("begins_with(ik, :tenant)")
+            .expression_attribute_values(":tenant", string(self.scope.prefix()))
+            .projection_expression("ik")
             .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::unavailable)?;
-        Ok(output.items.unwrap_or_default().is_empty())
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(StoreError::unavailable)?;
+            if !page.items().is_empty() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 }
 
@@ -323,7 +338,7 @@ impl ExemptionStore for DynamoStore {
     async fn put_exemptions(&self, exemptions: &[Exemption]) -> Result<(), StoreError> {
         let requests = last_per_key(exemptions, |e| (e.kvnr().clone(), e.year()))
             .into_iter()
-            .map(|e| batch_put(exemption_item(e)))
+            .map(|e| batch_put(exemption_item(&self.scope, e)))
             .collect::<Result<_, _>>()?;
         self.batch_write(&self.tables.exemptions, requests).await
     }
@@ -334,11 +349,11 @@ impl ExemptionStore for DynamoStore {
             .query()
             .table_name(&self.tables.exemptions)
             .key_condition_expression("kvnr = :kvnr")
-            .expression_attribute_values(":kvnr", string(kvnr.as_str()))
+            .expression_attribute_values(":kvnr", self.scope.key(kvnr))
             .scan_index_forward(false)
             .consistent_read(true);
         let items = all_items(query).await?;
-        items.iter().map(exemption_from).collect()
+        items.iter().map(|item| exemption_from(&self.scope, item)).collect()
     }
 
     async fn exempt_in(&self, year: i32) -> Result<Vec<Kvnr>, StoreError> {
@@ -349,11 +364,11 @@ impl ExemptionStore for DynamoStore {
                 .table_name(&self.tables.exemptions)
                 .index_name(BY_YEAR_INDEX)
                 .key_condition_expression("year_shard = :shard")
-                .expression_attribute_values(":shard", string(format!("{year}#{shard}")));
+                .expression_attribute_values(":shard", self.scope.key(format!("{year}#{shard}")));
             let items = all_items(query).await?;
             items
                 .iter()
-                .map(|item| portal_core::model::stored::kvnr(item.text("kvnr")?))
+                .map(|item| portal_core::model::stored::kvnr(self.scope.unscoped(item, "kvnr")?))
                 .collect::<Result<Vec<_>, _>>()
         });
         let per_shard = futures::future::try_join_all(shards).await?;
@@ -365,7 +380,7 @@ impl ExemptionStore for DynamoStore {
             .into_iter()
             .map(|kvnr| {
                 let key = HashMap::from([
-                    ("kvnr".to_string(), string(kvnr.as_str())),
+                    ("kvnr".to_string(), self.scope.key(kvnr)),
                     ("year".to_string(), AttributeValue::N(year.to_string())),
                 ]);
                 let delete = DeleteRequest::builder().set_key(Some(key)).build();

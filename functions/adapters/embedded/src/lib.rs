@@ -133,6 +133,15 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE accounts DROP COLUMN failed_logins;
     ALTER TABLE accounts DROP COLUMN locked_until;
 "#,
+    // Tenants: a store file holds one tenant's data (the insurer's IK), so no query of one
+    // tenant can reach another's. A file written before tenants existed belongs to whichever
+    // tenant opens it first: the first tenant, on upgrade.
+    r#"
+    CREATE TABLE tenant (
+        one INTEGER PRIMARY KEY CHECK (one = 1),
+        ik  TEXT NOT NULL
+    ) STRICT;
+"#,
 ];
 
 /// A handle to the store file; cheap to clone.
@@ -163,11 +172,13 @@ const READERS: usize = 4;
 const MAX_GROUP: usize = 512;
 
 impl EmbeddedStore {
-    /// Opens (or creates) the store file and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<EmbeddedStore, StoreError> {
+    /// Opens (or creates) the store file of `tenant` and brings its schema up to date. A file
+    /// of another tenant is refused.
+    pub fn open(path: &Path, tenant: &Ik) -> Result<EmbeddedStore, StoreError> {
         private_file(path)?;
         let mut writer = connect(path)?;
         migrate(&mut writer).map_err(StoreError::unavailable)?;
+        claim_for(&writer, tenant)?;
         for companion in ["-wal", "-shm"] {
             let mut name = path.as_os_str().to_owned();
             name.push(companion);
@@ -370,6 +381,24 @@ fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
         tx.pragma_update(None, "user_version", done)?;
     }
     tx.commit()
+}
+
+/// Marks a new (or pre-tenant) file as `tenant`'s, or checks that it is.
+fn claim_for(connection: &Connection, tenant: &Ik) -> Result<(), StoreError> {
+    connection
+        .execute(
+            "INSERT INTO tenant (one, ik) VALUES (1, ?1) ON CONFLICT DO NOTHING",
+            [tenant.as_str()],
+        )
+        .map_err(sql)?;
+    let owner: String =
+        connection.query_row("SELECT ik FROM tenant", [], |row| row.get(0)).map_err(sql)?;
+    if owner != tenant.as_str() {
+        return Err(StoreError::unavailable(format!(
+            "this store file holds the data of the insurer with IK {owner}, not of {tenant}"
+        )));
+    }
+    Ok(())
 }
 
 fn sql(error: rusqlite::Error) -> StoreError {

@@ -67,7 +67,7 @@ impl Compose<'_> {
             to = self.provider.email.as_str(),
             subject = header_text(subject),
             kind = kind.as_str(),
-            body = body.replace('\n', "\r\n"),
+            body = self.with_letterhead(body).replace('\n', "\r\n"),
         );
         Letter {
             id,
@@ -78,6 +78,25 @@ impl Compose<'_> {
             message,
             created_at: self.now,
         }
+    }
+
+    /// The tenant's letterhead above the text, its service line below.
+    fn with_letterhead(&self, body: &str) -> String {
+        let mut letter = String::new();
+        for line in &self.sender.postal_address {
+            letter.push_str(line);
+            letter.push('\n');
+        }
+        if !letter.is_empty() {
+            letter.push('\n');
+        }
+        letter.push_str(body);
+        if !self.sender.service_line.is_empty() {
+            letter.push_str("\n-- \n");
+            letter.push_str(&self.sender.service_line);
+            letter.push('\n');
+        }
+        letter
     }
 
     fn closing(&self) -> String {

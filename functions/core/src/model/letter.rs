@@ -81,6 +81,10 @@ pub struct Sender {
     pub name: String,
     pub address: String,
     pub portal_url: String,
+    /// The letterhead's postal address, one line each.
+    pub postal_address: Vec<String>,
+    /// The foot's contact line.
+    pub service_line: String,
 }
 
 impl Default for Sender {
@@ -89,6 +93,8 @@ impl Default for Sender {
             name: "Serviceportal für Leistungserbringer".into(),
             address: "serviceportal@portal.example".into(),
             portal_url: "http://127.0.0.1:8080".into(),
+            postal_address: Vec::new(),
+            service_line: String::new(),
         }
     }
 }

@@ -9,6 +9,7 @@ mod error;
 mod ids;
 mod letter;
 pub mod stored;
+mod tenant;
 
 pub use anchor::{Anchor, AnchoredHead};
 pub use audit::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, Recorded};
@@ -18,3 +19,4 @@ pub use error::{Source, StoreError, error_chain};
 pub use ids::{ChallengeId, LetterId, QueryId};
 pub use letter::{Letter, LetterKind, LetterStatus, Sender};
 pub use portal_domain::access::{Account, Barrier, Policy, Session, SessionIdHash, Standing};
+pub use tenant::{Letterhead, Look, Service, Tenant};

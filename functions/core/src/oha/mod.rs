@@ -7,8 +7,8 @@ mod audit;
 use std::sync::Arc;
 
 use portal_domain::{
-    Consent, DispensingDateError, Ik, Initials, Kvnr, YearStatus, check_dispensing_date, exempt_on,
-    german_date, year_statuses,
+    Consent, DispensingDateError, Ik, Initials, Kvnr, YearStatus, YearsShown,
+    check_dispensing_date, exempt_on, german_date, year_statuses,
 };
 use time::{Date, Duration};
 
@@ -26,11 +26,18 @@ pub struct OhaSettings {
     pub burst_per_minute: u32,
     /// How long audit records are kept.
     pub retention: Duration,
+    /// Which years a result shows.
+    pub years_shown: YearsShown,
 }
 
 impl Default for OhaSettings {
     fn default() -> OhaSettings {
-        OhaSettings { quota_per_day: 100, burst_per_minute: 20, retention: Duration::days(730) }
+        OhaSettings {
+            quota_per_day: 100,
+            burst_per_minute: 20,
+            retention: Duration::days(730),
+            years_shown: YearsShown::CurrentAndPreviousUntilJune30,
+        }
     }
 }
 
@@ -89,14 +96,14 @@ impl Oha {
         let today = german_date(now);
         let dispensing_date = question
             .dispensing_date
-            .map(|day| check_dispensing_date(day, today))
+            .map(|day| check_dispensing_date(day, today, self.settings.years_shown))
             .transpose()
             .map_err(QueryError::DispensingDate)?;
 
         let records = self.exemptions.exemptions_of(&question.kvnr).await?;
         let found = records.first().map(|newest| Found {
             initials: newest.initials().clone(),
-            years: year_statuses(&records, today),
+            years: year_statuses(&records, today, self.settings.years_shown),
             exempt_on_dispensing_date: dispensing_date.map(|day| exempt_on(&records, day)),
         });
         let entry = AuditEntry {

@@ -19,6 +19,7 @@ impl Catalogue for German {
             Text::TooLarge => "Die Anfrage ist zu groß (höchstens 16 KiB).".into(),
             Text::TooSlow => "Die Anfrage kam nicht rechtzeitig vollständig an.".into(),
             Text::NotFound => "Diese Adresse gibt es nicht.".into(),
+            Text::UnknownTenant => "Unter dieser Adresse ist kein Serviceportal einer Krankenkasse eingerichtet.".into(),
             Text::MethodNotAllowed => "Diese Adresse kann so nicht aufgerufen werden.".into(),
             Text::InvalidInput => "Die Eingabe ist unvollständig oder fehlerhaft.".into(),
             Text::Internal => {

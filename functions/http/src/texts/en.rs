@@ -17,6 +17,7 @@ impl Catalogue for English {
             Text::TooLarge => "The request is too large (16 KiB at most).".into(),
             Text::TooSlow => "The request did not arrive completely in time.".into(),
             Text::NotFound => "There is nothing at this address.".into(),
+            Text::UnknownTenant => "No insurer's service portal is set up at this address.".into(),
             Text::MethodNotAllowed => "This address cannot be called this way.".into(),
             Text::InvalidInput => "The input is incomplete or invalid.".into(),
             Text::Internal => "A technical error occurred. Please try again later.".into(),

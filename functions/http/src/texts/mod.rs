@@ -20,6 +20,7 @@ pub enum Text {
     TooLarge,
     TooSlow,
     NotFound,
+    UnknownTenant,
     MethodNotAllowed,
     InvalidInput,
     Internal,

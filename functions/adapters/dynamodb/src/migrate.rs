@@ -1,0 +1,108 @@
+//! The upgrade to tenants: the items written before tenants existed become the first tenant's.
+//! Each item is moved in one transaction (the scoped copy is put unless it exists, the old item
+//! deleted if it is still there), so the upgrade can stop at any point and run again.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use portal_core::StoreError;
+
+use crate::DynamoStore;
+use crate::items::{Item, is_unscoped, string};
+
+/// How many items of each table became the tenant's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Adopted {
+    pub per_table: Vec<(String, usize)>,
+}
+
+impl Adopted {
+    pub fn total(&self) -> usize {
+        self.per_table.iter().map(|(_, n)| n).sum()
+    }
+}
+
+impl DynamoStore {
+    /// Makes every item without a tenant this store's tenant's, keeping every attribute (the
+    /// audit records' hashes do not cover keys, so each chain stays intact).
+    pub async fn adopt_unscoped_items(&self) -> Result<Adopted, StoreError> {
+        let t = &self.tables;
+        // (table, its key attributes, the attributes to scope)
+        let tables: [(&str, &[&str], &[&str]); 7] = [
+            (&t.providers, &["ik"], &["ik"]),
+            (&t.exemptions, &["kvnr", "year"], &["kvnr", "year_shard"]),
+            (&t.accounts, &["ik"], &["ik"]),
+            (&t.letters, &["letter_id"], &["letter_id"]),
+            (&t.sessions, &["id_hash"], &["id_hash"]),
+            (&t.counters, &["key"], &["key"]),
+            (&t.audit, &["ik", "seq"], &["ik", "kvnr"]),
+        ];
+        let mut adopted = Adopted::default();
+        for (table, keys, scoped) in tables {
+            let items: Vec<Item> = self
+                .client
+                .scan()
+                .table_name(table)
+                .consistent_read(true)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(StoreError::unavailable)?;
+            let mut moved = 0;
+            for item in items {
+                let Some(AttributeValue::S(partition)) = item.get(keys[0]) else { continue };
+                if !is_unscoped(partition) {
+                    continue;
+                }
+                self.adopt(table, keys, scoped, item).await?;
+                moved += 1;
+            }
+            adopted.per_table.push((table.to_string(), moved));
+        }
+        Ok(adopted)
+    }
+
+    async fn adopt(
+        &self,
+        table: &str,
+        keys: &[&str],
+        scoped: &[&str],
+        item: Item,
+    ) -> Result<(), StoreError> {
+        let old_key: Item =
+            keys.iter().filter_map(|k| item.get(*k).map(|v| (k.to_string(), v.clone()))).collect();
+        let mut new = item;
+        for name in scoped {
+            if let Some(AttributeValue::S(value)) = new.get(*name) {
+                let value = self.scope.key(value);
+                new.insert(name.to_string(), value);
+            }
+        }
+        if new.contains_key("pending") {
+            new.insert("pending".into(), string(self.scope.tenant()));
+        }
+        let names = HashMap::from([("#k".to_string(), keys[0].to_string())]);
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(new))
+            .condition_expression("attribute_not_exists(#k)")
+            .set_expression_attribute_names(Some(names.clone()))
+            .build()
+            .map_err(StoreError::unavailable)?;
+        let delete = Delete::builder()
+            .table_name(table)
+            .set_key(Some(old_key))
+            .build()
+            .map_err(StoreError::unavailable)?;
+        self.client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .transact_items(TransactWriteItem::builder().delete(delete).build())
+            .send()
+            .await
+            .map(drop)
+            .map_err(StoreError::unavailable)
+    }
+}
