@@ -448,3 +448,66 @@ async fn the_tables_of_the_previous_release_become_the_first_insurers_with_every
     assert!(bayern.audit_heads().await.unwrap().is_empty());
     assert!(bayern.exemptions_of(&kvnr).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_refusal_that_sends_the_provider_to_the_service_names_the_insurers_own() {
+    let app = crate::harness::spawn(two_tenants()).await;
+    let (plus, bayern) = (app.tenant("plus"), app.tenant("bayern"));
+    plus.with_directory().await;
+    // Known at AOK PLUS, not at AOK Bayern (whose directory is still empty).
+    let (status, body) = problem(bayern.register(IK).await).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_ik")));
+    assert_eq!(
+        body["title"],
+        "Dieses IK ist in unserem Verzeichnis der Leistungserbringer nicht hinterlegt. Bitte wenden Sie sich an den Leistungserbringer-Service der AOK Bayern (Test) (Servicetelefon: 0800 0000000)."
+    );
+    // Blocked at AOK Bayern: in English, too, the insurer's own service.
+    bayern.with_directory().await;
+    assert_eq!(bayern.register(IK).await.status(), StatusCode::ACCEPTED);
+    let letters = bayern.read_letters(1).await;
+    bayern.back_office(portal::backoffice::Action::Block { ik: IK.into() }).await;
+    let login = bayern
+        .http
+        .post(bayern.url("/api/session"))
+        .header("accept-language", "en")
+        .json(&json!({"ik": IK, "password": letters.initial_password}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = problem(login).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::LOCKED, Some("blocked")));
+    assert_eq!(
+        body["title"],
+        "Your account is blocked. Please contact the provider service of AOK Bayern (Test) (Servicetelefon: 0800 0000000)."
+    );
+    assert_eq!(plus.register(IK).await.status(), StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn an_insurer_that_does_not_offer_the_query_refuses_it_even_to_its_own_providers() {
+    let without_oha: &'static str = Box::leak(
+        TWO_TENANTS
+            .replace(r#"services = ["oha", "calculators"]"#, r#"services = ["calculators"]"#)
+            .into_boxed_str(),
+    );
+    let app =
+        crate::harness::spawn(AppOptions { tenants: Some(without_oha), ..AppOptions::default() })
+            .await;
+    let bayern = app.tenant("bayern");
+    let session = active_at(&bayern, &portal::demo::exemptions("bayern", 2026), 0).await;
+    let info: Value =
+        bayern.http.get(bayern.url("/api/tenant")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(info["services"], json!(["calculators"]));
+    let asked =
+        bayern.ask(&session, json!({"kvnr": "D456789013", "consent": "insured_present"})).await;
+    let (status, body) = problem(asked).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("service_not_offered"))
+    );
+    assert_eq!(
+        bayern.stores.audit.audit_heads().await.unwrap(),
+        [],
+        "nothing answered, nothing recorded"
+    );
+}

@@ -34,7 +34,8 @@ pub async fn challenge(
     RequestLang(lang): RequestLang,
     Client(client): Client,
 ) -> Result<Json<ChallengeBody>, Problem> {
-    let new = app.accounts.new_challenge(client).await.map_err(|e| Problem::of(&e, lang))?;
+    let new =
+        app.accounts.new_challenge(client).await.map_err(|e| Problem::at(&e, lang, &app.tenant))?;
     let c = new.ok_or_else(|| Problem::of(&RequestError::ChallengesUsedUp, lang))?;
     Ok(Json(ChallengeBody {
         id: c.id.to_string(),
@@ -82,7 +83,7 @@ pub async fn register(
         .accounts
         .register(ik, &id, &challenge.nonce)
         .await
-        .map_err(|e| Problem::of(&e, lang))?;
+        .map_err(|e| Problem::at(&e, lang, &app.tenant))?;
     Ok((
         StatusCode::ACCEPTED,
         Json(RegisteredBody {
@@ -136,7 +137,7 @@ pub async fn login(
         .accounts
         .login(&body.ik, &body.password, proof, client)
         .await
-        .map_err(|e| Problem::of(&e, lang))?;
+        .map_err(|e| Problem::at(&e, lang, &app.tenant))?;
     let mut response = Json(session_body(logged_in.status)).into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&logged_in.session_id));
     Ok(response)
@@ -163,7 +164,7 @@ pub async fn current_session(
         .accounts
         .status(&signed_in.session, signed_in.standing.must_change_password)
         .await
-        .map_err(|e| Problem::of(&e, lang))?;
+        .map_err(|e| Problem::at(&e, lang, &app.tenant))?;
     Ok(Json(session_body(status)))
 }
 
@@ -186,7 +187,7 @@ pub async fn logout(
     let (mut parts, ()) = axum::http::Request::new(()).into_parts();
     parts.headers = headers;
     if let Some(id) = session_id(&parts) {
-        app.accounts.logout(&id).await.map_err(|e| Problem::of(&e, lang))?;
+        app.accounts.logout(&id).await.map_err(|e| Problem::at(&e, lang, &app.tenant))?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, cleared_session_cookie());
@@ -226,7 +227,7 @@ pub async fn change_password(
         .accounts
         .change_password(&signed_in.session, &body.pruefnummer, &body.new_password, client)
         .await
-        .map_err(|e| Problem::of(&e, lang))?;
+        .map_err(|e| Problem::at(&e, lang, &app.tenant))?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&session_id));
     Ok(response)
@@ -264,5 +265,5 @@ pub async fn reset_password(
         .reset_password(&body.ik, &body.pruefnummer, &body.new_password, client)
         .await
         .map(|()| StatusCode::NO_CONTENT)
-        .map_err(|e| Problem::of(&e, lang))
+        .map_err(|e| Problem::at(&e, lang, &app.tenant))
 }

@@ -12,7 +12,7 @@ use portal_domain::UserFacing;
 use time::{Duration, OffsetDateTime};
 
 use crate::ProblemCode;
-use crate::texts::Text;
+use crate::texts::{Desk, Text};
 
 pub trait ApiError {
     fn status(&self) -> StatusCode;
@@ -105,13 +105,13 @@ impl ApiError for RegisterError {
     fn text(&self) -> Text {
         match self {
             RegisterError::ChallengeInvalid => Text::ChallengeInvalid,
-            RegisterError::UnknownIk => Text::UnknownIk,
+            RegisterError::UnknownIk => Text::UnknownIk { desk: Desk::default() },
             RegisterError::AlreadyActive => Text::AlreadyActive,
             RegisterError::LettersOnTheWay { until } => {
-                Text::LettersOnTheWay { until: german_date_and_time(*until) }
+                Text::LettersOnTheWay { until: german_date_and_time(*until), desk: Desk::default() }
             }
             RegisterError::Busy => Text::RegistrationInProgress,
-            RegisterError::Blocked => Text::Blocked,
+            RegisterError::Blocked => Text::Blocked { desk: Desk::default() },
             RegisterError::Store(e) => e.text(),
             RegisterError::Hash(e) => e.text(),
         }
@@ -154,7 +154,7 @@ impl ApiError for LoginError {
             LoginError::TooManyAttempts { retry_after } => {
                 Text::TooManyAttempts { minutes: seconds(*retry_after).div_ceil(60) }
             }
-            LoginError::Blocked => Text::Blocked,
+            LoginError::Blocked => Text::Blocked { desk: Desk::default() },
             LoginError::Inactive => Text::Inactive,
             LoginError::InitialPasswordExpired => Text::InitialPasswordExpired,
             LoginError::Store(e) => e.text(),
@@ -207,7 +207,7 @@ impl ApiError for PasswordChangeError {
             }
             PasswordChangeError::InvalidCredentials => Text::WrongPruefnummer,
             PasswordChangeError::NeedsBothLetters => Text::UseBothLetters,
-            PasswordChangeError::Blocked => Text::Blocked,
+            PasswordChangeError::Blocked => Text::Blocked { desk: Desk::default() },
             PasswordChangeError::TooManyAttempts { retry_after } => {
                 Text::TooManyAttempts { minutes: seconds(*retry_after).div_ceil(60) }
             }
@@ -335,6 +335,7 @@ fn german_date_and_time(at: OffsetDateTime) -> String {
 pub enum RequestError {
     NotFound,
     UnknownTenant,
+    ServiceNotOffered,
     MethodNotAllowed,
     UnsupportedMediaType,
     TooLarge,
@@ -352,7 +353,9 @@ pub enum RequestError {
 impl ApiError for RequestError {
     fn status(&self) -> StatusCode {
         match self {
-            RequestError::NotFound | RequestError::UnknownTenant => StatusCode::NOT_FOUND,
+            RequestError::NotFound
+            | RequestError::UnknownTenant
+            | RequestError::ServiceNotOffered => StatusCode::NOT_FOUND,
             RequestError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             RequestError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             RequestError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -370,6 +373,7 @@ impl ApiError for RequestError {
         match self {
             RequestError::NotFound => ProblemCode::NotFound,
             RequestError::UnknownTenant => ProblemCode::UnknownTenant,
+            RequestError::ServiceNotOffered => ProblemCode::ServiceNotOffered,
             RequestError::MethodNotAllowed => ProblemCode::MethodNotAllowed,
             RequestError::UnsupportedMediaType => ProblemCode::UnsupportedMediaType,
             RequestError::TooLarge => ProblemCode::PayloadTooLarge,
@@ -388,6 +392,7 @@ impl ApiError for RequestError {
         match self {
             RequestError::NotFound => Text::NotFound,
             RequestError::UnknownTenant => Text::UnknownTenant,
+            RequestError::ServiceNotOffered => Text::ServiceNotOffered,
             RequestError::MethodNotAllowed => Text::MethodNotAllowed,
             RequestError::UnsupportedMediaType => Text::UnsupportedMediaType,
             RequestError::TooLarge => Text::TooLarge,

@@ -1,10 +1,12 @@
 //! `POST /api/exemption-queries`: the Online-Hintergrund-Abfrage for a logged-in provider.
 
 use axum::Json;
+use portal_core::model::Service;
 use portal_core::oha::{Answer, Question};
 use portal_domain::{Consent, Kvnr, YearStatus, parse_date};
 use portal_wire::{AnswerBody, QueryBody, YearBody};
 
+use crate::errors::RequestError;
 use crate::json::ApiJson;
 use crate::problem::field_problem;
 use crate::session::ActiveProvider;
@@ -46,6 +48,7 @@ fn year_body(year: YearStatus) -> YearBody {
     responses(
         (status = 200, description = "The answer, recorded", body = AnswerBody),
         (status = 400, description = "`invalid_json`: the body is not JSON", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`service_not_offered`: this insurer does not offer the query here", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 408, description = "`request_timeout`: the body did not arrive in time", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`: more than 16 KiB", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`: not `application/json`", body = portal_wire::Problem, content_type = "application/problem+json"),
@@ -62,6 +65,9 @@ pub async fn ask(
     ActiveProvider(provider): ActiveProvider,
     ApiJson(body): ApiJson<QueryBody>,
 ) -> Result<Json<AnswerBody>, Problem> {
+    if !app.tenant.offers(Service::Oha) {
+        return Err(Problem::of(&RequestError::ServiceNotOffered, lang));
+    }
     // Every field's problem at once, so the form can mark them all.
     let mut errors = Vec::new();
     let kvnr =

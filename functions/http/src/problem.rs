@@ -9,6 +9,8 @@ use portal_domain::{Lang, UserFacing};
 use portal_wire as wire;
 pub use portal_wire::{FieldProblem, ProblemCode};
 
+use portal_core::model::Tenant;
+
 use crate::errors::{ApiError, seconds};
 use crate::texts::{Text, catalogue};
 
@@ -79,13 +81,23 @@ impl Problem {
     /// The one way from an error to its answer, in the person's language. Failures on our side
     /// are logged here (with the request id, from the request's span), never shown.
     pub fn of(error: &dyn ApiError, lang: Lang) -> Problem {
+        Problem::said(error, lang, error.text())
+    }
+
+    /// Like [`Problem::of`], in the words of the request's insurer: a text that sends the
+    /// provider to the provider service names the insurer's, with its contact line.
+    pub fn at(error: &dyn ApiError, lang: Lang, tenant: &Tenant) -> Problem {
+        Problem::said(error, lang, error.text().at(tenant))
+    }
+
+    fn said(error: &dyn ApiError, lang: Lang, text: Text) -> Problem {
         if let Some(cause) = error.cause() {
             tracing::error!(code = error.code().as_str(), error = %portal_core::error_chain(cause), "request failed");
         }
         if let Some((field, rule)) = error.rule() {
             return Problem::invalid_field(field, rule, lang);
         }
-        let text = catalogue(lang).text(&error.text());
+        let text = catalogue(lang).text(&text);
         let mut problem = Problem::new(error.status(), error.code(), text.clone());
         if let Some(field) = error.field() {
             problem.errors.push(FieldProblem {

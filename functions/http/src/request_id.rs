@@ -30,7 +30,14 @@ async fn assign(mut request: Request, next: Next) -> Response {
         .map_or_else(|| ulid::Ulid::new().to_string(), str::to_string);
     request.extensions_mut().insert(RequestId(id.clone()));
     let path = logged_path(request.uri().path());
-    let span = tracing::info_span!("request", request_id = %id, method = %request.method(), %path);
+    // `tenant` is filled in once the host name has picked one (tenant::resolve).
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        %path,
+        tenant = tracing::field::Empty
+    );
     let mut response = next.run(request).instrument(span.clone()).await;
     span.in_scope(|| tracing::info!(status = response.status().as_u16(), "answered"));
     if let Ok(value) = HeaderValue::from_str(&id) {

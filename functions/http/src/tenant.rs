@@ -41,6 +41,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Tenanted {
 pub async fn resolve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let host = host_of(&state, request.headers(), request.uri());
     if let Some(app) = state.app_for_host(&host) {
+        tracing::Span::current().record("tenant", app.tenant.slug.as_str());
         request.extensions_mut().insert(app.clone());
         return next.run(request).await;
     }

@@ -41,6 +41,8 @@ problem_codes! {
     NotFound = "not_found",
     /// No insurer's portal is set up under the request's host name.
     UnknownTenant = "unknown_tenant",
+    /// This insurer does not offer the service in its portal.
+    ServiceNotOffered = "service_not_offered",
     MethodNotAllowed = "method_not_allowed",
     /// A technical error; the log has it under the request id.
     Internal = "internal",

@@ -2,7 +2,7 @@
 
 use portal_domain::counted;
 
-use super::{Catalogue, Text};
+use super::{Catalogue, Desk, Text};
 
 pub struct German;
 
@@ -19,6 +19,7 @@ impl Catalogue for German {
             Text::TooLarge => "Die Anfrage ist zu groß (höchstens 16 KiB).".into(),
             Text::TooSlow => "Die Anfrage kam nicht rechtzeitig vollständig an.".into(),
             Text::NotFound => "Diese Adresse gibt es nicht.".into(),
+            Text::ServiceNotOffered => "Diesen Dienst bietet Ihre Krankenkasse in diesem Portal nicht an.".into(),
             Text::UnknownTenant => "Unter dieser Adresse ist kein Serviceportal einer Krankenkasse eingerichtet.".into(),
             Text::MethodNotAllowed => "Diese Adresse kann so nicht aufgerufen werden.".into(),
             Text::InvalidInput => "Die Eingabe ist unvollständig oder fehlerhaft.".into(),
@@ -29,10 +30,14 @@ impl Catalogue for German {
             Text::ChallengesUsedUp => "Gerade werden sehr viele Registrierungen begonnen. Bitte versuchen Sie es in einer Minute erneut.".into(),
             Text::TermsRequired => "Bitte akzeptieren Sie die Nutzungsbedingungen.".into(),
             Text::ChallengeInvalid => "Die Sicherheitsprüfung ist abgelaufen oder ungültig. Bitte starten Sie die Registrierung erneut.".into(),
-            Text::UnknownIk => "Dieses IK ist in unserem Verzeichnis der Leistungserbringer nicht hinterlegt. Bitte wenden Sie sich an unseren Leistungserbringer-Service.".into(),
+            Text::UnknownIk { desk } => format!(
+                "Dieses IK ist in unserem Verzeichnis der Leistungserbringer nicht hinterlegt. Bitte wenden Sie sich an {}.",
+                service(desk, Case::Accusative)
+            ),
             Text::AlreadyActive => "Für dieses IK besteht bereits ein Zugang. Kennwort vergessen? Nutzen Sie „Passwort zurücksetzen“ mit Ihrer Prüfnummer.".into(),
-            Text::LettersOnTheWay { until } => format!(
-                "Für dieses IK sind bereits Schreiben mit Initialkennwort und Prüfnummer unterwegs; sie bleiben gültig. Neue Schreiben können Sie ab dem {until} Uhr anfordern, oder unser Leistungserbringer-Service sendet sie Ihnen. Wir haben die Anschrift des IK über diese Anfrage informiert."
+            Text::LettersOnTheWay { until, desk } => format!(
+                "Für dieses IK sind bereits Schreiben mit Initialkennwort und Prüfnummer unterwegs; sie bleiben gültig. Neue Schreiben können Sie ab dem {until} Uhr anfordern, oder {} sendet sie Ihnen. Wir haben die Anschrift des IK über diese Anfrage informiert.",
+                service(desk, Case::Nominative)
             ),
             Text::RegistrationInProgress => "Für dieses IK läuft gerade eine andere Registrierung. Bitte versuchen Sie es gleich noch einmal.".into(),
             Text::WrongPassword => "Benutzername (IK) oder Kennwort ist falsch.".into(),
@@ -42,7 +47,10 @@ impl Catalogue for German {
                 "Zu viele Fehlversuche von diesem Anschluss. Bitte versuchen Sie es in {} erneut.",
                 counted(*minutes, "Minute", "Minuten")
             ),
-            Text::Blocked => "Ihr Zugang ist gesperrt. Bitte wenden Sie sich an unseren Leistungserbringer-Service.".into(),
+            Text::Blocked { desk } => format!(
+                "Ihr Zugang ist gesperrt. Bitte wenden Sie sich an {}.",
+                service(desk, Case::Accusative)
+            ),
             Text::Inactive => "Ihr Zugang wurde länger als 180 Tage nicht genutzt. Bitte aktivieren Sie ihn mit Ihrer Prüfnummer wieder („Passwort zurücksetzen“).".into(),
             Text::InitialPasswordExpired => "Ihr Initialkennwort ist abgelaufen. Bitte registrieren Sie sich erneut; Sie erhalten dann neue Schreiben.".into(),
             Text::UseBothLetters => "Für diesen Zugang wurde noch kein eigenes Kennwort vergeben. Melden Sie sich bitte mit dem Initialkennwort aus dem ersten Schreiben an und vergeben Sie Ihr Kennwort mit der Prüfnummer aus dem zweiten Schreiben. Fehlt Ihnen ein Schreiben, registrieren Sie sich bitte erneut.".into(),
@@ -57,5 +65,24 @@ impl Catalogue for German {
             Text::TooFast => "Zu viele Abfragen in kurzer Zeit. Bitte warten Sie einen Moment.".into(),
             Text::AuditUnavailable => "Die Abfrage konnte nicht protokolliert werden. Ohne Protokoll zeigen wir kein Ergebnis; bitte versuchen Sie es in einigen Minuten erneut.".into(),
         }
+    }
+}
+
+enum Case {
+    Nominative,
+    Accusative,
+}
+
+/// "den Leistungserbringer-Service der AOK PLUS (Servicetelefon: …)", or "unseren …".
+fn service(desk: &Desk, case: Case) -> String {
+    match (&desk.insurer, case) {
+        (Some((name, contact)), Case::Nominative) => {
+            format!("der Leistungserbringer-Service der {name} ({contact})")
+        }
+        (Some((name, contact)), Case::Accusative) => {
+            format!("den Leistungserbringer-Service der {name} ({contact})")
+        }
+        (None, Case::Nominative) => "unser Leistungserbringer-Service".into(),
+        (None, Case::Accusative) => "unseren Leistungserbringer-Service".into(),
     }
 }

@@ -2,7 +2,7 @@
 
 use portal_domain::counted;
 
-use super::{Catalogue, Text};
+use super::{Catalogue, Desk, Text};
 
 pub struct English;
 
@@ -17,6 +17,7 @@ impl Catalogue for English {
             Text::TooLarge => "The request is too large (16 KiB at most).".into(),
             Text::TooSlow => "The request did not arrive completely in time.".into(),
             Text::NotFound => "There is nothing at this address.".into(),
+            Text::ServiceNotOffered => "Your insurer does not offer this service in this portal.".into(),
             Text::UnknownTenant => "No insurer's service portal is set up at this address.".into(),
             Text::MethodNotAllowed => "This address cannot be called this way.".into(),
             Text::InvalidInput => "The input is incomplete or invalid.".into(),
@@ -27,10 +28,14 @@ impl Catalogue for English {
             Text::ChallengesUsedUp => "Very many registrations are being started right now. Please try again in a minute.".into(),
             Text::TermsRequired => "Please accept the terms of use.".into(),
             Text::ChallengeInvalid => "The security check has expired or is invalid. Please start the registration again.".into(),
-            Text::UnknownIk => "This IK is not in our directory of providers. Please contact our provider service.".into(),
+            Text::UnknownIk { desk } => format!(
+                "This IK is not in our directory of providers. Please contact {}.",
+                service(desk)
+            ),
             Text::AlreadyActive => "There already is an account for this IK. Forgot the password? Use 'Reset password' with your Prüfnummer.".into(),
-            Text::LettersOnTheWay { until } => format!(
-                "Letters with the initial password and the Prüfnummer are already on their way for this IK; they stay valid. You can ask for new letters from {until}, or our provider service sends them to you. We have told the address on file of this request."
+            Text::LettersOnTheWay { until, desk } => format!(
+                "Letters with the initial password and the Prüfnummer are already on their way for this IK; they stay valid. You can ask for new letters from {until}, or {} sends them to you. We have told the address on file of this request.",
+                service(desk)
             ),
             Text::RegistrationInProgress => "Another registration for this IK is under way. Please try again in a moment.".into(),
             Text::WrongPassword => "User name (IK) or password is wrong.".into(),
@@ -40,7 +45,9 @@ impl Catalogue for English {
                 "Too many failed attempts from this connection. Please try again in {}.",
                 counted(*minutes, "minute", "minutes")
             ),
-            Text::Blocked => "Your account is blocked. Please contact our provider service.".into(),
+            Text::Blocked { desk } => {
+                format!("Your account is blocked. Please contact {}.", service(desk))
+            }
             Text::Inactive => "Your account has not been used for more than 180 days. Please reactivate it with your Prüfnummer ('Reset password').".into(),
             Text::InitialPasswordExpired => "Your initial password has expired. Please register again to receive new letters.".into(),
             Text::UseBothLetters => "No own password has been set for this account yet. Please log in with the initial password from the first letter and set your password with the Prüfnummer from the second letter. If a letter is missing, please register again.".into(),
@@ -53,5 +60,13 @@ impl Catalogue for English {
             Text::TooFast => "Too many queries in a short time. Please wait a moment.".into(),
             Text::AuditUnavailable => "The query could not be recorded. Without a record we show no result; please try again in a few minutes.".into(),
         }
+    }
+}
+
+/// "the provider service of AOK PLUS (Servicetelefon: …)", or "our provider service".
+fn service(desk: &Desk) -> String {
+    match &desk.insurer {
+        Some((name, contact)) => format!("the provider service of {name} ({contact})"),
+        None => "our provider service".into(),
     }
 }

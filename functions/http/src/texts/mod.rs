@@ -21,6 +21,7 @@ pub enum Text {
     TooSlow,
     NotFound,
     UnknownTenant,
+    ServiceNotOffered,
     MethodNotAllowed,
     InvalidInput,
     Internal,
@@ -29,11 +30,14 @@ pub enum Text {
     ChallengesUsedUp,
     TermsRequired,
     ChallengeInvalid,
-    UnknownIk,
+    UnknownIk {
+        desk: Desk,
+    },
     AlreadyActive,
     /// `until`: German local date and time ("07.05.2026 10:00").
     LettersOnTheWay {
         until: String,
+        desk: Desk,
     },
     RegistrationInProgress,
     // Login and passwords.
@@ -43,7 +47,9 @@ pub enum Text {
     TooManyAttempts {
         minutes: u64,
     },
-    Blocked,
+    Blocked {
+        desk: Desk,
+    },
     Inactive,
     InitialPasswordExpired,
     UseBothLetters,
@@ -57,6 +63,34 @@ pub enum Text {
     },
     TooFast,
     AuditUnavailable,
+}
+
+/// Where a text sends the provider: the insurer's provider service and its contact line, or,
+/// when the request's insurer has none on file, "our provider service".
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Desk {
+    pub insurer: Option<(String, String)>,
+}
+
+impl Desk {
+    pub fn of(tenant: &portal_core::model::Tenant) -> Desk {
+        let contact = tenant.letterhead.service_line.trim();
+        let insurer = (!contact.is_empty()).then(|| (tenant.name.clone(), contact.to_string()));
+        Desk { insurer }
+    }
+}
+
+impl Text {
+    /// The text as the request's insurer says it: naming its own provider service.
+    pub fn at(self, tenant: &portal_core::model::Tenant) -> Text {
+        let desk = Desk::of(tenant);
+        match self {
+            Text::UnknownIk { .. } => Text::UnknownIk { desk },
+            Text::Blocked { .. } => Text::Blocked { desk },
+            Text::LettersOnTheWay { until, .. } => Text::LettersOnTheWay { until, desk },
+            other => other,
+        }
+    }
 }
 
 /// One language's texts.
