@@ -257,7 +257,7 @@ impl Entry {
                     .portal_url
                     .unwrap_or_else(|| settings.public_url.clone()),
             },
-            terms: self.terms.unwrap_or_else(|| DEFAULT_TERMS.into()),
+            terms: self.terms.map_or_else(|| DEFAULT_TERMS.into(), |t| t.trim().to_string()),
             services,
             look: Look { logo_svg, primary: self.look.primary, secondary: self.look.secondary },
         })

@@ -234,7 +234,10 @@ async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
                 portal_store_dynamodb::Tables::from_env(),
                 &tenant.tenant.ik,
             );
-            let adopted = store.adopt_unscoped_items().await?;
+            // Progress on stderr: a table of millions of exemptions takes a while.
+            let adopted =
+                store.adopt_unscoped_items(|table, moved| eprint!("\r{table}: {moved}   ")).await?;
+            eprintln!();
             for (table, moved) in &adopted.per_table {
                 println!("{table}: {moved}");
             }

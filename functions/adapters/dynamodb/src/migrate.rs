@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use futures::{StreamExt as _, TryStreamExt as _};
 use portal_core::StoreError;
 
 use crate::DynamoStore;
@@ -22,10 +23,18 @@ impl Adopted {
     }
 }
 
+/// Moves in flight at once: each is one small transaction.
+const PARALLEL_MOVES: usize = 16;
+
 impl DynamoStore {
     /// Makes every item without a tenant this store's tenant's, keeping every attribute (the
-    /// audit records' hashes do not cover keys, so each chain stays intact).
-    pub async fn adopt_unscoped_items(&self) -> Result<Adopted, StoreError> {
+    /// audit records' hashes do not cover keys, so each chain stays intact). Works a page of
+    /// the scan at a time (a table of millions never sits in memory) and tells `progress`
+    /// after each page how many items of the table have moved so far.
+    pub async fn adopt_unscoped_items(
+        &self,
+        mut progress: impl FnMut(&str, usize),
+    ) -> Result<Adopted, StoreError> {
         let t = &self.tables;
         // (table, its key attributes, the attributes to scope)
         let tables: [(&str, &[&str], &[&str]); 7] = [
@@ -39,25 +48,27 @@ impl DynamoStore {
         ];
         let mut adopted = Adopted::default();
         for (table, keys, scoped) in tables {
-            let items: Vec<Item> = self
-                .client
-                .scan()
-                .table_name(table)
-                .consistent_read(true)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-                .map_err(StoreError::unavailable)?;
+            let mut pages =
+                self.client.scan().table_name(table).consistent_read(true).into_paginator().send();
             let mut moved = 0;
-            for item in items {
-                let Some(AttributeValue::S(partition)) = item.get(keys[0]) else { continue };
-                if !is_unscoped(partition) {
-                    continue;
-                }
-                self.adopt(table, keys, scoped, item).await?;
-                moved += 1;
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(StoreError::unavailable)?;
+                let unscoped: Vec<Item> = page
+                    .items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|item| {
+                        matches!(item.get(keys[0]), Some(AttributeValue::S(k)) if is_unscoped(k))
+                    })
+                    .collect();
+                let count = unscoped.len();
+                futures::stream::iter(unscoped)
+                    .map(|item| self.adopt(table, keys, scoped, item))
+                    .buffer_unordered(PARALLEL_MOVES)
+                    .try_collect::<()>()
+                    .await?;
+                moved += count;
+                progress(table, moved);
             }
             adopted.per_table.push((table.to_string(), moved));
         }
