@@ -41,6 +41,7 @@ impl UseCases {
             letters_queued,
         };
         let oha = Oha {
+            tenant: tenant.slug.clone(),
             exemptions: stores.exemptions.clone(),
             audit: stores.audit.clone(),
             clock,

@@ -282,8 +282,17 @@ fn pick<'a>(all: &'a [TenantStores], arg: &TenantArg) -> anyhow::Result<&'a Tena
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PORTAL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // With PORTAL_LOG=debug every span (the request, each store call, each letter sent) says
+    // when it closes and how long it took, as X-Ray shows them in AWS.
+    let spans = match filter.max_level_hint() {
+        Some(level) if level >= tracing_subscriber::filter::LevelFilter::DEBUG => {
+            tracing_subscriber::fmt::format::FmtSpan::CLOSE
+        }
+        _ => tracing_subscriber::fmt::format::FmtSpan::NONE,
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_span_events(spans)
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     if std::env::var("PORTAL_LOG_FORMAT").is_ok_and(|f| f == "json") {

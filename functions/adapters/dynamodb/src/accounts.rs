@@ -69,12 +69,14 @@ pub const STANDING_ATTRIBUTES: [&str; 4] =
 
 #[async_trait]
 impl AccountStore for DynamoStore {
+    #[tracing::instrument(level = "debug", name = "dynamodb.account", skip_all)]
     async fn account(&self, ik: &Ik) -> Result<Option<Account>, StoreError> {
         let key = HashMap::from([("ik".to_string(), self.scope.key(ik))]);
         let item = self.item(&self.tables.accounts, key).await?;
         item.map(|item| account_from(&self.scope, &item)).transpose()
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.standing", skip_all)]
     async fn standing(&self, ik: &Ik) -> Result<Option<Standing>, StoreError> {
         let output = self
             .client
@@ -98,6 +100,7 @@ impl AccountStore for DynamoStore {
         }))
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.save_account", skip_all)]
     async fn save_account(
         &self,
         account: &Account,
@@ -141,6 +144,7 @@ impl AccountStore for DynamoStore {
 
 #[async_trait]
 impl LetterQueue for DynamoStore {
+    #[tracing::instrument(level = "debug", name = "dynamodb.pending_letters", skip_all)]
     async fn pending_letters(&self, limit: usize) -> Result<Vec<Letter>, StoreError> {
         if limit == 0 {
             return Ok(Vec::new()); // DynamoDB rejects a limit of 0
@@ -162,6 +166,7 @@ impl LetterQueue for DynamoStore {
         items.iter().map(|item| letter_from(&self.scope, item)).collect()
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.claim_letter", skip_all)]
     async fn claim_letter(
         &self,
         id: &LetterId,
@@ -185,6 +190,7 @@ impl LetterQueue for DynamoStore {
         condition_held(claimed)
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.release_letter", skip_all)]
     async fn release_letter(&self, id: &LetterId) -> Result<(), StoreError> {
         self.client
             .update_item()
@@ -198,10 +204,12 @@ impl LetterQueue for DynamoStore {
             .map_err(StoreError::unavailable)
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.mark_sent", skip_all)]
     async fn mark_sent(&self, id: &LetterId) -> Result<(), StoreError> {
         self.set_letter_status(id, LetterStatus::Sent).await
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.mark_void", skip_all)]
     async fn mark_void(&self, id: &LetterId) -> Result<(), StoreError> {
         self.set_letter_status(id, LetterStatus::Void).await
     }
@@ -230,6 +238,7 @@ impl DynamoStore {
 
 #[async_trait]
 impl SessionStore for DynamoStore {
+    #[tracing::instrument(level = "debug", name = "dynamodb.put_session", skip_all)]
     async fn put_session(&self, session: &Session) -> Result<(), StoreError> {
         self.client
             .put_item()
@@ -241,12 +250,14 @@ impl SessionStore for DynamoStore {
             .map_err(StoreError::unavailable)
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.session", skip_all)]
     async fn session(&self, id_hash: &SessionIdHash) -> Result<Option<Session>, StoreError> {
         let key = HashMap::from([("id_hash".to_string(), self.scope.key(id_hash))]);
         let item = self.item(&self.tables.sessions, key).await?;
         item.map(|item| session_from(id_hash, &item)).transpose()
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.delete_session", skip_all)]
     async fn delete_session(&self, id_hash: &SessionIdHash) -> Result<(), StoreError> {
         self.client
             .delete_item()
@@ -280,6 +291,7 @@ pub(crate) fn count_values(limit: u32, window_ends: OffsetDateTime) -> Item {
 
 #[async_trait]
 impl Limits for DynamoStore {
+    #[tracing::instrument(level = "debug", name = "dynamodb.try_count", skip_all)]
     async fn try_count(
         &self,
         key: &str,
@@ -300,6 +312,7 @@ impl Limits for DynamoStore {
         Ok(condition_held(result)? && limit > 0)
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.used", skip_all)]
     async fn used(&self, key: &str) -> Result<u32, StoreError> {
         let item = self
             .item(&self.tables.counters, HashMap::from([("key".to_string(), self.scope.key(key))]))
@@ -310,6 +323,7 @@ impl Limits for DynamoStore {
 
 #[async_trait]
 impl ChallengeStore for DynamoStore {
+    #[tracing::instrument(level = "debug", name = "dynamodb.put_challenge", skip_all)]
     async fn put_challenge(&self, c: &Challenge) -> Result<(), StoreError> {
         self.client
             .put_item()
@@ -321,6 +335,7 @@ impl ChallengeStore for DynamoStore {
             .map_err(StoreError::unavailable)
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.take_challenge", skip_all)]
     async fn take_challenge(&self, id: &ChallengeId) -> Result<Option<Challenge>, StoreError> {
         // A delete is atomic: of two requests with the same challenge, only one gets it back.
         let output = self

@@ -88,6 +88,7 @@ impl DynamoStore {
 
 #[async_trait]
 impl AuditLog for DynamoStore {
+    #[tracing::instrument(level = "debug", name = "dynamodb.record_query", skip_all)]
     async fn record_query(
         &self,
         entry: &AuditEntry,
@@ -124,6 +125,7 @@ impl AuditLog for DynamoStore {
         Err(StoreError::unavailable("the audit chain kept moving under concurrent queries"))
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.audit_heads", skip_all)]
     async fn audit_heads(&self) -> Result<Vec<AuditHead>, StoreError> {
         let items: Vec<Item> = self
             .client
@@ -142,6 +144,7 @@ impl AuditLog for DynamoStore {
         items.iter().map(|item| head_from(&self.scope, item)).collect()
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.audit_of_ik", skip_all)]
     async fn audit_of_ik(&self, ik: &Ik) -> Result<Vec<AuditRow>, StoreError> {
         let values = HashMap::from([
             (":ik".to_string(), self.scope.key(ik)),
@@ -151,6 +154,7 @@ impl AuditLog for DynamoStore {
         Ok(items.iter().map(|item| row_from(&self.scope, item)).collect())
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.audit_of_kvnr", skip_all)]
     async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRow>, StoreError> {
         let values = HashMap::from([(":kvnr".to_string(), self.scope.key(kvnr))]);
         let items = self.query_audit(Some(BY_KVNR_INDEX), "kvnr = :kvnr", values).await?;

@@ -296,6 +296,7 @@ fn batch_put(item: Item) -> Result<WriteRequest, StoreError> {
 
 #[async_trait]
 impl ProviderDirectory for DynamoStore {
+    #[tracing::instrument(level = "debug", name = "dynamodb.put_providers", skip_all)]
     async fn put_providers(&self, providers: &[Provider]) -> Result<(), StoreError> {
         let requests = last_per_key(providers, |p| p.ik)
             .into_iter()
@@ -304,12 +305,14 @@ impl ProviderDirectory for DynamoStore {
         self.batch_write(&self.tables.providers, requests).await
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.provider", skip_all)]
     async fn provider(&self, ik: &Ik) -> Result<Option<Provider>, StoreError> {
         let key = HashMap::from([("ik".to_string(), self.scope.key(ik))]);
         let item = self.item(&self.tables.providers, key).await?;
         item.map(|item| provider_from(&self.scope, &item)).transpose()
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.is_empty", skip_all)]
     async fn is_empty(&self) -> Result<bool, StoreError> {
         // A scan filters after reading, so pages may come back empty before the tenant's
         // first item: stop at the first one found.
@@ -335,6 +338,7 @@ impl ProviderDirectory for DynamoStore {
 
 #[async_trait]
 impl ExemptionStore for DynamoStore {
+    #[tracing::instrument(level = "debug", name = "dynamodb.put_exemptions", skip_all)]
     async fn put_exemptions(&self, exemptions: &[Exemption]) -> Result<(), StoreError> {
         let requests = last_per_key(exemptions, |e| (e.kvnr().clone(), e.year()))
             .into_iter()
@@ -343,6 +347,7 @@ impl ExemptionStore for DynamoStore {
         self.batch_write(&self.tables.exemptions, requests).await
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.exemptions_of", skip_all)]
     async fn exemptions_of(&self, kvnr: &Kvnr) -> Result<Vec<Exemption>, StoreError> {
         let query = self
             .client
@@ -356,6 +361,7 @@ impl ExemptionStore for DynamoStore {
         items.iter().map(|item| exemption_from(&self.scope, item)).collect()
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.exempt_in", skip_all)]
     async fn exempt_in(&self, year: i32) -> Result<Vec<Kvnr>, StoreError> {
         let shards = (0..YEAR_SHARDS).map(|shard| async move {
             let query = self
@@ -375,6 +381,7 @@ impl ExemptionStore for DynamoStore {
         Ok(per_shard.into_iter().flatten().collect())
     }
 
+    #[tracing::instrument(level = "debug", name = "dynamodb.remove_exemptions", skip_all)]
     async fn remove_exemptions(&self, year: i32, kvnrs: &[Kvnr]) -> Result<(), StoreError> {
         let requests = last_per_key(kvnrs, Kvnr::clone)
             .into_iter()

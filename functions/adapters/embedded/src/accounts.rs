@@ -20,6 +20,7 @@ use crate::{EmbeddedStore, corrupt, sql};
 
 #[async_trait]
 impl AccountStore for EmbeddedStore {
+    #[tracing::instrument(level = "debug", name = "sqlite.account", skip_all)]
     async fn account(&self, ik: &Ik) -> Result<Option<Account>, StoreError> {
         let ik = *ik;
         self.run(move |connection| {
@@ -35,6 +36,7 @@ impl AccountStore for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.standing", skip_all)]
     async fn standing(&self, ik: &Ik) -> Result<Option<Standing>, StoreError> {
         let ik = *ik;
         self.run(move |connection| {
@@ -63,6 +65,7 @@ impl AccountStore for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.save_account", skip_all)]
     async fn save_account(
         &self,
         account: &Account,
@@ -124,6 +127,7 @@ impl AccountStore for EmbeddedStore {
 
 #[async_trait]
 impl LetterQueue for EmbeddedStore {
+    #[tracing::instrument(level = "debug", name = "sqlite.pending_letters", skip_all)]
     async fn pending_letters(&self, limit: usize) -> Result<Vec<Letter>, StoreError> {
         self.run(move |connection| {
             let query = format!(
@@ -141,6 +145,7 @@ impl LetterQueue for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.claim_letter", skip_all)]
     async fn claim_letter(
         &self,
         id: &LetterId,
@@ -161,6 +166,7 @@ impl LetterQueue for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.release_letter", skip_all)]
     async fn release_letter(&self, id: &LetterId) -> Result<(), StoreError> {
         let id = id.to_string();
         self.write(move |connection| {
@@ -172,10 +178,12 @@ impl LetterQueue for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.mark_sent", skip_all)]
     async fn mark_sent(&self, id: &LetterId) -> Result<(), StoreError> {
         self.set_letter_status(id, LetterStatus::Sent).await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.mark_void", skip_all)]
     async fn mark_void(&self, id: &LetterId) -> Result<(), StoreError> {
         self.set_letter_status(id, LetterStatus::Void).await
     }
@@ -241,6 +249,7 @@ impl EmbeddedStore {
 
 #[async_trait]
 impl SessionStore for EmbeddedStore {
+    #[tracing::instrument(level = "debug", name = "sqlite.put_session", skip_all)]
     async fn put_session(&self, session: &Session) -> Result<(), StoreError> {
         let session = session.clone();
         self.write(move |connection| {
@@ -255,6 +264,7 @@ impl SessionStore for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.session", skip_all)]
     async fn session(&self, id_hash: &SessionIdHash) -> Result<Option<Session>, StoreError> {
         let id_hash = id_hash.clone();
         self.run(move |connection| {
@@ -281,6 +291,7 @@ impl SessionStore for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.delete_session", skip_all)]
     async fn delete_session(&self, id_hash: &SessionIdHash) -> Result<(), StoreError> {
         let id_hash = id_hash.to_string();
         self.write(move |connection| {
@@ -295,6 +306,7 @@ impl SessionStore for EmbeddedStore {
 
 #[async_trait]
 impl Limits for EmbeddedStore {
+    #[tracing::instrument(level = "debug", name = "sqlite.try_count", skip_all)]
     async fn try_count(
         &self,
         key: &str,
@@ -316,6 +328,7 @@ impl Limits for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.used", skip_all)]
     async fn used(&self, key: &str) -> Result<u32, StoreError> {
         let key = key.to_string();
         self.run(move |connection| {
@@ -331,6 +344,7 @@ impl Limits for EmbeddedStore {
 
 #[async_trait]
 impl ChallengeStore for EmbeddedStore {
+    #[tracing::instrument(level = "debug", name = "sqlite.put_challenge", skip_all)]
     async fn put_challenge(&self, challenge: &Challenge) -> Result<(), StoreError> {
         let c = challenge.clone();
         self.write(move |connection| {
@@ -345,6 +359,7 @@ impl ChallengeStore for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.take_challenge", skip_all)]
     async fn take_challenge(&self, id: &ChallengeId) -> Result<Option<Challenge>, StoreError> {
         let id = *id;
         self.write(move |connection| {

@@ -27,6 +27,7 @@ impl EmbeddedStore {
 
 #[async_trait]
 impl AuditLog for EmbeddedStore {
+    #[tracing::instrument(level = "debug", name = "sqlite.record_query", skip_all)]
     async fn record_query(
         &self,
         entry: &AuditEntry,
@@ -101,6 +102,7 @@ impl AuditLog for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.audit_heads", skip_all)]
     async fn audit_heads(&self) -> Result<Vec<AuditHead>, StoreError> {
         self.run(|connection| {
             let mut select = connection
@@ -130,10 +132,12 @@ impl AuditLog for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.audit_of_ik", skip_all)]
     async fn audit_of_ik(&self, ik: &Ik) -> Result<Vec<AuditRow>, StoreError> {
         self.audit_where("ik = ?1 ORDER BY seq", ik.to_string()).await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.audit_of_kvnr", skip_all)]
     async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRow>, StoreError> {
         self.audit_where("kvnr = ?1 ORDER BY at", kvnr.to_string()).await
     }

@@ -407,6 +407,7 @@ fn sql(error: rusqlite::Error) -> StoreError {
 
 #[async_trait]
 impl ProviderDirectory for EmbeddedStore {
+    #[tracing::instrument(level = "debug", name = "sqlite.put_providers", skip_all)]
     async fn put_providers(&self, providers: &[Provider]) -> Result<(), StoreError> {
         let providers = providers.to_vec();
         self.write(move |connection| {
@@ -437,6 +438,7 @@ impl ProviderDirectory for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.provider", skip_all)]
     async fn provider(&self, ik: &Ik) -> Result<Option<Provider>, StoreError> {
         let ik = *ik;
         self.run(move |connection| {
@@ -452,6 +454,7 @@ impl ProviderDirectory for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.is_empty", skip_all)]
     async fn is_empty(&self) -> Result<bool, StoreError> {
         self.run(|connection| {
             connection
@@ -464,6 +467,7 @@ impl ProviderDirectory for EmbeddedStore {
 
 #[async_trait]
 impl ExemptionStore for EmbeddedStore {
+    #[tracing::instrument(level = "debug", name = "sqlite.put_exemptions", skip_all)]
     async fn put_exemptions(&self, exemptions: &[Exemption]) -> Result<(), StoreError> {
         let exemptions = exemptions.to_vec();
         self.write(move |connection| {
@@ -491,6 +495,7 @@ impl ExemptionStore for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.exemptions_of", skip_all)]
     async fn exemptions_of(&self, kvnr: &Kvnr) -> Result<Vec<Exemption>, StoreError> {
         let kvnr = kvnr.clone();
         self.run(move |connection| {
@@ -505,6 +510,7 @@ impl ExemptionStore for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.exempt_in", skip_all)]
     async fn exempt_in(&self, year: i32) -> Result<Vec<Kvnr>, StoreError> {
         self.run(move |connection| {
             let mut select = connection
@@ -516,6 +522,7 @@ impl ExemptionStore for EmbeddedStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", name = "sqlite.remove_exemptions", skip_all)]
     async fn remove_exemptions(&self, year: i32, kvnrs: &[Kvnr]) -> Result<(), StoreError> {
         let kvnrs = kvnrs.to_vec();
         self.write(move |connection| {

@@ -26,6 +26,7 @@ impl OutboxMailer {
 
 #[async_trait]
 impl Mailer for OutboxMailer {
+    #[tracing::instrument(level = "debug", name = "outbox.send", skip_all)]
     async fn send(&self, letter: &Letter) -> Result<(), MailError> {
         let name = format!("{}-{}.eml", letter.id, letter.kind.as_str());
         let path = self.folder.join(&name);

@@ -21,6 +21,7 @@ impl SesMailer {
 
 #[async_trait]
 impl Mailer for SesMailer {
+    #[tracing::instrument(level = "debug", name = "ses.send", skip_all)]
     async fn send(&self, letter: &Letter) -> Result<(), MailError> {
         let raw = RawMessage::builder()
             .data(Blob::new(letter.message.as_bytes()))

@@ -7,7 +7,7 @@ mod audit;
 use std::sync::Arc;
 
 use portal_domain::{
-    Consent, DispensingDateError, Ik, Initials, Kvnr, YearStatus, YearsShown,
+    Consent, DispensingDateError, Ik, Initials, Kvnr, TenantSlug, YearStatus, YearsShown,
     check_dispensing_date, exempt_on, german_date, year_statuses,
 };
 use time::{Date, Duration};
@@ -43,6 +43,8 @@ impl Default for OhaSettings {
 
 #[derive(Clone)]
 pub struct Oha {
+    /// Whose queries these are: named in the log, which counts answers per insurer.
+    pub tenant: TenantSlug,
     pub exemptions: Arc<dyn ExemptionStore>,
     pub audit: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
@@ -133,7 +135,12 @@ impl Oha {
                 _ => QueryError::QuotaExceeded { quota: self.settings.quota_per_day, retry_after },
             });
         }
-        tracing::info!(query_id = %entry.query_id, ik = %question.ik, "exemption query answered");
+        tracing::info!(
+            query_id = %entry.query_id,
+            ik = %question.ik,
+            tenant = %self.tenant,
+            "exemption query answered"
+        );
         Ok(Answer { query_id: entry.query_id, kvnr: question.kvnr, found })
     }
 
