@@ -10,13 +10,14 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use js_sys::JSON;
 pub use portal_wire::{
     AnswerBody as Answer, ChallengeBody as Challenge, ProblemCode, RegisteredBody as Registered,
-    SessionBody as SessionInfo,
+    SessionBody as SessionInfo, TenantBody as Tenant,
 };
 use portal_wire::{
     ChallengeAnswer, LoginBody, PasswordBody, QueryBody, RegistrationBody, ResetBody,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
 
 use crate::i18n::{Lang, T, text};
 
@@ -59,11 +60,11 @@ impl From<portal_wire::Problem> for Problem {
     }
 }
 
-/// The body of a response, parsed by the browser and mapped to `T`.
-async fn body<T: DeserializeOwned>(response: &Response) -> Option<T> {
+/// The body of a response as the browser parsed it. Not generic: one copy of this code serves
+/// every call, and only the mapping to a type ([`typed`]) is compiled per type.
+async fn parsed(response: &Response) -> Option<JsValue> {
     let text = response.text().await.ok()?;
-    let value = JSON::parse(&text).ok()?;
-    serde_wasm_bindgen::from_value(value).ok()
+    JSON::parse(&text).ok()
 }
 
 async fn send(request: Option<Request>, lang: Lang) -> Result<Response, Problem> {
@@ -73,15 +74,23 @@ async fn send(request: Option<Request>, lang: Lang) -> Result<Response, Problem>
         return Ok(response);
     }
     let status = response.status();
-    let mut problem = body::<portal_wire::Problem>(&response)
+    let mut problem = parsed(&response)
         .await
+        .and_then(|value| serde_wasm_bindgen::from_value::<portal_wire::Problem>(value).ok())
         .map_or_else(|| Problem::network(lang), Problem::from);
     problem.status = status;
     Err(problem)
 }
 
-async fn json<R: DeserializeOwned>(response: Response, lang: Lang) -> Result<R, Problem> {
-    body(&response).await.ok_or_else(|| Problem::network(lang))
+/// Sends the request and returns the answer's body, parsed by the browser.
+async fn json(request: Option<Request>, lang: Lang) -> Result<JsValue, Problem> {
+    let response = send(request, lang).await?;
+    parsed(&response).await.ok_or_else(|| Problem::network(lang))
+}
+
+/// The parsed body mapped to the wire type `R`.
+fn typed<R: DeserializeOwned>(value: JsValue, lang: Lang) -> Result<R, Problem> {
+    serde_wasm_bindgen::from_value(value).map_err(|_| Problem::network(lang))
 }
 
 fn get(path: &str, lang: Lang) -> Option<Request> {
@@ -99,8 +108,13 @@ fn post(path: &str, body: &impl Serialize, lang: Lang) -> Option<Request> {
         .ok()
 }
 
+/// The insurer whose portal this address is.
+pub async fn tenant(lang: Lang) -> Result<Tenant, Problem> {
+    typed(json(get("/api/tenant", lang), lang).await?, lang)
+}
+
 pub async fn challenge(lang: Lang) -> Result<Challenge, Problem> {
-    json(send(get("/api/challenge", lang), lang).await?, lang).await
+    typed(json(get("/api/challenge", lang), lang).await?, lang)
 }
 
 fn solved(id: String, nonce: u64) -> ChallengeAnswer {
@@ -119,7 +133,7 @@ pub async fn register(
         terms_accepted: terms,
         challenge: solved(challenge_id.into(), nonce),
     };
-    json(send(post("/api/registrations", &body, lang), lang).await?, lang).await
+    typed(json(post("/api/registrations", &body, lang), lang).await?, lang)
 }
 
 /// Logs in; `proof` is a solved security check (challenge id and nonce), which the server asks
@@ -132,11 +146,11 @@ pub async fn login(
 ) -> Result<SessionInfo, Problem> {
     let challenge = proof.map(|(id, nonce)| solved(id, nonce));
     let body = LoginBody { ik: ik.into(), password: password.into(), challenge };
-    json(send(post("/api/session", &body, lang), lang).await?, lang).await
+    typed(json(post("/api/session", &body, lang), lang).await?, lang)
 }
 
 pub async fn session(lang: Lang) -> Result<SessionInfo, Problem> {
-    json(send(get("/api/session", lang), lang).await?, lang).await
+    typed(json(get("/api/session", lang), lang).await?, lang)
 }
 
 pub async fn logout(lang: Lang) -> Result<(), Problem> {
@@ -179,5 +193,5 @@ pub async fn ask(
         consent: consent.map(str::to_string),
         dispensing_date: dispensing_date.filter(|d| !d.is_empty()).map(str::to_string),
     };
-    json(send(post("/api/exemption-queries", &body, lang), lang).await?, lang).await
+    typed(json(post("/api/exemption-queries", &body, lang), lang).await?, lang)
 }

@@ -1,5 +1,6 @@
-//! Pieces every page uses: the layout with header, session notice and footer, and form fields
-//! whose hints and errors are tied to the input for screen readers.
+//! Pieces every page uses: the layout with the insurer's header, session notice and footer, the
+//! insurer's terms of use, and form fields whose hints and errors are tied to the input for
+//! screen readers.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -8,14 +9,23 @@ use crate::api::Problem;
 use crate::i18n::{T, use_i18n};
 use crate::page::Page;
 use crate::session::use_session;
+use crate::tenant::use_tenant;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let i18n = use_i18n();
+    let tenant = use_tenant().info;
+    // The logo's text is the insurer's name, written beside it: the image itself says nothing.
+    let brand = move || match tenant.get() {
+        Some(t) => {
+            view! { <img class="logo" src=t.logo_url alt="" height="32" />" "{t.name} }.into_any()
+        }
+        None => i18n.tr(T::PortalTitle).into_any(),
+    };
     view! {
         <a class="skip" href="#inhalt">{i18n.tr(T::SkipToContent)}</a>
         <header class="top">
-            <A href=Page::Start.path() attr:class="brand">{i18n.tr(T::PortalTitle)}</A>
+            <A href=Page::Start.path() attr:class="brand">{brand}</A>
             <button type="button" class="link" on:click=move |_| i18n.toggle() aria-label=move || i18n.t(T::SwitchLanguageLabel)>
                 {i18n.tr(T::SwitchLanguage)}
             </button>
@@ -29,7 +39,19 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href=Page::Privacy.path()>{i18n.tr(T::Privacy)}</A>
                 <A href=Page::Accessibility.path()>{i18n.tr(T::Accessibility)}</A>
             </nav>
+            {move || tenant.get().map(|t| view! { <p class="contact" lang="de">{t.contact}</p> })}
         </footer>
+    }
+}
+
+/// The insurer's terms of use, as it wrote them (German), or the portal's general ones.
+#[component]
+pub fn TermsOfUse() -> impl IntoView {
+    let i18n = use_i18n();
+    let tenant = use_tenant().info;
+    move || match tenant.get() {
+        Some(t) => view! { <p class="terms" lang="de">{t.terms.trim().to_string()}</p> }.into_any(),
+        None => view! { <p>{i18n.tr(T::TermsText)}</p> }.into_any(),
     }
 }
 

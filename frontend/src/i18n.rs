@@ -78,6 +78,10 @@ texts! {
     ValidFromTo => "Gültigkeit", "Valid";
     OnDispensingDate => "Am Tag der Abgabe befreit:", "Exempt on the day of dispensing:";
     PreviousYearNote => "Anzeige des Vorjahres bis 30.06. des laufenden Jahres.", "The previous year is shown until 30 June of the current year.";
+    ThreeYearsNote => "Angezeigt werden das Vorjahr, das laufende und das kommende Jahr.", "The previous, the current and the next year are shown.";
+    CurrentYearNote => "Angezeigt wird nur das laufende Jahr.", "Only the current year is shown.";
+    YearsShownNow => "Das Ergebnis zeigt die Zuzahlungsbefreiung für {years}.", "The result shows the co-payment exemption for {years}.";
+    And => " und ", " and ";
     NoHit => "Die Suche ergab keinen Treffer.", "The search found no record.";
     NoExemption => "Es liegt keine Zuzahlungsbefreiung vor.", "There is no co-payment exemption.";
     SearchAgain => "Erneute Suche", "Search again";
@@ -189,11 +193,18 @@ impl I18n {
     }
 
     pub fn toggle(self) {
-        let next = if self.0.get_untracked() == Lang::De { Lang::En } else { Lang::De };
+        let previous = self.0.get_untracked();
+        let next = if previous == Lang::De { Lang::En } else { Lang::De };
         if let Some(storage) = storage() {
             let _ = storage.set_item(STORAGE_KEY, next.tag());
         }
         set_document_lang(next);
+        // The title in the other language; what follows the portal's title (the insurer) stays.
+        if let Some(document) = document() {
+            let title = document.title();
+            let rest = title.strip_prefix(text(previous, T::PortalTitle)).unwrap_or_default();
+            document.set_title(&format!("{}{rest}", text(next, T::PortalTitle)));
+        }
         self.0.set(next);
     }
 }
@@ -204,10 +215,19 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// Screen readers pronounce the page in the language it is in.
 fn set_document_lang(lang: Lang) {
-    if let Some(root) =
-        web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element())
-    {
+    if let Some(root) = document().and_then(|d| d.document_element()) {
         let _ = root.set_attribute("lang", lang.tag());
+    }
+}
+
+fn document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}
+
+/// The page's title (tabs, bookmarks, screen readers): the portal's, and the insurer's name.
+pub fn set_document_title(lang: Lang, insurer: &str) {
+    if let Some(document) = document() {
+        document.set_title(&format!("{} – {insurer}", text(lang, T::PortalTitle)));
     }
 }
 

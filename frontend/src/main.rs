@@ -1,5 +1,5 @@
 //! The provider portal's single-page app: pages in `pages/`, shared pieces in `components/`, the
-//! API client in `api.rs`, every text in `i18n.rs`.
+//! API client in `api.rs`, every text in `i18n.rs`, the insurer of the address in `tenant.rs`.
 
 mod api;
 mod components;
@@ -7,16 +7,18 @@ mod i18n;
 mod page;
 mod pages;
 mod session;
+mod tenant;
 
 use leptos::prelude::*;
 use leptos_router::components::Router;
 use leptos_router::hooks::use_location;
 
-use crate::components::Layout;
+use crate::components::{Layout, When};
 use crate::i18n::I18n;
 use crate::page::Page;
 use crate::pages::*;
 use crate::session::SessionState;
+use crate::tenant::{TenantState, use_tenant};
 
 fn main() {
     leptos::mount::mount_to_body(App);
@@ -24,27 +26,38 @@ fn main() {
 
 #[component]
 fn App() -> impl IntoView {
-    provide_context(I18n::remembered());
+    let i18n = I18n::remembered();
+    provide_context(i18n);
+    let tenant = TenantState::start(i18n);
+    provide_context(tenant);
     view! {
         <Router>
             {
                 // The session needs the router (it navigates when a session ends).
                 provide_context(SessionState::start());
             }
-            <Layout>
-                <CurrentPage />
-            </Layout>
+            // Nothing until the insurer is known: no other insurer's look flashes by.
+            <When when=move || tenant.settled.get()>
+                <Layout>
+                    <CurrentPage />
+                </Layout>
+            </When>
         </Router>
     }
 }
 
 /// The page for the address. A plain match instead of `<Routes>`: the app has only flat,
 /// static paths, and the router's route tables cost the wasm tens of kilobytes. The page is
-/// built anew only when the path changes (not when the query of a calculator does).
+/// built anew only when the path changes (not when the query of a calculator does). A service
+/// the insurer does not offer here has no page.
 #[component]
 fn CurrentPage() -> impl IntoView {
     let pathname = use_location().pathname;
-    move || match Page::at(&pathname.get()) {
+    let tenant = use_tenant();
+    let page = move || {
+        Page::at(&pathname.get()).filter(|page| page.service().is_none_or(|s| tenant.offers(s)))
+    };
+    move || match page() {
         Some(Page::Start) => Start().into_any(),
         Some(Page::Login) => Login().into_any(),
         Some(Page::Register) => Register().into_any(),

@@ -1,6 +1,8 @@
 //! Every page of the app and its address: the one place a path is written. Links say
 //! `Page::Login.path()`, the app picks the page with [`Page::at`].
 
+use crate::tenant::{Service, TenantState};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
     Start,
@@ -20,6 +22,11 @@ pub enum Page {
 }
 
 impl Page {
+    /// The page a logged-in provider starts on: the OHA, where the insurer offers it.
+    pub fn home(tenant: TenantState) -> Page {
+        if tenant.offers(Service::Oha) { Page::Search } else { Page::Start }
+    }
+
     pub const ALL: [Page; 14] = [
         Page::Start,
         Page::Login,
@@ -53,6 +60,15 @@ impl Page {
             Page::Imprint => "/impressum",
             Page::Privacy => "/datenschutz",
             Page::Accessibility => "/barrierefreiheit",
+        }
+    }
+
+    /// The service a page belongs to, which an insurer may not offer.
+    pub fn service(self) -> Option<Service> {
+        match self {
+            Page::Search => Some(Service::Oha),
+            Page::CareCalculator | Page::CopayCalculator => Some(Service::Calculators),
+            _ => None,
         }
     }
 

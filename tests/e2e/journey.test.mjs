@@ -1,14 +1,65 @@
-// A provider's day in the app, with the keyboard only: register, read both letters, first login,
-// own password, three queries, the printout, logout. Then the session's end and the English switch.
-import { after, before, test } from 'node:test';
+// A provider's day in the app, with the keyboard only, at each demo insurer: register, read both
+// letters, first login, own password, three queries, the printout, logout. Then the session's end
+// and the English switch, and the list of insurers on the loopback address.
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessible, activeProvider, launch, letters, startPortal, tabTo } from './portal.mjs';
+import { accessible, activeProvider, fetchInPage, http, launch, letters, mailFrom, screenshots, startPortal, tabTo } from './portal.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 const OWN_PASSWORD = 'Elbwiesen im Nebel 2026!';
+
+/** The two insurers `portal serve --demo` serves (functions/portal/demo/tenants.toml), what their
+ * portals show, and three people each: exempt this year, not exempt this year, not on record. */
+const TENANTS = [
+  {
+    slug: 'plus',
+    name: 'AOK PLUS (Demo)',
+    primary: 'rgb(0, 94, 58)', // #005e3a
+    secondary: 'rgb(0, 68, 42)', // #00442a
+    contact: 'Servicetelefon: 0800 1059000',
+    terms: 'Das Serviceportal steht Leistungserbringern mit einem gültigen Institutionskennzeichen (IK) kostenfrei zur Verfügung.',
+    etherapiebericht: true,
+    // The current year, and until 30 June the previous one too.
+    years: (today) => (today.getMonth() < 6 ? [today.getFullYear(), today.getFullYear() - 1] : [today.getFullYear()]),
+    rule: 'Anzeige des Vorjahres bis 30.06. des laufenden Jahres.',
+    exempt: ['A121212122', 'Ö. Ç.'],
+    notExempt: 'B234567895',
+    unknown: 'C345678908',
+  },
+  {
+    slug: 'bayern',
+    name: 'AOK Bayern (Demo)',
+    primary: 'rgb(31, 78, 121)', // #1f4e79
+    secondary: 'rgb(22, 54, 90)', // #16365a
+    contact: 'Servicetelefon: 0800 0000000 (Demo-Nummer)',
+    terms: 'Die Online-Hintergrund-Abfrage zeigt den Zuzahlungsstatus des laufenden Jahres',
+    etherapiebericht: false,
+    years: (today) => [today.getFullYear()],
+    rule: 'Angezeigt wird nur das laufende Jahr.',
+    exempt: ['D456789013', 'J. H.'],
+    // Exempt last year only: Bayern shows the current year, where she is not exempt.
+    notExempt: 'F567890129',
+    unknown: 'C345678908',
+  },
+];
+
+const color = (locator, property) => locator.evaluate((element, property) => getComputedStyle(element)[property], property);
+
+/** The page is the insurer's: its name and logo in the header, its colour on the header and on
+ * the primary button, its name in the title, its contact in the footer. */
+async function branded(page, tenant, button) {
+  const header = page.getByRole('banner');
+  await header.getByRole('link', { name: tenant.name, exact: true }).waitFor();
+  assert.ok(await header.locator('img.logo').evaluate((img) => img.complete && img.naturalWidth > 0), 'the logo loads');
+  assert.equal(await header.locator('img.logo').getAttribute('alt'), '', 'the name beside the logo says it');
+  assert.equal(await color(header, 'backgroundColor'), tenant.primary, 'header');
+  assert.equal(await color(button, 'backgroundColor'), tenant.primary, 'primary button');
+  assert.ok((await page.title()).includes(tenant.name), await page.title());
+  await page.getByRole('contentinfo').getByText(tenant.contact).waitFor();
+}
 
 /** Types the KVNR, picks the consent as a keyboard user does (Tab into the radio group, the
  * arrow keys between its options), and searches. */
@@ -37,18 +88,27 @@ async function searchAgain(page) {
   await page.locator('#kvnr').waitFor();
 }
 
-test('a provider registers, sets a password and queries with the keyboard only', async () => {
-  const portal = await startPortal();
+/** The journey at one insurer, on a portal that serves both. */
+async function journey(portal, tenant) {
+  const address = portal.tenants[tenant.slug];
+  const name = (step) => `${tenant.slug}-${step}`;
+  const year = new Date().getFullYear();
   const page = await (await browser.newContext()).newPage();
   try {
-    await page.goto(`${portal.address}/`);
+    await page.goto(`${address}/`);
     await page.getByRole('heading', { level: 1, name: 'Serviceportal für Leistungserbringer' }).waitFor();
-    await accessible(page, 'start');
+    await branded(page, tenant, page.getByRole('link', { name: 'Anmelden', exact: true }));
+    // Only the services this insurer offers.
+    await page.getByRole('heading', { level: 2, name: 'Online-Hintergrund-Abfrage' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: 'Leistungsrechner' }).waitFor();
+    assert.equal(await page.getByRole('heading', { name: 'elektronischer Therapiebericht' }).count(), tenant.etherapiebericht ? 1 : 0);
+    await accessible(page, name('start'));
 
     await tabTo(page, page.getByRole('link', { name: 'Registrieren', exact: true }).first());
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Registrieren' }).waitFor();
-    await accessible(page, 'register');
+    await page.getByText(tenant.terms).waitFor();
+    await accessible(page, name('register'));
     await tabTo(page, page.locator('#ik'));
     await page.keyboard.type('301412341');
     await page.getByText('Die Prüfziffer des Institutionskennzeichens stimmt nicht.').waitFor();
@@ -61,18 +121,24 @@ test('a provider registers, sets a password and queries with the keyboard only',
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Registrierung abgeschlossen' }).waitFor();
     assert.match(await page.locator('main').innerText(), /Muster-Apotheke am Altmarkt, p\*\*\*@muster-apotheke\.example/);
-    await accessible(page, 'registered');
+    await accessible(page, name('registered'));
 
-    const { password, pruefnummer } = await letters(portal.outbox);
+    const { password, pruefnummer } = await letters(portal.outbox, mailFrom(address));
     await tabTo(page, page.getByRole('link', { name: 'Zur Anmeldung' }));
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Anmelden' }).waitFor();
-    await accessible(page, 'login');
+    await accessible(page, name('login'));
     await logIn(page, password);
 
     await page.getByRole('heading', { name: 'Eigenes Kennwort vergeben' }).waitFor();
     await page.getByText(/Ihre Sitzung läuft in 10 Minuten ab/).waitFor();
-    await accessible(page, 'set-password');
+    // The session cookie is `__Host-` and Secure: Chromium keeps it on http://*.localhost, which
+    // it counts as a secure context.
+    assert.ok(await page.evaluate(() => window.isSecureContext), 'a secure context');
+    const cookie = (await page.context().cookies(address)).find((c) => c.name === '__Host-session');
+    assert.ok(cookie?.secure && cookie.httpOnly, JSON.stringify(cookie));
+    assert.equal(cookie.domain, new URL(address).hostname);
+    await accessible(page, name('set-password'));
     await tabTo(page, page.locator('#pruefnummer'));
     await page.keyboard.type(pruefnummer);
     await tabTo(page, page.locator('#new-password'));
@@ -84,39 +150,119 @@ test('a provider registers, sets a password and queries with the keyboard only',
     await page.keyboard.press('Enter');
 
     await page.getByRole('heading', { level: 1, name: 'Online-Hintergrund-Abfrage' }).waitFor();
-    await accessible(page, 'search');
+    await page.getByText(`Das Ergebnis zeigt die Zuzahlungsbefreiung für ${tenant.years(new Date()).join(' und ')}.`).waitFor();
+    assert.equal(await color(page.getByRole('button', { name: 'Suche' }), 'backgroundColor'), tenant.primary);
+    await accessible(page, name('search'));
     await tabTo(page, page.locator('#kvnr'));
     await page.keyboard.type('A123456789');
     await page.getByText('Die Prüfziffer der Versicherungsnummer stimmt nicht.').waitFor();
     await page.locator('#kvnr').fill('');
 
-    await query(page, 'A121212122', 'insured_present');
+    const [kvnr, initials] = tenant.exempt;
+    await query(page, kvnr, 'insured_present');
     const exempt = page.locator('table');
     await exempt.waitFor();
-    assert.match(await exempt.locator('caption').innerText(), /A121212122 - Ö\. Ç\./);
-    assert.match(await exempt.innerText(), new RegExp(`${new Date().getFullYear()}\\s+Ja`));
-    await accessible(page, 'result-exempt');
+    assert.equal(await exempt.locator('caption').innerText(), `${kvnr} - ${initials}`);
+    assert.match(await exempt.innerText(), new RegExp(`${year}\\s+Ja`));
+    // The years of the insurer's rule, and its words for them.
+    assert.deepEqual(await exempt.locator('tbody th').allInnerTexts(), tenant.years(new Date()).map(String));
+    await page.getByText(tenant.rule).waitFor();
+    await accessible(page, name('result-exempt'));
     await page.emulateMedia({ media: 'print' });
     assert.match(await page.locator('.print-only').innerText(), /Abfrage-ID: [0-9A-Z]{26} · Abgefragt am/);
-    await page.screenshot({ path: `${(await import('./portal.mjs')).screenshots}/print.png`, fullPage: true });
+    await page.screenshot({ path: `${screenshots}/${name('print')}.png`, fullPage: true });
     await page.emulateMedia({ media: 'screen' });
 
     await searchAgain(page);
-    await query(page, 'B234567895', 'representative_present');
+    await query(page, tenant.notExempt, 'representative_present');
     await page.locator('table').waitFor();
-    assert.match(await page.locator('table').innerText(), new RegExp(`${new Date().getFullYear()}\\s+Nein`));
+    assert.match(await page.locator('table').innerText(), new RegExp(`${year}\\s+Nein`));
+    assert.deepEqual(await page.locator('table tbody th').allInnerTexts(), tenant.years(new Date()).map(String));
 
     await searchAgain(page);
-    await query(page, 'C345678908', 'insured_present');
+    await query(page, tenant.unknown, 'insured_present');
     await page.getByText('Die Suche ergab keinen Treffer.').waitFor();
     await page.getByText('Es liegt keine Zuzahlungsbefreiung vor.').waitFor();
-    await accessible(page, 'result-none');
+    await accessible(page, name('result-none'));
 
     await tabTo(page, page.getByRole('link', { name: 'Abmelden' }));
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Sie sind abgemeldet' }).waitFor();
-    await accessible(page, 'logged-out');
+    await accessible(page, name('logged-out'));
   } finally {
+    await page.context().close();
+  }
+}
+
+// One portal serves both insurers; the same pharmacy registers at each in turn, and each gets its
+// own letters from its own insurer.
+describe('a provider registers, sets a password and queries with the keyboard only', () => {
+  let portal;
+  before(async () => { portal = await startPortal(); });
+  after(() => portal?.stop());
+  for (const tenant of TENANTS) {
+    test(`at ${tenant.name}`, () => journey(portal, tenant));
+  }
+});
+
+test('the loopback address lists the insurers and leads to each portal; an unknown host has none', async () => {
+  const portal = await startPortal();
+  const page = await (await browser.newContext()).newPage();
+  try {
+    await page.goto(`${portal.loopback}/`);
+    await page.getByRole('heading', { level: 1, name: 'Serviceportale für Leistungserbringer' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/mandanten');
+    for (const tenant of TENANTS) {
+      assert.equal(await page.getByRole('link', { name: tenant.name }).getAttribute('href'), `${portal.tenants[tenant.slug]}/`);
+    }
+    await accessible(page, 'tenants');
+    await tabTo(page, page.getByRole('link', { name: 'AOK Bayern (Demo)' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Serviceportal für Leistungserbringer' }).waitFor();
+    assert.equal(new URL(page.url()).origin, portal.tenants.bayern);
+    await branded(page, TENANTS[1], page.getByRole('link', { name: 'Anmelden', exact: true }));
+
+    const unknown = await http(`${portal.loopback}/api/tenant`);
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.json().code, 'unknown_tenant');
+    const known = await http(`${portal.tenants.bayern}/api/tenant`);
+    assert.equal(known.json().name, 'AOK Bayern (Demo)');
+  } finally {
+    portal.stop();
+  }
+});
+
+test('until the insurer is known the app shows nothing, and without it the neutral look', async () => {
+  const portal = await startPortal();
+  const context = await browser.newContext();
+  try {
+    // Held back: nothing of the app shows, so no other insurer's colours flash by.
+    const page = await context.newPage();
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route('**/api/tenant', async (route) => { await held; await route.continue(); });
+    const asked = page.waitForRequest('**/api/tenant');
+    await page.goto(`${portal.tenants.bayern}/`);
+    await asked;
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('header, main').count(), 0, 'nothing before the insurer is known');
+    release();
+    await page.getByRole('heading', { level: 1, name: 'Serviceportal für Leistungserbringer' }).waitFor();
+    await branded(page, TENANTS[1], page.getByRole('link', { name: 'Anmelden', exact: true }));
+
+    // Failed: the neutral look, the portal's own words, and every service.
+    const failed = await context.newPage();
+    await failed.route('**/api/tenant', (route) => route.abort());
+    await failed.goto(`${portal.tenants.bayern}/`);
+    await failed.getByRole('heading', { level: 1, name: 'Serviceportal für Leistungserbringer' }).waitFor();
+    const header = failed.getByRole('banner');
+    assert.equal(await header.getByRole('link').first().innerText(), 'Serviceportal für Leistungserbringer');
+    assert.equal(await color(header, 'backgroundColor'), 'rgb(61, 61, 61)');
+    assert.equal(await failed.title(), 'Serviceportal für Leistungserbringer');
+    await failed.getByRole('heading', { name: 'elektronischer Therapiebericht' }).waitFor();
+    await accessible(failed, 'start-neutral');
+  } finally {
+    await context.close();
     portal.stop();
   }
 });
@@ -132,8 +278,8 @@ test('an idle session ends with a clear page', async () => {
     await page.getByText('Ihre Sitzung läuft in weniger als einer Minute ab.').first().waitFor();
     await page.getByRole('heading', { name: 'Ihre Sitzung ist abgelaufen' }).waitFor({ timeout: 20_000 });
     await accessible(page, 'session-ended');
-    const response = await page.request.get(`${portal.address}/api/session`);
-    assert.equal(response.status(), 401);
+    const response = await fetchInPage(page, '/api/session');
+    assert.equal(response.status, 401);
   } finally {
     portal.stop();
   }
@@ -174,10 +320,8 @@ test('a provider extends the session, and resets a forgotten password with the P
     await page.keyboard.type(pruefnummer);
     await page.keyboard.press('Enter');
     await page.getByText('Ihr Kennwort ist gespeichert.', { exact: false }).waitFor();
-    const login = await page.request.post(`${portal.address}/api/session`, {
-      data: { ik: '301412340', password: NEW_PASSWORD },
-    });
-    assert.equal(login.status(), 200, 'the new password works');
+    const login = await fetchInPage(page, '/api/session', { ik: '301412340', password: NEW_PASSWORD });
+    assert.equal(login.status, 200, 'the new password works');
   } finally {
     portal.stop();
   }
@@ -190,11 +334,11 @@ test('after several wrong passwords the browser solves a security check and the 
     await activeProvider(portal, OWN_PASSWORD);
     // Someone else tried five passwords for this IK: no lock, but a check before each attempt.
     for (let i = 0; i < 5; i++) {
-      const wrong = await page.request.post(`${portal.address}/api/session`, { data: { ik: '301412340', password: 'geraten' } });
-      assert.equal(wrong.status(), 401);
+      const wrong = await http(`${portal.address}/api/session`, { method: 'POST', json: { ik: '301412340', password: 'geraten' } });
+      assert.equal(wrong.status, 401);
     }
-    const unchecked = await page.request.post(`${portal.address}/api/session`, { data: { ik: '301412340', password: OWN_PASSWORD } });
-    assert.equal((await unchecked.json()).code, 'challenge_required');
+    const unchecked = await http(`${portal.address}/api/session`, { method: 'POST', json: { ik: '301412340', password: OWN_PASSWORD } });
+    assert.equal(unchecked.json().code, 'challenge_required');
     await page.goto(`${portal.address}/anmelden`);
     await logIn(page, OWN_PASSWORD);
     await page.getByRole('heading', { level: 1, name: 'Online-Hintergrund-Abfrage' }).waitFor();
@@ -212,7 +356,15 @@ test('the app speaks English when asked and remembers it', async () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Service portal for providers' }).waitFor();
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    assert.equal(await page.title(), 'Service portal for providers – AOK PLUS (Demo)');
     await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Service portal for providers' }).waitFor();
+    assert.equal(await page.title(), 'Service portal for providers – AOK PLUS (Demo)');
+    // The insurer's terms stay as it wrote them, marked as German for screen readers.
+    await page.goto(`${portal.address}/nutzungsbedingungen`);
+    await page.getByRole('heading', { level: 1, name: 'Terms of use' }).waitFor();
+    assert.equal(await page.getByText(TENANTS[0].terms).getAttribute('lang'), 'de');
+    await page.goto(`${portal.address}/`);
     await page.getByRole('heading', { level: 1, name: 'Service portal for providers' }).waitFor();
     await accessible(page, 'start-en');
   } finally {

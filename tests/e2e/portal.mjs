@@ -1,9 +1,11 @@
 // What the browser tests stand on: the real `portal` binary serving the built app on a free port
-// (embedded store in a temp folder, demo data, letters in its outbox), Debian's Chromium, and axe.
+// (embedded store in a temp folder, the two demo insurers with their demo data, letters in one
+// outbox), Debian's Chromium, and axe.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
@@ -14,6 +16,9 @@ const portalBin = process.env.PORTAL_BIN ?? join(root, 'target/debug/portal');
 export const screenshots = join(root, 'target/e2e-screenshots');
 mkdirSync(screenshots, { recursive: true });
 
+/** Starts `portal serve --demo`: the insurers at `http://plus.localhost:PORT` and
+ * `http://bayern.localhost:PORT` (`tenants`), the list of them at `http://127.0.0.1:PORT`
+ * (`loopback`); `address` is AOK PLUS's, where the single-insurer tests run. */
 export async function startPortal(env = {}) {
   assert.ok(existsSync(join(root, 'frontend/dist/index.html')), 'build the app first: tools/build-app');
   const dataDir = mkdtempSync(join(tmpdir(), 'portal-e2e-'));
@@ -29,16 +34,72 @@ export async function startPortal(env = {}) {
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const address = await new Promise((resolve, reject) => {
+  // One line per insurer, "Portal AOK PLUS (Demo): http://plus.localhost:PORT/", then the hint
+  // how to stop it.
+  const tenants = await new Promise((resolve, reject) => {
     let seen = '';
     child.stderr.on('data', (chunk) => {
       seen += chunk;
-      const match = seen.match(/Portal: (http:\/\/[^/\s]+)\//);
-      if (match) resolve(match[1]);
+      if (!/Ctrl\+C/.test(seen)) return;
+      const found = {};
+      for (const [, address, slug] of seen.matchAll(/^Portal .+?: (http:\/\/([a-z0-9-]+)\.localhost:\d+)\/$/gm)) {
+        found[slug] = address;
+      }
+      resolve(found);
     });
     child.on('exit', (code) => reject(new Error(`portal exited with ${code}: ${seen}`)));
   });
-  return { address, outbox: join(dataDir, 'outbox'), stop: () => child.kill() };
+  assert.ok(tenants.plus && tenants.bayern, `both demo insurers: ${JSON.stringify(tenants)}`);
+  const port = new URL(tenants.plus).port;
+  return {
+    address: tenants.plus,
+    tenants,
+    loopback: `http://127.0.0.1:${port}`,
+    outbox: join(dataDir, 'outbox'),
+    stop: () => child.kill(),
+  };
+}
+
+/** Node's resolver (glibc) knows `localhost` but not `plus.localhost`; Chromium resolves every
+ * `*.localhost` to loopback itself. Node-side requests do the same: they connect to 127.0.0.1
+ * and send the address's host name in `Host`, which is how the portal tells the insurers apart. */
+function loopbackLookup(hostname, options, callback) {
+  if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
+  else callback(null, '127.0.0.1', 4);
+}
+
+/** An HTTP request from Node (no browser, no cookie jar): `{ status, headers, text, json() }`. */
+export function http(url, { method = 'GET', headers = {}, json } = {}) {
+  const body = json === undefined ? undefined : JSON.stringify(json);
+  const sent = body === undefined ? headers : { 'content-type': 'application/json', ...headers };
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: sent, lookup: loopbackLookup }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: response.statusCode, headers: response.headers, text, json: () => JSON.parse(text) });
+      });
+      response.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A request from the page, with its cookies, as the app sends one (`page.request` would go out
+ * from Node, which cannot resolve `plus.localhost`): `{ status, body }`, the body parsed if JSON. */
+export async function fetchInPage(page, path, json) {
+  return page.evaluate(async ([path, json]) => {
+    const init = json === undefined ? {} : {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json),
+    };
+    const response = await fetch(path, init);
+    const text = await response.text();
+    let body = text;
+    try { body = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: response.status, body };
+  }, [path, json]);
 }
 
 export async function launch() {
@@ -70,34 +131,43 @@ export async function accessible(page, name) {
   }
 }
 
-/** The secrets of the newest pair of letters, read from the outbox as a person reads paper. */
-export async function letters(outbox) {
+/** The secrets of the newest pair of letters, read from the outbox as a person reads paper. Every
+ * insurer's letters land in the same outbox: `from` (the sender's address) picks one insurer's. */
+export async function letters(outbox, from) {
   for (let i = 0; i < 200; i++) {
     const files = existsSync(outbox) ? readdirSync(outbox).sort() : [];
-    const newest = (kind) => files.filter((f) => f.endsWith(`-${kind}.eml`)).pop();
+    const read = (file) => readFileSync(join(outbox, file), 'utf8');
+    const sentBy = (file) => !from || read(file).split(/\r?\n/).some((line) => line.startsWith('From: ') && line.includes(`<${from}>`));
+    const newest = (kind) => files.filter((f) => f.endsWith(`-${kind}.eml`) && sentBy(f)).pop();
     if (newest('initial_password') && newest('pruefnummer')) {
-      const secret = (kind, label) => readFileSync(join(outbox, newest(kind)), 'utf8')
+      const secret = (kind, label) => read(newest(kind))
         .split(/\r?\n/).find((line) => line.startsWith(`${label}: `)).slice(label.length + 2).trim();
       return { password: secret('initial_password', 'Initialkennwort'), pruefnummer: secret('pruefnummer', 'Prüfnummer') };
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`no letters in ${outbox}`);
+  throw new Error(`no letters${from ? ` from ${from}` : ''} in ${outbox}`);
 }
 
-/** Registers and activates the demo pharmacy over the API, as the bench driver does. */
-export async function activeProvider(portal, newPassword) {
-  const challenge = await (await fetch(`${portal.address}/api/challenge`)).json();
+/** Registers and activates the demo pharmacy over the API, as the bench driver does, at the
+ * insurer at `address` (AOK PLUS's unless told). */
+export async function activeProvider(portal, newPassword, address = portal.address) {
+  const challenge = (await http(`${address}/api/challenge`)).json();
   let nonce = 0;
   const zeroBits = (hash) => { let bits = 0; for (const byte of hash) { if (byte === 0) { bits += 8; continue; } bits += Math.clz32(byte) - 24; break; } return bits; };
   while (zeroBits(createHash('sha256').update(`${challenge.salt}:${nonce}`).digest()) < challenge.difficulty) nonce++;
-  const post = (path, body, cookie) => fetch(`${portal.address}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body),
-  });
-  await post('/api/registrations', { ik: '301412340', terms_accepted: true, challenge: { id: challenge.id, nonce: String(nonce) } });
-  const { password, pruefnummer } = await letters(portal.outbox);
+  const post = (path, json, cookie) => http(`${address}${path}`, { method: 'POST', json, headers: cookie ? { cookie } : {} });
+  const registered = await post('/api/registrations', { ik: '301412340', terms_accepted: true, challenge: { id: challenge.id, nonce: String(nonce) } });
+  assert.equal(registered.status, 202, registered.text);
+  const { password, pruefnummer } = await letters(portal.outbox, mailFrom(address));
   const login = await post('/api/session', { ik: '301412340', password });
-  const cookie = login.headers.get('set-cookie').split(';')[0];
+  assert.equal(login.status, 200, login.text);
+  const cookie = login.headers['set-cookie'][0].split(';')[0];
   const set = await post('/api/password', { pruefnummer, new_password: newPassword }, cookie);
-  assert.equal(set.status, 204);
+  assert.equal(set.status, 204, set.text);
+}
+
+/** The sender of an insurer's letters in the demo: `serviceportal@plus.aok.example`. */
+export function mailFrom(address) {
+  return `serviceportal@${new URL(address).hostname.replace(/\.localhost$/, '')}.aok.example`;
 }

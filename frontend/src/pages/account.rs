@@ -9,10 +9,11 @@ use portal_domain::{
 };
 
 use crate::api::{self, Problem, ProblemCode, Registered};
-use crate::components::{Field, FormProblem, When};
+use crate::components::{Field, FormProblem, TermsOfUse, When};
 use crate::i18n::{T, use_i18n};
 use crate::page::Page;
 use crate::session::use_session;
+use crate::tenant::use_tenant;
 
 fn field_error(problem: RwSignal<Option<Problem>>, field: &'static str) -> Signal<Option<String>> {
     Signal::derive(move || problem.get().and_then(|p| p.field(field)))
@@ -22,6 +23,7 @@ fn field_error(problem: RwSignal<Option<Problem>>, field: &'static str) -> Signa
 pub fn Login() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
+    let tenant = use_tenant();
     let navigate = use_navigate();
     let (ik, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let problem = RwSignal::new(None::<Problem>);
@@ -48,7 +50,7 @@ pub fn Login() -> impl IntoView {
                     let next = if info.must_change_password {
                         Page::SetPassword.path()
                     } else {
-                        Page::Search.path()
+                        Page::home(tenant).path()
                     };
                     session.set(info);
                     problem.set(None);
@@ -174,7 +176,7 @@ pub fn Register() -> impl IntoView {
             }>
                 <Field id="ik" label=T::Ik hint=T::IkHint value=ik error=ik_error ok=ik_ok inputmode="numeric" />
                 <h2>{i18n.tr(T::TermsTitle)}</h2>
-                <p>{i18n.tr(T::TermsText)}</p>
+                <TermsOfUse />
                 <div class="check">
                     <input type="checkbox" id="terms" prop:checked=move || terms.get() on:change=move |ev| terms.set(event_target_checked(&ev))
                         aria-invalid=move || state.field_problem("terms_accepted").is_some().to_string()
@@ -250,6 +252,7 @@ fn PasswordRules(password: RwSignal<String>, ik: Signal<String>) -> impl IntoVie
 pub fn SetPassword() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
+    let tenant = use_tenant();
     let navigate = use_navigate();
     let (pruefnummer, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let problem = RwSignal::new(None::<Problem>);
@@ -266,7 +269,7 @@ pub fn SetPassword() -> impl IntoView {
             };
             pending.set(false);
             match result {
-                Ok(()) => nav(Page::Search.path(), Default::default()),
+                Ok(()) => nav(Page::home(tenant).path(), Default::default()),
                 Err(p) if p.session_ended() => nav(Page::SessionEnded.path(), Default::default()),
                 Err(p) => problem.set(Some(p)),
             }

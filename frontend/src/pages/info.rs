@@ -4,41 +4,50 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api;
-use crate::components::When;
+use crate::components::{TermsOfUse, When};
 use crate::i18n::{T, use_i18n};
 use crate::page::Page;
 use crate::session::use_session;
+use crate::tenant::{Service, use_tenant};
 
+/// The services the insurer offers here, and only those.
 #[component]
 pub fn Start() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
+    let tenant = use_tenant();
     view! {
         <h1>{i18n.tr(T::PortalTitle)}</h1>
         <p>{i18n.tr(T::ChooseService)}</p>
         <div class="services">
-            <section class="service" aria-labelledby="oha-title">
-                <h2 id="oha-title">{i18n.tr(T::OhaTitle)}</h2>
-                <p>{i18n.tr(T::OhaIntro)}</p>
-                <When when=move || session.info.get().is_some() fallback=move || view! {
-                    <p><A href=Page::Login.path() attr:class="button">{i18n.tr(T::Login)}</A>" "<A href=Page::Register.path()>{i18n.tr(T::Register)}</A></p>
-                }>
-                    <p><A href=Page::Search.path() attr:class="button">{i18n.tr(T::SearchTitle)}</A></p>
-                </When>
-            </section>
-            <section class="service" aria-labelledby="calc-title">
-                <h2 id="calc-title">{i18n.tr(T::CalcTitle)}</h2>
-                <p>{i18n.tr(T::CalcIntro)}</p>
-                <ul class="links">
-                    <li><A href=Page::CareCalculator.path()>{i18n.tr(T::CareCalcTitle)}</A></li>
-                    <li><A href=Page::CopayCalculator.path()>{i18n.tr(T::CopayCalcTitle)}</A></li>
-                </ul>
-            </section>
-            <section class="service" aria-labelledby="etb-title">
-                <h2 id="etb-title">{i18n.tr(T::EtbTitle)}</h2>
-                <p>{i18n.tr(T::EtbIntro)}</p>
-                <p class="badge">{i18n.tr(T::ComingSoon)}</p>
-            </section>
+            <When when=move || tenant.offers(Service::Oha)>
+                <section class="service" aria-labelledby="oha-title">
+                    <h2 id="oha-title">{i18n.tr(T::OhaTitle)}</h2>
+                    <p>{i18n.tr(T::OhaIntro)}</p>
+                    <When when=move || session.info.get().is_some() fallback=move || view! {
+                        <p><A href=Page::Login.path() attr:class="button">{i18n.tr(T::Login)}</A>" "<A href=Page::Register.path()>{i18n.tr(T::Register)}</A></p>
+                    }>
+                        <p><A href=Page::Search.path() attr:class="button">{i18n.tr(T::SearchTitle)}</A></p>
+                    </When>
+                </section>
+            </When>
+            <When when=move || tenant.offers(Service::Calculators)>
+                <section class="service" aria-labelledby="calc-title">
+                    <h2 id="calc-title">{i18n.tr(T::CalcTitle)}</h2>
+                    <p>{i18n.tr(T::CalcIntro)}</p>
+                    <ul class="links">
+                        <li><A href=Page::CareCalculator.path()>{i18n.tr(T::CareCalcTitle)}</A></li>
+                        <li><A href=Page::CopayCalculator.path()>{i18n.tr(T::CopayCalcTitle)}</A></li>
+                    </ul>
+                </section>
+            </When>
+            <When when=move || tenant.offers(Service::Etherapiebericht)>
+                <section class="service" aria-labelledby="etb-title">
+                    <h2 id="etb-title">{i18n.tr(T::EtbTitle)}</h2>
+                    <p>{i18n.tr(T::EtbIntro)}</p>
+                    <p class="badge">{i18n.tr(T::ComingSoon)}</p>
+                </section>
+            </When>
         </div>
     }
 }
@@ -89,7 +98,12 @@ fn InfoPage(title: T, body: T) -> impl IntoView {
 
 #[component]
 pub fn TermsPage() -> impl IntoView {
-    view! { <InfoPage title=T::TermsTitle body=T::TermsText /> }
+    let i18n = use_i18n();
+    view! {
+        <h1>{i18n.tr(T::TermsTitle)}</h1>
+        <TermsOfUse />
+        <p><A href=Page::Start.path()>{i18n.tr(T::BackToStart)}</A></p>
+    }
 }
 
 #[component]

@@ -4,13 +4,14 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
-use portal_domain::{Consent, Kvnr, Lang, UserFacing, german_day};
+use portal_domain::{Consent, Kvnr, Lang, UserFacing, YearsShown, german_day};
 
 use crate::api::{self, Answer, Problem, ProblemCode};
 use crate::components::{Field, FormProblem, When};
 use crate::i18n::{T, use_i18n};
 use crate::page::Page;
 use crate::session::{SessionState, use_session};
+use crate::tenant::use_tenant;
 
 #[component]
 pub fn Search() -> impl IntoView {
@@ -147,6 +148,7 @@ fn SearchForm() -> impl IntoView {
         }>
             <h2>{i18n.tr(T::SearchTitle)}</h2>
             <p>{i18n.tr(T::SearchIntro)}</p>
+            <YearsNote list_years=true />
             <FormProblem problem />
             <form on:submit=submit.clone()>
                 <Field id="kvnr" label=T::Kvnr hint=T::KvnrHint value=kvnr error=kvnr_error ok=kvnr_ok autocomplete="off" />
@@ -222,10 +224,49 @@ fn QueryResult(answer: Signal<Option<(Answer, String)>>) -> impl IntoView {
                         <tbody>{rows}</tbody>
                     </table>
                     {on_day.map(|b| view! { <p>{i18n.tr(T::OnDispensingDate)}" "<strong>{move || yes_no(b)}</strong></p> })}
-                    <p class="note">{i18n.tr(T::PreviousYearNote)}</p>
+                    <YearsNote list_years=false />
                     {print_info}
                 </section>
             }.into_any()
         })
+    }
+}
+
+/// Which years a result shows, by the insurer's rule: on the search page with the years themselves
+/// ("2026 und 2025"), under a result the rule alone. Nothing when the rule is not known.
+#[component]
+fn YearsNote(list_years: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let tenant = use_tenant();
+    move || {
+        let rule = tenant.years_shown()?;
+        let text = if list_years {
+            // The day in the browser, which for a German provider is the German day.
+            let now = js_sys::Date::new_0();
+            let month = time::Month::try_from(now.get_month() as u8 + 1).ok()?;
+            let day = time::Date::from_calendar_date(
+                now.get_full_year() as i32,
+                month,
+                now.get_date() as u8,
+            )
+            .ok()?;
+            let years = rule.years(day);
+            let mut listed = String::new();
+            for (i, year) in years.iter().enumerate() {
+                if i > 0 {
+                    listed.push_str(if i + 1 == years.len() { i18n.t(T::And) } else { ", " });
+                }
+                listed.push_str(&year.to_string());
+            }
+            i18n.t(T::YearsShownNow).replace("{years}", &listed)
+        } else {
+            let key = match rule {
+                YearsShown::CurrentAndPreviousUntilJune30 => T::PreviousYearNote,
+                YearsShown::PreviousCurrentNext => T::ThreeYearsNote,
+                YearsShown::Current => T::CurrentYearNote,
+            };
+            i18n.t(key).to_string()
+        };
+        Some(view! { <p class="note">{text}</p> })
     }
 }
