@@ -20,6 +20,7 @@ mod password;
 mod provider;
 mod pruefnummer;
 mod tenant;
+pub mod therapy;
 
 pub use challenge::{proof_of_work_holds, solve_proof_of_work};
 pub use client::ClientAddress;
