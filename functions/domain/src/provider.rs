@@ -108,30 +108,45 @@ impl Provider {
         ort: &str,
         berufsfeld: &str,
     ) -> Result<Provider, ProviderError> {
-        let text = |value: &str, field, error| {
-            let value = value.trim();
-            if value.chars().any(char::is_control) {
-                return Err(ProviderError::Control(field));
-            }
-            let fits = !value.is_empty() && value.chars().count() <= 200;
-            if fits { Ok(value.to_string()) } else { Err(error) }
-        };
+        Ok(Provider {
+            ik,
+            name: directory_text(name, TextField::Name, ProviderError::Name)?,
+            email,
+            address: Address::parse(strasse, plz, ort)?,
+            berufsfeld: Berufsfeld::parse(berufsfeld).ok_or(ProviderError::Berufsfeld)?,
+        })
+    }
+}
+
+impl Address {
+    /// A directory's postal address: street and town of 1 to 200 characters without control
+    /// characters, a postcode of 5 digits.
+    pub fn parse(strasse: &str, plz: &str, ort: &str) -> Result<Address, ProviderError> {
         let plz = plz.trim();
         if plz.len() != 5 || !plz.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ProviderError::Plz);
         }
-        Ok(Provider {
-            ik,
-            name: text(name, TextField::Name, ProviderError::Name)?,
-            email,
-            address: Address {
-                strasse: text(strasse, TextField::Strasse, ProviderError::Strasse)?,
-                plz: plz.to_string(),
-                ort: text(ort, TextField::Ort, ProviderError::Ort)?,
-            },
-            berufsfeld: Berufsfeld::parse(berufsfeld).ok_or(ProviderError::Berufsfeld)?,
+        Ok(Address {
+            strasse: directory_text(strasse, TextField::Strasse, ProviderError::Strasse)?,
+            plz: plz.to_string(),
+            ort: directory_text(ort, TextField::Ort, ProviderError::Ort)?,
         })
     }
+}
+
+/// A free-text field of a directory the insurer imports: trimmed, 1 to 200 characters, no
+/// control characters (an escape sequence or a line break would reach letters and pages).
+pub(crate) fn directory_text(
+    value: &str,
+    field: TextField,
+    error: ProviderError,
+) -> Result<String, ProviderError> {
+    let value = value.trim();
+    if value.chars().any(char::is_control) {
+        return Err(ProviderError::Control(field));
+    }
+    let fits = !value.is_empty() && value.chars().count() <= 200;
+    if fits { Ok(value.to_string()) } else { Err(error) }
 }
 
 /// A mail address good enough to send a letter to: one `@`, a local part, a dotted domain, no
