@@ -166,14 +166,15 @@ impl TestApp {
 
     /// Runs a back-office action as `portal accounts` does.
     pub(crate) async fn back_office(&self, action: portal::backoffice::Action) -> String {
+        let hasher = portal_core::accounts::SecretHasher::for_this_machine().unwrap();
         let accounts = portal_core::UseCases::wire(
             &self.stores,
             &TestApp::config(self.data_dir.path()).settings,
             &self.tenant,
+            &hasher,
             std::sync::Arc::new(self.clock.clone()),
             std::sync::Arc::new(|| {}),
         )
-        .unwrap()
         .accounts;
         portal::backoffice::run(&accounts, action, portal_domain::Lang::De).await.unwrap()
     }

@@ -210,3 +210,274 @@ fn the_tenants_built_into_the_functions_are_usable() {
     let first = tenants.first();
     assert_eq!(first.letterhead.mail_from, settings.mail_from);
 }
+
+// ------------------------------------------------------------------ safe deployments, tracing,
+// alarms and the runbook, the WAF (infra/README.md, infra/RUNBOOK.md, infra/edge.yaml)
+
+fn yaml(relative: &str) -> Value {
+    let path = repo_root().join(relative);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{relative}: {e}"));
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{relative} is not YAML: {e}"))
+}
+
+/// The inside of `!Tag …` when the value carries that tag.
+fn tagged<'a>(value: &'a Value, tag: &str) -> Option<&'a Value> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == tag => Some(&tagged.value),
+        _ => None,
+    }
+}
+
+/// The resources of a type, by logical id.
+fn resources<'a>(template: &'a Value, kind: &str) -> BTreeMap<String, &'a Value> {
+    template["Resources"]
+        .as_mapping()
+        .expect("Resources")
+        .iter()
+        .filter(|(_, r)| r["Type"] == kind)
+        .map(|(id, r)| (id.as_str().expect("a logical id").to_string(), r))
+        .collect()
+}
+
+/// A function's property as SAM sees it: its own, else the one of `Globals.Function`.
+fn property<'a>(template: &'a Value, function: &'a Value, key: &str) -> Option<&'a Value> {
+    function["Properties"].get(key).or_else(|| template["Globals"]["Function"].get(key))
+}
+
+/// A function's `DeploymentPreference` key: its own, else the one of `Globals.Function` (SAM
+/// merges the two maps).
+fn preference<'a>(template: &'a Value, function: &'a Value, key: &str) -> Option<&'a Value> {
+    function["Properties"]["DeploymentPreference"]
+        .get(key)
+        .or_else(|| template["Globals"]["Function"]["DeploymentPreference"].get(key))
+}
+
+/// `Name: Value` of an alarm's dimensions, the values as their plain text (`QueryFunction`,
+/// `${QueryFunction}:live`, `QueryFunction.Version.Version`).
+fn dimensions(alarm: &Value) -> BTreeMap<String, String> {
+    let Some(dimensions) = alarm["Properties"]["Dimensions"].as_sequence() else {
+        return BTreeMap::new();
+    };
+    dimensions
+        .iter()
+        .filter_map(|d| Some((text(d, &["Name"])?.to_string(), text(d, &["Value"])?.to_string())))
+        .collect()
+}
+
+#[test]
+fn every_function_publishes_the_alias_live_and_moves_to_it_gradually_in_prod() {
+    let template = template();
+    let functions = resources(&template, "AWS::Serverless::Function");
+    assert!(functions.len() >= 6, "{:?}", functions.keys());
+    for (id, function) in &functions {
+        let alias = property(&template, function, "AutoPublishAlias").and_then(Value::as_str);
+        assert_eq!(alias, Some("live"), "{id}: AutoPublishAlias");
+        let kind = preference(&template, function, "Type")
+            .unwrap_or_else(|| panic!("{id}: no DeploymentPreference Type"));
+        // !If [IsProd, <prod>, <dev>]
+        let branches = tagged(kind, "If")
+            .and_then(Value::as_sequence)
+            .unwrap_or_else(|| panic!("{id}: the Type depends on the stage: {kind:?}"));
+        assert_eq!(branches[0].as_str(), Some("IsProd"), "{id}");
+        let prod = branches[1].as_str().unwrap_or_default();
+        assert!(prod.starts_with("Canary") || prod.starts_with("Linear"), "{id}: prod is {prod}");
+        assert_eq!(branches[2].as_str(), Some("AllAtOnce"), "{id}: dev");
+        let enabled = preference(&template, function, "Enabled");
+        assert!(enabled.is_none() || enabled == Some(&Value::Bool(true)), "{id}: enabled");
+    }
+}
+
+#[test]
+fn every_function_is_rolled_back_by_its_own_error_and_p99_latency_alarms_on_the_alias() {
+    let template = template();
+    let alarms = resources(&template, "AWS::CloudWatch::Alarm");
+    for (id, function) in resources(&template, "AWS::Serverless::Function") {
+        let named = preference(&template, function, "Alarms")
+            .and_then(Value::as_sequence)
+            .unwrap_or_else(|| panic!("{id}: DeploymentPreference without Alarms"));
+        let mut watched = BTreeSet::new();
+        for reference in named {
+            let alarm_id = tagged(reference, "Ref")
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| panic!("{id}: an alarm is named by !Ref: {reference:?}"));
+            let alarm = alarms
+                .get(alarm_id)
+                .unwrap_or_else(|| panic!("{id}: {alarm_id} is no alarm of the template"));
+            // The alarm watches the new version of this very function, invoked through `live`.
+            let dimensions = dimensions(alarm);
+            assert_eq!(dimensions.get("FunctionName"), Some(&id), "{alarm_id}");
+            assert_eq!(dimensions.get("Resource"), Some(&format!("${{{id}}}:live")), "{alarm_id}");
+            assert_eq!(
+                dimensions.get("ExecutedVersion"),
+                Some(&format!("{id}.Version.Version")),
+                "{alarm_id}"
+            );
+            let properties = &alarm["Properties"];
+            assert_eq!(properties["Namespace"], "AWS/Lambda", "{alarm_id}");
+            let metric = properties["MetricName"].as_str().unwrap_or_default();
+            match metric {
+                "Errors" => assert_eq!(properties["Statistic"], "Sum", "{alarm_id}"),
+                "Duration" => assert_eq!(properties["ExtendedStatistic"], "p99", "{alarm_id}"),
+                other => panic!("{alarm_id}: {other}"),
+            }
+            assert!(
+                properties["Period"].as_u64().is_some_and(|p| p <= 60),
+                "{alarm_id}: a canary of five minutes needs one-minute periods"
+            );
+            watched.insert(metric.to_string());
+        }
+        let expected: BTreeSet<String> = ["Duration", "Errors"].map(String::from).into();
+        assert_eq!(watched, expected, "{id}");
+    }
+}
+
+#[test]
+fn every_function_is_traced_with_x_ray() {
+    let template = template();
+    for (id, function) in resources(&template, "AWS::Serverless::Function") {
+        let tracing = property(&template, function, "Tracing").and_then(Value::as_str);
+        assert_eq!(tracing, Some("Active"), "{id}");
+    }
+}
+
+#[test]
+fn every_alarm_of_the_templates_is_in_the_runbook() {
+    let runbook = std::fs::read_to_string(repo_root().join("infra/RUNBOOK.md"))
+        .expect("infra/RUNBOOK.md is readable");
+    let mut names = Vec::new();
+    for file in ["infra/template.yaml", "infra/edge.yaml", "infra/deploy-role.yaml"] {
+        let template = yaml(file);
+        for (id, alarm) in resources(&template, "AWS::CloudWatch::Alarm") {
+            let name = text(alarm, &["Properties", "AlarmName"])
+                .unwrap_or_else(|| panic!("{file}: {id} has no AlarmName"));
+            // `!Sub "portal-${Stage}-query-errors"` is `portal-<stage>-query-errors` in the runbook.
+            names.push((id, name.replace("${Stage}", "<stage>")));
+        }
+    }
+    assert!(names.len() >= 18, "{names:?}");
+    let missing: Vec<_> =
+        names.iter().filter(|(_, name)| !runbook.contains(&format!("`{name}`"))).collect();
+    assert!(missing.is_empty(), "alarms the runbook does not explain: {missing:?}");
+}
+
+#[test]
+fn the_distribution_is_behind_the_web_acl_of_the_edge_template_and_prod_cannot_go_without() {
+    let template = template();
+    let config = &template["Resources"]["Distribution"]["Properties"]["DistributionConfig"];
+    let web_acl = tagged(&config["WebACLId"], "If")
+        .and_then(Value::as_sequence)
+        .expect("WebACLId: !If [HasWebAcl, !Ref WebAclArn, !Ref AWS::NoValue]");
+    assert_eq!(web_acl[0].as_str(), Some("HasWebAcl"));
+    assert_eq!(tagged(&web_acl[1], "Ref").and_then(Value::as_str), Some("WebAclArn"));
+    let parameter = &template["Parameters"]["WebAclArn"];
+    let pattern = parameter["AllowedPattern"].as_str().expect("WebAclArn is pattern-checked");
+    assert!(pattern.contains(":wafv2:us-east-1:") && pattern.contains("global/webacl/"));
+    // The rule that refuses a prod stack without it.
+    let rule = &template["Rules"]["ProdHasAWebAcl"];
+    let asserted = format!("{:?}", rule["Assertions"]);
+    assert!(asserted.contains("WebAclArn"), "{asserted}");
+    assert!(format!("{:?}", rule["RuleCondition"]).contains("prod"));
+
+    let edge = yaml("infra/edge.yaml");
+    let acl = &resources(&edge, "AWS::WAFv2::WebACL").into_values().next().expect("a web ACL")["Properties"];
+    assert_eq!(acl["Scope"], "CLOUDFRONT");
+    assert!(edge["Outputs"]["WebAclArn"]["Value"] != Value::Null);
+    let rules = acl["Rules"].as_sequence().expect("rules");
+    let groups: BTreeSet<&str> = rules
+        .iter()
+        .filter_map(|r| r["Statement"]["ManagedRuleGroupStatement"]["Name"].as_str())
+        .collect();
+    for group in [
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesAmazonIpReputationList",
+    ] {
+        assert!(groups.contains(group), "{group}");
+    }
+}
+
+/// The URI paths the WAF's rate rules count, from their scope-down statements.
+fn rate_limited_paths(edge: &Value) -> BTreeSet<String> {
+    fn paths(statement: &Value, into: &mut BTreeSet<String>) {
+        if let Some(byte_match) = statement.get("ByteMatchStatement")
+            && byte_match["FieldToMatch"].get("UriPath").is_some()
+        {
+            into.insert(text(byte_match, &["SearchString"]).expect("a path").to_string());
+        }
+        for nested in statement["AndStatement"]["Statements"].as_sequence().into_iter().flatten() {
+            paths(nested, into);
+        }
+    }
+    let mut found = BTreeSet::new();
+    for acl in resources(edge, "AWS::WAFv2::WebACL").values() {
+        for rule in acl["Properties"]["Rules"].as_sequence().into_iter().flatten() {
+            let rate = &rule["Statement"]["RateBasedStatement"];
+            if rate.is_mapping() {
+                assert_eq!(rate["AggregateKeyType"], "IP", "per client address");
+                paths(&rate["ScopeDownStatement"], &mut found);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_waf_rate_limits_the_routes_that_take_secrets_or_make_letters_and_they_exist() {
+    let limited = rate_limited_paths(&yaml("infra/edge.yaml"));
+    for path in [
+        "/api/challenge",
+        "/api/registrations",
+        "/api/session",
+        "/api/password-reset",
+        "/oauth/token",
+    ] {
+        assert!(limited.contains(path), "{path} is not rate-limited: {limited:?}");
+    }
+    // A rule for a path the API no longer has limits nothing: every /api path is a route.
+    let routed: BTreeSet<&str> = routes().into_iter().map(|r| r.path).collect();
+    for path in limited.iter().filter(|p| p.starts_with("/api/")) {
+        assert!(routed.contains(path.as_str()), "{path} is no route of the API");
+    }
+}
+
+#[test]
+fn the_dashboards_log_metrics_match_what_the_code_logs() {
+    let template = template();
+    // Every Rust source of the functions, to find the messages in.
+    fn sources(dir: &std::path::Path, into: &mut String) {
+        for entry in std::fs::read_dir(dir).expect("a readable folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, into);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                into.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+            }
+        }
+    }
+    let mut code = String::new();
+    sources(&repo_root().join("functions"), &mut code);
+    let filters = resources(&template, "AWS::Logs::MetricFilter");
+    assert!(filters.len() >= 3, "{:?}", filters.keys());
+    for (id, filter) in filters {
+        let pattern = text(filter, &["Properties", "FilterPattern"]).expect("a pattern");
+        if let Some(rest) = pattern.split("$.fields.message = \"").nth(1) {
+            let message = rest.split('"').next().unwrap_or_default();
+            assert!(code.contains(&format!("\"{message}\"")), "{id}: no code logs {message:?}");
+            for transformation in
+                filter["Properties"]["MetricTransformations"].as_sequence().expect("metrics")
+            {
+                let fields = format!("{:?}", transformation);
+                for field in fields.split("$.fields.").skip(1) {
+                    let name: String =
+                        field.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    assert!(code.contains(&format!("{name} =")), "{id}: no code logs {name}");
+                }
+            }
+        } else {
+            // The platform's own JSON lines (LoggingConfig), counted only when they are written.
+            assert_eq!(pattern, "{ $.type = \"platform.initStart\" }", "{id}");
+            let level = &template["Globals"]["Function"]["LoggingConfig"]["SystemLogLevel"];
+            assert!(level == "INFO" || level == "DEBUG", "{id}: platform.initStart needs INFO");
+        }
+    }
+}

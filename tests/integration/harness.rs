@@ -306,6 +306,7 @@ impl TestApp {
             addr: "127.0.0.1:0".parse().unwrap(),
             data_dir: data_dir.to_path_buf(),
             tenants_file: data_dir.join("tenants.toml"),
+            anchor_log: None,
             anchor_key: data_dir.join("anchor-key.pk8"),
             static_dir: data_dir.join("no-app"),
             store: StoreKind::Embedded,

@@ -227,9 +227,10 @@ async fn letters_queued_for(provider_file: &str) -> Stores {
     let clock = Arc::new(TestClock::at(time::macros::datetime!(2026-05-04 08:00 UTC)));
     let (tenants, _) = single_tenant(stores.clone(), None);
     let settings = TestApp::config(data_dir.path()).settings;
+    let hasher = portal_core::accounts::SecretHasher::for_this_machine().unwrap();
+    let tenant = tenants.first();
     let app =
-        portal_core::UseCases::wire(&stores, &settings, tenants.first(), clock, Arc::new(|| {}))
-            .unwrap();
+        portal_core::UseCases::wire(&stores, &settings, tenant, &hasher, clock, Arc::new(|| {}));
     let registered = app.accounts.resend(&Ik::parse("401612342").unwrap()).await.unwrap();
     assert_eq!(registered.letters, 2);
     stores

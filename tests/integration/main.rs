@@ -70,3 +70,4 @@ mod oha;
 mod probe;
 mod store_contract;
 mod tenants;
+mod therapy;

@@ -6,7 +6,8 @@ use portal_core::model::{
     Outcome, Policy, QueryId, Recorded, Session, SessionIdHash,
 };
 use portal_core::{AuditLog, Saved};
-use portal_domain::{EmailAddress, Exemption, Ik, Initials, Kvnr, Provider};
+use portal_domain::therapy::{Bsnr, KimAddress, Lanr, Physician, PhysicianQuery};
+use portal_domain::{Address, EmailAddress, Exemption, Ik, Initials, Kvnr, Provider};
 use time::macros::{date, datetime};
 use time::{Date, Duration, OffsetDateTime};
 
@@ -36,6 +37,9 @@ on_both_stores! {
     a_query_is_counted_and_recorded_together,
     at_a_reached_limit_a_query_is_neither_counted_nor_recorded,
     concurrent_queries_of_one_provider_form_one_unbroken_chain,
+    a_physician_reads_back_and_is_found_by_number_postcode_and_name,
+    a_changed_physician_is_no_longer_found_by_what_it_was,
+    a_physician_search_returns_at_most_the_limit_by_name,
 }
 
 pub use portal::stores::Store;
@@ -529,6 +533,14 @@ async fn two_insurers_never_see_each_others_records(a: &impl Store, b: &impl Sto
     };
     assert_eq!((at_a.seq, at_b.seq), (1, 1), "a chain of its own at each insurer");
     assert_eq!(a.audit_heads().await.unwrap().len(), 1);
+
+    let doctor = physician("123456601", "781234500", "Anna Schulz", "01067", None);
+    a.put_physicians(std::slice::from_ref(&doctor)).await.unwrap();
+    assert_eq!(b.physician(&doctor.lanr, &doctor.bsnr).await.unwrap(), None);
+    for q in ["123456601", "781234500", "01067", "schulz"] {
+        assert_eq!(b.search_physicians(&search(q), 10).await.unwrap(), [], "{q}");
+        assert_eq!(a.search_physicians(&search(q), 10).await.unwrap().len(), 1, "{q}");
+    }
 }
 
 mod two_insurers {
@@ -558,4 +570,104 @@ mod two_insurers {
         let b = DynamoStore::new(client, tables, &bayern);
         super::two_insurers_never_see_each_others_records(&a, &b).await;
     }
+}
+
+// --- The physician directory (eTherapiebericht) ------------------------------------------------
+
+fn physician(lanr: &str, bsnr: &str, name: &str, plz: &str, kim: Option<&str>) -> Physician {
+    let address = Address::parse("Markt 1", plz, "Dresden").unwrap();
+    let kim = kim.map(|k| KimAddress::parse(k).unwrap());
+    let earztbrief = kim.is_some();
+    Physician::new(
+        Lanr::parse(lanr).unwrap(),
+        Bsnr::parse(bsnr).unwrap(),
+        name,
+        address,
+        kim,
+        earztbrief,
+    )
+    .unwrap()
+}
+
+fn search(text: &str) -> PhysicianQuery {
+    PhysicianQuery::parse(text).unwrap()
+}
+
+fn lanrs(found: &[Physician]) -> Vec<&str> {
+    found.iter().map(|p| p.lanr.as_str()).collect()
+}
+
+async fn a_physician_reads_back_and_is_found_by_number_postcode_and_name(store: &impl Store) {
+    let schulz = physician(
+        "123456601",
+        "781234500",
+        "Dr. med. Anna Schulz-Müller",
+        "01067",
+        Some("praxis.schulz@arzt.kim.telematik"),
+    );
+    let second_site =
+        physician("123456601", "781234599", "Dr. med. Anna Schulz-Müller", "01069", None);
+    let meier = physician("987654450", "781234500", "Jan Meier", "01067", None);
+    store.put_physicians(&[schulz.clone(), second_site.clone(), meier.clone()]).await.unwrap();
+
+    let read = store.physician(&schulz.lanr, &schulz.bsnr).await.unwrap();
+    assert_eq!(read.as_ref(), Some(&schulz));
+    assert_eq!(
+        read.unwrap().receives_earztbrief().unwrap().as_str(),
+        "praxis.schulz@arzt.kim.telematik"
+    );
+    assert_eq!(store.physician(&meier.lanr, &second_site.bsnr).await.unwrap(), None);
+
+    let by =
+        |q: &'static str| async move { store.search_physicians(&search(q), 10).await.unwrap() };
+    assert_eq!(by("123456601").await, [schulz.clone(), second_site.clone()], "a LANR: every site");
+    assert_eq!(
+        lanrs(&by("781234500").await),
+        ["123456601", "987654450"],
+        "a BSNR: everyone there, by name"
+    );
+    assert_eq!(lanrs(&by("01069").await), ["123456601"]);
+    assert_eq!(by("müll").await.len(), 2);
+    assert_eq!(lanrs(&by("MEI").await), ["987654450"]);
+    assert_eq!(by("ller").await, [], "the beginning of a word, not its middle");
+    assert_eq!(by("99999").await, []);
+}
+
+async fn a_changed_physician_is_no_longer_found_by_what_it_was(store: &impl Store) {
+    let before = physician("123456601", "781234500", "Anna Schulz", "01067", None);
+    store.put_physicians(std::slice::from_ref(&before)).await.unwrap();
+    let after = physician(
+        "123456601",
+        "781234500",
+        "Anna Weber",
+        "04109",
+        Some("praxis@weber.kim.telematik"),
+    );
+    store.put_physicians(std::slice::from_ref(&after)).await.unwrap();
+    assert_eq!(store.search_physicians(&search("schulz"), 10).await.unwrap(), []);
+    assert_eq!(store.search_physicians(&search("01067"), 10).await.unwrap(), []);
+    assert_eq!(
+        store.search_physicians(&search("weber"), 10).await.unwrap(),
+        std::slice::from_ref(&after)
+    );
+    assert_eq!(store.search_physicians(&search("04109"), 10).await.unwrap(), [after]);
+}
+
+async fn a_physician_search_returns_at_most_the_limit_by_name(store: &impl Store) {
+    let many: Vec<Physician> = (0..30)
+        .map(|n| {
+            let serial = format!("{:06}", 100_000 + n);
+            let sum: u32 =
+                serial.bytes().zip([4, 9, 4, 9, 4, 9]).map(|(d, w)| u32::from(d - b'0') * w).sum();
+            let lanr = format!("{serial}{}01", (10 - sum % 10) % 10);
+            physician(&lanr, "781234500", &format!("Praxis Elbe {:02}", 30 - n), "01067", None)
+        })
+        .collect();
+    store.put_physicians(&many).await.unwrap();
+    let found = store.search_physicians(&search("elbe"), 5).await.unwrap();
+    let names: Vec<&str> = found.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Praxis Elbe 01", "Praxis Elbe 02", "Praxis Elbe 03", "Praxis Elbe 04", "Praxis Elbe 05"]
+    );
 }

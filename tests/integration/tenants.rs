@@ -195,7 +195,7 @@ async fn every_authenticated_route_refuses_a_session_of_the_other_insurer(app: T
     let (plus, bayern) = (app.tenant("plus"), app.tenant("bayern"));
     let at_plus = active_at(&plus, PLUS_EXEMPTIONS, 0).await;
     bayern.with_directory().await;
-    let mut authenticated = 0;
+    let mut tried = Vec::new();
     for route in portal_http::routes() {
         let body = (route.method == Method::POST).then(|| json!({}));
         // A route that wants a session refuses a request without one.
@@ -207,13 +207,22 @@ async fn every_authenticated_route_refuses_a_session_of_the_other_insurer(app: T
         if anonymous.send().await.unwrap().status() != StatusCode::UNAUTHORIZED {
             continue;
         }
-        authenticated += 1;
-        let other = bayern.with_cookie(route.method.clone(), route.path, &at_plus, body).await;
         let what = format!("{} {}", route.method, route.path);
+        tried.push(what.clone());
+        let other = bayern.with_cookie(route.method.clone(), route.path, &at_plus, body).await;
         let (status, problem) = problem(other).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}: {problem}");
     }
-    assert!(authenticated >= 4, "session, logout, password, query: {authenticated}");
+    // At least these need a session (login and reset answer 401 to an empty body too, and are
+    // tried as well; logout answers 204 to anyone, ending nothing).
+    for needed in [
+        "GET /api/session",
+        "POST /api/password",
+        "POST /api/exemption-queries",
+        "GET /api/physicians",
+    ] {
+        assert!(tried.iter().any(|t| t == needed), "{needed} in {tried:?}");
+    }
     // The session itself still works at its own insurer.
     let own = plus.with_cookie(Method::GET, "/api/session", &at_plus, None).await;
     assert_eq!(own.status(), StatusCode::OK);
@@ -258,6 +267,8 @@ async fn each_insurer_is_served_under_its_host_names_and_no_other(app: TestApp) 
     assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_tenant")));
     let register = stranger.post(url("/api/registrations")).json(&json!({})).send().await.unwrap();
     assert_eq!(register.status(), StatusCode::NOT_FOUND);
+    // Whether the portal answers is the same for every host: probes ask by address.
+    assert_eq!(stranger.get(url("/api/health")).send().await.unwrap().status(), StatusCode::OK);
     let page = stranger.get(url("/")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
     assert!(page.text().await.unwrap().contains("Kein Portal unter dieser Adresse"));
@@ -423,13 +434,19 @@ async fn the_tables_of_the_previous_release_become_the_first_insurers_with_every
     let bayern = DynamoStore::new(dynamodb_client(), tables, &Ik::parse("108310400").unwrap());
     let ik = Ik::parse(IK).unwrap();
     assert!(plus.account(&ik).await.unwrap().is_none(), "before the upgrade no tenant has them");
+    // Traffic that reached the new release first: a directory entry written anew.
+    let renamed =
+        portal_domain::Provider { name: "Neue Apotheke am Altmarkt".into(), ..demo_pharmacy() };
+    plus.put_providers(std::slice::from_ref(&renamed)).await.unwrap();
 
     let mut told = Vec::new();
     let adopted = plus
         .adopt_unscoped_items(|table, moved| told.push((table.to_string(), moved)))
         .await
         .unwrap();
-    assert_eq!(adopted.total(), 3 + 4 + 1 + 3 + 1 + 8 + 4, "{adopted:?}");
+    assert_eq!(adopted.total(), 2 + 4 + 1 + 3 + 1 + 8 + 4, "{adopted:?}");
+    assert_eq!(adopted.superseded, 1, "the newer entry stays");
+    assert_eq!(plus.provider(&ik).await.unwrap(), Some(renamed));
     assert!(
         told.iter().any(|(table, moved)| table.ends_with("exemptions") && *moved == 4),
         "{told:?}"
@@ -442,7 +459,6 @@ async fn the_tables_of_the_previous_release_become_the_first_insurers_with_every
     let kvnr = Kvnr::parse("A121212122").unwrap();
     assert_eq!(plus.exemptions_of(&kvnr).await.unwrap().len(), 2);
     assert_eq!(plus.exempt_in(2026).await.unwrap().len(), 2);
-    assert!(plus.provider(&ik).await.unwrap().is_some());
     assert!(plus.pending_letters(10).await.unwrap().is_empty());
     let verified =
         verify_audit(&plus, OffsetDateTime::now_utc(), Duration::days(730)).await.unwrap();
@@ -519,4 +535,99 @@ async fn an_insurer_that_does_not_offer_the_query_refuses_it_even_to_its_own_pro
         [],
         "nothing answered, nothing recorded"
     );
+}
+
+#[test]
+fn the_anchors_of_the_previous_release_stay_where_they_are_and_still_vouch_for_the_chains() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // The previous release's layout: the store and its anchors in the data folder itself (the
+    // anchors written by this release as one insurer, then put back where the old one kept them).
+    std::fs::copy(release_4().join("portal.db"), dir.join("portal.db")).unwrap();
+    assert!(portal(dir).args(["audit", "anchor"]).output().unwrap().status.success());
+    std::fs::rename(dir.join("portal/portal.db"), dir.join("portal.db")).unwrap();
+    // The previous release knew no tenant, so its file names none.
+    let db = rusqlite::Connection::open(dir.join("portal.db")).unwrap();
+    db.execute("DELETE FROM tenant", []).unwrap();
+    drop(db);
+    std::fs::rename(dir.join("portal/audit-anchors.log"), dir.join("audit-anchors.log")).unwrap();
+    std::fs::remove_dir_all(dir.join("portal")).unwrap();
+    let anchored = std::fs::read_to_string(dir.join("audit-anchors.log")).unwrap();
+
+    std::fs::write(dir.join("tenants.toml"), TWO_TENANTS).unwrap();
+    let verify = portal(dir).args(["audit", "verify", "--tenant", "plus"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&verify.stdout).trim(),
+        "1 Protokollkette mit 3 Einträgen geprüft.\nKeine Auffälligkeiten.",
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    // The log was not moved (it may be append-only); the tenant's folder points to it.
+    assert_eq!(std::fs::read_to_string(dir.join("audit-anchors.log")).unwrap(), anchored);
+    let link = std::fs::read_link(dir.join("plus/audit-anchors.log")).unwrap();
+    assert_eq!(link, std::path::Path::new("../audit-anchors.log"));
+    assert!(!dir.join("portal.db").exists() && !dir.join("portal.db-wal").exists(), "moved whole");
+}
+
+/// The demo pharmacy's directory entry, as the demo file has it.
+fn demo_pharmacy() -> portal_domain::Provider {
+    let line = portal::demo::PROVIDERS.lines().find(|l| l.starts_with(IK)).unwrap();
+    let [ik, name, email, strasse, plz, ort, berufsfeld] =
+        line.split(';').collect::<Vec<_>>().try_into().unwrap();
+    let email = portal_domain::EmailAddress::parse(email).unwrap();
+    portal_domain::Provider::new(Ik::parse(ik).unwrap(), name, email, strasse, plz, ort, berufsfeld)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_audit_chain_continued_before_the_upgrade_stops_it_with_a_clear_word() {
+    let tables = release_4_tables().await;
+    let plus = DynamoStore::new(dynamodb_client(), tables, &Ik::parse("107299005").unwrap());
+    // A query answered by the new release before the upgrade: a second chain for the pharmacy.
+    let entry = portal_core::model::AuditEntry {
+        query_id: portal_core::model::QueryId::new(),
+        ik: Ik::parse(IK).unwrap(),
+        at: OffsetDateTime::now_utc(),
+        kvnr: Kvnr::parse("A123456780").unwrap(),
+        consent: portal_domain::Consent::InsuredPresent,
+        dispensing_date: None,
+        outcome: portal_core::model::Outcome::parse("not_found").unwrap(),
+        expires_at: OffsetDateTime::now_utc() + Duration::days(730),
+    };
+    plus.record_query(&entry, &[]).await.unwrap();
+    let stopped = plus.adopt_unscoped_items(|_, _| {}).await.unwrap_err();
+    let said = portal_core::error_chain(&stopped);
+    assert!(said.contains("a chain was continued under the tenant's key"), "{said}");
+}
+
+#[tokio::test]
+async fn the_proxys_word_on_the_host_counts_only_with_the_origin_secret() {
+    let app = crate::harness::spawn(AppOptions {
+        tenants: Some(TWO_TENANTS),
+        configure: Box::new(|config| {
+            config.settings.tenant_host_header = Some("x-forwarded-host".into());
+            config.settings.origin_secret = Some("geheim-vom-cdn".into());
+        }),
+        ..AppOptions::default()
+    })
+    .await;
+    // CloudFront asks the origin under the API's own name; the viewer's host comes as a header.
+    let ask = |secret: Option<&'static str>| {
+        let mut request =
+            app.http.get(app.url("/api/tenant")).header("x-forwarded-host", "bayern.localhost");
+        if let Some(secret) = secret {
+            request = request.header("x-origin-verify", secret);
+        }
+        request.send()
+    };
+    let trusted = ask(Some("geheim-vom-cdn")).await.unwrap();
+    assert_eq!(trusted.status(), StatusCode::OK);
+    assert_eq!(trusted.json::<Value>().await.unwrap()["slug"], "bayern");
+    for untrusted in [None, Some("geraten")] {
+        let (status, body) = problem(ask(untrusted).await.unwrap()).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("unknown_tenant"))
+        );
+    }
 }

@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
-use crate::accounts::{Accounts, HashError, SecretHasher};
+use crate::accounts::{Accounts, SecretHasher};
 use crate::model::{Policy, Tenant};
 use crate::oha::{Oha, OhaSettings};
 use crate::ports::Clock;
 use crate::settings::Settings;
 use crate::stores::Stores;
+use crate::therapy::Reports;
 
 #[derive(Clone)]
 pub struct UseCases {
@@ -16,25 +17,29 @@ pub struct UseCases {
     pub tenant: Arc<Tenant>,
     pub accounts: Accounts,
     pub oha: Oha,
+    pub reports: Reports,
 }
 
 impl UseCases {
-    /// The use cases of `tenant` on its `stores`; `letters_queued` is called whenever letters wait to be sent
+    /// The use cases of `tenant` on its `stores`, hashing with `hasher` (one per process: it
+    /// holds the machine's share of hashing memory, whatever the number of tenants);
+    /// `letters_queued` is called whenever letters wait to be sent
     /// (locally it wakes the dispatcher; in AWS the table's stream does that).
     pub fn wire(
         stores: &Stores,
         settings: &Settings,
         tenant: &Arc<Tenant>,
+        hasher: &SecretHasher,
         clock: Arc<dyn Clock>,
         letters_queued: Arc<dyn Fn() + Send + Sync>,
-    ) -> Result<UseCases, HashError> {
+    ) -> UseCases {
         let accounts = Accounts {
             providers: stores.providers.clone(),
             accounts: stores.accounts.clone(),
             sessions: stores.sessions.clone(),
             challenges: stores.challenges.clone(),
             limits: stores.limits.clone(),
-            hasher: SecretHasher::for_this_machine()?,
+            hasher: hasher.clone(),
             clock: clock.clone(),
             policy: Policy { session_idle: tenant.session_idle, ..settings.policy() },
             sender: tenant.sender(),
@@ -52,6 +57,8 @@ impl UseCases {
                 ..settings.oha
             },
         };
-        Ok(UseCases { tenant: Arc::clone(tenant), accounts, oha })
+        let reports =
+            Reports { providers: stores.providers.clone(), physicians: stores.physicians.clone() };
+        UseCases { tenant: Arc::clone(tenant), accounts, oha, reports }
     }
 }

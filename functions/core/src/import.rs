@@ -10,15 +10,20 @@ use std::io::Read;
 use std::sync::{Arc, Mutex};
 
 use csv::ByteRecord;
+use portal_domain::therapy::{
+    Bsnr, BsnrError, KimAddress, KimAddressError, Lanr, LanrError, Physician,
+};
 use portal_domain::{
-    DateError, EmailAddress, EmailError, Exemption, ExemptionError, Ik, IkError, Initials, Kvnr,
-    KvnrError, Lang, NameError, Provider, ProviderError, UserFacing, counted, parse_date,
+    Address, DateError, EmailAddress, EmailError, Exemption, ExemptionError, Ik, IkError, Initials,
+    Kvnr, KvnrError, Lang, NameError, Provider, ProviderError, UserFacing, counted, parse_date,
 };
 
-use crate::{ExemptionStore, ProviderDirectory, StoreError};
+use crate::{ExemptionStore, PhysicianDirectory, ProviderDirectory, StoreError};
 
 pub const PROVIDER_COLUMNS: &[&str] =
     &["ik", "name", "email", "strasse", "plz", "ort", "berufsfeld"];
+pub const PHYSICIAN_COLUMNS: &[&str] =
+    &["lanr", "bsnr", "name", "strasse", "plz", "ort", "kim_address", "earztbrief"];
 pub const EXEMPTION_COLUMNS: &[&str] =
     &["kvnr", "vorname", "nachname", "jahr", "gueltig_ab", "gueltig_bis"];
 
@@ -46,7 +51,10 @@ pub struct RejectedRow {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowProblem {
-    Columns { expected: usize, found: usize },
+    Columns {
+        expected: usize,
+        found: usize,
+    },
     Encoding,
     Kvnr(KvnrError),
     Ik(IkError),
@@ -56,6 +64,11 @@ pub enum RowProblem {
     Exemption(ExemptionError),
     Email(EmailError),
     Provider(ProviderError),
+    Lanr(LanrError),
+    Bsnr(BsnrError),
+    Kim(KimAddressError),
+    /// `earztbrief` is neither `ja` nor `nein`, or `ja` without a KIM address.
+    Earztbrief,
 }
 
 impl RejectedRow {
@@ -92,6 +105,12 @@ impl RowProblem {
                     Lang::En => "The year is not a four-digit number.".into(),
                 };
             }
+            RowProblem::Earztbrief => {
+                return match lang {
+                    Lang::De => "eArztbrief ist „ja“ (nur mit KIM-Adresse) oder „nein“.".into(),
+                    Lang::En => "earztbrief is 'ja' (only with a KIM address) or 'nein'.".into(),
+                };
+            }
             RowProblem::Kvnr(e) => e,
             RowProblem::Ik(e) => e,
             RowProblem::Date(e) => e,
@@ -99,6 +118,9 @@ impl RowProblem {
             RowProblem::Exemption(e) => e,
             RowProblem::Email(e) => e,
             RowProblem::Provider(e) => e,
+            RowProblem::Lanr(e) => e,
+            RowProblem::Bsnr(e) => e,
+            RowProblem::Kim(e) => e,
         };
         domain.message(lang).to_string()
     }
@@ -249,6 +271,24 @@ pub async fn import_providers(
     }
 }
 
+/// Imports `physicians.csv`: `lanr;bsnr;name;strasse;plz;ort;kim_address;earztbrief`, with
+/// `earztbrief` `ja` or `nein` (whether the KIM address is registered for the eArztbrief).
+pub async fn import_physicians(
+    directory: &dyn PhysicianDirectory,
+    input: impl Read + Send,
+    observer: &mut dyn ImportObserver,
+) -> Result<ImportReport, ImportError> {
+    let mut rows = Rows::open(input, PHYSICIAN_COLUMNS)?;
+    loop {
+        let batch = rows.next_batch(parse_physician, observer)?;
+        if batch.is_empty() {
+            return Ok(rows.report(None));
+        }
+        directory.put_physicians(&batch).await?;
+        rows.imported(batch.len(), observer);
+    }
+}
+
 /// Imports `exemptions.csv`: `kvnr;vorname;nachname;jahr;gueltig_ab;gueltig_bis`. Names are reduced
 /// to initials while parsing; the full name is never stored.
 ///
@@ -304,17 +344,40 @@ fn parse_provider(fields: &[&str]) -> Result<Provider, Rejection> {
     };
     let ik = Ik::parse(ik).map_err(|e| (Some("ik"), RowProblem::Ik(e)))?;
     let email = EmailAddress::parse(email).map_err(|e| (Some("email"), RowProblem::Email(e)))?;
-    Provider::new(ik, name, email, strasse, plz, ort, berufsfeld).map_err(|e| {
-        let column = match e {
-            ProviderError::Name => "name",
-            ProviderError::Strasse => "strasse",
-            ProviderError::Plz => "plz",
-            ProviderError::Ort => "ort",
-            ProviderError::Berufsfeld => "berufsfeld",
-            ProviderError::Control(field) => field.column(),
-        };
-        (Some(column), RowProblem::Provider(e))
-    })
+    Provider::new(ik, name, email, strasse, plz, ort, berufsfeld)
+        .map_err(|e| (Some(directory_column(e)), RowProblem::Provider(e)))
+}
+
+/// The column a directory's name or address problem is in.
+fn directory_column(error: ProviderError) -> &'static str {
+    match error {
+        ProviderError::Name => "name",
+        ProviderError::Strasse => "strasse",
+        ProviderError::Plz => "plz",
+        ProviderError::Ort => "ort",
+        ProviderError::Berufsfeld => "berufsfeld",
+        ProviderError::Control(field) => field.column(),
+    }
+}
+
+fn parse_physician(fields: &[&str]) -> Result<Physician, Rejection> {
+    let [lanr, bsnr, name, strasse, plz, ort, kim, earztbrief] = fields else {
+        return Err(wrong_columns(PHYSICIAN_COLUMNS, fields));
+    };
+    let lanr = Lanr::parse(lanr).map_err(|e| (Some("lanr"), RowProblem::Lanr(e)))?;
+    let bsnr = Bsnr::parse(bsnr).map_err(|e| (Some("bsnr"), RowProblem::Bsnr(e)))?;
+    let kim = match kim.trim() {
+        "" => None,
+        kim => Some(KimAddress::parse(kim).map_err(|e| (Some("kim_address"), RowProblem::Kim(e)))?),
+    };
+    let earztbrief = match earztbrief.trim().to_lowercase().as_str() {
+        "ja" if kim.is_some() => true,
+        "nein" | "" => false,
+        _ => return Err((Some("earztbrief"), RowProblem::Earztbrief)),
+    };
+    let problem = |e| (Some(directory_column(e)), RowProblem::Provider(e));
+    let address = Address::parse(strasse, plz, ort).map_err(problem)?;
+    Physician::new(lanr, bsnr, name, address, kim, earztbrief).map_err(problem)
 }
 
 fn parse_exemption(fields: &[&str]) -> Result<Exemption, Rejection> {

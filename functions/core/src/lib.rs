@@ -13,13 +13,14 @@ pub mod ports;
 pub mod settings;
 pub mod stores;
 pub mod tenants;
+pub mod therapy;
 
 pub use app::UseCases;
 pub use model::Counter;
 pub use ports::{
     AccountStore, AnchorLog, AnchorSigner, AuditLog, ChallengeStore, Clock, ExemptionStore,
-    LetterQueue, Limits, MailError, Mailer, ProviderDirectory, Saved, SessionStore, StoreError,
-    SystemClock, error_chain,
+    LetterQueue, Limits, MailError, Mailer, PhysicianDirectory, ProviderDirectory, Saved,
+    SessionStore, StoreError, SystemClock, error_chain,
 };
 pub use settings::{Settings, SettingsError};
 pub use stores::{Store, Stores};

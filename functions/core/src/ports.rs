@@ -2,6 +2,7 @@
 //! capabilities (and, in AWS, the permissions) its job requires.
 
 use async_trait::async_trait;
+use portal_domain::therapy::{Bsnr, Lanr, Physician, PhysicianQuery};
 use portal_domain::{Exemption, Ik, Kvnr, Provider, german_date};
 use time::{Date, OffsetDateTime};
 
@@ -19,6 +20,21 @@ pub trait ProviderDirectory: Send + Sync {
     async fn provider(&self, ik: &Ik) -> Result<Option<Provider>, StoreError>;
     /// Whether the directory has no entry at all (the demo loads its data only then).
     async fn is_empty(&self) -> Result<bool, StoreError>;
+}
+
+/// The physicians therapy reports go to, which the insurer imports. Narrow, so that a directory
+/// of gematik's (the VZD, over FHIR) can take its place.
+#[async_trait]
+pub trait PhysicianDirectory: Send + Sync {
+    /// Adds or replaces the entries with the same LANR and BSNR.
+    async fn put_physicians(&self, physicians: &[Physician]) -> Result<(), StoreError>;
+    async fn physician(&self, lanr: &Lanr, bsnr: &Bsnr) -> Result<Option<Physician>, StoreError>;
+    /// At most `limit` entries that answer `query` (each one [`Physician::matches`] it), by name.
+    async fn search_physicians(
+        &self,
+        query: &PhysicianQuery,
+        limit: usize,
+    ) -> Result<Vec<Physician>, StoreError>;
 }
 
 /// The co-payment exemptions the insurer imports, one per person and year.

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use time::Duration;
 
-use crate::model::{Policy, Sender};
+use crate::model::Policy;
 use crate::oha::OhaSettings;
 
 #[derive(Debug, Clone)]
@@ -102,14 +102,6 @@ impl Settings {
             ..Policy::default()
         }
     }
-
-    pub fn sender(&self) -> Sender {
-        Sender {
-            address: self.mail_from.clone(),
-            portal_url: self.public_url.clone(),
-            ..Sender::default()
-        }
-    }
 }
 
 /// The variable's value (`default` when unset) if it is a number in `range`.
@@ -161,13 +153,13 @@ mod tests {
     }
 
     #[test]
-    fn set_values_reach_the_policy_and_the_sender() {
+    fn set_values_reach_the_policy_and_the_letters() {
         let s = settings(&[
             ("PORTAL_SESSION_IDLE_SECONDS", "60"),
             ("PORTAL_MAIL_FROM", "portal@kasse.example"),
         ])
         .unwrap();
         assert_eq!(s.policy().session_idle, Duration::seconds(60));
-        assert_eq!(s.sender().address, "portal@kasse.example");
+        assert_eq!(s.mail_from, "portal@kasse.example");
     }
 }

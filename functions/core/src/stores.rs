@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::{
-    AccountStore, AuditLog, ChallengeStore, ExemptionStore, LetterQueue, Limits, ProviderDirectory,
-    SessionStore,
+    AccountStore, AuditLog, ChallengeStore, ExemptionStore, LetterQueue, Limits,
+    PhysicianDirectory, ProviderDirectory, SessionStore,
 };
 
 /// The store adapters behind their ports, one value per port, so that a test can wrap one.
@@ -18,6 +18,7 @@ pub struct Stores {
     pub limits: Arc<dyn Limits>,
     pub challenges: Arc<dyn ChallengeStore>,
     pub audit: Arc<dyn AuditLog>,
+    pub physicians: Arc<dyn PhysicianDirectory>,
 }
 
 /// Everything one store adapter implements.
@@ -30,6 +31,7 @@ pub trait Store:
     + Limits
     + ChallengeStore
     + AuditLog
+    + PhysicianDirectory
 {
 }
 impl<S> Store for S where
@@ -41,6 +43,7 @@ impl<S> Store for S where
         + Limits
         + ChallengeStore
         + AuditLog
+        + PhysicianDirectory
 {
 }
 
@@ -56,7 +59,8 @@ impl Stores {
             sessions: store.clone(),
             limits: store.clone(),
             challenges: store.clone(),
-            audit: store,
+            audit: store.clone(),
+            physicians: store,
         }
     }
 }

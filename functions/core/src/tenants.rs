@@ -73,6 +73,17 @@ impl Tenants {
         for entry in file.tenant {
             let slug = entry.slug.clone();
             let fail = |what: String| TenantsError(format!("tenant `{slug}`: {what}"));
+            if RESERVED_SLUGS.contains(&slug.as_str()) {
+                return Err(fail(format!(
+                    "the short name is taken by a folder of the portal ({})",
+                    RESERVED_SLUGS.join(", ")
+                )));
+            }
+            if several && entry.letterhead.portal_url.is_none() {
+                return Err(fail(
+                    "with several tenants each names its letterhead.portal_url (letters must lead to the right portal)".into(),
+                ));
+            }
             let tenant = entry.into_tenant(settings, &read_logo).map_err(&fail)?;
             if !slugs.insert(tenant.slug.clone()) {
                 return Err(fail("a second tenant has this short name".into()));
@@ -124,6 +135,26 @@ impl Tenants {
     }
 }
 
+/// A DNS name as a tenant's host: lowercase letters, digits, hyphens, dots between labels.
+fn valid_host(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+/// The host of an `http(s)://host[:port]/…` address.
+fn url_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    Some(authority.rsplit_once(':').map_or(authority, |(host, _)| host))
+}
+
 /// A `Host` header's name: lowercase, without the port and a trailing dot.
 pub fn host_name(host: &str) -> String {
     let host = host.trim();
@@ -134,6 +165,10 @@ pub fn host_name(host: &str) -> String {
     };
     name.trim_end_matches('.').to_ascii_lowercase()
 }
+
+/// Folders beside the tenants' own (locally) and in the import bucket.
+const RESERVED_SLUGS: [&str; 6] =
+    ["outbox", "logos", "providers", "exemptions", "physicians", "reports"];
 
 const DEFAULT_TERMS: &str = "Der Zugang ist nur für Leistungserbringer mit einem gültigen \
 Institutionskennzeichen bestimmt. Abfragen sind nur mit Einwilligung der versicherten Person \
@@ -222,10 +257,33 @@ impl Entry {
             svg
         };
         let limit = |value: Option<u32>, default: u32, name: &str| match value {
-            Some(0) => Err(format!("{name} must be at least 1")),
+            Some(n) if !(1..=100_000_000).contains(&n) => {
+                Err(format!("{name} must lie from 1 to 100000000"))
+            }
             Some(n) => Ok(n),
             None => Ok(default),
         };
+        if self.second_factor_required {
+            // Shown to providers as a promise only once the login can keep it.
+            return Err("second_factor_required: a second factor cannot be required yet (the portal has none)".into());
+        }
+        let hosts = self
+            .hosts
+            .iter()
+            .map(|h| {
+                // A name as it is, not a `Host` header: no port, no scheme.
+                let name = h.trim().trim_end_matches('.').to_ascii_lowercase();
+                valid_host(&name)
+                    .then_some(name)
+                    .ok_or_else(|| format!("hosts: `{h}` is not a host name"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let portal_url = self.letterhead.portal_url.unwrap_or_else(|| settings.public_url.clone());
+        if !hosts.is_empty() && !hosts.iter().any(|h| url_host(&portal_url) == Some(h.as_str())) {
+            return Err(format!(
+                "letterhead.portal_url `{portal_url}` is not under one of the tenant's hosts"
+            ));
+        }
         let idle_minutes = match self.session_idle_minutes {
             Some(m) if !(1..=60).contains(&m) => {
                 return Err("session_idle_minutes must lie from 1 to 60".into());
@@ -237,7 +295,7 @@ impl Entry {
             ik,
             slug,
             name: self.name,
-            hosts: self.hosts.iter().map(|h| host_name(h)).collect(),
+            hosts,
             years_shown: self.years_shown,
             quota_per_day: limit(self.quota_per_day, settings.oha.quota_per_day, "quota_per_day")?,
             burst_per_minute: limit(
@@ -252,10 +310,7 @@ impl Entry {
                 mail_from: self.letterhead.mail_from.unwrap_or_else(|| settings.mail_from.clone()),
                 address: self.letterhead.address,
                 service_line: self.letterhead.service_line,
-                portal_url: self
-                    .letterhead
-                    .portal_url
-                    .unwrap_or_else(|| settings.public_url.clone()),
+                portal_url,
             },
             terms: self.terms.map_or_else(|| DEFAULT_TERMS.into(), |t| t.trim().to_string()),
             services,
@@ -332,10 +387,27 @@ look = { logo = "bayern.svg", primary = "#005e3f", secondary = "#1f4e79" }
         let refused = |text: &str| Tenants::parse(text, &settings(), logo).unwrap_err().to_string();
         assert!(refused(&TWO.replace("107299005", "107299006")).contains("tenant `plus`: ik"));
         assert!(refused(&TWO.replace("#00442a", "#5ab031")).contains("look.secondary #5ab031"));
+        let both = r#"hosts = ["bayern.localhost", "plus.localhost"]"#;
         assert!(
-            refused(&TWO.replace("\"bayern.localhost\"", "\"plus.localhost\""))
-                .contains("named twice")
+            refused(&TWO.replace(r#"hosts = ["bayern.localhost"]"#, both)).contains("named twice")
         );
+        let url = r#"hosts = ["https://x"]"#;
+        assert!(
+            refused(&TWO.replace(r#"hosts = ["bayern.localhost"]"#, url))
+                .contains("not a host name")
+        );
+        assert!(
+            refused(&TWO.replace("slug = \"bayern\"", "slug = \"outbox\""))
+                .contains("taken by a folder")
+        );
+        let elsewhere = TWO.replace("http://bayern.localhost:8080", "http://plus.localhost:8080");
+        assert!(refused(&elsewhere).contains("not under one of the tenant's hosts"));
+        let no_url = TWO.replace(", portal_url = \"http://bayern.localhost:8080\"", "");
+        assert!(refused(&no_url).contains("portal_url"));
+        let factor = TWO.replace("quota_per_day = 100", "second_factor_required = true");
+        assert!(refused(&factor).contains("second factor cannot be required yet"));
+        let zero = TWO.replace("quota_per_day = 100", "quota_per_day = 0");
+        assert!(refused(&zero).contains("quota_per_day must lie"));
         assert!(
             refused(&TWO.replace("\"108310400\"", "\"107299005\""))
                 .contains("second tenant has the IK")

@@ -8,6 +8,7 @@ use portal_core::accounts::{
     HashError, LoginError, PasswordChangeError, RegisterError, SessionError,
 };
 use portal_core::oha::QueryError;
+use portal_core::therapy::ReportsError;
 use portal_domain::UserFacing;
 use time::{Duration, OffsetDateTime};
 
@@ -348,6 +349,39 @@ pub enum RequestError {
     ChallengesUsedUp,
     TermsRequired,
     PasswordChangeRequired,
+}
+
+impl ApiError for ReportsError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ReportsError::NotHeilmittel => StatusCode::FORBIDDEN,
+            ReportsError::QueryTooShort => StatusCode::UNPROCESSABLE_ENTITY,
+            ReportsError::Store(e) => e.status(),
+        }
+    }
+    fn code(&self) -> ProblemCode {
+        match self {
+            ReportsError::NotHeilmittel => ProblemCode::HeilmittelOnly,
+            ReportsError::QueryTooShort => ProblemCode::QueryTooShort,
+            ReportsError::Store(e) => e.code(),
+        }
+    }
+    fn text(&self) -> Text {
+        match self {
+            ReportsError::NotHeilmittel => Text::HeilmittelOnly,
+            ReportsError::QueryTooShort => Text::QueryTooShort,
+            ReportsError::Store(e) => e.text(),
+        }
+    }
+    fn field(&self) -> Option<&'static str> {
+        matches!(self, ReportsError::QueryTooShort).then_some("q")
+    }
+    fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReportsError::Store(e) => delegate!(e).cause(),
+            _ => None,
+        }
+    }
 }
 
 impl ApiError for RequestError {

@@ -13,6 +13,7 @@ mod request_id;
 mod session;
 mod tenant;
 mod texts;
+mod therapy;
 
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ use axum::http::header::CACHE_CONTROL;
 use axum::http::{HeaderValue, Method};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{Json, Router};
-use portal_core::accounts::HashError;
+use portal_core::accounts::{HashError, SecretHasher};
 use portal_core::{Clock, Settings, Stores, Tenants, UseCases};
 use portal_wire::Health;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -61,13 +62,15 @@ impl AppState {
         letters_queued: Arc<dyn Fn() + Send + Sync>,
     ) -> Result<AppState, HashError> {
         assert_eq!(tenants.len(), stores.len(), "one set of stores per tenant");
-        let apps = tenants
+        let hasher = SecretHasher::for_this_machine()?;
+        let apps: Vec<UseCases> = tenants
             .iter()
             .zip(stores)
             .map(|(tenant, stores)| {
-                UseCases::wire(stores, settings, tenant, clock.clone(), letters_queued.clone())
+                let queued = letters_queued.clone();
+                UseCases::wire(stores, settings, tenant, &hasher, clock.clone(), queued)
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect();
         Ok(AppState {
             tenants: tenants.clone(),
             apps: apps.into(),
@@ -105,11 +108,18 @@ pub enum Capability {
     Session,
     /// The exemption query: reads no password hash, appends to the audit log.
     Query,
+    /// The eTherapiebericht: the physician directory (and, to come, the practice's reports).
+    Reports,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 4] =
-        [Capability::Health, Capability::Registration, Capability::Session, Capability::Query];
+    pub const ALL: [Capability; 5] = [
+        Capability::Health,
+        Capability::Registration,
+        Capability::Session,
+        Capability::Query,
+        Capability::Reports,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -117,6 +127,7 @@ impl Capability {
             Capability::Registration => "registration",
             Capability::Session => "session",
             Capability::Query => "query",
+            Capability::Reports => "reports",
         }
     }
 }
@@ -135,7 +146,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
-    use Capability::{Health, Query, Registration, Session};
+    use Capability::{Health, Query, Registration, Reports, Session};
     vec![
         endpoint(Health, Method::GET, "/api/health", health),
         endpoint(Health, Method::GET, "/api/openapi.json", openapi::document),
@@ -149,6 +160,7 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
         endpoint(Session, Method::POST, "/api/password", accounts::change_password),
         endpoint(Session, Method::POST, "/api/password-reset", accounts::reset_password),
         endpoint(Query, Method::POST, "/api/exemption-queries", oha::ask),
+        endpoint(Reports, Method::GET, "/api/physicians", therapy::physicians),
     ]
 }
 

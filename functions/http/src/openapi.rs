@@ -31,12 +31,14 @@ use crate::SESSION_COOKIE;
         crate::accounts::change_password,
         crate::accounts::reset_password,
         crate::oha::ask,
+        crate::therapy::physicians,
     ),
     modifiers(&SessionCookie),
     tags(
         (name = "portal", description = "Health and this document"),
         (name = "accounts", description = "Registration, login, session, passwords"),
         (name = "oha", description = "The Online-Hintergrund-Abfrage"),
+        (name = "etherapiebericht", description = "Therapy reports to physicians (eArztbrief over KIM)"),
     ),
 )]
 pub struct ApiDoc;

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use aws_config::SdkConfig;
 use lambda_runtime::{LambdaEvent, service_fn};
-use portal_core::import::{ImportReport, RejectedRow, import_exemptions, import_providers};
+use portal_core::import::{
+    ImportReport, RejectedRow, import_exemptions, import_physicians, import_providers,
+};
 use portal_core::{Settings, Stores, SystemClock, Tenants};
 use portal_domain::Lang;
 use portal_http::{AppState, Capability};
@@ -84,25 +86,34 @@ async fn with_source_address(mut request: axum::extract::Request) -> axum::extra
 /// only wakes the function: the queues themselves say what to send, so a lost event loses no
 /// letter.
 pub async fn dispatch(stores: &[Stores], mailer: &dyn portal_core::Mailer) -> Result<(), Error> {
-    let mut failed = 0;
+    // Every tenant's queue each time: one tenant's failure must not hold back the others'.
+    let (mut failed, mut broken) = (0, 0);
     for stores in stores {
-        let done = portal_core::accounts::dispatch_letters(
-            stores.letters.as_ref(),
-            stores.accounts.as_ref(),
-            mailer,
-            &SystemClock,
-        )
-        .await?;
-        tracing::info!(
-            sent = done.sent,
-            voided = done.voided,
-            failed = done.failed,
-            "dispatch round"
+        let (letters, accounts) = (stores.letters.as_ref(), stores.accounts.as_ref());
+        match portal_core::accounts::dispatch_letters(letters, accounts, mailer, &SystemClock).await
+        {
+            Ok(done) => {
+                tracing::info!(
+                    sent = done.sent,
+                    voided = done.voided,
+                    failed = done.failed,
+                    "dispatch round"
+                );
+                failed += done.failed;
+            }
+            Err(error) => {
+                tracing::error!(error = %portal_core::error_chain(&error), "a tenant's queue could not be read");
+                broken += 1;
+            }
+        }
+    }
+    // Either counts as an error (alarm); the letters stay queued for the next round.
+    if broken > 0 {
+        return Err(
+            format!("{broken} queues could not be read; {failed} letters stay queued").into()
         );
-        failed += done.failed;
     }
     if failed > 0 {
-        // Counts as an error (alarm); the letters stay queued for the next round.
         return Err(format!("{failed} letters could not be sent and stay queued").into());
     }
     Ok(())
@@ -128,6 +139,8 @@ pub enum Upload {
     /// `exemptions/…csv`; with the object metadata `replace-year: YYYY`, like
     /// `portal import exemptions --replace-year`.
     Exemptions,
+    /// `physicians/…csv`: the physician directory of the eTherapiebericht.
+    Physicians,
 }
 
 impl Upload {
@@ -136,6 +149,8 @@ impl Upload {
             Some(Upload::Providers)
         } else if key.starts_with("exemptions/") {
             Some(Upload::Exemptions)
+        } else if key.starts_with("physicians/") {
+            Some(Upload::Physicians)
         } else {
             None
         }
@@ -176,11 +191,24 @@ pub async fn import(
             .context("object key is not UTF-8")?
             .into_owned();
         let Some((tenant, path)) = tenant_of_key(tenants, &key) else {
+            // Said where the back office looks, not only in the log.
+            let slugs: Vec<&str> = tenants.iter().map(|t| t.slug.as_str()).collect();
+            let text = format!(
+                "{key}: Der Pfad nennt keine Krankenkasse; nichts wurde importiert. Bitte unter <Kasse>/providers/, <Kasse>/exemptions/ oder <Kasse>/physicians/ hochladen (Kassen: {}).\n",
+                slugs.join(", ")
+            );
+            s3.put_object()
+                .bucket(&bucket)
+                .key(report_key(&key))
+                .content_type("text/plain; charset=utf-8")
+                .body(text.into_bytes().into())
+                .send()
+                .await?;
             tracing::warn!(key, "ignored: the key names no tenant");
             continue;
         };
         let Some(upload) = Upload::of_key(path) else {
-            tracing::warn!(key, "ignored: neither under providers/ nor exemptions/");
+            tracing::warn!(key, "ignored: not under providers/, exemptions/ or physicians/");
             continue;
         };
         let stores = &stores[tenant];
@@ -204,6 +232,10 @@ pub async fn import(
                     Upload::Exemptions => {
                         let exemptions = stores.exemptions.as_ref();
                         import_exemptions(exemptions, &bytes[..], replace_year, &mut rejected).await
+                    }
+                    Upload::Physicians => {
+                        let physicians = stores.physicians.as_ref();
+                        import_physicians(physicians, &bytes[..], &mut rejected).await
                     }
                 }
                 .map_err(ImportFailure::Import)

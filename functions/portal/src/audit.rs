@@ -11,7 +11,9 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 
 #[derive(Debug, Clone, Args)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+// Not `args_conflicts_with_subcommands`: that would refuse the global `--tenant` too; the
+// listing's own arguments are refused with a subcommand in `AuditArgs::check`.
+#[command(subcommand_negates_reqs = true)]
 pub struct AuditArgs {
     #[command(subcommand)]
     pub command: Option<AuditCommand>,
@@ -40,6 +42,21 @@ pub enum AuditCommand {
     /// Anchor the chains now (`portal serve` does so hourly): their heads, signed, appended to
     /// the anchor log.
     Anchor,
+}
+
+impl AuditArgs {
+    /// `verify` and `anchor` take none of the listing's arguments.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let listing = self.kvnr.is_some()
+            || self.ik.is_some()
+            || self.from.is_some()
+            || self.to.is_some()
+            || self.json;
+        if self.command.is_some() && listing {
+            bail!("`verify` and `anchor` take no --kvnr, --ik, --from, --to or --json");
+        }
+        Ok(())
+    }
 }
 
 /// The listing, as text for stdout.

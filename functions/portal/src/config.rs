@@ -34,6 +34,9 @@ pub struct Config {
     /// `PORTAL_ANCHOR_KEY`, default `<data dir>/anchor-key.pk8`: the anchors' signing key (made
     /// on first use). Best kept outside the data folder, so that a copy of it holds no key.
     pub anchor_key: PathBuf,
+    /// `PORTAL_ANCHOR_LOG`: where each tenant's audit anchors are appended, `{tenant}` standing
+    /// for its short name; default `<data dir>/{tenant}/audit-anchors.log`.
+    pub anchor_log: Option<String>,
     /// What the Lambdas read too: limits, timeouts, the letters' sender.
     pub settings: Settings,
 }
@@ -54,6 +57,7 @@ impl Config {
             })?,
             tenants_file: var("PORTAL_TENANTS")
                 .map_or_else(|| data_dir.join("tenants.toml"), PathBuf::from),
+            anchor_log: var("PORTAL_ANCHOR_LOG"),
             anchor_key: var("PORTAL_ANCHOR_KEY")
                 .map_or_else(|| data_dir.join("anchor-key.pk8"), PathBuf::from),
             data_dir,
@@ -72,6 +76,14 @@ impl Config {
     pub fn tenants(&self) -> anyhow::Result<Tenants> {
         let path = &self.tenants_file;
         if !path.exists() {
+            // The tables of a deployment hold its tenants' data under their IKs: only its own
+            // tenants file says which, a default would read and write under another key.
+            if self.store == StoreKind::DynamoDb {
+                bail!(
+                    "with PORTAL_STORE=dynamodb name the deployment's tenants file: PORTAL_TENANTS=infra/tenants.toml (not found: {})",
+                    path.display()
+                );
+            }
             return Ok(Tenants::single(&self.settings));
         }
         let text = std::fs::read_to_string(path)
@@ -80,8 +92,14 @@ impl Config {
         let read_logo = |name: &str| {
             std::fs::read_to_string(folder.join(name)).map_err(|e| format!("{name}: {e}"))
         };
-        Tenants::parse(&text, &self.settings, read_logo)
-            .with_context(|| format!("the tenants file {} is not usable", path.display()))
+        let tenants = Tenants::parse(&text, &self.settings, read_logo)
+            .with_context(|| format!("the tenants file {} is not usable", path.display()))?;
+        if tenants.len() > 1 && self.anchor_log.as_ref().is_some_and(|t| !t.contains("{tenant}")) {
+            bail!(
+                "PORTAL_ANCHOR_LOG must contain {{tenant}}: each tenant's anchors go to a log of its own"
+            );
+        }
+        Ok(tenants)
     }
 
     /// The folder of one tenant's data: its store file and its audit anchors.
@@ -91,7 +109,10 @@ impl Config {
 
     /// Where a tenant's audit anchors are appended.
     pub fn anchor_log(&self, tenant: &Tenant) -> PathBuf {
-        self.tenant_dir(tenant).join("audit-anchors.log")
+        match &self.anchor_log {
+            Some(template) => template.replace("{tenant}", tenant.slug.as_str()).into(),
+            None => self.tenant_dir(tenant).join("audit-anchors.log"),
+        }
     }
 }
 

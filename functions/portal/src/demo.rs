@@ -4,7 +4,7 @@
 
 use anyhow::{Context, ensure};
 use portal_core::Clock;
-use portal_core::import::{RejectedRow, import_exemptions, import_providers};
+use portal_core::import::{RejectedRow, import_exemptions, import_physicians, import_providers};
 
 use crate::config::Config;
 use crate::stores::TenantStores;
@@ -12,6 +12,8 @@ use crate::stores::TenantStores;
 /// The AOK PLUS-like tenant's providers (and the one tenant's, without a tenants file).
 pub const PROVIDERS: &str = include_str!("../demo/providers.csv");
 const EXEMPTIONS: &str = include_str!("../demo/exemptions.csv");
+/// Physicians for the eTherapiebericht (one practice without eArztbrief).
+pub const PHYSICIANS: &str = include_str!("../demo/physicians.csv");
 /// The AOK Bayern-like tenant's.
 pub const BAYERN_PROVIDERS: &str = include_str!("../demo/bayern/providers.csv");
 const BAYERN_EXEMPTIONS: &str = include_str!("../demo/bayern/exemptions.csv");
@@ -64,6 +66,7 @@ pub async fn load_if_empty(tenant: &TenantStores, clock: &dyn Clock) -> anyhow::
     let exemptions = exemptions(slug, clock.today().year());
     import_exemptions(stores.exemptions.as_ref(), exemptions.as_bytes(), None, &mut rejected)
         .await?;
+    import_physicians(stores.physicians.as_ref(), PHYSICIANS.as_bytes(), &mut rejected).await?;
     ensure!(rejected.is_empty(), "the demo data has invalid rows: {rejected:?}");
     Ok(true)
 }

@@ -8,7 +8,8 @@ use std::path::Path;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use portal_core::import::{
-    ImportObserver, ImportReport, Progress, RejectedRow, import_exemptions, import_providers,
+    ImportObserver, ImportReport, Progress, RejectedRow, import_exemptions, import_physicians,
+    import_providers,
 };
 use portal_domain::Lang;
 
@@ -17,6 +18,7 @@ use crate::stores::Stores;
 #[derive(Debug, Clone, Copy)]
 pub enum What {
     Providers,
+    Physicians,
     Exemptions { replace_year: Option<i32> },
 }
 
@@ -32,6 +34,9 @@ pub async fn run(
     let mut observer = Terminal::new(size, lang);
     let report = match what {
         What::Providers => import_providers(stores.providers.as_ref(), input, &mut observer).await,
+        What::Physicians => {
+            import_physicians(stores.physicians.as_ref(), input, &mut observer).await
+        }
         What::Exemptions { replace_year } => {
             import_exemptions(stores.exemptions.as_ref(), input, replace_year, &mut observer).await
         }

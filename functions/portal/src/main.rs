@@ -23,6 +23,8 @@ use portal_mail_outbox::OutboxMailer;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    tenant: TenantArg,
 }
 
 #[derive(Subcommand)]
@@ -57,29 +59,20 @@ enum StoreCommand {
     Import {
         #[command(subcommand)]
         what: ImportCommand,
-        #[command(flatten)]
-        tenant: TenantArg,
     },
     /// Who asked about whom: `--kvnr K` or `--ik I`, optionally `--from`/`--to`; or `verify`.
     Audit {
         #[command(flatten)]
         args: audit::AuditArgs,
-        #[command(flatten)]
-        tenant: TenantArg,
     },
-    /// After upgrading to a release with tenants: the DynamoDB items written before become the
-    /// named insurer's (run once; running it again changes nothing). The local store file is
-    /// taken over on start.
-    Upgrade {
-        #[command(flatten)]
-        tenant: TenantArg,
-    },
+    /// After upgrading to a release with tenants, with traffic stopped: the DynamoDB items written
+    /// before become the named insurer's (`--tenant`). It can be stopped and run again. The local
+    /// store file is taken over on start.
+    Upgrade,
     /// Back-office help for a provider's account.
     Accounts {
         #[command(subcommand)]
         action: backoffice::Action,
-        #[command(flatten)]
-        tenant: TenantArg,
     },
 }
 
@@ -87,6 +80,8 @@ enum StoreCommand {
 enum ImportCommand {
     /// The provider directory: ik;name;email;strasse;plz;ort;berufsfeld
     Providers { file: PathBuf },
+    /// The physician directory (eTherapiebericht): lanr;bsnr;name;strasse;plz;ort;kim_address;earztbrief
+    Physicians { file: PathBuf },
     /// Co-payment exemptions: kvnr;vorname;nachname;jahr;gueltig_ab;gueltig_bis
     Exemptions {
         file: PathBuf,
@@ -116,7 +111,7 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Calc { calc } => calculate(calc),
-        Command::WithStore(command) => run_with_store(command).await,
+        Command::WithStore(command) => run_with_store(command, &cli.tenant).await,
     }
 }
 
@@ -135,7 +130,7 @@ fn calculate(calc: calc::Calc) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
+async fn run_with_store(command: StoreCommand, tenant: &TenantArg) -> anyhow::Result<ExitCode> {
     let config = Config::from_env()?;
     if matches!(command, StoreCommand::Serve { demo: true }) {
         demo::write_tenants_file_if_missing(&config)?;
@@ -179,10 +174,11 @@ async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
             serve::run(listener, app, serve::shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        StoreCommand::Import { what, tenant } => {
-            let tenant = pick(&all, &tenant)?;
+        StoreCommand::Import { what } => {
+            let tenant = pick(&all, tenant)?;
             let (what, file) = match what {
                 ImportCommand::Providers { file } => (What::Providers, file),
+                ImportCommand::Physicians { file } => (What::Physicians, file),
                 ImportCommand::Exemptions { file, replace_year } => {
                     (What::Exemptions { replace_year }, file)
                 }
@@ -191,8 +187,9 @@ async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
             println!("{}", report.summary(lang));
             Ok(if report.is_complete() { ExitCode::SUCCESS } else { ExitCode::from(INCOMPLETE) })
         }
-        StoreCommand::Audit { args, tenant } => {
-            let tenant = pick(&all, &tenant)?;
+        StoreCommand::Audit { args } => {
+            args.check()?;
+            let tenant = pick(&all, tenant)?;
             let portal = wiring::portal(&config, &tenants, &all, clock.clone())?;
             let oha = &portal.state.app(tenant.tenant.slug.as_str()).context("the tenant")?.oha;
             let anchoring = |key| wiring::anchoring(&config, tenant, clock.clone(), key);
@@ -214,8 +211,8 @@ async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        StoreCommand::Upgrade { tenant } => {
-            let tenant = pick(&all, &tenant)?;
+        StoreCommand::Upgrade => {
+            let tenant = pick(&all, tenant)?;
             if config.store == portal::config::StoreKind::Embedded {
                 println!(
                     "{}",
@@ -244,8 +241,8 @@ async fn run_with_store(command: StoreCommand) -> anyhow::Result<ExitCode> {
             println!("{} → {}", adopted.total(), tenant.tenant.name);
             Ok(ExitCode::SUCCESS)
         }
-        StoreCommand::Accounts { action, tenant } => {
-            let tenant = pick(&all, &tenant)?;
+        StoreCommand::Accounts { action } => {
+            let tenant = pick(&all, tenant)?;
             let portal = wiring::portal(&config, &tenants, &all, clock.clone())?;
             let app = portal.state.app(tenant.tenant.slug.as_str()).context("the tenant")?;
             let message = backoffice::run(&app.accounts, action, lang).await?;

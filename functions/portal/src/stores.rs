@@ -73,26 +73,28 @@ pub async fn open(config: &Config, tenants: &Tenants) -> anyhow::Result<Vec<Tena
     }
 }
 
-/// The upgrade to tenants: the store file and anchors of a portal from before tenants (in the
-/// data folder itself) become the first tenant's, moved whole into its folder, so that no record
-/// is lost and every chain still verifies against its anchors. Run with the portal stopped.
+/// The upgrade to tenants: the store file of a portal from before tenants (in the data folder
+/// itself) becomes the first tenant's, moved whole into its folder (see
+/// [`EmbeddedStore::move_file`]); its anchor log stays where it is (it may be append-only) and
+/// the tenant's folder links to it, so that every chain still verifies against its anchors.
 fn adopt_single_tenant_files(config: &Config, first: &Tenant) -> anyhow::Result<()> {
     let old = config.data_dir.join("portal.db");
     let folder = config.tenant_dir(first);
-    if !old.exists() || folder.join("portal.db").exists() {
+    let new = folder.join("portal.db");
+    if !old.exists() || new.exists() {
         return Ok(());
     }
     private_folder(&folder)
         .with_context(|| format!("cannot create the folder {}", folder.display()))?;
-    // The log files first: a store file without its log would lose the commits in it.
-    for name in ["portal.db-wal", "portal.db-shm", "audit-anchors.log", "portal.db"] {
-        let from = config.data_dir.join(name);
-        if from.exists() {
-            std::fs::rename(&from, folder.join(name)).with_context(|| {
-                format!("cannot move {} to {}", from.display(), folder.display())
-            })?;
-        }
+    let anchors = config.data_dir.join("audit-anchors.log");
+    let linked = config.anchor_log(first);
+    if config.anchor_log.is_none() && anchors.exists() && !linked.exists() {
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("../audit-anchors.log", &linked)
+            .with_context(|| format!("cannot link {} to the anchors", linked.display()))?;
     }
+    EmbeddedStore::move_file(&old, &new)
+        .with_context(|| format!("cannot move {} to {}", old.display(), new.display()))?;
     tracing::info!(tenant = %first.slug, "the store from before tenants is now the first tenant's");
     Ok(())
 }

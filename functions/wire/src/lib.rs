@@ -7,6 +7,7 @@ pub mod dates;
 mod oha;
 mod problem;
 mod tenant;
+mod therapy;
 
 pub use accounts::{
     ChallengeAnswer, ChallengeBody, LoginBody, PasswordBody, RegisteredBody, RegistrationBody,
@@ -15,6 +16,7 @@ pub use accounts::{
 pub use oha::{AnswerBody, QueryBody, YearBody};
 pub use problem::{FieldProblem, Problem, ProblemCode};
 pub use tenant::{ColorsBody, TenantBody};
+pub use therapy::PhysicianBody;
 
 use serde::{Deserialize, Serialize};
 

@@ -82,6 +82,11 @@ problem_codes! {
     TooManyAttempts = "too_many_attempts",
     /// Blocked by the insurer's back office.
     Blocked = "blocked",
+    // The eTherapiebericht.
+    /// Only Heilmittel practices write therapy reports.
+    HeilmittelOnly = "heilmittel_only",
+    /// The physician search needs at least two letters, a LANR, a BSNR or a postcode.
+    QueryTooShort = "query_too_short",
     /// Unused for 180 days: reactivate with the Prüfnummer.
     Inactive = "inactive",
     /// The initial password expired: register again.

@@ -9,12 +9,13 @@ use std::str::FromStr;
 use aws_sdk_dynamodb::types::AttributeValue;
 use portal_core::StoreError;
 use portal_core::model::stored::{
-    self, StoredAuditRecord, StoredExemption, StoredProvider, corrupt,
+    self, StoredAuditRecord, StoredExemption, StoredPhysician, StoredProvider, corrupt,
 };
 use portal_core::model::{
     Account, AuditHead, AuditRecord, AuditRow, Challenge, ChallengeId, Letter, LetterId,
     LetterKind, LetterStatus, Session, SessionIdHash,
 };
+use portal_domain::therapy::Physician;
 use portal_domain::{Exemption, Ik, Kvnr, Provider};
 use time::OffsetDateTime;
 
@@ -161,6 +162,39 @@ pub(crate) fn provider_from(scope: &Scope, item: &Item) -> Result<Provider, Stor
         plz: item.text("plz")?,
         ort: item.text("ort")?,
         berufsfeld: item.text("berufsfeld")?,
+    }
+    .read()
+}
+
+/// A physician directory entry under `{tenant}#p#{lanr}` / `{bsnr}` (see `physicians.rs`).
+pub(crate) fn physician_item(scope: &Scope, p: &Physician) -> Item {
+    let mut item = HashMap::from([
+        ("pk".to_string(), scope.key(format!("p#{}", p.lanr))),
+        ("sk".into(), string(p.bsnr)),
+        ("lanr".into(), string(p.lanr)),
+        ("bsnr".into(), string(p.bsnr)),
+        ("name".into(), string(&p.name)),
+        ("strasse".into(), string(&p.address.strasse)),
+        ("plz".into(), string(&p.address.plz)),
+        ("ort".into(), string(&p.address.ort)),
+        ("earztbrief".into(), AttributeValue::Bool(p.earztbrief)),
+    ]);
+    if let Some(kim) = &p.kim {
+        item.insert("kim".into(), string(kim));
+    }
+    item
+}
+
+pub(crate) fn physician_from(item: &Item) -> Result<Physician, StoreError> {
+    StoredPhysician {
+        lanr: item.text("lanr")?,
+        bsnr: item.text("bsnr")?,
+        name: item.text("name")?,
+        strasse: item.text("strasse")?,
+        plz: item.text("plz")?,
+        ort: item.text("ort")?,
+        kim: item.text("kim").ok(),
+        earztbrief: item.flag("earztbrief"),
     }
     .read()
 }

@@ -26,6 +26,7 @@ mod audit;
 mod items;
 
 mod migrate;
+mod physicians;
 
 use items::{
     Item, Scope, YEAR_SHARDS, exemption_from, exemption_item, provider_from, provider_item, string,
@@ -42,6 +43,7 @@ pub struct Tables {
     pub sessions: String,
     pub counters: String,
     pub audit: String,
+    pub physicians: String,
 }
 
 impl Tables {
@@ -55,6 +57,7 @@ impl Tables {
             sessions: format!("{prefix}sessions"),
             counters: format!("{prefix}counters"),
             audit: format!("{prefix}audit"),
+            physicians: format!("{prefix}physicians"),
         }
     }
 
@@ -71,6 +74,7 @@ impl Tables {
             sessions: var("PORTAL_TABLE_SESSIONS", defaults.sessions),
             counters: var("PORTAL_TABLE_COUNTERS", defaults.counters),
             audit: var("PORTAL_TABLE_AUDIT", defaults.audit),
+            physicians: var("PORTAL_TABLE_PHYSICIANS", defaults.physicians),
         }
     }
 }
@@ -177,8 +181,18 @@ impl DynamoStore {
             .attribute_definitions(attribute("kvnr", ScalarAttributeType::S)?)
             .attribute_definitions(attribute("at", ScalarAttributeType::N)?)
             .global_secondary_indexes(by_kvnr);
+        let physicians = self
+            .client
+            .create_table()
+            .table_name(&self.tables.physicians)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key("pk", KeyType::Hash)?)
+            .key_schema(key("sk", KeyType::Range)?)
+            .attribute_definitions(attribute("pk", ScalarAttributeType::S)?)
+            .attribute_definitions(attribute("sk", ScalarAttributeType::S)?);
         Ok(vec![
             audit,
+            physicians,
             providers,
             exemptions,
             simple(&self.tables.accounts, "ik")?,
@@ -288,7 +302,7 @@ fn last_per_key<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) 
 }
 
 /// One put of a batch write.
-fn batch_put(item: Item) -> Result<WriteRequest, StoreError> {
+pub(crate) fn batch_put(item: Item) -> Result<WriteRequest, StoreError> {
     let put =
         PutRequest::builder().set_item(Some(item)).build().map_err(StoreError::unavailable)?;
     Ok(WriteRequest::builder().put_request(put).build())

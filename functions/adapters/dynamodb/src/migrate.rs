@@ -8,19 +8,28 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use futures::{StreamExt as _, TryStreamExt as _};
 use portal_core::StoreError;
 
-use crate::DynamoStore;
 use crate::items::{Item, is_unscoped, string};
+use crate::{DynamoStore, failed_conditions};
 
 /// How many items of each table became the tenant's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Adopted {
     pub per_table: Vec<(String, usize)>,
+    /// Old items whose key the tenant had already written anew (traffic reached the new release
+    /// before the upgrade): the new item was kept, the old one removed.
+    pub superseded: usize,
 }
 
 impl Adopted {
     pub fn total(&self) -> usize {
         self.per_table.iter().map(|(_, n)| n).sum()
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Move {
+    Moved,
+    Superseded,
 }
 
 /// Moves in flight at once: each is one small transaction.
@@ -50,7 +59,7 @@ impl DynamoStore {
         for (table, keys, scoped) in tables {
             let mut pages =
                 self.client.scan().table_name(table).consistent_read(true).into_paginator().send();
-            let mut moved = 0;
+            let (mut moved, mut superseded) = (0, 0);
             while let Some(page) = pages.next().await {
                 let page = page.map_err(StoreError::unavailable)?;
                 let unscoped: Vec<Item> = page
@@ -61,27 +70,31 @@ impl DynamoStore {
                         matches!(item.get(keys[0]), Some(AttributeValue::S(k)) if is_unscoped(k))
                     })
                     .collect();
-                let count = unscoped.len();
-                futures::stream::iter(unscoped)
+                let outcomes: Vec<Move> = futures::stream::iter(unscoped)
                     .map(|item| self.adopt(table, keys, scoped, item))
                     .buffer_unordered(PARALLEL_MOVES)
-                    .try_collect::<()>()
+                    .try_collect()
                     .await?;
-                moved += count;
+                moved += outcomes.iter().filter(|m| **m == Move::Moved).count();
+                superseded += outcomes.iter().filter(|m| **m == Move::Superseded).count();
                 progress(table, moved);
             }
             adopted.per_table.push((table.to_string(), moved));
+            adopted.superseded += superseded;
         }
         Ok(adopted)
     }
 
+    /// Moves one item; where the tenant's key holds an item already (written by the new release
+    /// before the upgrade), that newer one stays and the old one goes, except in the audit log,
+    /// where two chains would fork: there it stops and says so.
     async fn adopt(
         &self,
         table: &str,
         keys: &[&str],
         scoped: &[&str],
         item: Item,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Move, StoreError> {
         let old_key: Item =
             keys.iter().filter_map(|k| item.get(*k).map(|v| (k.to_string(), v.clone()))).collect();
         let mut new = item;
@@ -107,13 +120,32 @@ impl DynamoStore {
             .set_key(Some(old_key))
             .build()
             .map_err(StoreError::unavailable)?;
-        self.client
+        let moved = self
+            .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(TransactWriteItem::builder().delete(delete).build())
+            .transact_items(TransactWriteItem::builder().delete(delete.clone()).build())
             .send()
-            .await
-            .map(drop)
-            .map_err(StoreError::unavailable)
+            .await;
+        match moved {
+            Ok(_) => Ok(Move::Moved),
+            Err(error) if failed_conditions(&error).is_some_and(|f| f.contains(&0)) => {
+                if table == self.tables.audit {
+                    return Err(StoreError::unavailable(format!(
+                        "{table}: a chain was continued under the tenant's key after the deploy; \
+                         stop traffic and ask for help before going on (the two parts must be joined by hand)"
+                    )));
+                }
+                self.client
+                    .delete_item()
+                    .table_name(table)
+                    .set_key(Some(delete.key().clone()))
+                    .send()
+                    .await
+                    .map_err(StoreError::unavailable)?;
+                Ok(Move::Superseded)
+            }
+            Err(error) => Err(StoreError::unavailable(error)),
+        }
     }
 }

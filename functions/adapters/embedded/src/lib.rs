@@ -17,6 +17,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 mod accounts;
 mod anchors;
 mod audit;
+mod physicians;
 mod rows;
 
 use portal_core::model::stored::corrupt;
@@ -142,6 +143,29 @@ const MIGRATIONS: &[&str] = &[
         ik  TEXT NOT NULL
     ) STRICT;
 "#,
+    // The physician directory of the eTherapiebericht, with each word of a name for the search.
+    r#"
+    CREATE TABLE physicians (
+        lanr       TEXT NOT NULL,
+        bsnr       TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        strasse    TEXT NOT NULL,
+        plz        TEXT NOT NULL,
+        ort        TEXT NOT NULL,
+        kim        TEXT,
+        earztbrief INTEGER NOT NULL,
+        PRIMARY KEY (lanr, bsnr)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX physicians_by_bsnr ON physicians (bsnr);
+    CREATE INDEX physicians_by_plz ON physicians (plz);
+    CREATE TABLE physician_words (
+        word TEXT NOT NULL,
+        lanr TEXT NOT NULL,
+        bsnr TEXT NOT NULL,
+        PRIMARY KEY (word, lanr, bsnr),
+        FOREIGN KEY (lanr, bsnr) REFERENCES physicians (lanr, bsnr) ON DELETE CASCADE
+    ) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// A handle to the store file; cheap to clone.
@@ -206,6 +230,32 @@ impl EmbeddedStore {
             writer: jobs,
             scrub,
         })
+    }
+
+    /// Moves a store file that no process has open to `to` (a new folder's file), whole: its
+    /// write-ahead log is folded in first and the file taken out of WAL mode, which needs the
+    /// file to itself (a running `portal serve` makes this fail, and nothing moves). The rename
+    /// is atomic, and both folders are synced, so a crash leaves the file at one place or the
+    /// other, complete.
+    pub fn move_file(from: &Path, to: &Path) -> Result<(), StoreError> {
+        let connection = Connection::open(from).map_err(StoreError::unavailable)?;
+        let mode: String = connection
+            .query_row("PRAGMA journal_mode = DELETE", [], |row| row.get(0))
+            .map_err(StoreError::unavailable)?;
+        if !mode.eq_ignore_ascii_case("delete") {
+            return Err(StoreError::unavailable(format!(
+                "{} is in use by another process; stop it and start again",
+                from.display()
+            )));
+        }
+        drop(connection);
+        std::fs::rename(from, to).map_err(StoreError::unavailable)?;
+        for folder in [from.parent(), to.parent()].into_iter().flatten() {
+            std::fs::File::open(folder)
+                .and_then(|f| f.sync_all())
+                .map_err(StoreError::unavailable)?;
+        }
+        Ok(())
     }
 
     /// Set from inside a write job, this asks the writer to empty the write-ahead log once the

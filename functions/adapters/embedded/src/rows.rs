@@ -4,9 +4,10 @@
 
 use portal_core::StoreError;
 use portal_core::model::stored::{
-    self, StoredAuditRecord, StoredExemption, StoredProvider, corrupt,
+    self, StoredAuditRecord, StoredExemption, StoredPhysician, StoredProvider, corrupt,
 };
 use portal_core::model::{Account, AuditRow, Letter, LetterId, LetterKind};
+use portal_domain::therapy::Physician;
 use portal_domain::{Exemption, Ik, Provider};
 use rusqlite::Row;
 use time::OffsetDateTime;
@@ -40,6 +41,23 @@ pub(crate) fn provider_from(row: &Row) -> Result<Provider, StoreError> {
         plz: &text("plz")?,
         ort: &text("ort")?,
         berufsfeld: &text("berufsfeld")?,
+    }
+    .read()
+}
+
+pub(crate) const PHYSICIAN_COLUMNS: &str = "lanr, bsnr, name, strasse, plz, ort, kim, earztbrief";
+
+pub(crate) fn physician_from(row: &Row) -> Result<Physician, StoreError> {
+    let text = |name| column::<String>(row, name);
+    StoredPhysician {
+        lanr: &text("lanr")?,
+        bsnr: &text("bsnr")?,
+        name: &text("name")?,
+        strasse: &text("strasse")?,
+        plz: &text("plz")?,
+        ort: &text("ort")?,
+        kim: column::<Option<String>>(row, "kim")?.as_deref(),
+        earztbrief: column::<bool>(row, "earztbrief")?,
     }
     .read()
 }

@@ -2,7 +2,10 @@
 //! store, so that a damaged value is told the same way whichever store held it. Adapters take
 //! the values out of their rows or items and hand them over here.
 
-use portal_domain::{Consent, EmailAddress, Exemption, Ik, Initials, Kvnr, Provider, parse_date};
+use portal_domain::therapy::{Bsnr, KimAddress, Lanr, Physician};
+use portal_domain::{
+    Address, Consent, EmailAddress, Exemption, Ik, Initials, Kvnr, Provider, parse_date,
+};
 use time::{Date, OffsetDateTime};
 
 use super::{AuditRecord, Outcome, QueryId, StoreError};
@@ -57,6 +60,30 @@ impl StoredProvider<'_> {
             self.berufsfeld,
         )
         .map_err(|e| corrupt("provider", e))
+    }
+}
+
+/// A physician directory entry as stored.
+pub struct StoredPhysician<'a> {
+    pub lanr: &'a str,
+    pub bsnr: &'a str,
+    pub name: &'a str,
+    pub strasse: &'a str,
+    pub plz: &'a str,
+    pub ort: &'a str,
+    pub kim: Option<&'a str>,
+    pub earztbrief: bool,
+}
+
+impl StoredPhysician<'_> {
+    pub fn read(&self) -> Result<Physician, StoreError> {
+        let lanr = Lanr::parse(self.lanr).map_err(|e| corrupt("lanr", e))?;
+        let bsnr = Bsnr::parse(self.bsnr).map_err(|e| corrupt("bsnr", e))?;
+        let kim = self.kim.map(KimAddress::parse).transpose().map_err(|e| corrupt("kim", e))?;
+        let address =
+            Address::parse(self.strasse, self.plz, self.ort).map_err(|e| corrupt("address", e))?;
+        Physician::new(lanr, bsnr, self.name, address, kim, self.earztbrief)
+            .map_err(|e| corrupt("physician", e))
     }
 }
 

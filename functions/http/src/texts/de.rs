@@ -19,6 +19,8 @@ impl Catalogue for German {
             Text::TooLarge => "Die Anfrage ist zu groß (höchstens 16 KiB).".into(),
             Text::TooSlow => "Die Anfrage kam nicht rechtzeitig vollständig an.".into(),
             Text::NotFound => "Diese Adresse gibt es nicht.".into(),
+            Text::HeilmittelOnly => "Therapieberichte schreiben Heilmittelpraxen; Ihr IK ist im Verzeichnis einem anderen Berufsfeld zugeordnet.".into(),
+            Text::QueryTooShort => "Bitte geben Sie mindestens zwei Buchstaben des Namens, eine LANR, eine BSNR oder eine Postleitzahl ein.".into(),
             Text::ServiceNotOffered => "Diesen Dienst bietet Ihre Krankenkasse in diesem Portal nicht an.".into(),
             Text::UnknownTenant => "Unter dieser Adresse ist kein Serviceportal einer Krankenkasse eingerichtet.".into(),
             Text::MethodNotAllowed => "Diese Adresse kann so nicht aufgerufen werden.".into(),

@@ -17,6 +17,8 @@ impl Catalogue for English {
             Text::TooLarge => "The request is too large (16 KiB at most).".into(),
             Text::TooSlow => "The request did not arrive completely in time.".into(),
             Text::NotFound => "There is nothing at this address.".into(),
+            Text::HeilmittelOnly => "Therapy reports are written by Heilmittel practices; the directory lists your IK in another field.".into(),
+            Text::QueryTooShort => "Please enter at least two letters of the name, a LANR, a BSNR or a postcode.".into(),
             Text::ServiceNotOffered => "Your insurer does not offer this service in this portal.".into(),
             Text::UnknownTenant => "No insurer's service portal is set up at this address.".into(),
             Text::MethodNotAllowed => "This address cannot be called this way.".into(),

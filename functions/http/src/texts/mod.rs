@@ -57,6 +57,9 @@ pub enum Text {
     LogIn,
     SessionExpired,
     PasswordChangeRequired,
+    // The eTherapiebericht.
+    HeilmittelOnly,
+    QueryTooShort,
     // The exemption query.
     QuotaUsedUp {
         quota: u32,
