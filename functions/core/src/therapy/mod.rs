@@ -1,4 +1,7 @@
-//! The eTherapiebericht's use cases: so far, finding the physician a report goes to.
+//! The eTherapiebericht's use cases: so far, finding the physician a report goes to, and the
+//! eArztbrief's XML document.
+
+mod earztbrief;
 
 use std::sync::Arc;
 
@@ -6,6 +9,8 @@ use portal_domain::therapy::{Physician, PhysicianQuery};
 use portal_domain::{Berufsfeld, Ik};
 
 use crate::ports::{PhysicianDirectory, ProviderDirectory, StoreError};
+
+pub use earztbrief::{Letter, earztbrief_xml, oid};
 
 /// The most physicians one search answers with: enough to pick from, few enough to read.
 pub const SEARCH_LIMIT: usize = 20;
