@@ -3,11 +3,11 @@
 //! the server's words in the user's language, or a network problem in ours.
 //!
 //! The browser parses and writes the JSON (`JSON.parse`, `JSON.stringify`); serde only maps the
-//! browser's values to the types (`serde-wasm-bindgen`), which costs the wasm far less than a
-//! JSON parser compiled into it.
+//! browser's values to the types (`js.rs`), which costs the wasm far less than a JSON parser
+//! compiled into it.
 
-use gloo_net::http::{Request, RequestBuilder, Response};
 use js_sys::JSON;
+use js_sys::futures::JsFuture;
 pub use portal_wire::{
     AnswerBody as Answer, ChallengeBody as Challenge, ProblemCode, RegisteredBody as Registered,
     SessionBody as SessionInfo, TenantBody as Tenant,
@@ -17,9 +17,12 @@ use portal_wire::{
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Headers, RequestInit, Response};
 
 use crate::i18n::{Lang, T, text};
+use crate::js;
 
 /// A problem as the app shows it: the server's document, or (`code: None`) a network problem.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -60,23 +63,53 @@ impl From<portal_wire::Problem> for Problem {
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, called with the address and the options as an object.
+    #[wasm_bindgen(js_name = fetch)]
+    fn fetch_with_init(url: &str, init: &RequestInit) -> js_sys::Promise;
+}
+
+/// A request ready to go: its address and its options (method, headers, body).
+struct Request {
+    path: &'static str,
+    init: RequestInit,
+}
+
+/// A request in the user's language; `body`: JSON for a POST.
+fn request(method: &str, path: &'static str, body: Option<String>, lang: Lang) -> Option<Request> {
+    let headers = Headers::new().ok()?;
+    headers.set("Accept-Language", lang.tag()).ok()?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = body {
+        headers.set("Content-Type", "application/json").ok()?;
+        init.set_body(&JsValue::from_str(&body));
+    }
+    init.set_headers(&headers);
+    Some(Request { path, init })
+}
+
 /// The body of a response as the browser parsed it. Not generic: one copy of this code serves
 /// every call, and only the mapping to a type ([`typed`]) is compiled per type.
 async fn parsed(response: &Response) -> Option<JsValue> {
-    let text = response.text().await.ok()?;
-    JSON::parse(&text).ok()
+    JsFuture::from(response.json().ok()?).await.ok()
 }
 
 async fn send(request: Option<Request>, lang: Lang) -> Result<Response, Problem> {
     let request = request.ok_or_else(|| Problem::network(lang))?;
-    let response = request.send().await.map_err(|_| Problem::network(lang))?;
+    let response = JsFuture::from(fetch_with_init(request.path, &request.init))
+        .await
+        .ok()
+        .and_then(|response| response.dyn_into::<Response>().ok())
+        .ok_or_else(|| Problem::network(lang))?;
     if response.ok() {
         return Ok(response);
     }
     let status = response.status();
     let mut problem = parsed(&response)
         .await
-        .and_then(|value| serde_wasm_bindgen::from_value::<portal_wire::Problem>(value).ok())
+        .and_then(|value| js::from_value::<portal_wire::Problem>(value).ok())
         .map_or_else(|| Problem::network(lang), Problem::from);
     problem.status = status;
     Err(problem)
@@ -90,22 +123,17 @@ async fn json(request: Option<Request>, lang: Lang) -> Result<JsValue, Problem> 
 
 /// The parsed body mapped to the wire type `R`.
 fn typed<R: DeserializeOwned>(value: JsValue, lang: Lang) -> Result<R, Problem> {
-    serde_wasm_bindgen::from_value(value).map_err(|_| Problem::network(lang))
+    js::from_value(value).map_err(|_| Problem::network(lang))
 }
 
-fn get(path: &str, lang: Lang) -> Option<Request> {
-    Request::get(path).header("Accept-Language", lang.tag()).build().ok()
+fn get(path: &'static str, lang: Lang) -> Option<Request> {
+    request("GET", path, None, lang)
 }
 
-fn post(path: &str, body: &impl Serialize, lang: Lang) -> Option<Request> {
-    let value = serde_wasm_bindgen::to_value(body).ok()?;
+fn post(path: &'static str, body: &impl Serialize, lang: Lang) -> Option<Request> {
+    let value = js::to_value(body).ok()?;
     let body: String = JSON::stringify(&value).ok()?.into();
-    RequestBuilder::new(path)
-        .method(gloo_net::http::Method::POST)
-        .header("Accept-Language", lang.tag())
-        .header("Content-Type", "application/json")
-        .body(body)
-        .ok()
+    request("POST", path, Some(body), lang)
 }
 
 /// The insurer whose portal this address is.
@@ -154,9 +182,7 @@ pub async fn session(lang: Lang) -> Result<SessionInfo, Problem> {
 }
 
 pub async fn logout(lang: Lang) -> Result<(), Problem> {
-    let request =
-        Request::delete("/api/session").header("Accept-Language", lang.tag()).build().ok();
-    send(request, lang).await.map(drop)
+    send(request("DELETE", "/api/session", None, lang), lang).await.map(drop)
 }
 
 pub async fn set_password(

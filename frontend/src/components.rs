@@ -26,7 +26,9 @@ pub fn Layout(children: Children) -> impl IntoView {
         <a class="skip" href="#inhalt">{i18n.tr(T::SkipToContent)}</a>
         <header class="top">
             <A href=Page::Start.path() attr:class="brand">{brand}</A>
-            <button type="button" class="link" on:click=move |_| i18n.toggle() aria-label=move || i18n.t(T::SwitchLanguageLabel)>
+            // A `String` like the app's other changing attributes: each type of value compiles
+            // its own copy of the attribute code.
+            <button type="button" class="link" on:click=move |_| i18n.toggle() aria-label=move || i18n.t(T::SwitchLanguageLabel).to_string()>
                 {i18n.tr(T::SwitchLanguage)}
             </button>
         </header>

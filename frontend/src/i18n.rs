@@ -232,5 +232,5 @@ pub fn set_document_title(lang: Lang, insurer: &str) {
 }
 
 pub fn use_i18n() -> I18n {
-    expect_context::<I18n>()
+    use_context::<I18n>().expect("the app provides its language")
 }

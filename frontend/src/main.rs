@@ -4,6 +4,7 @@
 mod api;
 mod components;
 mod i18n;
+mod js;
 mod page;
 mod pages;
 mod session;

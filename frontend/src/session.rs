@@ -47,7 +47,9 @@ impl SessionState {
     }
 
     pub fn set(self, info: SessionInfo) {
-        self.ends_at.set((info.expires_at.unix_timestamp_nanos() / 1_000_000) as f64);
+        // Whole milliseconds without 128-bit arithmetic (its division costs the wasm a kilobyte).
+        let at = info.expires_at;
+        self.ends_at.set(at.unix_timestamp() as f64 * 1000.0 + f64::from(at.millisecond()));
         self.info.set(Some(info));
     }
 
@@ -65,5 +67,5 @@ impl SessionState {
 }
 
 pub fn use_session() -> SessionState {
-    expect_context::<SessionState>()
+    use_context::<SessionState>().expect("the app provides its session")
 }

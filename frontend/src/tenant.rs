@@ -85,5 +85,5 @@ fn use_colors(primary: &str, secondary: &str) {
 }
 
 pub fn use_tenant() -> TenantState {
-    expect_context::<TenantState>()
+    use_context::<TenantState>().expect("the app provides its insurer")
 }

@@ -164,7 +164,7 @@ pub fn Register() -> impl IntoView {
         <When when=move || done().is_none() fallback=move || view! {
             <h1>{i18n.tr(T::RegisteredTitle)}</h1>
             <p>{i18n.tr(T::RegisteredText)}</p>
-            <p>{i18n.tr(T::LettersGoTo)}" "<strong>{move || done().map(|r| r.recipient)}</strong></p>
+            <p>{i18n.tr(T::LettersGoTo)}" "<strong>{move || done().map(|r| r.recipient).unwrap_or_default()}</strong></p>
             <p>{i18n.tr(T::FirstLoginHint)}</p>
             <p><A href=Page::Login.path()>{i18n.tr(T::ToLogin)}</A></p>
         }>
@@ -183,7 +183,7 @@ pub fn Register() -> impl IntoView {
                         aria-describedby="terms-error" />
                     <label for="terms">{i18n.tr(T::AcceptTerms)}</label>
                 </div>
-                <p class="error" id="terms-error">{move || state.field_problem("terms_accepted")}</p>
+                <p class="error" id="terms-error">{move || state.field_problem("terms_accepted").unwrap_or_default()}</p>
                 <button type="submit" disabled=move || pending.get()>{i18n.tr(T::Register)}</button>
                 <SecurityCheckProgress progress />
             </form>
@@ -214,6 +214,8 @@ async fn solve_security_check(
     Ok((challenge.id, nonce))
 }
 
+/// The security check's progress bar. Its value is written as text: an attribute of its own type
+/// (a number) would compile another copy of the attribute code.
 #[component]
 fn SecurityCheckProgress(progress: RwSignal<Option<u32>>) -> impl IntoView {
     let i18n = use_i18n();
@@ -221,7 +223,7 @@ fn SecurityCheckProgress(progress: RwSignal<Option<u32>>) -> impl IntoView {
         <When when=move || progress.get().is_some()>
             <div class="progress">
                 <label for="security-check">{i18n.tr(T::SecurityCheck)}</label>
-                <progress id="security-check" max="100" value=move || progress.get().unwrap_or(0)></progress>
+                <progress id="security-check" max="100" value=move || progress.get().unwrap_or(0).to_string()></progress>
                 <p aria-live="polite">{move || if progress.get() == Some(100) { i18n.t(T::SecurityCheckDone) } else { i18n.t(T::SecurityCheckRunning) }}</p>
             </div>
         </When>

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::query_signal_with_options;
+use leptos_router::hooks::{use_location, use_navigate};
 use portal_domain::benefits::{
     Belastungsgrenze, CareBenefits, CareQuestion, CopayKind, Euro, Household, MoneyError,
     Pflegegrad, belastungsgrenze, care_benefits, zuzahlung,
@@ -17,12 +17,27 @@ use crate::i18n::{T, use_i18n};
 /// One input kept in the address: (value, setter).
 type Param = (Memo<Option<String>>, SignalSetter<Option<String>>);
 
-/// Typing replaces the address, it does not add a history entry per key.
+/// Typing replaces the address, it does not add a history entry per key. What the router's
+/// `query_signal_with_options` does (which navigates one animation frame later), without its
+/// `expect_context`, whose panic message alone would compile Debug formatting of strings into
+/// the wasm.
 fn param(key: &'static str) -> Param {
-    query_signal_with_options::<String>(
-        key,
-        NavigateOptions { replace: true, scroll: false, ..Default::default() },
-    )
+    let location = use_location();
+    let navigate = use_navigate();
+    let query = location.query;
+    let value = Memo::new(move |_| query.with(|params| params.get_str(key).map(str::to_string)));
+    let set = SignalSetter::map(move |value: Option<String>| {
+        let mut params = query.get_untracked();
+        match value {
+            Some(value) => params.replace(key, value),
+            None => drop(params.remove(key)),
+        }
+        let path = location.pathname.get_untracked();
+        let hash = location.hash.get_untracked();
+        let options = NavigateOptions { replace: true, scroll: false, ..Default::default() };
+        navigate(&format!("{path}{}{hash}", params.to_query_string()), options);
+    });
+    (value, set)
 }
 
 fn set_text(setter: SignalSetter<Option<String>>) -> impl Fn(leptos::ev::Event) {
@@ -230,7 +245,7 @@ pub fn CareCalculator() -> impl IntoView {
             <div class="field">
                 <label for="pflegegrad">{i18n.tr(T::Pflegegrad)}</label>
                 <select id="pflegegrad" on:change=set_text(set_grade) prop:value=move || grade.get().unwrap_or_else(|| "2".into())>
-                    {(1..=5).map(|g| view! { <option value=g.to_string()>{g}</option> }).collect_view()}
+                    {(1..=5).map(|g| view! { <option value=g.to_string()>{g.to_string()}</option> }).collect_view()}
                 </select>
             </div>
             <AddressFlag id="beihilfe" label=T::Beihilfe value=beihilfe set=set_beihilfe />
@@ -372,7 +387,7 @@ pub fn CopayCalculator() -> impl IntoView {
             <div class="field">
                 <label for="jahr">{move || i18n.t(T::Year2)}</label>
                 <select id="jahr" on:change=set_text(set_year) prop:value=move || year.get().unwrap_or_else(|| current_year().to_string())>
-                    {(2024..=2026).map(|y| view! { <option value=y.to_string()>{y}</option> }).collect_view()}
+                    {(2024..=2026).map(|y| view! { <option value=y.to_string()>{y.to_string()}</option> }).collect_view()}
                 </select>
             </div>
             <AddressInput id="einkommen" label=T::GrossIncome inputmode="decimal" value=income set=set_income />

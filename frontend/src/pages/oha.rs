@@ -168,13 +168,13 @@ fn SearchForm() -> impl IntoView {
                             </div>
                         }
                     }).collect_view()}
-                    <p class="error" id="consent-error">{move || consent_error.get()}</p>
+                    <p class="error" id="consent-error">{move || consent_error.get().unwrap_or_default()}</p>
                 </fieldset>
                 <div class="field">
                     <label for="dispensing-date">{i18n.tr(T::DispensingDate)}</label>
                     <input type="date" id="dispensing-date" prop:value=move || dispensing.get() on:input=move |ev| dispensing.set(event_target_value(&ev))
                         aria-invalid=move || problem.get().and_then(|p| p.field("dispensing_date")).is_some().to_string() aria-describedby="dispensing-date-error" />
-                    <p class="error" id="dispensing-date-error">{move || problem.get().and_then(|p| p.field("dispensing_date"))}</p>
+                    <p class="error" id="dispensing-date-error">{move || problem.get().and_then(|p| p.field("dispensing_date")).unwrap_or_default()}</p>
                 </div>
                 <button type="submit" disabled=move || pending.get()>{move || if pending.get() { i18n.t(T::Working) } else { i18n.t(T::Search) }}</button>
             </form>
@@ -213,7 +213,7 @@ fn QueryResult(answer: Signal<Option<(Answer, String)>>) -> impl IntoView {
                     (Some(from), Some(to)) => format!("{} – {}", german_day(from), german_day(to)),
                     _ => "–".into(),
                 };
-                view! { <tr><th scope="row">{y.year}</th><td>{move || yes_no(y.exempt)}</td><td>{validity}</td></tr> }
+                view! { <tr><th scope="row">{y.year.to_string()}</th><td>{move || yes_no(y.exempt)}</td><td>{validity}</td></tr> }
             }).collect_view();
             view! {
                 <section aria-labelledby="result-title" role="status">
