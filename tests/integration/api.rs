@@ -132,11 +132,25 @@ impl TestApp {
     /// and the session it goes on in.
     pub(crate) async fn active(&self) -> (Credentials, String) {
         let credentials = self.registered().await;
-        let session = cookie(&self.login(IK, &credentials.initial_password).await);
+        let session = self.own_password_set(IK, &credentials).await;
+        (credentials, session)
+    }
+
+    /// `ik` (in the directory) registered, its `generation`-th pair of letters read, logged in
+    /// and its own password set: the session it goes on in.
+    pub(crate) async fn activated(&self, ik: &str, generation: usize) -> String {
+        assert_eq!(self.register(ik).await.status(), StatusCode::ACCEPTED);
+        let credentials = self.read_letters(generation).await;
+        self.own_password_set(ik, &credentials).await
+    }
+
+    /// Logged in with the initial password, own password set with the Prüfnummer.
+    async fn own_password_set(&self, ik: &str, credentials: &Credentials) -> String {
+        let session = cookie(&self.login(ik, &credentials.initial_password).await);
         let body = json!({"pruefnummer": credentials.pruefnummer, "new_password": STRONG});
         let set = self.with_cookie(Method::POST, "/api/password", &session, Some(body)).await;
         assert_eq!(set.status(), StatusCode::NO_CONTENT);
-        (credentials, cookie(&set))
+        cookie(&set)
     }
 
     /// An active provider's session on a portal that knows the exemptions above.

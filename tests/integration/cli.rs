@@ -9,13 +9,7 @@ use crate::harness::spawn_app;
 use crate::store_contract::kvnr;
 
 fn portal(data_dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_portal"));
-    command
-        .env("PORTAL_DATA_DIR", data_dir)
-        .env("LANG", "de_DE.UTF-8")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES");
-    command
+    crate::harness::portal_command(data_dir)
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {

@@ -25,6 +25,17 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The `portal` binary on the store in `data_dir`, speaking German whatever the machine's locale.
+pub fn portal_command(data_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_portal"));
+    command
+        .env("PORTAL_DATA_DIR", data_dir)
+        .env("LANG", "de_DE.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
+    command
+}
+
 /// A SQLite store in a folder of its own that lives as long as the value.
 pub struct Embedded {
     pub store: EmbeddedStore,

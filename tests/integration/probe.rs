@@ -24,9 +24,7 @@ use crate::api::{IK, STRONG, problem};
 use crate::harness::{AppOptions, TestApp, spawn, spawn_app, spawn_app_serving};
 
 fn portal(data_dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_portal"));
-    command.env("PORTAL_DATA_DIR", data_dir).env("LANG", "de_DE.UTF-8").env_remove("LC_ALL");
-    command
+    crate::harness::portal_command(data_dir)
 }
 
 fn stdout(output: &std::process::Output) -> String {

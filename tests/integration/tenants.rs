@@ -17,7 +17,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-use crate::api::{IK, STRONG, cookie, problem};
+use crate::api::{IK, problem};
 use crate::harness::{AppOptions, TestApp, dynamodb_client, dynamodb_tables, repo_root};
 
 /// Two insurers as the demo has them (logos inline); AOK Bayern-like with a quota of 3.
@@ -80,13 +80,7 @@ async fn active_at(app: &TestApp, exemptions: &str, letters_before: usize) -> St
         .await
         .unwrap();
     app.with_directory().await;
-    assert_eq!(app.register(IK).await.status(), StatusCode::ACCEPTED);
-    let letters = app.read_letters(letters_before + 1).await;
-    let session = cookie(&app.login(IK, &letters.initial_password).await);
-    let body = json!({"pruefnummer": letters.pruefnummer, "new_password": STRONG});
-    let set = app.with_cookie(Method::POST, "/api/password", &session, Some(body)).await;
-    assert_eq!(set.status(), StatusCode::NO_CONTENT);
-    cookie(&set)
+    app.activated(IK, letters_before + 1).await
 }
 
 const PLUS_EXEMPTIONS: &str = "kvnr;vorname;nachname;jahr;gueltig_ab;gueltig_bis
@@ -291,9 +285,7 @@ async fn each_insurer_is_served_under_its_host_names_and_no_other(app: TestApp) 
 // --- The back office per insurer ---------------------------------------------------------------
 
 fn portal(data_dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_portal"));
-    command.env("PORTAL_DATA_DIR", data_dir).env("LANG", "de_DE.UTF-8").env_remove("LC_ALL");
-    command
+    crate::harness::portal_command(data_dir)
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use portal_core::import::import_physicians;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::api::{STRONG, cookie, problem};
+use crate::api::problem;
 use crate::harness::TestApp;
 
 /// The demo's speech therapy practice.
@@ -29,13 +29,7 @@ async fn practice_session(app: &TestApp, ik: &str) -> String {
     .await
     .unwrap();
     assert!(rejected.is_empty(), "{rejected:?}");
-    assert_eq!(app.register(ik).await.status(), StatusCode::ACCEPTED);
-    let letters = app.read_letters(1).await;
-    let first = cookie(&app.login(ik, &letters.initial_password).await);
-    let body = json!({"pruefnummer": letters.pruefnummer, "new_password": STRONG});
-    let set = app.with_cookie(Method::POST, "/api/password", &first, Some(body)).await;
-    assert_eq!(set.status(), StatusCode::NO_CONTENT);
-    cookie(&set)
+    app.activated(ik, 1).await
 }
 
 async fn search(app: &TestApp, session: &str, q: &str) -> reqwest::Response {
@@ -115,10 +109,7 @@ fn the_physician_directory_is_imported_with_every_bad_row_named_by_line_and_colu
         portal::demo::PHYSICIANS
     );
     std::fs::write(&file, rows).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
-        .env("PORTAL_DATA_DIR", dir.path())
-        .env("LANG", "de_DE.UTF-8")
-        .env_remove("LC_ALL")
+    let out = crate::harness::portal_command(dir.path())
         .args(["import", "physicians"])
         .arg(&file)
         .output()

@@ -4,8 +4,8 @@
 use std::net::{Ipv4Addr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
 use portal_domain::ClientAddress;
 use subtle::ConstantTimeEq as _;
 
@@ -26,11 +26,8 @@ impl FromRequestParts<AppState> for Client {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let from_proxy = state
-            .client_address_header
-            .as_deref()
-            .filter(|_| came_through_proxy(&parts.headers, state.origin_secret.as_deref()))
-            .and_then(|name| parts.headers.get(name))
+        let header = state.client_address_header.as_deref();
+        let from_proxy = proxy_header(&parts.headers, header, state.origin_secret.as_deref())
             .and_then(|value| value.to_str().ok())
             .and_then(ClientAddress::parse);
         let peer = || {
@@ -45,11 +42,14 @@ impl FromRequestParts<AppState> for Client {
     }
 }
 
-/// Only requests that carry the secret the proxy adds (the settings refuse a header without a
-/// secret; without one, nobody's word is taken).
-pub(crate) fn came_through_proxy(headers: &HeaderMap, secret: Option<&str>) -> bool {
-    let Some(secret) = secret else { return false };
-    headers
-        .get(ORIGIN_VERIFY)
-        .is_some_and(|sent| bool::from(sent.as_bytes().ct_eq(secret.as_bytes())))
+/// The header `name` a trusted proxy sets, on requests that carry the secret the proxy adds (the
+/// settings refuse a header without a secret; without one, nobody's word is taken).
+pub(crate) fn proxy_header<'h>(
+    headers: &'h HeaderMap,
+    name: Option<&str>,
+    secret: Option<&str>,
+) -> Option<&'h HeaderValue> {
+    let (name, secret) = (name?, secret?);
+    let sent = headers.get(ORIGIN_VERIFY)?;
+    bool::from(sent.as_bytes().ct_eq(secret.as_bytes())).then(|| headers.get(name)).flatten()
 }

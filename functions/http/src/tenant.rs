@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use portal_core::UseCases;
 use portal_wire::{ColorsBody, TenantBody};
 
-use crate::client::came_through_proxy;
+use crate::client::proxy_header;
 use crate::errors::RequestError;
 use crate::{AppState, Problem};
 
@@ -79,12 +79,8 @@ fn page(status: StatusCode, html: String) -> Response {
 /// The host the request was sent to: a trusted proxy's header (CloudFront's viewer host), else
 /// `Host` (HTTP/1.1), else the URI's authority.
 fn host_of(state: &AppState, headers: &axum::http::HeaderMap, uri: &axum::http::Uri) -> String {
-    let forwarded = state
-        .tenant_host_header
-        .as_deref()
-        .filter(|_| came_through_proxy(headers, state.origin_secret.as_deref()))
-        .and_then(|name| headers.get(name));
-    forwarded
+    let header = state.tenant_host_header.as_deref();
+    proxy_header(headers, header, state.origin_secret.as_deref())
         .or_else(|| headers.get(header::HOST))
         .and_then(|value| value.to_str().ok())
         .map(str::to_string)

@@ -197,13 +197,7 @@ pub async fn import(
                 "{key}: Der Pfad nennt keine Krankenkasse; nichts wurde importiert. Bitte unter <Kasse>/providers/, <Kasse>/exemptions/ oder <Kasse>/physicians/ hochladen (Kassen: {}).\n",
                 slugs.join(", ")
             );
-            s3.put_object()
-                .bucket(&bucket)
-                .key(report_key(&key))
-                .content_type("text/plain; charset=utf-8")
-                .body(text.into_bytes().into())
-                .send()
-                .await?;
+            write_report(s3, &bucket, &key, text).await?;
             tracing::warn!(key, "ignored: the key names no tenant");
             continue;
         };
@@ -245,18 +239,29 @@ pub async fn import(
             Ok(report) => report_text(&key, report, &rejected),
             Err(failure) => format!("{key}: {}\n", failure.describe(Lang::De)),
         };
-        s3.put_object()
-            .bucket(&bucket)
-            .key(report_key(&key))
-            .content_type("text/plain; charset=utf-8")
-            .body(text.into_bytes().into())
-            .send()
-            .await?;
+        write_report(s3, &bucket, &key, text).await?;
         let report = report.map_err(|failure| {
             anyhow::anyhow!("{key}: {}; see {}", failure.for_logs(), report_key(&key))
         })?;
         tracing::info!(key, imported = report.imported, rejected = report.rejected, "import done");
     }
+    Ok(())
+}
+
+/// The report of the upload `key`, where the back office finds it (`report_key`).
+async fn write_report(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    text: String,
+) -> Result<(), Error> {
+    s3.put_object()
+        .bucket(bucket)
+        .key(report_key(key))
+        .content_type("text/plain; charset=utf-8")
+        .body(text.into_bytes().into())
+        .send()
+        .await?;
     Ok(())
 }
 
