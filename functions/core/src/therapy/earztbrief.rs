@@ -4,7 +4,7 @@
 //! sections. The PDF beside it is what a physician reads; systems that cannot parse the XML
 //! still show the PDF.
 
-use std::io::Cursor;
+use std::io::{self, Cursor};
 
 use portal_domain::Provider;
 use portal_domain::therapy::{Physician, RecommendationKind, ReportKind, TherapyReport};
@@ -45,7 +45,7 @@ pub fn earztbrief_xml(report: &TherapyReport, letter: &Letter) -> Vec<u8> {
 
 type Xml = Writer<Cursor<Vec<u8>>>;
 
-fn write_document(xml: &mut Xml, report: &TherapyReport, letter: &Letter) -> std::io::Result<()> {
+fn write_document(xml: &mut Xml, report: &TherapyReport, letter: &Letter) -> io::Result<()> {
     xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     xml.create_element("ClinicalDocument")
         .with_attribute(("xmlns", "urn:hl7-org:v3"))
@@ -62,10 +62,7 @@ fn write_document(xml: &mut Xml, report: &TherapyReport, letter: &Letter) -> std
                 .write_empty()?;
             // The portal's documents have no OID of their own yet: the practice's IK names the
             // sender, the report id the document.
-            let id = format!("{}-{}", letter.practice.ik, letter.id);
-            x.create_element("id")
-                .with_attributes([("root", oid::IK), ("extension", id.as_str())])
-                .write_empty()?;
+            id(x, oid::IK, &format!("{}-{}", letter.practice.ik, letter.id))?;
             // LOINC 11488-4 "Consult note": a report to the physician who asked for it.
             x.create_element("code")
                 .with_attributes([
@@ -74,7 +71,7 @@ fn write_document(xml: &mut Xml, report: &TherapyReport, letter: &Letter) -> std
                     ("displayName", "Consult note"),
                 ])
                 .write_empty()?;
-            x.create_element("title").write_text_content(BytesText::new(title(report.kind)))?;
+            text(x, "title", title(report.kind))?;
             x.create_element("effectiveTime")
                 .with_attribute(("value", timestamp(letter.at).as_str()))
                 .write_empty()?;
@@ -111,124 +108,110 @@ fn day(date: time::Date) -> String {
     date.format(&format).unwrap_or_default()
 }
 
-fn record_target(x: &mut Xml, report: &TherapyReport) -> std::io::Result<()> {
+/// `<name>…</name>` around what `inner` writes.
+fn within(
+    x: &mut Xml,
+    name: &str,
+    inner: impl FnOnce(&mut Xml) -> io::Result<()>,
+) -> io::Result<()> {
+    x.create_element(name).write_inner_content(inner).map(drop)
+}
+
+/// `<name>value</name>`, the value escaped.
+fn text(x: &mut Xml, name: &str, value: &str) -> io::Result<()> {
+    x.create_element(name).write_text_content(BytesText::new(value)).map(drop)
+}
+
+/// `<id root="…" extension="…"/>`: a number in the system an OID names.
+fn id(x: &mut Xml, root: &str, extension: &str) -> io::Result<()> {
+    let attributes = [("root", root), ("extension", extension)];
+    x.create_element("id").with_attributes(attributes).write_empty().map(drop)
+}
+
+fn record_target(x: &mut Xml, report: &TherapyReport) -> io::Result<()> {
     let p = &report.patient;
-    x.create_element("recordTarget").write_inner_content(|x| {
-        x.create_element("patientRole").write_inner_content(|x| {
-            x.create_element("id")
-                .with_attributes([("root", oid::KVNR), ("extension", p.kvnr.as_str())])
-                .write_empty()?;
-            x.create_element("patient").write_inner_content(|x| {
-                x.create_element("name").write_inner_content(|x| {
-                    x.create_element("given").write_text_content(BytesText::new(&p.first_name))?;
-                    x.create_element("family").write_text_content(BytesText::new(&p.last_name))?;
-                    Ok(())
+    within(x, "recordTarget", |x| {
+        within(x, "patientRole", |x| {
+            id(x, oid::KVNR, p.kvnr.as_str())?;
+            within(x, "patient", |x| {
+                within(x, "name", |x| {
+                    text(x, "given", &p.first_name)?;
+                    text(x, "family", &p.last_name)
                 })?;
+                let birth = day(p.birth_date);
                 x.create_element("birthTime")
-                    .with_attribute(("value", day(p.birth_date).as_str()))
-                    .write_empty()?;
-                Ok(())
-            })?;
-            Ok(())
-        })?;
-        Ok(())
-    })?;
-    Ok(())
+                    .with_attribute(("value", birth.as_str()))
+                    .write_empty()
+                    .map(drop)
+            })
+        })
+    })
 }
 
-fn organization(x: &mut Xml, element: &str, provider: &Provider) -> std::io::Result<()> {
-    x.create_element(element).write_inner_content(|x| {
-        x.create_element("id")
-            .with_attributes([("root", oid::IK), ("extension", provider.ik.as_str())])
-            .write_empty()?;
-        x.create_element("name").write_text_content(BytesText::new(&provider.name))?;
+fn organization(x: &mut Xml, element: &str, provider: &Provider) -> io::Result<()> {
+    within(x, element, |x| {
+        id(x, oid::IK, provider.ik.as_str())?;
+        text(x, "name", &provider.name)?;
         address(x, &provider.address)
-    })?;
-    Ok(())
+    })
 }
 
-fn address(x: &mut Xml, a: &portal_domain::Address) -> std::io::Result<()> {
-    x.create_element("addr").write_inner_content(|x| {
-        x.create_element("streetAddressLine").write_text_content(BytesText::new(&a.strasse))?;
-        x.create_element("postalCode").write_text_content(BytesText::new(&a.plz))?;
-        x.create_element("city").write_text_content(BytesText::new(&a.ort))?;
-        Ok(())
-    })?;
-    Ok(())
+fn address(x: &mut Xml, a: &portal_domain::Address) -> io::Result<()> {
+    within(x, "addr", |x| {
+        text(x, "streetAddressLine", &a.strasse)?;
+        text(x, "postalCode", &a.plz)?;
+        text(x, "city", &a.ort)
+    })
 }
 
-fn author(x: &mut Xml, letter: &Letter) -> std::io::Result<()> {
-    x.create_element("author").write_inner_content(|x| {
-        x.create_element("time")
-            .with_attribute(("value", timestamp(letter.at).as_str()))
-            .write_empty()?;
-        x.create_element("assignedAuthor").write_inner_content(|x| {
-            x.create_element("id")
-                .with_attributes([("root", oid::IK), ("extension", letter.practice.ik.as_str())])
-                .write_empty()?;
+fn author(x: &mut Xml, letter: &Letter) -> io::Result<()> {
+    within(x, "author", |x| {
+        let at = timestamp(letter.at);
+        x.create_element("time").with_attribute(("value", at.as_str())).write_empty()?;
+        within(x, "assignedAuthor", |x| {
+            id(x, oid::IK, letter.practice.ik.as_str())?;
             organization(x, "representedOrganization", letter.practice)
-        })?;
-        Ok(())
-    })?;
-    Ok(())
+        })
+    })
 }
 
-fn custodian(x: &mut Xml, letter: &Letter) -> std::io::Result<()> {
-    x.create_element("custodian").write_inner_content(|x| {
-        x.create_element("assignedCustodian").write_inner_content(|x| {
+fn custodian(x: &mut Xml, letter: &Letter) -> io::Result<()> {
+    within(x, "custodian", |x| {
+        within(x, "assignedCustodian", |x| {
             organization(x, "representedCustodianOrganization", letter.practice)
-        })?;
-        Ok(())
-    })?;
-    Ok(())
+        })
+    })
 }
 
-fn recipient(x: &mut Xml, letter: &Letter) -> std::io::Result<()> {
+fn recipient(x: &mut Xml, letter: &Letter) -> io::Result<()> {
     let d = letter.physician;
-    x.create_element("informationRecipient").write_inner_content(|x| {
-        x.create_element("intendedRecipient").write_inner_content(|x| {
-            x.create_element("id")
-                .with_attributes([("root", oid::LANR), ("extension", d.lanr.as_str())])
-                .write_empty()?;
-            x.create_element("informationRecipient").write_inner_content(|x| {
-                x.create_element("name").write_text_content(BytesText::new(&d.name))?;
-                Ok(())
-            })?;
-            x.create_element("receivedOrganization").write_inner_content(|x| {
-                x.create_element("id")
-                    .with_attributes([("root", oid::BSNR), ("extension", d.bsnr.as_str())])
-                    .write_empty()?;
+    within(x, "informationRecipient", |x| {
+        within(x, "intendedRecipient", |x| {
+            id(x, oid::LANR, d.lanr.as_str())?;
+            within(x, "informationRecipient", |x| text(x, "name", &d.name))?;
+            within(x, "receivedOrganization", |x| {
+                id(x, oid::BSNR, d.bsnr.as_str())?;
                 address(x, &d.address)
-            })?;
-            Ok(())
-        })?;
-        Ok(())
-    })?;
-    Ok(())
+            })
+        })
+    })
 }
 
 /// The patient's insurer (Kostenträger), by its IK.
-fn insurer(x: &mut Xml, report: &TherapyReport) -> std::io::Result<()> {
-    x.create_element("participant").with_attribute(("typeCode", "HLD")).write_inner_content(
-        |x| {
-            x.create_element("associatedEntity")
-                .with_attribute(("classCode", "POLHOLD"))
-                .write_inner_content(|x| {
-                    x.create_element("id")
-                        .with_attributes([
-                            ("root", oid::IK),
-                            ("extension", report.patient.insurer_ik.as_str()),
-                        ])
-                        .write_empty()?;
-                    Ok(())
-                })?;
-            Ok(())
-        },
-    )?;
-    Ok(())
+fn insurer(x: &mut Xml, report: &TherapyReport) -> io::Result<()> {
+    let participant = x.create_element("participant").with_attribute(("typeCode", "HLD"));
+    participant
+        .write_inner_content(|x| {
+            let entity =
+                x.create_element("associatedEntity").with_attribute(("classCode", "POLHOLD"));
+            entity
+                .write_inner_content(|x| id(x, oid::IK, report.patient.insurer_ik.as_str()))
+                .map(drop)
+        })
+        .map(drop)
 }
 
-fn body(x: &mut Xml, report: &TherapyReport) -> std::io::Result<()> {
+fn body(x: &mut Xml, report: &TherapyReport) -> io::Result<()> {
     let r = &report.prescription;
     let prescription = format!(
         "Verordnung vom {} (LANR {}, BSNR {}), Diagnosegruppe {}, ICD-10-GM {}; {}. Behandlung vom {} bis {}, {} Einheiten.",
@@ -273,23 +256,19 @@ fn body(x: &mut Xml, report: &TherapyReport) -> std::io::Result<()> {
         sections.push(("Prognose", prognosis.as_str().into()));
     }
     sections.push(("Empfehlung", recommendation));
-    x.create_element("component").write_inner_content(|x| {
-        x.create_element("structuredBody").write_inner_content(|x| {
-            for (heading, text) in &sections {
-                x.create_element("component").write_inner_content(|x| {
-                    x.create_element("section").write_inner_content(|x| {
-                        x.create_element("title").write_text_content(BytesText::new(heading))?;
-                        x.create_element("text").write_text_content(BytesText::new(text))?;
-                        Ok(())
-                    })?;
-                    Ok(())
+    within(x, "component", |x| {
+        within(x, "structuredBody", |x| {
+            for (heading, content) in &sections {
+                within(x, "component", |x| {
+                    within(x, "section", |x| {
+                        text(x, "title", heading)?;
+                        text(x, "text", content)
+                    })
                 })?;
             }
             Ok(())
-        })?;
-        Ok(())
-    })?;
-    Ok(())
+        })
+    })
 }
 
 #[cfg(test)]
