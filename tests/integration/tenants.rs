@@ -537,7 +537,12 @@ fn the_anchors_of_the_previous_release_stay_where_they_are_and_still_vouch_for_t
     // anchors written by this release as one insurer, then put back where the old one kept them).
     std::fs::copy(release_4().join("portal.db"), dir.join("portal.db")).unwrap();
     assert!(portal(dir).args(["audit", "anchor"]).output().unwrap().status.success());
-    std::fs::rename(dir.join("portal/portal.db"), dir.join("portal.db")).unwrap();
+    // The whole store: its write-ahead log too, which may still hold the last writes.
+    for file in ["portal.db", "portal.db-wal", "portal.db-shm"] {
+        if dir.join("portal").join(file).exists() {
+            std::fs::rename(dir.join("portal").join(file), dir.join(file)).unwrap();
+        }
+    }
     // The previous release knew no tenant, so its file names none.
     let db = rusqlite::Connection::open(dir.join("portal.db")).unwrap();
     db.execute("DELETE FROM tenant", []).unwrap();
@@ -558,7 +563,9 @@ fn the_anchors_of_the_previous_release_stay_where_they_are_and_still_vouch_for_t
     assert_eq!(std::fs::read_to_string(dir.join("audit-anchors.log")).unwrap(), anchored);
     let link = std::fs::read_link(dir.join("plus/audit-anchors.log")).unwrap();
     assert_eq!(link, std::path::Path::new("../audit-anchors.log"));
-    assert!(!dir.join("portal.db").exists() && !dir.join("portal.db-wal").exists(), "moved whole");
+    for file in ["portal.db", "portal.db-wal", "portal.db-shm"] {
+        assert!(!dir.join(file).exists(), "{file} moved with the store");
+    }
 }
 
 /// The demo pharmacy's directory entry, as the demo file has it.
