@@ -35,6 +35,7 @@ mail_from = "serviceportal@plus.aok.example"
 address = ["AOK PLUS", "Sternplatz 7", "01067 Dresden"]
 service_line = "Servicetelefon: 0800 1059000"
 portal_url = "http://plus.localhost:8080"
+kim_address = "etherapiebericht@plus.aok.kim.telematik"
 [tenant.look]
 logo = '<svg xmlns="http://www.w3.org/2000/svg"><title>PLUS</title></svg>'
 primary = "#005e3a"

@@ -9,7 +9,7 @@ use crate::oha::{Oha, OhaSettings};
 use crate::ports::Clock;
 use crate::settings::Settings;
 use crate::stores::Stores;
-use crate::therapy::Reports;
+use crate::therapy::{Reporting, Reports};
 
 #[derive(Clone)]
 pub struct UseCases {
@@ -22,16 +22,18 @@ pub struct UseCases {
 
 impl UseCases {
     /// The use cases of `tenant` on its `stores`, hashing with `hasher` (one per process: it
-    /// holds the machine's share of hashing memory, whatever the number of tenants);
-    /// `letters_queued` is called whenever letters wait to be sent
-    /// (locally it wakes the dispatcher; in AWS the table's stream does that).
+    /// holds the machine's share of hashing memory, whatever the number of tenants), sealing
+    /// and rendering reports with `reporting`; `work_queued` is called whenever letters or
+    /// reports wait to be sent (locally it wakes the dispatcher; in AWS the table's stream
+    /// does that).
     pub fn wire(
         stores: &Stores,
         settings: &Settings,
         tenant: &Arc<Tenant>,
         hasher: &SecretHasher,
+        reporting: &Reporting,
         clock: Arc<dyn Clock>,
-        letters_queued: Arc<dyn Fn() + Send + Sync>,
+        work_queued: Arc<dyn Fn() + Send + Sync>,
     ) -> UseCases {
         let accounts = Accounts {
             providers: stores.providers.clone(),
@@ -43,13 +45,13 @@ impl UseCases {
             clock: clock.clone(),
             policy: Policy { session_idle: tenant.session_idle, ..settings.policy() },
             sender: tenant.sender(),
-            letters_queued,
+            letters_queued: work_queued.clone(),
         };
         let oha = Oha {
             tenant: tenant.slug.clone(),
             exemptions: stores.exemptions.clone(),
             audit: stores.audit.clone(),
-            clock,
+            clock: clock.clone(),
             settings: OhaSettings {
                 quota_per_day: tenant.quota_per_day,
                 burst_per_minute: tenant.burst_per_minute,
@@ -57,8 +59,16 @@ impl UseCases {
                 ..settings.oha
             },
         };
-        let reports =
-            Reports { providers: stores.providers.clone(), physicians: stores.physicians.clone() };
+        let reports = Reports {
+            tenant: Arc::clone(tenant),
+            providers: stores.providers.clone(),
+            physicians: stores.physicians.clone(),
+            reports: stores.reports.clone(),
+            cipher: Arc::new(reporting.keys.for_tenant(&tenant.ik)),
+            renderer: reporting.renderer.clone(),
+            clock,
+            reports_queued: work_queued,
+        };
         UseCases { tenant: Arc::clone(tenant), accounts, oha, reports }
     }
 }

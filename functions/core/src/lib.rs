@@ -18,9 +18,10 @@ pub mod therapy;
 pub use app::UseCases;
 pub use model::Counter;
 pub use ports::{
-    AccountStore, AnchorLog, AnchorSigner, AuditLog, ChallengeStore, Clock, ExemptionStore,
-    LetterQueue, Limits, MailError, Mailer, PhysicianDirectory, ProviderDirectory, Saved,
-    SessionStore, StoreError, SystemClock, error_chain,
+    AccountStore, AnchorLog, AnchorSigner, AuditLog, ChallengeStore, Clock, DeliveryError,
+    ExemptionStore, LetterQueue, Limits, MailError, Mailer, PhysicianDirectory, ProviderDirectory,
+    RenderError, ReportDelivery, ReportQueue, ReportRenderer, ReportStore, Saved, SessionStore,
+    StoreError, SystemClock, error_chain,
 };
 pub use settings::{Settings, SettingsError};
 pub use stores::{Store, Stores};

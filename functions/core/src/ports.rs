@@ -7,8 +7,9 @@ use portal_domain::{Exemption, Ik, Kvnr, Provider, german_date};
 use time::{Date, OffsetDateTime};
 
 use crate::model::{
-    Account, AuditEntry, AuditHead, AuditRow, Challenge, ChallengeId, Letter, LetterId, Limit,
-    Recorded, Session, SessionIdHash, Standing,
+    Account, AuditEntry, AuditHead, AuditRow, Challenge, ChallengeId, DeliveryFailure, Letter,
+    LetterId, Limit, Receipt, Recorded, ReportDocument, ReportId, ReportMessage, Session,
+    SessionIdHash, Standing, StoredReport,
 };
 pub use crate::model::{Source, StoreError, error_chain};
 
@@ -35,6 +36,39 @@ pub trait PhysicianDirectory: Send + Sync {
         query: &PhysicianQuery,
         limit: usize,
     ) -> Result<Vec<Physician>, StoreError>;
+}
+
+/// Therapy reports, each practice's apart. The store sees their contents sealed only.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// The report `id` if it is `practice`'s (another practice's report does not exist for it).
+    async fn report(
+        &self,
+        practice: &Ik,
+        id: &ReportId,
+    ) -> Result<Option<StoredReport>, StoreError>;
+    /// The practice's reports, the last changed first.
+    async fn reports_of(&self, practice: &Ik) -> Result<Vec<StoredReport>, StoreError>;
+    /// Saves `report` provided the stored version is still `report.version` (0: not stored
+    /// yet); the stored version becomes `report.version + 1`. Nothing is written on `Conflict`.
+    async fn save_report(&self, report: &StoredReport) -> Result<Saved, StoreError>;
+    /// Deletes `report` provided the stored version is still `report.version`.
+    async fn delete_report(&self, report: &StoredReport) -> Result<Saved, StoreError>;
+}
+
+/// The reports waiting for the dispatcher, and their housekeeping.
+#[async_trait]
+pub trait ReportQueue: Send + Sync {
+    /// Queued reports due by `now` (their next try has come, no dispatcher holds them), oldest
+    /// first.
+    async fn due_reports(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<StoredReport>, StoreError>;
+    /// Drops contents past `contents_expire_at` and records past `expires_at`; says how many
+    /// of each. (DynamoDB's TTL does this by itself.)
+    async fn purge_reports(&self, now: OffsetDateTime) -> Result<(usize, usize), StoreError>;
 }
 
 /// The co-payment exemptions the insurer imports, one per person and year.
@@ -135,6 +169,39 @@ pub struct MailError(#[source] pub Source);
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, letter: &Letter) -> Result<(), MailError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// For good: trying again will not help.
+    #[error("the KIM service refused the report ({})", portal_domain::UserFacing::code(.0))]
+    Refused(DeliveryFailure),
+    /// For now: the next try may work.
+    #[error("the KIM service could not take the report")]
+    Unavailable(#[source] Source),
+}
+
+/// Hands reports to KIM and brings their receipts back: a KIM client module over SMTP and POP3
+/// in production, a folder locally.
+#[async_trait]
+pub trait ReportDelivery: Send + Sync {
+    /// Sends one message. Sending the same message again (after a crash) is harmless: the
+    /// recipient's system knows it by its `Message-ID`.
+    async fn deliver(&self, message: &ReportMessage) -> Result<(), DeliveryError>;
+    /// The receipts that came in and are not yet acknowledged.
+    async fn receipts(&self) -> Result<Vec<Receipt>, DeliveryError>;
+    /// The receipt was recorded: not to be read again.
+    async fn acknowledge(&self, receipt: &Receipt) -> Result<(), DeliveryError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the report's document could not be made")]
+pub struct RenderError(#[source] pub Source);
+
+/// Makes the report's PDF/A document: the same input gives the same bytes, so the preview is
+/// what is sent.
+pub trait ReportRenderer: Send + Sync {
+    fn render(&self, document: &ReportDocument) -> Result<Vec<u8>, RenderError>;
 }
 
 /// The audit log of exemption queries: per provider a hash chain, appended to and never changed.

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::{
     AccountStore, AuditLog, ChallengeStore, ExemptionStore, LetterQueue, Limits,
-    PhysicianDirectory, ProviderDirectory, SessionStore,
+    PhysicianDirectory, ProviderDirectory, ReportQueue, ReportStore, SessionStore,
 };
 
 /// The store adapters behind their ports, one value per port, so that a test can wrap one.
@@ -19,6 +19,8 @@ pub struct Stores {
     pub challenges: Arc<dyn ChallengeStore>,
     pub audit: Arc<dyn AuditLog>,
     pub physicians: Arc<dyn PhysicianDirectory>,
+    pub reports: Arc<dyn ReportStore>,
+    pub report_queue: Arc<dyn ReportQueue>,
 }
 
 /// Everything one store adapter implements.
@@ -32,6 +34,8 @@ pub trait Store:
     + ChallengeStore
     + AuditLog
     + PhysicianDirectory
+    + ReportStore
+    + ReportQueue
 {
 }
 impl<S> Store for S where
@@ -44,6 +48,8 @@ impl<S> Store for S where
         + ChallengeStore
         + AuditLog
         + PhysicianDirectory
+        + ReportStore
+        + ReportQueue
 {
 }
 
@@ -60,7 +66,9 @@ impl Stores {
             limits: store.clone(),
             challenges: store.clone(),
             audit: store.clone(),
-            physicians: store,
+            physicians: store.clone(),
+            reports: store.clone(),
+            report_queue: store,
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use portal_domain::therapy::KimAddress;
 use portal_domain::{AA_CONTRAST, Color, Ik, TenantSlug, YearsShown};
 use serde::Deserialize;
 use time::Duration;
@@ -51,6 +52,7 @@ impl Tenants {
                 primary: Color::parse("#005e3a").expect("a colour"),
                 secondary: Color::parse("#00442a").expect("a colour"),
             },
+            kim_address: KimAddress::parse("etherapiebericht@serviceportal.kim.telematik").ok(),
         };
         Tenants(vec![Arc::new(tenant)])
     }
@@ -213,6 +215,8 @@ struct LetterheadEntry {
     service_line: String,
     /// Default: `PORTAL_PUBLIC_URL`.
     portal_url: Option<String>,
+    /// The KIM address the eTherapiebericht sends from: required when it is offered.
+    kim_address: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -284,6 +288,14 @@ impl Entry {
                 "letterhead.portal_url `{portal_url}` is not under one of the tenant's hosts"
             ));
         }
+        let kim_address = match self.letterhead.kim_address.as_deref().map(KimAddress::parse) {
+            Some(Ok(address)) => Some(address),
+            Some(Err(e)) => return Err(format!("letterhead.kim_address: {e}")),
+            None if services.contains(&Service::Etherapiebericht) => {
+                return Err("letterhead.kim_address: the eTherapiebericht sends from a KIM address; name it, or leave the service out".into());
+            }
+            None => None,
+        };
         let idle_minutes = match self.session_idle_minutes {
             Some(m) if !(1..=60).contains(&m) => {
                 return Err("session_idle_minutes must lie from 1 to 60".into());
@@ -315,6 +327,7 @@ impl Entry {
             terms: self.terms.map_or_else(|| DEFAULT_TERMS.into(), |t| t.trim().to_string()),
             services,
             look: Look { logo_svg, primary: self.look.primary, secondary: self.look.secondary },
+            kim_address,
         })
     }
 }
@@ -335,7 +348,7 @@ name = "AOK PLUS"
 hosts = ["plus.localhost", "Serviceportal.Plus.Example"]
 years_shown = "current_and_previous_until_june_30"
 services = ["oha", "etherapiebericht", "calculators"]
-letterhead = { sender = "Serviceportal der AOK PLUS", mail_from = "portal@plus.example", portal_url = "http://plus.localhost:8080" }
+letterhead = { sender = "Serviceportal der AOK PLUS", mail_from = "portal@plus.example", portal_url = "http://plus.localhost:8080", kim_address = "etb@plus.aok.kim.telematik" }
 look = { logo = "plus.svg", primary = "#005e3f", secondary = "#00442a" }
 
 [[tenant]]

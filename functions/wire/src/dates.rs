@@ -52,6 +52,29 @@ pub mod rfc3339 {
     }
 }
 
+/// An optional time, `null` when absent.
+pub mod rfc3339_option {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(
+        at: &Option<OffsetDateTime>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        time::serde::rfc3339::option::serialize(at, serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<OffsetDateTime>, D::Error> {
+        Option::<String>::deserialize(deserializer)?
+            .map(|text| {
+                parse_time(&text)
+                    .ok_or_else(|| serde::de::Error::custom("not an RFC 3339 time in UTC"))
+            })
+            .transpose()
+    }
+}
+
 pub mod iso_day {
     use super::*;
 

@@ -16,7 +16,10 @@ pub use accounts::{
 pub use oha::{AnswerBody, QueryBody, YearBody};
 pub use problem::{FieldProblem, Problem, ProblemCode};
 pub use tenant::{ColorsBody, TenantBody};
-pub use therapy::PhysicianBody;
+pub use therapy::{
+    FailureBody, PhysicianBody, PhysicianRefBody, PracticeBody, ReportBody, ReportDraftBody,
+    ReportPhysicianBody, ReportStatusBody,
+};
 
 use serde::{Deserialize, Serialize};
 

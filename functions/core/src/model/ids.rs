@@ -48,6 +48,10 @@ ulid_id! {
     ChallengeId
 }
 ulid_id! {
+    /// A therapy report: names it in the API, in the KIM message's id and in the logs.
+    ReportId
+}
+ulid_id! {
     /// An answered exemption query: printed on the result, kept in the audit log.
     QueryId
 }

@@ -8,6 +8,7 @@ mod counter;
 mod error;
 mod ids;
 mod letter;
+mod report;
 pub mod stored;
 mod tenant;
 
@@ -16,7 +17,11 @@ pub use audit::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, Re
 pub use challenge::Challenge;
 pub use counter::Counter;
 pub use error::{Source, StoreError, error_chain};
-pub use ids::{ChallengeId, LetterId, QueryId};
+pub use ids::{ChallengeId, LetterId, QueryId, ReportId};
 pub use letter::{Letter, LetterKind, LetterStatus, Sender};
 pub use portal_domain::access::{Account, Barrier, Policy, Session, SessionIdHash, Standing};
+pub use report::{
+    DeliveryFailure, PhysicianRef, Receipt, ReceiptKind, ReportContents, ReportDocument,
+    ReportMessage, ReportStatus, Sealed, StoredReport,
+};
 pub use tenant::{Letterhead, Look, Service, Tenant};

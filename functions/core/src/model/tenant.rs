@@ -1,5 +1,6 @@
 //! A tenant: one insurer served by the deployment, with its rules, its letterhead and its look.
 
+use portal_domain::therapy::KimAddress;
 use portal_domain::{Color, Ik, TenantSlug, YearsShown};
 use time::Duration;
 
@@ -28,6 +29,8 @@ pub struct Tenant {
     pub terms: String,
     pub services: Vec<Service>,
     pub look: Look,
+    /// The KIM address the eTherapiebericht sends from (required when it is offered).
+    pub kim_address: Option<KimAddress>,
 }
 
 /// Who the letters come from and what their head and foot say.

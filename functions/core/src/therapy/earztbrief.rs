@@ -89,7 +89,7 @@ fn write_document(xml: &mut Xml, report: &TherapyReport, letter: &Letter) -> io:
     Ok(())
 }
 
-fn title(kind: ReportKind) -> &'static str {
+pub(super) fn title(kind: ReportKind) -> &'static str {
     match kind {
         ReportKind::Therapiebericht => "Therapiebericht",
         ReportKind::Verordnungsbericht => "Verordnungsbericht",

@@ -1,24 +1,72 @@
-//! The eTherapiebericht's use cases: so far, finding the physician a report goes to, and the
-//! eArztbrief's XML document.
+//! The eTherapiebericht's use cases: a Heilmittel practice writes a report to the physician
+//! who asked for it, checks its document, and sends it; a dispatcher hands it to KIM and records
+//! the receipts. Only the practice reads a report: the store holds its contents sealed.
 
+mod cipher;
+mod dispatch;
 mod earztbrief;
 
 use std::sync::Arc;
 
-use portal_domain::therapy::{Physician, PhysicianQuery};
-use portal_domain::{Berufsfeld, Ik};
+use portal_domain::therapy::{Bsnr, FormProblem, Lanr, Physician, PhysicianQuery, TherapyReport};
+use portal_domain::{Berufsfeld, Ik, Provider};
+use time::{Date, Duration};
 
-use crate::ports::{PhysicianDirectory, ProviderDirectory, StoreError};
+use crate::model::{ReportContents, ReportDocument, ReportId, ReportStatus, StoredReport, Tenant};
+use crate::ports::{
+    Clock, PhysicianDirectory, ProviderDirectory, RenderError, ReportRenderer, ReportStore, Saved,
+    StoreError,
+};
 
+pub use cipher::{CipherError, ReportCipher, ReportKeys};
+pub use dispatch::{DispatchedReports, dispatch_reports};
 pub use earztbrief::{Letter, earztbrief_xml, oid};
 
 /// The most physicians one search answers with: enough to pick from, few enough to read.
 pub const SEARCH_LIMIT: usize = 20;
+/// A draft's contents are kept this long after its last change.
+pub const DRAFT_KEPT: Duration = Duration::days(90);
+/// A sent report's contents are kept this long after its last status (the practice's history
+/// shows a month).
+pub const SENT_KEPT: Duration = Duration::days(30);
+/// A report's metadata (who sent what to whom, when) is kept a year.
+pub const RECORD_KEPT: Duration = Duration::days(365);
+/// The history shows sent reports of the last month.
+pub const HISTORY: Duration = Duration::days(31);
+/// The longest `Idempotency-Key` kept.
+pub const IDEMPOTENCY_KEY_MAX: usize = 100;
 
+/// What every tenant's reports share in one process: the deployment's key and the renderer.
+#[derive(Clone)]
+pub struct Reporting {
+    pub keys: ReportKeys,
+    pub renderer: Arc<dyn ReportRenderer>,
+}
+
+/// The eTherapiebericht of one tenant.
 #[derive(Clone)]
 pub struct Reports {
+    pub tenant: Arc<Tenant>,
     pub providers: Arc<dyn ProviderDirectory>,
     pub physicians: Arc<dyn PhysicianDirectory>,
+    pub reports: Arc<dyn ReportStore>,
+    pub cipher: Arc<ReportCipher>,
+    pub renderer: Arc<dyn ReportRenderer>,
+    pub clock: Arc<dyn Clock>,
+    /// Called when a report was queued (locally it wakes the dispatcher; in AWS the table's
+    /// stream does that).
+    pub reports_queued: Arc<dyn Fn() + Send + Sync>,
+}
+
+/// A report as its practice sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportView {
+    /// The record; its `contents` are sealed and not for showing.
+    pub record: StoredReport,
+    /// `None` once they expired.
+    pub contents: Option<ReportContents>,
+    /// The physician picked, as the directory knows them.
+    pub physician: Option<Physician>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +77,34 @@ pub enum ReportsError {
     /// Fewer than two letters, or a number that is neither a LANR, a BSNR nor a postcode.
     #[error("the search is too short to search with")]
     QueryTooShort,
+    /// No such report, or another practice's.
+    #[error("no such report")]
+    NotFound,
+    /// Sent (or on its way): it cannot change; a correction is a new report.
+    #[error("the report was sent and cannot change")]
+    AlreadySent,
+    /// Its contents expired: the record shows only that it was sent.
+    #[error("the report's contents are no longer kept")]
+    ContentsExpired,
+    /// A send was asked without an `Idempotency-Key`, or with one too long.
+    #[error("a send needs an Idempotency-Key of 1 to 100 visible characters")]
+    IdempotencyKey,
+    /// Fields missing or wrong: nothing was sent.
+    #[error("the report is not complete")]
+    Incomplete(Vec<FormProblem>),
+    /// The physician picked is not in the directory.
+    #[error("the physician is not in the directory")]
+    UnknownPhysician,
+    /// The physician's practice receives no eArztbrief: the practice prints the report instead.
+    #[error("the physician's practice receives no eArztbrief")]
+    NoEarztbrief,
+    /// `corrects` names no sent report of this practice.
+    #[error("the corrected report is not a sent report of this practice")]
+    UnknownCorrected,
+    #[error("the report's contents could not be sealed or opened")]
+    Cipher(#[from] CipherError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -45,11 +121,261 @@ impl Reports {
         Ok(self.physicians.search_physicians(&query, SEARCH_LIMIT).await?)
     }
 
+    /// The practice's drafts, and the reports it sent in the last month, the last changed first.
+    pub async fn list(&self, ik: &Ik) -> Result<Vec<ReportView>, ReportsError> {
+        self.heilmittel_practice(ik).await?;
+        let since = self.clock.now() - HISTORY;
+        let mut views = Vec::new();
+        for record in self.reports.reports_of(ik).await? {
+            if record.status == ReportStatus::Draft || record.updated_at >= since {
+                views.push(self.view(record).await?);
+            }
+        }
+        Ok(views)
+    }
+
+    /// A new draft (any field may be empty).
+    pub async fn create(
+        &self,
+        ik: &Ik,
+        contents: ReportContents,
+        corrects: Option<ReportId>,
+    ) -> Result<ReportView, ReportsError> {
+        self.heilmittel_practice(ik).await?;
+        if let Some(corrected) = corrects {
+            match self.reports.report(ik, &corrected).await? {
+                Some(r) if r.status != ReportStatus::Draft => {}
+                _ => return Err(ReportsError::UnknownCorrected),
+            }
+        }
+        let (id, now) = (ReportId::new(), self.clock.now());
+        let record = StoredReport {
+            id,
+            practice: ik.clone(),
+            status: ReportStatus::Draft,
+            kind: contents.form.kind,
+            area: contents.form.area,
+            contents: Some(self.cipher.seal(&contents, ik, &id)?),
+            corrects,
+            created_at: now,
+            updated_at: now,
+            queued_at: None,
+            sent_at: None,
+            delivered_at: None,
+            read_at: None,
+            failure: None,
+            idempotency_key: None,
+            attempts: 0,
+            next_attempt_at: None,
+            contents_expire_at: now + DRAFT_KEPT,
+            expires_at: now + RECORD_KEPT,
+            version: 0,
+        };
+        self.save(&record).await?;
+        tracing::info!(report = %id, "draft created");
+        self.view(StoredReport { version: 1, ..record }).await
+    }
+
+    pub async fn report(&self, ik: &Ik, id: &ReportId) -> Result<ReportView, ReportsError> {
+        self.heilmittel_practice(ik).await?;
+        let record = self.reports.report(ik, id).await?.ok_or(ReportsError::NotFound)?;
+        self.view(record).await
+    }
+
+    /// Replaces a draft's contents.
+    pub async fn update(
+        &self,
+        ik: &Ik,
+        id: &ReportId,
+        contents: ReportContents,
+    ) -> Result<ReportView, ReportsError> {
+        let record = self.draft(ik, id).await?;
+        let now = self.clock.now();
+        let record = StoredReport {
+            kind: contents.form.kind,
+            area: contents.form.area,
+            contents: Some(self.cipher.seal(&contents, ik, id)?),
+            updated_at: now,
+            contents_expire_at: now + DRAFT_KEPT,
+            expires_at: now + RECORD_KEPT,
+            ..record
+        };
+        self.save(&record).await?;
+        self.view(StoredReport { version: record.version + 1, ..record }).await
+    }
+
+    /// Deletes a draft (a sent report stays, as the record of what was sent).
+    pub async fn delete(&self, ik: &Ik, id: &ReportId) -> Result<(), ReportsError> {
+        let record = self.draft(ik, id).await?;
+        match self.reports.delete_report(&record).await? {
+            Saved::Done => Ok(()),
+            Saved::Conflict => Err(self.why_not_a_draft(ik, id).await),
+        }
+    }
+
+    /// Freezes a complete report and queues it for delivery. A repeated send with the same
+    /// `Idempotency-Key` answers as the first did; nothing is sent twice.
+    pub async fn send(
+        &self,
+        ik: &Ik,
+        id: &ReportId,
+        idempotency_key: Option<&str>,
+    ) -> Result<ReportView, ReportsError> {
+        self.heilmittel_practice(ik).await?;
+        let key = idempotency_key
+            .map(str::trim)
+            .filter(|k| {
+                !k.is_empty()
+                    && k.len() <= IDEMPOTENCY_KEY_MAX
+                    && k.chars().all(|c| c.is_ascii_graphic())
+            })
+            .ok_or(ReportsError::IdempotencyKey)?;
+        let record = self.reports.report(ik, id).await?.ok_or(ReportsError::NotFound)?;
+        if record.status != ReportStatus::Draft {
+            return match record.idempotency_key.as_deref() == Some(key) {
+                true => self.view(record).await,
+                false => Err(ReportsError::AlreadySent),
+            };
+        }
+        let contents = self.contents(&record)?;
+        let today = self.clock.today();
+        let (_, physician) = self.complete(&contents, today).await?;
+        if physician.receives_earztbrief().is_none() {
+            return Err(ReportsError::NoEarztbrief);
+        }
+        let now = self.clock.now();
+        let record = StoredReport {
+            status: ReportStatus::Queued,
+            queued_at: Some(now),
+            updated_at: now,
+            idempotency_key: Some(key.to_string()),
+            next_attempt_at: Some(now),
+            contents_expire_at: now + SENT_KEPT,
+            expires_at: now + RECORD_KEPT,
+            ..record
+        };
+        self.save(&record).await?;
+        tracing::info!(report = %id, "report queued");
+        (self.reports_queued)();
+        self.view(StoredReport { version: record.version + 1, ..record }).await
+    }
+
+    /// The report's PDF: for a draft the preview of what would be sent today, for a sent
+    /// report the document that was sent.
+    pub async fn pdf(&self, ik: &Ik, id: &ReportId) -> Result<Vec<u8>, ReportsError> {
+        self.heilmittel_practice(ik).await?;
+        let record = self.reports.report(ik, id).await?.ok_or(ReportsError::NotFound)?;
+        let contents = self.contents(&record)?;
+        let date = match record.queued_at {
+            Some(at) => portal_domain::german_date(at),
+            None => self.clock.today(),
+        };
+        let (report, physician) = self.complete(&contents, date).await?;
+        let practice = self.providers.provider(ik).await?.ok_or(ReportsError::NotHeilmittel)?;
+        let document = ReportDocument {
+            id,
+            report: &report,
+            practice: &practice,
+            physician: &physician,
+            insurer: &self.tenant.name,
+            date,
+            corrects: record.corrects.as_ref(),
+        };
+        Ok(self.renderer.render(&document)?)
+    }
+
+    /// The report parsed whole, and the physician it goes to, or every field at fault.
+    async fn complete(
+        &self,
+        contents: &ReportContents,
+        today: Date,
+    ) -> Result<(TherapyReport, Physician), ReportsError> {
+        let physician = self.physician(contents).await?;
+        let report = contents.form.complete(today);
+        match (report, physician) {
+            (Ok(report), Ok(physician)) => Ok((report, physician)),
+            (Err(mut problems), Err(missing)) => {
+                problems.extend(missing);
+                Err(ReportsError::Incomplete(problems))
+            }
+            (Err(problems), Ok(_)) | (Ok(_), Err(problems)) => {
+                Err(ReportsError::Incomplete(problems))
+            }
+        }
+    }
+
+    /// The physician picked, from the directory; a missing or unknown one as a form problem.
+    async fn physician(
+        &self,
+        contents: &ReportContents,
+    ) -> Result<Result<Physician, Vec<FormProblem>>, ReportsError> {
+        use portal_domain::therapy::FieldError;
+        let picked = &contents.physician;
+        let problem = |path: &str, error| FormProblem { path: path.into(), error };
+        if picked.lanr.trim().is_empty() || picked.bsnr.trim().is_empty() {
+            return Ok(Err(vec![problem("physician", FieldError::Missing)]));
+        }
+        let (Ok(lanr), Ok(bsnr)) = (Lanr::parse(&picked.lanr), Bsnr::parse(&picked.bsnr)) else {
+            return Ok(Err(vec![problem("physician", FieldError::Range)]));
+        };
+        Ok(match self.physicians.physician(&lanr, &bsnr).await? {
+            Some(physician) => Ok(physician),
+            None => Err(vec![problem("physician", FieldError::Range)]),
+        })
+    }
+
+    /// The practice's draft `id`, or why it cannot change.
+    async fn draft(&self, ik: &Ik, id: &ReportId) -> Result<StoredReport, ReportsError> {
+        self.heilmittel_practice(ik).await?;
+        let record = self.reports.report(ik, id).await?.ok_or(ReportsError::NotFound)?;
+        match record.status {
+            ReportStatus::Draft => Ok(record),
+            _ => Err(ReportsError::AlreadySent),
+        }
+    }
+
+    /// After a conflicting write: someone sent or deleted the report in between.
+    async fn why_not_a_draft(&self, ik: &Ik, id: &ReportId) -> ReportsError {
+        match self.reports.report(ik, id).await {
+            Ok(Some(_)) => ReportsError::AlreadySent,
+            Ok(None) => ReportsError::NotFound,
+            Err(e) => e.into(),
+        }
+    }
+
+    async fn save(&self, record: &StoredReport) -> Result<(), ReportsError> {
+        match self.reports.save_report(record).await? {
+            Saved::Done => Ok(()),
+            Saved::Conflict => Err(self.why_not_a_draft(&record.practice, &record.id).await),
+        }
+    }
+
+    fn contents(&self, record: &StoredReport) -> Result<ReportContents, ReportsError> {
+        if record.contents_expire_at <= self.clock.now() {
+            return Err(ReportsError::ContentsExpired);
+        }
+        let sealed = record.contents.as_ref().ok_or(ReportsError::ContentsExpired)?;
+        Ok(self.cipher.open(sealed, &record.practice, &record.id)?)
+    }
+
+    async fn view(&self, record: StoredReport) -> Result<ReportView, ReportsError> {
+        let contents = match self.contents(&record) {
+            Ok(contents) => Some(contents),
+            Err(ReportsError::ContentsExpired) => None,
+            Err(e) => return Err(e),
+        };
+        let physician = match &contents {
+            Some(c) => self.physician(c).await?.ok(),
+            None => None,
+        };
+        Ok(ReportView { record, contents, physician })
+    }
+
     /// A practice of the Heilmittel field, or why not (a provider no longer in the directory is
     /// treated as not one).
-    async fn heilmittel_practice(&self, ik: &Ik) -> Result<(), ReportsError> {
+    async fn heilmittel_practice(&self, ik: &Ik) -> Result<Provider, ReportsError> {
         match self.providers.provider(ik).await? {
-            Some(p) if p.berufsfeld == Berufsfeld::Heilmittel => Ok(()),
+            Some(p) if p.berufsfeld == Berufsfeld::Heilmittel => Ok(p),
             _ => Err(ReportsError::NotHeilmittel),
         }
     }

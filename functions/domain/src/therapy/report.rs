@@ -11,6 +11,7 @@ use crate::{Ik, Kvnr, Lang, UserFacing, parse_date};
 
 /// The Heilmittel areas (Berufsfeld `heilmittel` in the provider directory).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TherapyArea {
     Physio,
@@ -23,6 +24,7 @@ pub enum TherapyArea {
 /// Which report. Speech therapy has two more, with their own contents (Heilmittel-Richtlinie,
 /// the framework contract for Stimm-, Sprech-, Sprach- und Schlucktherapie).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportKind {
     /// The report the prescriber asked for on Muster 13 (every area).
@@ -42,6 +44,7 @@ impl ReportKind {
 
 /// What the therapist recommends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecommendationKind {
     Continue,
@@ -54,6 +57,7 @@ pub enum RecommendationKind {
 
 /// Single or group therapy (Verordnungsbericht).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Setting {
     Single,
@@ -107,6 +111,7 @@ fn line(input: &str) -> Result<String, FieldError> {
 /// What the practice typed, every field as text and any of them empty: a draft. The paths of
 /// [`FormProblem`] are these field names (`prescription.icd10[1]`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ReportForm {
     pub kind: Option<ReportKind>,
@@ -127,6 +132,7 @@ pub struct ReportForm {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PatientForm {
     pub first_name: String,
@@ -138,6 +144,7 @@ pub struct PatientForm {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PrescriptionForm {
     pub date: String,
@@ -149,6 +156,7 @@ pub struct PrescriptionForm {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct RemedyForm {
     pub name: String,
@@ -156,6 +164,7 @@ pub struct RemedyForm {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct TreatmentForm {
     pub first_date: String,
@@ -164,6 +173,7 @@ pub struct TreatmentForm {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct RecommendationForm {
     pub kind: Option<RecommendationKind>,
@@ -171,6 +181,7 @@ pub struct RecommendationForm {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct SpeechForm {
     pub setting: Option<Setting>,

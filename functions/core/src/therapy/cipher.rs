@@ -1,0 +1,162 @@
+//! The reports' contents sealed with AES-256-GCM under a key the store never holds (a key file
+//! beside the local store, a KMS-wrapped key in AWS). Each tenant has a key of its own, derived
+//! from the deployment's with HKDF, and each sealed value is bound to its report and practice,
+//! so contents copied onto another record do not open.
+
+use portal_domain::Ik;
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use ring::hkdf::{HKDF_SHA256, Salt};
+use ring::rand::{SecureRandom, SystemRandom};
+
+use crate::model::{ReportContents, ReportId, Sealed};
+
+/// The first byte of every sealed value: which format (and key) sealed it.
+const FORMAT: u8 = 1;
+
+/// The deployment's key, from which each tenant's is derived.
+#[derive(Clone)]
+pub struct ReportKeys([u8; 32]);
+
+impl ReportKeys {
+    pub const LEN: usize = 32;
+
+    /// 32 random bytes, kept outside the store. `None` for any other length.
+    pub fn from_bytes(bytes: &[u8]) -> Option<ReportKeys> {
+        Some(ReportKeys(bytes.try_into().ok()?))
+    }
+
+    /// A new random key (for the first start of a local portal).
+    pub fn generate() -> Result<[u8; 32], ring::error::Unspecified> {
+        let mut key = [0; 32];
+        SystemRandom::new().fill(&mut key)?;
+        Ok(key)
+    }
+
+    pub fn for_tenant(&self, tenant: &Ik) -> ReportCipher {
+        let salt = Salt::new(HKDF_SHA256, b"portal report contents v1");
+        let info = [tenant.as_str().as_bytes()];
+        let mut key = [0; 32];
+        // HKDF's expand fails only for outputs longer than 255 hash lengths; 32 bytes never are.
+        let prk = salt.extract(&self.0);
+        if let Ok(okm) = prk.expand(&info, &AES_256_GCM) {
+            let _ = okm.fill(&mut key);
+        }
+        let key = UnboundKey::new(&AES_256_GCM, &key).map(LessSafeKey::new);
+        ReportCipher { key: key.ok(), tenant: tenant.clone() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CipherError {
+    #[error("the report's contents could not be sealed")]
+    Seal,
+    /// Wrong key, or the bytes were changed or belong to another report.
+    #[error("the report's contents do not open with this key")]
+    Open,
+}
+
+/// One tenant's key.
+pub struct ReportCipher {
+    /// Never `None` in practice (a 32-byte key always makes an AES-256 key); kept as an option
+    /// so that no path can panic.
+    key: Option<LessSafeKey>,
+    tenant: Ik,
+}
+
+impl ReportCipher {
+    pub fn seal(
+        &self,
+        contents: &ReportContents,
+        practice: &Ik,
+        report: &ReportId,
+    ) -> Result<Sealed, CipherError> {
+        let key = self.key.as_ref().ok_or(CipherError::Seal)?;
+        let mut nonce = [0; NONCE_LEN];
+        SystemRandom::new().fill(&mut nonce).map_err(|_| CipherError::Seal)?;
+        let mut data = serde_json::to_vec(contents).map_err(|_| CipherError::Seal)?;
+        key.seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(self.bound_to(practice, report)),
+            &mut data,
+        )
+        .map_err(|_| CipherError::Seal)?;
+        let mut sealed = Vec::with_capacity(1 + NONCE_LEN + data.len());
+        sealed.push(FORMAT);
+        sealed.extend_from_slice(&nonce);
+        sealed.extend_from_slice(&data);
+        Ok(Sealed(sealed))
+    }
+
+    pub fn open(
+        &self,
+        sealed: &Sealed,
+        practice: &Ik,
+        report: &ReportId,
+    ) -> Result<ReportContents, CipherError> {
+        let key = self.key.as_ref().ok_or(CipherError::Open)?;
+        let (format, rest) = sealed.0.split_first().ok_or(CipherError::Open)?;
+        if *format != FORMAT || rest.len() < NONCE_LEN {
+            return Err(CipherError::Open);
+        }
+        let (nonce, data) = rest.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CipherError::Open)?;
+        let mut data = data.to_vec();
+        let plain = key
+            .open_in_place(nonce, Aad::from(self.bound_to(practice, report)), &mut data)
+            .map_err(|_| CipherError::Open)?;
+        serde_json::from_slice(plain).map_err(|_| CipherError::Open)
+    }
+
+    /// What a sealed value belongs to: the tenant, the practice, the report.
+    fn bound_to(&self, practice: &Ik, report: &ReportId) -> Vec<u8> {
+        format!("{}|{practice}|{report}", self.tenant).into_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ik(s: &str) -> Ik {
+        Ik::parse(s).unwrap()
+    }
+
+    fn contents() -> ReportContents {
+        let mut contents = ReportContents::default();
+        contents.form.findings = "Schulterschmerz rechts, Abduktion bis 90°".into();
+        contents
+    }
+
+    #[test]
+    fn sealed_contents_show_no_clinical_text_and_open_again_with_the_key() {
+        let keys = ReportKeys::from_bytes(&[7; 32]).unwrap();
+        let cipher = keys.for_tenant(&ik("107299005"));
+        let (practice, report) = (ik("107299005"), ReportId::new());
+        let sealed = cipher.seal(&contents(), &practice, &report).unwrap();
+        assert!(!String::from_utf8_lossy(&sealed.0).contains("Schulter"));
+        assert_eq!(cipher.open(&sealed, &practice, &report).unwrap(), contents());
+        // Sealing twice gives different bytes (a fresh nonce each time).
+        assert_ne!(cipher.seal(&contents(), &practice, &report).unwrap(), sealed);
+    }
+
+    #[test]
+    fn contents_do_not_open_on_another_report_practice_tenant_or_key() {
+        let keys = ReportKeys::from_bytes(&[7; 32]).unwrap();
+        let (practice, report) = (ik("107299005"), ReportId::new());
+        let sealed =
+            keys.for_tenant(&ik("107299005")).seal(&contents(), &practice, &report).unwrap();
+        let cipher = keys.for_tenant(&ik("107299005"));
+        assert!(cipher.open(&sealed, &practice, &ReportId::new()).is_err());
+        assert!(cipher.open(&sealed, &ik("108310400"), &report).is_err());
+        assert!(keys.for_tenant(&ik("108310400")).open(&sealed, &practice, &report).is_err());
+        let other = ReportKeys::from_bytes(&[8; 32]).unwrap().for_tenant(&ik("107299005"));
+        assert!(other.open(&sealed, &practice, &report).is_err());
+        let mut changed = sealed.clone();
+        if let Some(last) = changed.0.last_mut() {
+            *last ^= 1;
+        }
+        assert!(cipher.open(&changed, &practice, &report).is_err());
+        assert!(cipher.open(&Sealed(vec![]), &practice, &report).is_err());
+        assert!(ReportKeys::from_bytes(&[1; 31]).is_none());
+    }
+}
