@@ -186,6 +186,7 @@ impl TestApp {
             &TestApp::config(self.data_dir.path()).settings,
             &self.tenant,
             &hasher,
+            &portal_core::therapy::Reporting::none(),
             std::sync::Arc::new(self.clock.clone()),
             std::sync::Arc::new(|| {}),
         )

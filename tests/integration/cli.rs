@@ -148,7 +148,7 @@ async fn serve_with_demo_data_serves_both_demo_insurers_and_knows_their_provider
         .unwrap();
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
-        "3 Zeilen importiert, 0 abgelehnt.",
+        "4 Zeilen importiert, 0 abgelehnt.",
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );

@@ -126,6 +126,23 @@ pub fn ses_emulator() -> &'static str {
     &emulator.endpoint
 }
 
+/// A real SMTP server (aiosmtpd, from `tools/setup --test`), standing in for a KIM client module:
+/// it keeps every message it accepts in a maildir. Its `host:port` and the maildir's `new/`.
+pub fn smtp_server() -> (String, PathBuf) {
+    static SMTP: OnceLock<(Emulator, PathBuf)> = OnceLock::new();
+    let (emulator, maildir) = SMTP.get_or_init(|| {
+        let venv = installed("venv", "bin/python3");
+        // The maildir outlives every test of this binary; the system removes it with /tmp.
+        let maildir = tempfile::tempdir().expect("a folder").keep().join("maildir");
+        let command = format!(
+            "bin/python3 -m aiosmtpd -n -l 127.0.0.1:{{port}} -c aiosmtpd.handlers.Mailbox '{}'",
+            maildir.display()
+        );
+        (Emulator::start("the SMTP server (aiosmtpd)", &venv, &command), maildir.join("new"))
+    });
+    (emulator.endpoint.trim_start_matches("http://").to_string(), maildir.clone())
+}
+
 /// The S3 emulator (s3rver), keeping its buckets in the watchdog's scratch folder.
 fn s3_emulator() -> &'static str {
     static S3: OnceLock<Emulator> = OnceLock::new();
@@ -319,6 +336,8 @@ impl TestApp {
             tenants_file: data_dir.join("tenants.toml"),
             anchor_log: None,
             anchor_key: data_dir.join("anchor-key.pk8"),
+            report_key: data_dir.join("report-key"),
+            kim_smtp: None,
             static_dir: data_dir.join("no-app"),
             store: StoreKind::Embedded,
             settings: Settings {
@@ -418,9 +437,20 @@ pub async fn spawn(options: AppOptions) -> TestApp {
     let mailer = options.mailer.unwrap_or_else(|| Arc::new(OutboxMailer::new(&outbox)));
     let work = stores
         .iter()
-        .map(|tenant| portal::wiring::Background { tenant: tenant.clone(), anchoring: None })
+        .map(|tenant| portal::wiring::Background {
+            tenant: tenant.clone(),
+            reports: portal.state.app(tenant.tenant.slug.as_str()).unwrap().reports.clone(),
+            anchoring: None,
+        })
         .collect();
-    portal::wiring::spawn_background(work, mailer, portal.letters_queued, Arc::new(clock.clone()));
+    let delivery = portal::wiring::report_delivery(&config).expect("a report delivery");
+    portal::wiring::spawn_background(
+        work,
+        mailer,
+        delivery,
+        portal.work_queued,
+        Arc::new(clock.clone()),
+    );
     let app = portal::serve::app(
         portal.state,
         options.static_dir.as_deref().unwrap_or(&config.static_dir),

@@ -229,8 +229,15 @@ async fn letters_queued_for(provider_file: &str) -> Stores {
     let settings = TestApp::config(data_dir.path()).settings;
     let hasher = portal_core::accounts::SecretHasher::for_this_machine().unwrap();
     let tenant = tenants.first();
-    let app =
-        portal_core::UseCases::wire(&stores, &settings, tenant, &hasher, clock, Arc::new(|| {}));
+    let app = portal_core::UseCases::wire(
+        &stores,
+        &settings,
+        tenant,
+        &hasher,
+        &portal_core::therapy::Reporting::none(),
+        clock,
+        Arc::new(|| {}),
+    );
     let registered = app.accounts.resend(&Ik::parse("401612342").unwrap()).await.unwrap();
     assert_eq!(registered.letters, 2);
     stores

@@ -68,6 +68,7 @@ mod lambda;
 mod mail;
 mod oha;
 mod probe;
+mod reports_store;
 mod store_contract;
 mod tenants;
 mod therapy;

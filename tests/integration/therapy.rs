@@ -15,7 +15,17 @@ on_both_apps! {
     a_heilmittel_practice_finds_physicians_by_name_number_and_postcode,
     a_pharmacy_may_not_search_the_physicians,
     a_search_too_short_names_the_field,
+    a_practice_writes_a_report_previews_it_and_sends_it_once,
+    a_report_goes_out_as_an_earztbrief_and_its_receipts_move_it_on,
+    another_practice_cannot_see_change_or_send_the_report,
+    a_report_to_a_practice_without_earztbrief_is_not_sent,
 }
+
+/// Dr. Schulz's KIM address, where the reports go.
+const RECIPIENT: &str = "praxis.schulz@hno-erfurt.kim.telematik";
+
+/// The demo's physiotherapy practice: another Heilmittel practice.
+const OTHER_PRACTICE: &str = "401612353";
 
 /// The practice registered, its own password set: its session.
 async fn practice_session(app: &TestApp, ik: &str) -> String {
@@ -120,4 +130,446 @@ fn the_physician_directory_is_imported_with_every_bad_row_named_by_line_and_colu
     assert!(said.contains("Zeile 5, Spalte lanr: Die Prüfziffer der LANR stimmt nicht."), "{said}");
     assert!(said.contains("Zeile 6, Spalte earztbrief:"), "{said}");
     assert!(said.contains("Zeile 7, Spalte kim_address:"), "{said}");
+}
+
+/// A speech therapy report as the practice fills it in, to Dr. Schulz (eArztbrief).
+fn complete_report() -> Value {
+    json!({
+        "kind": "therapiebericht",
+        "area": "logo",
+        "patient": {"first_name": "Mia", "last_name": "Sonnenschein", "birth_date": "2019-02-11", "kvnr": "A123456780", "insurer_ik": "107299005"},
+        "prescription": {"date": "2026-02-02", "lanr": "123456601", "bsnr": "781234500", "diagnosis_group": "SP1", "icd10": ["F80.1 G"], "remedies": [{"name": "Sprachtherapie 45 Minuten", "units": 10}]},
+        "treatment": {"first_date": "2026-02-09", "last_date": "2026-04-27", "units_done": 10},
+        "findings": "Phonologische Störung mit Vorverlagerung /k/ → /t/.",
+        "goals": "Korrekte Bildung von /k/ und /g/ in der Spontansprache.",
+        "measures": "Minimalpaartherapie, Hörtraining.",
+        "course": "Deutliche Fortschritte; /k/ auf Wortebene sicher.",
+        "recommendation": {"kind": "continue", "text": ""},
+        "physician": {"lanr": "123456601", "bsnr": "781234500"}
+    })
+}
+
+async fn create(app: &TestApp, session: &str, body: Value) -> Value {
+    let created = app.with_cookie(Method::POST, "/api/therapy-reports", session, Some(body)).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    created.json().await.unwrap()
+}
+
+async fn send(app: &TestApp, session: &str, id: &str, key: &str) -> reqwest::Response {
+    app.http
+        .post(app.url(&format!("/api/therapy-reports/{id}/send")))
+        .header("cookie", session)
+        .header("idempotency-key", key)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn report(app: &TestApp, session: &str, id: &str) -> Value {
+    let path = format!("/api/therapy-reports/{id}");
+    let read = app.with_cookie(Method::GET, &path, session, None).await;
+    assert_eq!(read.status(), StatusCode::OK);
+    read.json().await.unwrap()
+}
+
+/// The report's status once the dispatcher has had its turn (it runs every two seconds).
+async fn status_becomes(app: &TestApp, session: &str, id: &str, wanted: &str) -> Value {
+    for _ in 0..100 {
+        let body = report(app, session, id).await;
+        if body["status"] == wanted {
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the report never became {wanted}: {}", report(app, session, id).await);
+}
+
+fn etb_messages(app: &TestApp) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(app.outbox.join("etb")) else { return Vec::new() };
+    let mut files: Vec<_> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    files.sort();
+    files
+}
+
+async fn a_practice_writes_a_report_previews_it_and_sends_it_once(app: TestApp) {
+    let session = practice_session(&app, PRACTICE).await;
+    // A draft may be empty; sending it names every field that is missing.
+    let draft = create(&app, &session, json!({"kind": "therapiebericht"})).await;
+    assert_eq!(draft["status"], "draft");
+    let id = draft["id"].as_str().unwrap().to_string();
+    let (status, body) = problem(send(&app, &session, &id, "k1").await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> =
+        body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    for path in ["area", "patient.kvnr", "prescription.icd10", "recommendation.kind", "physician"] {
+        assert!(fields.contains(&path), "{path} missing from {fields:?}");
+    }
+    // Completed and saved, it reads back as written, and its preview is a PDF.
+    let path = format!("/api/therapy-reports/{id}");
+    let saved = app.with_cookie(Method::PUT, &path, &session, Some(complete_report())).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    let read = report(&app, &session, &id).await;
+    assert_eq!(read["patient"]["kvnr"], "A123456780");
+    assert_eq!(read["physician"]["name"], "Dr. med. Anna Schulz");
+    let pdf = app.with_cookie(Method::GET, &format!("{path}/pdf"), &session, None).await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+    // Without a key nothing is sent; with one, once; the same key again answers the same.
+    let (status, body) =
+        problem(app.with_cookie(Method::POST, &format!("{path}/send"), &session, None).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("idempotency_key_required"))
+    );
+    let sent = send(&app, &session, &id, "k1").await;
+    assert_eq!(sent.status(), StatusCode::ACCEPTED);
+    let again = send(&app, &session, &id, "k1").await;
+    assert_eq!(again.status(), StatusCode::ACCEPTED);
+    let (status, body) = problem(send(&app, &session, &id, "k2").await).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("report_sent")));
+    // A sent report cannot change or go.
+    let changed = app.with_cookie(Method::PUT, &path, &session, Some(complete_report())).await;
+    assert_eq!(changed.status(), StatusCode::CONFLICT);
+    let deleted = app.with_cookie(Method::DELETE, &path, &session, None).await;
+    assert_eq!(deleted.status(), StatusCode::CONFLICT);
+    status_becomes(&app, &session, &id, "sent").await;
+    assert_eq!(etb_messages(&app).len(), 1, "sent once");
+    // A draft can be deleted.
+    let other = create(&app, &session, json!({})).await;
+    let other_path = format!("/api/therapy-reports/{}", other["id"].as_str().unwrap());
+    let deleted = app.with_cookie(Method::DELETE, &other_path, &session, None).await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let gone = app.with_cookie(Method::GET, &other_path, &session, None).await;
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    let list: Vec<Value> = app
+        .with_cookie(Method::GET, "/api/therapy-reports", &session, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.iter().map(|r| r["id"].as_str().unwrap()).collect::<Vec<_>>(), [id.as_str()]);
+}
+
+async fn a_report_goes_out_as_an_earztbrief_and_its_receipts_move_it_on(app: TestApp) {
+    let session = practice_session(&app, PRACTICE).await;
+    let id = create(&app, &session, complete_report()).await["id"].as_str().unwrap().to_string();
+    assert_eq!(send(&app, &session, &id, "once").await.status(), StatusCode::ACCEPTED);
+    let sent = status_becomes(&app, &session, &id, "sent").await;
+    assert!(sent["sent_at"].is_string());
+    // What the physician's system receives: no medical content outside the attachments.
+    let message = std::fs::read_to_string(&etb_messages(&app)[0]).unwrap();
+    for header in [
+        "X-KIM-Dienstkennung: Arztbrief;VHitG-Versand;V1.2",
+        "Content-Description: eAB-PDF",
+        "Content-Description: eAB-XML",
+        "Disposition-Notification-To:",
+        "praxis.schulz@hno-erfurt.kim.telematik",
+    ] {
+        assert!(message.contains(header), "{header} missing");
+    }
+    let head = message.split("\r\n\r\n").next().unwrap();
+    assert!(!head.contains("Sonnenschein") && !head.contains("A123456780"), "{head}");
+    let message_id = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Message-ID: ").or_else(|| l.strip_prefix("Message-Id: ")))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(message_id.ends_with("@etherapiebericht>"), "{message_id}");
+    // The receipts come back as files: delivered, then read.
+    let inbox = app.outbox.join("etb/in");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let at = time::OffsetDateTime::now_utc();
+    std::fs::write(
+        inbox.join("dsn.eml"),
+        portal_kim::receipt_dsn(
+            &message_id,
+            RECIPIENT,
+            portal_kim::DsnAction::Delivered,
+            "2.0.0",
+            at,
+        ),
+    )
+    .unwrap();
+    let delivered = status_becomes(&app, &session, &id, "delivered").await;
+    assert!(delivered["delivered_at"].is_string());
+    std::fs::write(
+        inbox.join("mdn.eml"),
+        portal_kim::receipt_mdn(&message_id, RECIPIENT, portal_kim::Disposition::Displayed, at),
+    )
+    .unwrap();
+    status_becomes(&app, &session, &id, "read").await;
+}
+
+async fn another_practice_cannot_see_change_or_send_the_report(app: TestApp) {
+    let session = practice_session(&app, PRACTICE).await;
+    let id = create(&app, &session, complete_report()).await["id"].as_str().unwrap().to_string();
+    let other = app.activated(OTHER_PRACTICE, 2).await;
+    let path = format!("/api/therapy-reports/{id}");
+    for (method, path, body) in [
+        (Method::GET, path.clone(), None),
+        (Method::PUT, path.clone(), Some(json!({}))),
+        (Method::DELETE, path.clone(), None),
+        (Method::GET, format!("{path}/pdf"), None),
+    ] {
+        let (status, body) =
+            problem(app.with_cookie(method.clone(), &path, &other, body).await).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("not_found")),
+            "{method} {path}"
+        );
+    }
+    let (status, _) = problem(send(&app, &other, &id, "k").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let theirs: Vec<Value> = app
+        .with_cookie(Method::GET, "/api/therapy-reports", &other, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs, Vec::<Value>::new());
+    // Untouched for its own practice; a pharmacy may not write reports at all.
+    assert_eq!(report(&app, &session, &id).await["status"], "draft");
+    let pharmacy = app.activated(crate::api::IK, 3).await;
+    let (status, body) = problem(
+        app.with_cookie(Method::POST, "/api/therapy-reports", &pharmacy, Some(json!({}))).await,
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("heilmittel_only")));
+}
+
+async fn a_report_to_a_practice_without_earztbrief_is_not_sent(app: TestApp) {
+    let session = practice_session(&app, PRACTICE).await;
+    let mut body = complete_report();
+    body["physician"] = json!({"lanr": "300512103", "bsnr": "031234500"});
+    let id = create(&app, &session, body).await["id"].as_str().unwrap().to_string();
+    let (status, problem_body) = problem(send(&app, &session, &id, "k").await).await;
+    assert_eq!(
+        (status, problem_body["code"].as_str(), problem_body["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("no_earztbrief"), Some("physician"))
+    );
+    // The practice prints it instead: the preview still renders.
+    let pdf = app
+        .with_cookie(Method::GET, &format!("/api/therapy-reports/{id}/pdf"), &session, None)
+        .await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(report(&app, &session, &id).await["status"], "draft");
+}
+
+#[tokio::test]
+async fn the_store_file_holds_no_clinical_text_of_a_report() {
+    let app = crate::harness::spawn(crate::harness::AppOptions::default()).await;
+    let session = practice_session(&app, PRACTICE).await;
+    let id = create(&app, &session, complete_report()).await["id"].as_str().unwrap().to_string();
+    assert_eq!(send(&app, &session, &id, "k").await.status(), StatusCode::ACCEPTED);
+    status_becomes(&app, &session, &id, "sent").await;
+    let folder = app.store_dir();
+    let mut seen = Vec::new();
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap().to_string_lossy().starts_with("portal.db") {
+            seen.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    let dump = String::from_utf8_lossy(&seen);
+    for secret in ["Sonnenschein", "A123456780", "Phonologische", "Minimalpaar"] {
+        assert!(!dump.contains(secret), "{secret} readable in the store");
+    }
+    assert!(dump.contains(&id), "the record is there, by its id");
+}
+
+/// The reports store of a dispatcher killed right after KIM took a message: the write that
+/// would mark the report sent never happens.
+struct KilledBeforeMarkingSent(portal_store_embedded::EmbeddedStore);
+
+#[async_trait::async_trait]
+impl portal_core::ReportStore for KilledBeforeMarkingSent {
+    async fn report(
+        &self,
+        practice: &portal_domain::Ik,
+        id: &portal_core::model::ReportId,
+    ) -> Result<Option<portal_core::model::StoredReport>, portal_core::StoreError> {
+        self.0.report(practice, id).await
+    }
+    async fn reports_of(
+        &self,
+        practice: &portal_domain::Ik,
+    ) -> Result<Vec<portal_core::model::StoredReport>, portal_core::StoreError> {
+        self.0.reports_of(practice).await
+    }
+    async fn save_report(
+        &self,
+        report: &portal_core::model::StoredReport,
+    ) -> Result<portal_core::Saved, portal_core::StoreError> {
+        if report.status == portal_core::model::ReportStatus::Sent {
+            return Err(portal_core::StoreError::unavailable("the process was killed"));
+        }
+        self.0.save_report(report).await
+    }
+    async fn delete_report(
+        &self,
+        report: &portal_core::model::StoredReport,
+    ) -> Result<portal_core::Saved, portal_core::StoreError> {
+        self.0.delete_report(report).await
+    }
+}
+
+/// Counts what reaches KIM.
+struct Counting(portal_kim::OutboxDelivery, std::sync::atomic::AtomicUsize);
+
+#[async_trait::async_trait]
+impl portal_core::ReportDelivery for Counting {
+    async fn deliver(
+        &self,
+        message: &portal_core::model::ReportMessage,
+    ) -> Result<(), portal_core::DeliveryError> {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.0.deliver(message).await
+    }
+    async fn receipts(
+        &self,
+    ) -> Result<Vec<portal_core::model::Receipt>, portal_core::DeliveryError> {
+        self.0.receipts().await
+    }
+    async fn acknowledge(
+        &self,
+        receipt: &portal_core::model::Receipt,
+    ) -> Result<(), portal_core::DeliveryError> {
+        self.0.acknowledge(receipt).await
+    }
+}
+
+#[tokio::test]
+async fn a_dispatcher_killed_after_kim_took_a_report_sends_it_once_more_and_never_loses_it() {
+    use portal_core::model::ReportContents;
+    use portal_core::therapy::{ReportKeys, Reporting, dispatch_reports};
+    use std::sync::atomic::Ordering::SeqCst;
+
+    let dir = tempfile::tempdir().unwrap();
+    let ik = crate::harness::tenant_ik();
+    let store =
+        portal_store_embedded::EmbeddedStore::open(&dir.path().join("portal.db"), &ik).unwrap();
+    let stores = portal_core::Stores::of(store.clone());
+    let mut rejected = Vec::new();
+    portal_core::import::import_providers(
+        stores.providers.as_ref(),
+        portal::demo::PROVIDERS.as_bytes(),
+        &mut rejected,
+    )
+    .await
+    .unwrap();
+    import_physicians(
+        stores.physicians.as_ref(),
+        portal::demo::PHYSICIANS.as_bytes(),
+        &mut rejected,
+    )
+    .await
+    .unwrap();
+    let (tenants, _) = crate::harness::single_tenant(stores.clone(), Some(store.clone()));
+    let clock = crate::harness::TestClock::at(time::macros::datetime!(2026-05-04 08:00 UTC));
+    let reporting = Reporting {
+        keys: ReportKeys::from_bytes(&[3; 32]),
+        renderer: std::sync::Arc::new(portal_document::PdfRenderer::new()),
+    };
+    let settings = crate::harness::TestApp::config(dir.path()).settings;
+    let hasher = portal_core::accounts::SecretHasher::for_this_machine().unwrap();
+    let app = portal_core::UseCases::wire(
+        &stores,
+        &settings,
+        tenants.first(),
+        &hasher,
+        &reporting,
+        std::sync::Arc::new(clock.clone()),
+        std::sync::Arc::new(|| {}),
+    );
+    let practice = portal_domain::Ik::parse(PRACTICE).unwrap();
+    let body: portal_wire::ReportDraftBody = serde_json::from_value(complete_report()).unwrap();
+    let contents = ReportContents {
+        form: body.form,
+        physician: portal_core::model::PhysicianRef {
+            lanr: body.physician.lanr,
+            bsnr: body.physician.bsnr,
+        },
+    };
+    let id = app.reports.create(&practice, contents, None).await.unwrap().record.id;
+    app.reports.send(&practice, &id, Some("k")).await.unwrap();
+
+    let delivery =
+        Counting(portal_kim::OutboxDelivery::new(dir.path().join("outbox")), Default::default());
+    let killed = portal_core::therapy::Reports {
+        reports: std::sync::Arc::new(KilledBeforeMarkingSent(store.clone())),
+        ..app.reports.clone()
+    };
+    assert!(dispatch_reports(&killed, stores.report_queue.as_ref(), &delivery).await.is_err());
+    assert_eq!(delivery.1.load(SeqCst), 1, "KIM took it");
+    // Restarted at once: the claim still holds, nothing goes twice at the same moment.
+    dispatch_reports(&app.reports, stores.report_queue.as_ref(), &delivery).await.unwrap();
+    assert_eq!(delivery.1.load(SeqCst), 1);
+    // Once the claim ran out, it goes once more, and is marked sent.
+    clock.advance(time::Duration::minutes(5));
+    let done =
+        dispatch_reports(&app.reports, stores.report_queue.as_ref(), &delivery).await.unwrap();
+    assert_eq!((done.sent, delivery.1.load(SeqCst)), (1, 2));
+    clock.advance(time::Duration::hours(1));
+    dispatch_reports(&app.reports, stores.report_queue.as_ref(), &delivery).await.unwrap();
+    assert_eq!(delivery.1.load(SeqCst), 2, "never a third time");
+    let record = app.reports.report(&practice, &id).await.unwrap().record;
+    assert_eq!(record.status, portal_core::model::ReportStatus::Sent);
+    // The same Message-ID both times, in one outbox file.
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("outbox/etb"))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "eml"))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_report_reaches_a_kim_client_module_over_smtp_as_an_earztbrief() {
+    let (address, maildir) = crate::harness::smtp_server();
+    let app = crate::harness::spawn(crate::harness::AppOptions {
+        configure: Box::new(move |config| {
+            let (host, port) = address.rsplit_once(':').unwrap();
+            config.kim_smtp = Some(portal_kim::SmtpConfig {
+                host: host.into(),
+                port: port.parse().unwrap(),
+                tls: portal_kim::Tls::None,
+                user: None,
+                password: None,
+                sender_system: "Serviceportal (Test)".into(),
+                timeout: std::time::Duration::from_secs(10),
+                root_certificate: None,
+            });
+        }),
+        ..Default::default()
+    })
+    .await;
+    let session = practice_session(&app, PRACTICE).await;
+    let id = create(&app, &session, complete_report()).await["id"].as_str().unwrap().to_string();
+    assert_eq!(send(&app, &session, &id, "smtp").await.status(), StatusCode::ACCEPTED);
+    status_becomes(&app, &session, &id, "sent").await;
+    // The server has it, under the report's Message-ID, with both parts of the eArztbrief.
+    let received: Vec<String> = std::fs::read_dir(&maildir)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .filter(|m| m.contains(&format!("<{id}.{PRACTICE}@etherapiebericht>")))
+        .collect();
+    assert_eq!(received.len(), 1, "one message for the report");
+    let message = &received[0];
+    for part in [
+        "X-KIM-Dienstkennung: Arztbrief;VHitG-Versand;V1.2",
+        "X-KIM-Sendersystem: Serviceportal (Test)",
+        "Content-Description: eAB-PDF",
+        "Content-Description: eAB-XML",
+        RECIPIENT,
+    ] {
+        assert!(message.contains(part), "{part} missing");
+    }
+    assert!(etb_messages(&app).is_empty(), "nothing in the local outbox");
 }

@@ -64,7 +64,7 @@ impl UseCases {
             providers: stores.providers.clone(),
             physicians: stores.physicians.clone(),
             reports: stores.reports.clone(),
-            cipher: Arc::new(reporting.keys.for_tenant(&tenant.ik)),
+            cipher: Arc::new(reporting.cipher(&tenant.ik)),
             renderer: reporting.renderer.clone(),
             clock,
             reports_queued: work_queued,

@@ -355,7 +355,15 @@ impl ApiError for ReportsError {
     fn status(&self) -> StatusCode {
         match self {
             ReportsError::NotHeilmittel => StatusCode::FORBIDDEN,
-            ReportsError::QueryTooShort => StatusCode::UNPROCESSABLE_ENTITY,
+            ReportsError::NotFound => StatusCode::NOT_FOUND,
+            ReportsError::AlreadySent => StatusCode::CONFLICT,
+            ReportsError::ContentsExpired => StatusCode::GONE,
+            ReportsError::IdempotencyKey => StatusCode::BAD_REQUEST,
+            ReportsError::QueryTooShort
+            | ReportsError::Incomplete(_)
+            | ReportsError::NoEarztbrief
+            | ReportsError::UnknownCorrected => StatusCode::UNPROCESSABLE_ENTITY,
+            ReportsError::Cipher(_) | ReportsError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ReportsError::Store(e) => e.status(),
         }
     }
@@ -363,6 +371,14 @@ impl ApiError for ReportsError {
         match self {
             ReportsError::NotHeilmittel => ProblemCode::HeilmittelOnly,
             ReportsError::QueryTooShort => ProblemCode::QueryTooShort,
+            ReportsError::NotFound => ProblemCode::NotFound,
+            ReportsError::AlreadySent => ProblemCode::ReportSent,
+            ReportsError::ContentsExpired => ProblemCode::ContentsExpired,
+            ReportsError::IdempotencyKey => ProblemCode::IdempotencyKeyRequired,
+            ReportsError::Incomplete(_) => ProblemCode::Required,
+            ReportsError::NoEarztbrief => ProblemCode::NoEarztbrief,
+            ReportsError::UnknownCorrected => ProblemCode::UnknownReport,
+            ReportsError::Cipher(_) | ReportsError::Render(_) => ProblemCode::Internal,
             ReportsError::Store(e) => e.code(),
         }
     }
@@ -370,15 +386,30 @@ impl ApiError for ReportsError {
         match self {
             ReportsError::NotHeilmittel => Text::HeilmittelOnly,
             ReportsError::QueryTooShort => Text::QueryTooShort,
+            ReportsError::NotFound => Text::ReportNotFound,
+            ReportsError::AlreadySent => Text::ReportSent,
+            ReportsError::ContentsExpired => Text::ContentsExpired,
+            ReportsError::IdempotencyKey => Text::IdempotencyKeyRequired,
+            ReportsError::Incomplete(_) => Text::ReportIncomplete,
+            ReportsError::NoEarztbrief => Text::NoEarztbrief,
+            ReportsError::UnknownCorrected => Text::UnknownReport,
+            ReportsError::Cipher(_) | ReportsError::Render(_) => Text::Internal,
             ReportsError::Store(e) => e.text(),
         }
     }
     fn field(&self) -> Option<&'static str> {
-        matches!(self, ReportsError::QueryTooShort).then_some("q")
+        match self {
+            ReportsError::QueryTooShort => Some("q"),
+            ReportsError::NoEarztbrief => Some("physician"),
+            ReportsError::UnknownCorrected => Some("corrects"),
+            _ => None,
+        }
     }
     fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ReportsError::Store(e) => delegate!(e).cause(),
+            ReportsError::Cipher(e) => Some(e),
+            ReportsError::Render(e) => Some(e),
             _ => None,
         }
     }

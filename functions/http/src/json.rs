@@ -1,4 +1,5 @@
-//! Request bodies: JSON only (415 otherwise), at most 16 KiB (413), no unknown fields (422).
+//! Request bodies: JSON only (415 otherwise), at most 16 KiB (a therapy report 128 KiB) (413),
+//! no unknown fields (422).
 
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
@@ -8,24 +9,27 @@ use crate::Problem;
 use crate::errors::RequestError;
 
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// A therapy report: seven free texts of up to 4,000 characters each, in UTF-8 and JSON.
+pub const REPORT_BODY_BYTES: usize = 128 * 1024;
 
 /// How long a client may take to send a body: 16 KiB take far less on any line; a client that
 /// stalls would otherwise hold its connection and a task.
 pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A JSON request body; every way it can be wrong is a problem document in the person's language.
-pub struct ApiJson<T>(pub T);
+/// At most `LIMIT` bytes.
+pub struct ApiJson<T, const LIMIT: usize = MAX_BODY_BYTES>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<S: Send + Sync, T: DeserializeOwned, const LIMIT: usize> FromRequest<S> for ApiJson<T, LIMIT> {
     type Rejection = Problem;
 
     async fn from_request(request: Request, _: &S) -> Result<Self, Problem> {
         let lang = crate::problem::lang_of(request.headers());
-        read(request).await.map(ApiJson).map_err(|error| Problem::of(&error, lang))
+        read(request, LIMIT).await.map(ApiJson).map_err(|error| Problem::of(&error, lang))
     }
 }
 
-async fn read<T: DeserializeOwned>(request: Request) -> Result<T, RequestError> {
+async fn read<T: DeserializeOwned>(request: Request, limit: usize) -> Result<T, RequestError> {
     let is_json = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -35,7 +39,7 @@ async fn read<T: DeserializeOwned>(request: Request) -> Result<T, RequestError> 
     if !is_json {
         return Err(RequestError::UnsupportedMediaType);
     }
-    let reading = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES);
+    let reading = axum::body::to_bytes(request.into_body(), limit);
     let bytes = tokio::time::timeout(BODY_TIMEOUT, reading)
         .await
         .map_err(|_| RequestError::TooSlow)?

@@ -23,6 +23,7 @@ use axum::http::{HeaderValue, Method};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{Json, Router};
 use portal_core::accounts::{HashError, SecretHasher};
+use portal_core::therapy::Reporting;
 use portal_core::{Clock, Settings, Stores, Tenants, UseCases};
 use portal_wire::Health;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -30,7 +31,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub use client::{Client, ORIGIN_VERIFY};
 pub use errors::{ApiError, RequestError};
 pub use headers::{HEADERS as SECURITY_HEADERS, security_headers};
-pub use json::{ApiJson, BODY_TIMEOUT, MAX_BODY_BYTES};
+pub use json::{ApiJson, BODY_TIMEOUT, MAX_BODY_BYTES, REPORT_BODY_BYTES};
 pub use openapi::ApiDoc;
 pub use problem::{FieldProblem, Problem, ProblemCode, RequestLang, field_problem};
 pub use request_id::{REQUEST_ID, RequestId};
@@ -58,8 +59,9 @@ impl AppState {
         tenants: &Tenants,
         stores: &[Stores],
         settings: &Settings,
+        reporting: &Reporting,
         clock: Arc<dyn Clock>,
-        letters_queued: Arc<dyn Fn() + Send + Sync>,
+        work_queued: Arc<dyn Fn() + Send + Sync>,
     ) -> Result<AppState, HashError> {
         assert_eq!(tenants.len(), stores.len(), "one set of stores per tenant");
         let hasher = SecretHasher::for_this_machine()?;
@@ -67,8 +69,8 @@ impl AppState {
             .iter()
             .zip(stores)
             .map(|(tenant, stores)| {
-                let queued = letters_queued.clone();
-                UseCases::wire(stores, settings, tenant, &hasher, clock.clone(), queued)
+                let queued = work_queued.clone();
+                UseCases::wire(stores, settings, tenant, &hasher, reporting, clock.clone(), queued)
             })
             .collect();
         Ok(AppState {
@@ -161,6 +163,14 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
         endpoint(Session, Method::POST, "/api/password-reset", accounts::reset_password),
         endpoint(Query, Method::POST, "/api/exemption-queries", oha::ask),
         endpoint(Reports, Method::GET, "/api/physicians", therapy::physicians),
+        endpoint(Reports, Method::GET, "/api/practice", therapy::practice),
+        endpoint(Reports, Method::GET, "/api/therapy-reports", therapy::list),
+        endpoint(Reports, Method::POST, "/api/therapy-reports", therapy::create),
+        endpoint(Reports, Method::GET, "/api/therapy-reports/{id}", therapy::read),
+        endpoint(Reports, Method::PUT, "/api/therapy-reports/{id}", therapy::update),
+        endpoint(Reports, Method::DELETE, "/api/therapy-reports/{id}", therapy::delete),
+        endpoint(Reports, Method::POST, "/api/therapy-reports/{id}/send", therapy::send),
+        endpoint(Reports, Method::GET, "/api/therapy-reports/{id}/pdf", therapy::pdf),
     ]
 }
 
@@ -177,6 +187,7 @@ where
     let filter = match method {
         Method::GET => MethodFilter::GET,
         Method::DELETE => MethodFilter::DELETE,
+        Method::PUT => MethodFilter::PUT,
         _ => MethodFilter::POST,
     };
     (Route { capability, method, path }, on(filter, handler))

@@ -1,13 +1,25 @@
-//! The eTherapiebericht over HTTP: so far, the physician search of the report form.
+//! The eTherapiebericht over HTTP: the physician search, the practice's stamp, and the reports
+//! (drafts written, checked, sent; their PDF). Every route is for Heilmittel practices of an
+//! insurer that offers the service; a practice sees its own reports only (any other id: 404).
 
 use axum::Json;
-use axum::extract::Query;
-use axum::http::Uri;
-use portal_core::model::Service;
-use portal_wire::PhysicianBody;
+use axum::body::Body;
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use portal_core::UseCases;
+use portal_core::model::{ReportId, ReportStatus, Service};
+use portal_core::therapy::{ReportView, ReportsError};
+use portal_domain::{Lang, UserFacing};
+use portal_wire::{
+    FailureBody, PhysicianBody, PracticeBody, ReportBody, ReportDraftBody, ReportPhysicianBody,
+    ReportStatusBody,
+};
 use serde::Deserialize;
 
 use crate::errors::RequestError;
+use crate::json::{ApiJson, REPORT_BODY_BYTES};
+use crate::problem::field_problem;
 use crate::session::ActiveProvider;
 use crate::{Problem, RequestLang, Tenanted};
 
@@ -17,6 +29,30 @@ pub struct SearchParams {
     /// At least two letters of a word of the name, a LANR or BSNR (9 digits), or a postcode.
     #[serde(default)]
     q: String,
+}
+
+/// The one way from a reports error to its answer: a report not complete names every field.
+fn problem(error: ReportsError, lang: Lang) -> Problem {
+    match error {
+        ReportsError::Incomplete(problems) => Problem::invalid_fields(
+            problems.iter().map(|p| field_problem(&p.path, &p.error, lang)).collect(),
+            lang,
+        ),
+        error => Problem::of(&error, lang),
+    }
+}
+
+/// The service must be offered by the request's insurer.
+fn offered(app: &UseCases, lang: Lang) -> Result<(), Problem> {
+    match app.tenant.offers(Service::Etherapiebericht) {
+        true => Ok(()),
+        false => Err(Problem::of(&RequestError::ServiceNotOffered, lang)),
+    }
+}
+
+/// A report id from the path; anything else is no report.
+fn report_id(id: &str, lang: Lang) -> Result<ReportId, Problem> {
+    ReportId::parse(id).ok_or_else(|| problem(ReportsError::NotFound, lang))
 }
 
 /// The physicians a report can go to, found by name, LANR, BSNR or postcode (at most 20, by
@@ -45,14 +81,12 @@ pub async fn physicians(
     // Read here rather than by the extractor, whose refusal would not be a problem document.
     let Query(params) = Query::<SearchParams>::try_from_uri(&uri)
         .map_err(|e| Problem::of(&RequestError::UnexpectedShape(e.body_text()), lang))?;
-    if !app.tenant.offers(Service::Etherapiebericht) {
-        return Err(Problem::of(&RequestError::ServiceNotOffered, lang));
-    }
+    offered(&app, lang)?;
     let found = app
         .reports
         .search_physicians(&provider.standing.ik, &params.q)
         .await
-        .map_err(|e| Problem::of(&e, lang))?;
+        .map_err(|e| problem(e, lang))?;
     Ok(Json(
         found
             .into_iter()
@@ -66,4 +100,324 @@ pub async fn physicians(
             })
             .collect(),
     ))
+}
+
+/// The practice's stamp as the provider directory has it: every report carries it.
+#[utoipa::path(
+    get,
+    path = "/api/practice",
+    tag = "etherapiebericht",
+    responses(
+        (status = 200, description = "The practice's stamp", body = PracticeBody),
+        (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`password_change_required`, or `heilmittel_only`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`service_not_offered`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])),
+)]
+pub async fn practice(
+    Tenanted(app): Tenanted,
+    RequestLang(lang): RequestLang,
+    ActiveProvider(provider): ActiveProvider,
+) -> Result<Json<PracticeBody>, Problem> {
+    offered(&app, lang)?;
+    let p = app.reports.practice(&provider.standing.ik).await.map_err(|e| problem(e, lang))?;
+    Ok(Json(PracticeBody {
+        ik: p.ik.to_string(),
+        name: p.name,
+        strasse: p.address.strasse,
+        plz: p.address.plz,
+        ort: p.address.ort,
+    }))
+}
+
+/// The practice's drafts, and the reports it sent in the last month, the last changed first.
+#[utoipa::path(
+    get,
+    path = "/api/therapy-reports",
+    tag = "etherapiebericht",
+    responses(
+        (status = 200, description = "The practice's reports", body = Vec<ReportBody>),
+        (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`password_change_required`, or `heilmittel_only`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`service_not_offered`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])),
+)]
+pub async fn list(
+    Tenanted(app): Tenanted,
+    RequestLang(lang): RequestLang,
+    ActiveProvider(provider): ActiveProvider,
+) -> Result<Json<Vec<ReportBody>>, Problem> {
+    offered(&app, lang)?;
+    let views = app.reports.list(&provider.standing.ik).await.map_err(|e| problem(e, lang))?;
+    Ok(Json(views.into_iter().map(|v| report_body(v, lang)).collect()))
+}
+
+/// A new draft: any field may be empty. A correction names the sent report it corrects.
+#[utoipa::path(
+    post,
+    path = "/api/therapy-reports",
+    tag = "etherapiebericht",
+    request_body = ReportDraftBody,
+    responses(
+        (status = 201, description = "The draft, with its id", body = ReportBody, headers(("Location" = String, description = "`/api/therapy-reports/{id}`"))),
+        (status = 400, description = "`invalid_json`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`password_change_required`, or `heilmittel_only`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`service_not_offered`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`: more than 128 KiB", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_body`, or `unknown_report`: `corrects` names no sent report of this practice", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])),
+)]
+pub async fn create(
+    Tenanted(app): Tenanted,
+    RequestLang(lang): RequestLang,
+    ActiveProvider(provider): ActiveProvider,
+    ApiJson(body): ApiJson<ReportDraftBody, REPORT_BODY_BYTES>,
+) -> Result<Response, Problem> {
+    offered(&app, lang)?;
+    let corrects = body
+        .corrects
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|id| ReportId::parse(id).ok_or(ReportsError::UnknownCorrected))
+        .transpose()
+        .map_err(|e| problem(e, lang))?;
+    let view = app
+        .reports
+        .create(&provider.standing.ik, contents(body), corrects)
+        .await
+        .map_err(|e| problem(e, lang))?;
+    let location = format!("/api/therapy-reports/{}", view.record.id);
+    let mut response = (StatusCode::CREATED, Json(report_body(view, lang))).into_response();
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// One report of the practice.
+#[utoipa::path(
+    get,
+    path = "/api/therapy-reports/{id}",
+    tag = "etherapiebericht",
+    params(("id" = String, Path, description = "The report's id")),
+    responses(
+        (status = 200, description = "The report", body = ReportBody),
+        (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`password_change_required`, or `heilmittel_only`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such report of this practice; or `service_not_offered`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])),
+)]
+pub async fn read(
+    Tenanted(app): Tenanted,
+    RequestLang(lang): RequestLang,
+    ActiveProvider(provider): ActiveProvider,
+    Path(id): Path<String>,
+) -> Result<Json<ReportBody>, Problem> {
+    offered(&app, lang)?;
+    let id = report_id(&id, lang)?;
+    let view =
+        app.reports.report(&provider.standing.ik, &id).await.map_err(|e| problem(e, lang))?;
+    Ok(Json(report_body(view, lang)))
+}
+
+/// Replaces a draft's contents (any field may be empty).
+#[utoipa::path(
+    put,
+    path = "/api/therapy-reports/{id}",
+    tag = "etherapiebericht",
+    params(("id" = String, Path, description = "The report's id")),
+    request_body = ReportDraftBody,
+    responses(
+        (status = 200, description = "The draft as saved", body = ReportBody),
+        (status = 400, description = "`invalid_json`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`password_change_required`, or `heilmittel_only`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`, or `service_not_offered`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`report_sent`: a sent report cannot change; write a correction", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`: more than 128 KiB", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_body`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])),
+)]
+pub async fn update(
+    Tenanted(app): Tenanted,
+    RequestLang(lang): RequestLang,
+    ActiveProvider(provider): ActiveProvider,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ReportDraftBody, REPORT_BODY_BYTES>,
+) -> Result<Json<ReportBody>, Problem> {
+    offered(&app, lang)?;
+    let id = report_id(&id, lang)?;
+    let view = app
+        .reports
+        .update(&provider.standing.ik, &id, contents(body))
+        .await
+        .map_err(|e| problem(e, lang))?;
+    Ok(Json(report_body(view, lang)))
+}
+
+/// Deletes a draft.
+#[utoipa::path(
+    delete,
+    path = "/api/therapy-reports/{id}",
+    tag = "etherapiebericht",
+    params(("id" = String, Path, description = "The report's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`password_change_required`, or `heilmittel_only`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`, or `service_not_offered`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`report_sent`: a sent report stays as the record of what was sent", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])),
+)]
+pub async fn delete(
+    Tenanted(app): Tenanted,
+    RequestLang(lang): RequestLang,
+    ActiveProvider(provider): ActiveProvider,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    offered(&app, lang)?;
+    let id = report_id(&id, lang)?;
+    app.reports.delete(&provider.standing.ik, &id).await.map_err(|e| problem(e, lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sends a complete report: it is frozen and queued in one write, then handed to KIM. The same
+/// `Idempotency-Key` again answers as the first send did; nothing is sent twice.
+#[utoipa::path(
+    post,
+    path = "/api/therapy-reports/{id}/send",
+    tag = "etherapiebericht",
+    params(
+        ("id" = String, Path, description = "The report's id"),
+        ("Idempotency-Key" = String, Header, description = "1 to 100 visible characters, new for each report sent, the same for a retry"),
+    ),
+    responses(
+        (status = 202, description = "Queued for delivery (or sent already, for a repeated key)", body = ReportBody),
+        (status = 400, description = "`idempotency_key_required`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`password_change_required`, or `heilmittel_only`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`, or `service_not_offered`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`report_sent`: sent before under another key", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`contents_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every missing or wrong field in `errors` by its path (`patient.kvnr`, `prescription.icd10[0]`, `recommendation.kind`, `physician`), or `no_earztbrief`: the physician's practice receives no eArztbrief", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])),
+)]
+pub async fn send(
+    Tenanted(app): Tenanted,
+    RequestLang(lang): RequestLang,
+    ActiveProvider(provider): ActiveProvider,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<(StatusCode, Json<ReportBody>), Problem> {
+    offered(&app, lang)?;
+    let id = report_id(&id, lang)?;
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let view =
+        app.reports.send(&provider.standing.ik, &id, key).await.map_err(|e| problem(e, lang))?;
+    Ok((StatusCode::ACCEPTED, Json(report_body(view, lang))))
+}
+
+/// The report's PDF/A document: the preview of a draft (as it would be sent today), or the
+/// document that was sent.
+#[utoipa::path(
+    get,
+    path = "/api/therapy-reports/{id}/pdf",
+    tag = "etherapiebericht",
+    params(("id" = String, Path, description = "The report's id")),
+    responses(
+        (status = 200, description = "The PDF/A-2b document", content_type = "application/pdf", body = Vec<u8>),
+        (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`password_change_required`, or `heilmittel_only`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`, or `service_not_offered`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`contents_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The draft is not complete: every field at fault in `errors`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])),
+)]
+pub async fn pdf(
+    Tenanted(app): Tenanted,
+    RequestLang(lang): RequestLang,
+    ActiveProvider(provider): ActiveProvider,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    offered(&app, lang)?;
+    let id = report_id(&id, lang)?;
+    let pdf = app.reports.pdf(&provider.standing.ik, &id).await.map_err(|e| problem(e, lang))?;
+    let disposition = format!("inline; filename=\"Therapiebericht-{id}.pdf\"");
+    let mut response = Response::new(Body::from(pdf));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    if let Ok(disposition) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    Ok(response)
+}
+
+fn contents(body: ReportDraftBody) -> portal_core::model::ReportContents {
+    portal_core::model::ReportContents {
+        form: body.form,
+        physician: portal_core::model::PhysicianRef {
+            lanr: body.physician.lanr,
+            bsnr: body.physician.bsnr,
+        },
+    }
+}
+
+fn report_body(view: ReportView, lang: Lang) -> ReportBody {
+    let r = view.record;
+    let expired = view.contents.is_none();
+    let contents = view.contents.unwrap_or_default();
+    ReportBody {
+        id: r.id.to_string(),
+        status: match r.status {
+            ReportStatus::Draft => ReportStatusBody::Draft,
+            ReportStatus::Queued => ReportStatusBody::Queued,
+            ReportStatus::Sent => ReportStatusBody::Sent,
+            ReportStatus::Delivered => ReportStatusBody::Delivered,
+            ReportStatus::Read => ReportStatusBody::Read,
+            ReportStatus::Failed => ReportStatusBody::Failed,
+        },
+        // An expired report still says what kind it was.
+        form: portal_domain::therapy::ReportForm {
+            kind: contents.form.kind.or(r.kind),
+            area: contents.form.area.or(r.area),
+            ..contents.form
+        },
+        physician: ReportPhysicianBody {
+            lanr: contents.physician.lanr,
+            bsnr: contents.physician.bsnr,
+            earztbrief: view.physician.as_ref().map(|p| p.receives_earztbrief().is_some()),
+            name: view.physician.map(|p| p.name),
+        },
+        corrects: r.corrects.map(|id| id.to_string()),
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        sent_at: r.queued_at,
+        delivered_at: r.delivered_at,
+        read_at: r.read_at,
+        failure: r.failure.map(|f| FailureBody {
+            code: f.code().to_string(),
+            message: f.message(lang).to_string(),
+        }),
+        contents_expired: expired,
+    }
 }

@@ -1,4 +1,5 @@
-//! `portal accounts block|unlock|resend IK`: what the provider service does for a caller.
+//! `portal accounts block|unlock|resend IK`: what the provider service does for a caller; and
+//! `portal reports IK`: a practice's therapy reports, metadata only.
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
@@ -72,4 +73,37 @@ pub async fn run(accounts: &Accounts, action: Action, lang: Lang) -> anyhow::Res
             Err(error) => Err(anyhow::Error::new(error).context("resending failed")),
         },
     }
+}
+
+/// `portal reports IK`: a practice's reports as the back office may see them (metadata only; the
+/// contents are sealed and this has no way to open them).
+pub fn reports_table(reports: &[portal_core::model::StoredReport], lang: Lang) -> String {
+    use portal_core::model::stored::report::name_of;
+    let when = |at: Option<time::OffsetDateTime>| {
+        at.map(|at| portal_domain::german_date(at).to_string()).unwrap_or_else(|| "–".into())
+    };
+    let mut lines = vec![match lang {
+        Lang::De => "Bericht;Status;Art;Bereich;angelegt;versandt;zugestellt;Fehler".to_string(),
+        Lang::En => "report;status;kind;area;created;sent;delivered;failure".to_string(),
+    }];
+    for r in reports {
+        lines.push(format!(
+            "{};{};{};{};{};{};{};{}",
+            r.id,
+            r.status.as_str(),
+            r.kind.map(name_of).unwrap_or_default(),
+            r.area.map(name_of).unwrap_or_default(),
+            when(Some(r.created_at)),
+            when(r.queued_at),
+            when(r.delivered_at),
+            r.failure.map(|f| f.code()).unwrap_or_default(),
+        ));
+    }
+    if reports.is_empty() {
+        lines.push(match lang {
+            Lang::De => "Keine Berichte.".into(),
+            Lang::En => "No reports.".into(),
+        });
+    }
+    lines.join("\n")
 }

@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 use portal_core::model::Tenant;
 use portal_core::{Settings, Tenants};
 use portal_domain::Lang;
+use portal_kim::{DEFAULT_SENDER_SYSTEM, SmtpConfig, Tls};
 
 /// Which store the portal works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +35,16 @@ pub struct Config {
     /// `PORTAL_ANCHOR_KEY`, default `<data dir>/anchor-key.pk8`: the anchors' signing key (made
     /// on first use). Best kept outside the data folder, so that a copy of it holds no key.
     pub anchor_key: PathBuf,
+    /// `PORTAL_REPORT_KEY`, default `<data dir>/report-key`: the key that seals the therapy
+    /// reports' contents (made on first use). Keep it outside the data folder, so that a copy of
+    /// the stores holds no readable report.
+    pub report_key: PathBuf,
+    /// `PORTAL_KIM_SMTP` (`host:port` of a KIM client module), with `PORTAL_KIM_SMTP_TLS`
+    /// (`starttls`, the default; `wrapper`; `none` for a module on the same host),
+    /// `PORTAL_KIM_SMTP_USER` (KIM 1.5: `kimaddr#fachdienst:port#mandant#clientsystem#workplace`)
+    /// and `PORTAL_KIM_SMTP_PASSWORD`: where therapy reports are sent. Without it they go to
+    /// `<data dir>/outbox/etb/` (receipts are read from `outbox/etb/in/`).
+    pub kim_smtp: Option<SmtpConfig>,
     /// `PORTAL_ANCHOR_LOG`: where each tenant's audit anchors are appended, `{tenant}` standing
     /// for its short name; default `<data dir>/{tenant}/audit-anchors.log`.
     pub anchor_log: Option<String>,
@@ -60,6 +71,9 @@ impl Config {
             anchor_log: var("PORTAL_ANCHOR_LOG"),
             anchor_key: var("PORTAL_ANCHOR_KEY")
                 .map_or_else(|| data_dir.join("anchor-key.pk8"), PathBuf::from),
+            report_key: var("PORTAL_REPORT_KEY")
+                .map_or_else(|| data_dir.join("report-key"), PathBuf::from),
+            kim_smtp: kim_smtp(&var)?,
             data_dir,
             static_dir: var("PORTAL_STATIC_DIR").unwrap_or_else(|| "frontend/dist".into()).into(),
             store,
@@ -69,6 +83,33 @@ impl Config {
             )?,
         })
     }
+}
+
+/// The KIM client module's SMTP settings, if `PORTAL_KIM_SMTP` names one.
+fn kim_smtp(var: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Option<SmtpConfig>> {
+    let Some(address) = var("PORTAL_KIM_SMTP") else { return Ok(None) };
+    let (host, port) = address
+        .rsplit_once(':')
+        .and_then(|(host, port)| Some((host.to_string(), port.parse().ok()?)))
+        .with_context(|| format!("PORTAL_KIM_SMTP `{address}` is not host:port"))?;
+    let tls = match var("PORTAL_KIM_SMTP_TLS").as_deref() {
+        None | Some("starttls") => Tls::StartTls,
+        Some("wrapper") => Tls::Wrapper,
+        Some("none") => Tls::None,
+        Some(other) => {
+            bail!("PORTAL_KIM_SMTP_TLS must be `starttls`, `wrapper` or `none`, not `{other}`")
+        }
+    };
+    Ok(Some(SmtpConfig {
+        host,
+        port,
+        tls,
+        user: var("PORTAL_KIM_SMTP_USER"),
+        password: var("PORTAL_KIM_SMTP_PASSWORD"),
+        sender_system: DEFAULT_SENDER_SYSTEM.into(),
+        timeout: std::time::Duration::from_secs(30),
+        root_certificate: None,
+    }))
 }
 
 impl Config {

@@ -69,6 +69,12 @@ enum StoreCommand {
     /// before become the named insurer's (`--tenant`). It can be stopped and run again. The local
     /// store file is taken over on start.
     Upgrade,
+    /// A practice's therapy reports: what was sent when, where it stands. Never their contents
+    /// (sealed with a key the back office does not use).
+    Reports {
+        /// The practice's IK.
+        ik: String,
+    },
     /// Back-office help for a provider's account.
     Accounts {
         #[command(subcommand)]
@@ -152,11 +158,22 @@ async fn run_with_store(command: StoreCommand, tenant: &TenantArg) -> anyhow::Re
                 .iter()
                 .map(|tenant| {
                     let anchoring = wiring::anchoring(&config, tenant, clock.clone(), key)?;
-                    Ok(wiring::Background { tenant: tenant.clone(), anchoring: Some(anchoring) })
+                    let reports = portal
+                        .state
+                        .app(tenant.tenant.slug.as_str())
+                        .context("every tenant has its use cases")?
+                        .reports
+                        .clone();
+                    Ok(wiring::Background {
+                        tenant: tenant.clone(),
+                        reports,
+                        anchoring: Some(anchoring),
+                    })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let outbox = Arc::new(OutboxMailer::new(config.data_dir.join("outbox")));
-            wiring::spawn_background(work, outbox, portal.letters_queued, clock);
+            let delivery = wiring::report_delivery(&config)?;
+            wiring::spawn_background(work, outbox, delivery, portal.work_queued, clock);
             let listener = tokio::net::TcpListener::bind(config.addr)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -239,6 +256,14 @@ async fn run_with_store(command: StoreCommand, tenant: &TenantArg) -> anyhow::Re
                 println!("{table}: {moved}");
             }
             println!("{} → {}", adopted.total(), tenant.tenant.name);
+            Ok(ExitCode::SUCCESS)
+        }
+        StoreCommand::Reports { ik } => {
+            let tenant = pick(&all, tenant)?;
+            let ik = portal_domain::Ik::parse(&ik)
+                .map_err(|e| anyhow::anyhow!(portal_domain::UserFacing::message(&e, lang)))?;
+            let reports = tenant.stores.reports.reports_of(&ik).await?;
+            println!("{}", backoffice::reports_table(&reports, lang));
             Ok(ExitCode::SUCCESS)
         }
         StoreCommand::Accounts { action } => {

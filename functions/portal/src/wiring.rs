@@ -6,10 +6,16 @@ use std::time::Duration;
 
 use anyhow::Context;
 use portal_core::accounts::dispatch_letters;
+use portal_core::model::Service;
 use portal_core::oha::{ANCHOR_EVERY, Anchoring};
-use portal_core::{AnchorSigner, Clock, Mailer, Tenants};
+use portal_core::therapy::{Reporting, Reports, dispatch_reports};
+use portal_core::{AnchorSigner, Clock, Mailer, ReportDelivery, Tenants};
+use portal_document::PdfRenderer;
 use portal_http::AppState;
-use portal_store_embedded::{FileAnchorKey, FileAnchorLog, NoAnchorKey};
+use portal_kim::{OutboxDelivery, SmtpDelivery};
+use portal_store_embedded::{
+    FileAnchorKey, FileAnchorLog, NoAnchorKey, open_or_create_report_keys,
+};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -18,11 +24,33 @@ use crate::stores::TenantStores;
 
 /// How often letters that failed are tried again, and expired records removed.
 const RETRY_EVERY: Duration = Duration::from_secs(30);
+/// How often the reports' dispatcher looks for receipts and reports due again: receipts arrive
+/// as files, with nothing to wake it.
+const RECEIPTS_EVERY: Duration = Duration::from_secs(2);
 
 pub struct Portal {
     pub state: AppState,
-    /// Wakes the dispatcher as soon as letters are queued.
-    pub letters_queued: Arc<Notify>,
+    /// Wakes the dispatcher as soon as letters or reports are queued.
+    pub work_queued: Arc<Notify>,
+}
+
+/// The reports' sealing key (from its file, made on first use) and the PDF renderer.
+pub fn reporting(config: &Config) -> anyhow::Result<Reporting> {
+    let keys = open_or_create_report_keys(&config.report_key).with_context(|| {
+        format!("cannot read or make the report key {}", config.report_key.display())
+    })?;
+    Ok(Reporting { keys: Some(keys), renderer: Arc::new(PdfRenderer::new()) })
+}
+
+/// Where therapy reports go: a KIM client module over SMTP (`PORTAL_KIM_SMTP`), or the outbox
+/// folder `<data dir>/outbox/etb/`, where receipts are dropped into `in/`.
+pub fn report_delivery(config: &Config) -> anyhow::Result<Arc<dyn ReportDelivery>> {
+    Ok(match &config.kim_smtp {
+        Some(smtp) => Arc::new(
+            SmtpDelivery::new(smtp.clone()).context("the KIM SMTP settings are not usable")?,
+        ),
+        None => Arc::new(OutboxDelivery::new(config.data_dir.join("outbox"))),
+    })
 }
 
 /// Every tenant's use cases on its stores.
@@ -32,18 +60,19 @@ pub fn portal(
     stores: &[TenantStores],
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Portal> {
-    let letters_queued = Arc::new(Notify::new());
-    let wake = Arc::clone(&letters_queued);
+    let work_queued = Arc::new(Notify::new());
+    let wake = Arc::clone(&work_queued);
     let stores: Vec<_> = stores.iter().map(|t| t.stores.clone()).collect();
     let state = AppState::wire(
         tenants,
         &stores,
         &config.settings,
+        &reporting(config)?,
         clock,
         Arc::new(move || wake.notify_one()),
     )
     .context("cannot prepare password hashing")?;
-    Ok(Portal { state, letters_queued })
+    Ok(Portal { state, work_queued })
 }
 
 /// Whether anchoring may make the signing key when there is none: `portal serve` and
@@ -81,33 +110,57 @@ pub fn anchoring(
     })
 }
 
-/// One tenant's background work: its stores, and its anchoring if the audit is anchored.
+/// One tenant's background work: its stores, its reports, and its anchoring if the audit is
+/// anchored.
 pub struct Background {
     pub tenant: TenantStores,
+    pub reports: Reports,
     pub anchoring: Option<Anchoring>,
 }
 
-/// Sends every tenant's queued letters until the process ends: at once when woken, and every 30
-/// seconds for those that failed. Also purges expired records from the embedded stores, and
-/// anchors the audit chains when they changed, at the start and then hourly.
+/// Sends every tenant's queued letters and reports until the process ends: at once when woken,
+/// every 30 seconds for letters that failed, every 2 seconds for reports due and receipts. Also
+/// purges expired records from the embedded stores, and anchors the audit chains when they
+/// changed, at the start and then hourly.
 pub fn spawn_background(
     work: Vec<Background>,
     mailer: Arc<dyn Mailer>,
+    delivery: Arc<dyn ReportDelivery>,
     wake: Arc<Notify>,
     clock: Arc<dyn Clock>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut anchored_at = vec![None; work.len()];
+        let mut letters_at = tokio::time::Instant::now();
+        let mut woken = true;
         loop {
+            let letters_due = woken || letters_at.elapsed() >= RETRY_EVERY;
             for (work, anchored_at) in work.iter().zip(&mut anchored_at) {
-                one_round(work, mailer.as_ref(), clock.as_ref(), anchored_at).await;
+                if letters_due {
+                    one_round(work, mailer.as_ref(), clock.as_ref(), anchored_at).await;
+                }
+                reports_round(work, delivery.as_ref()).await;
             }
-            tokio::select! {
-                () = wake.notified() => {}
-                () = tokio::time::sleep(RETRY_EVERY) => {}
+            if letters_due {
+                letters_at = tokio::time::Instant::now();
             }
+            woken = tokio::select! {
+                () = wake.notified() => true,
+                () = tokio::time::sleep(RECEIPTS_EVERY) => false,
+            };
         }
     })
+}
+
+async fn reports_round(work: &Background, delivery: &dyn ReportDelivery) {
+    if !work.tenant.tenant.offers(Service::Etherapiebericht) {
+        return;
+    }
+    let queue = work.tenant.stores.report_queue.as_ref();
+    if let Err(error) = dispatch_reports(&work.reports, queue, delivery).await {
+        let tenant = work.tenant.tenant.slug.as_str();
+        tracing::error!(tenant, error = %portal_core::error_chain(&error), "report dispatch failed, will retry");
+    }
 }
 
 async fn one_round(

@@ -87,6 +87,30 @@ problem_codes! {
     HeilmittelOnly = "heilmittel_only",
     /// The physician search needs at least two letters, a LANR, a BSNR or a postcode.
     QueryTooShort = "query_too_short",
+    /// A report field left empty that sending needs.
+    Required = "required",
+    /// A free text longer than allowed (4,000 characters, names 100).
+    TooLong = "too_long",
+    /// A value out of range or with a control character.
+    InvalidValue = "invalid_value",
+    /// Verordnungsbericht and the report on special request exist in speech therapy only.
+    KindNotForArea = "kind_not_for_area",
+    InvalidLanr = "invalid_lanr",
+    InvalidBsnr = "invalid_bsnr",
+    InvalidIcd10 = "invalid_icd10",
+    InvalidDiagnosisGroup = "invalid_diagnosis_group",
+    /// The physician picked is not in the insurer's physician directory.
+    UnknownPhysician = "unknown_physician",
+    /// The physician's practice receives no eArztbrief: print the report and hand it over.
+    NoEarztbrief = "no_earztbrief",
+    /// `corrects` names no sent report of this practice.
+    UnknownReport = "unknown_report",
+    /// The report was sent: it cannot change; write a correction instead.
+    ReportSent = "report_sent",
+    /// The report's contents are no longer kept.
+    ContentsExpired = "contents_expired",
+    /// A send needs an `Idempotency-Key` header (1 to 100 visible characters).
+    IdempotencyKeyRequired = "idempotency_key_required",
     /// Unused for 180 days: reactivate with the Prüfnummer.
     Inactive = "inactive",
     /// The initial password expired: register again.

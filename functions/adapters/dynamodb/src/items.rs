@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fmt::Display;
 use std::str::FromStr;
 
+use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use portal_core::StoreError;
 use portal_core::model::stored::{
@@ -13,10 +14,10 @@ use portal_core::model::stored::{
 };
 use portal_core::model::{
     Account, AuditHead, AuditRecord, AuditRow, Challenge, ChallengeId, Letter, LetterId,
-    LetterKind, LetterStatus, Session, SessionIdHash,
+    LetterKind, LetterStatus, ReportId, ReportStatus, Sealed, Session, SessionIdHash, StoredReport,
 };
 use portal_domain::therapy::Physician;
-use portal_domain::{Exemption, Ik, Kvnr, Provider};
+use portal_domain::{Exemption, Ik, Kvnr, Provider, UserFacing as _};
 use time::OffsetDateTime;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
@@ -90,6 +91,8 @@ pub(crate) fn expiry(at: OffsetDateTime) -> AttributeValue {
 /// Reading attributes back, each failure named by its attribute.
 pub(crate) trait ItemExt {
     fn text(&self, name: &str) -> Result<&str, StoreError>;
+    /// `None` when the attribute is absent; a value of another type is corrupt.
+    fn optional_text(&self, name: &str) -> Result<Option<&str>, StoreError>;
     fn parsed<T: FromStr>(&self, name: &str) -> Result<T, StoreError>
     where
         T::Err: Display;
@@ -106,6 +109,10 @@ impl ItemExt for Item {
             Some(AttributeValue::S(value) | AttributeValue::N(value)) => Ok(value),
             _ => Err(StoreError::Corrupt(format!("attribute {name} is missing"))),
         }
+    }
+
+    fn optional_text(&self, name: &str) -> Result<Option<&str>, StoreError> {
+        self.contains_key(name).then(|| self.text(name)).transpose()
     }
 
     fn parsed<T: FromStr>(&self, name: &str) -> Result<T, StoreError>
@@ -404,5 +411,125 @@ pub(crate) fn head_from(scope: &Scope, item: &Item) -> Result<AuditHead, StoreEr
         seq: item.parsed("head_seq")?,
         hash: item.text("hash")?.to_string(),
         at: item.time("at")?,
+    })
+}
+
+/// A report's two items, both under the practice's partition `{tenant}#{practice}`: the metadata
+/// under `report#{id}`, the sealed contents under `report#{id}#contents`, each with its own TTL.
+pub(crate) fn report_pk(scope: &Scope, practice: &Ik) -> AttributeValue {
+    scope.key(practice)
+}
+
+/// The sort key of a report's metadata, and the start of both its items' sort keys (ULIDs have
+/// one length, so no other report's key starts with it).
+pub(crate) fn report_sk(id: &ReportId) -> String {
+    format!("{REPORT_SK_PREFIX}{id}")
+}
+
+pub(crate) const REPORT_SK_PREFIX: &str = "report#";
+pub(crate) const CONTENTS_SK_SUFFIX: &str = "#contents";
+
+pub(crate) fn contents_key(scope: &Scope, r: &StoredReport) -> Item {
+    HashMap::from([
+        ("pk".to_string(), report_pk(scope, &r.practice)),
+        ("sk".into(), string(format!("{}{CONTENTS_SK_SUFFIX}", report_sk(&r.id)))),
+    ])
+}
+
+/// The metadata item, written with the expected version's successor (the condition checks the
+/// old one). A queued report with a next try carries `queued` (the tenant) and so sits in the
+/// sparse index of due reports, sorted by `next_attempt_at`.
+pub(crate) fn report_item(scope: &Scope, r: &StoredReport) -> Item {
+    let mut item = HashMap::from([
+        ("pk".to_string(), report_pk(scope, &r.practice)),
+        ("sk".into(), string(report_sk(&r.id))),
+        ("status".into(), string(r.status.as_str())),
+        ("created_at".into(), nanos(r.created_at)),
+        ("updated_at".into(), nanos(r.updated_at)),
+        ("attempts".into(), number(r.attempts)),
+        ("contents_expire_at".into(), nanos(r.contents_expire_at)),
+        ("expires_at".into(), nanos(r.expires_at)),
+        ("ttl".into(), expiry(r.expires_at)),
+        ("version".into(), number(r.version + 1)),
+    ]);
+    let optional_texts = [
+        ("kind", r.kind.map(stored::report::name_of)),
+        ("area", r.area.map(stored::report::name_of)),
+        ("corrects", r.corrects.map(|id| id.to_string())),
+        ("failure", r.failure.map(|f| f.code().to_string())),
+        ("idempotency_key", r.idempotency_key.clone()),
+    ];
+    for (name, value) in optional_texts {
+        if let Some(value) = value {
+            item.insert(name.into(), string(value));
+        }
+    }
+    let optional_times = [
+        ("queued_at", r.queued_at),
+        ("sent_at", r.sent_at),
+        ("delivered_at", r.delivered_at),
+        ("read_at", r.read_at),
+        ("next_attempt_at", r.next_attempt_at),
+    ];
+    for (name, at) in optional_times {
+        if let Some(at) = at {
+            item.insert(name.into(), nanos(at));
+        }
+    }
+    if r.status == ReportStatus::Queued {
+        item.insert(QUEUED.into(), string(scope.tenant()));
+    }
+    item
+}
+
+/// The attribute of the sparse index of queued reports (its value: the tenant).
+pub(crate) const QUEUED: &str = "queued";
+
+/// The contents item: the sealed bytes, gone by TTL when the contents expire.
+pub(crate) fn contents_item(scope: &Scope, r: &StoredReport, sealed: &Sealed) -> Item {
+    let mut item = contents_key(scope, r);
+    item.insert("contents".into(), AttributeValue::B(Blob::new(sealed.0.clone())));
+    item.insert("ttl".into(), expiry(r.contents_expire_at));
+    item
+}
+
+/// A report from its metadata item and, if it still exists, its contents item (returned even
+/// when its TTL has passed and DynamoDB has not removed it yet: the use case checks
+/// `contents_expire_at` itself).
+pub(crate) fn report_from(
+    scope: &Scope,
+    item: &Item,
+    contents: Option<&Item>,
+) -> Result<StoredReport, StoreError> {
+    use stored::report;
+    let sk = item.text("sk")?;
+    let id = sk.strip_prefix(REPORT_SK_PREFIX).ok_or_else(|| corrupt("report key", sk))?;
+    let contents = match contents.map(|c| c.get("contents")) {
+        None => None,
+        Some(Some(AttributeValue::B(bytes))) => Some(Sealed(bytes.clone().into_inner())),
+        Some(_) => return Err(StoreError::Corrupt("attribute contents is not binary".into())),
+    };
+    let optional = |name| item.optional_text(name);
+    Ok(StoredReport {
+        id: report::id(id)?,
+        practice: stored::ik(scope.unscoped(item, "pk")?)?,
+        status: report::status(item.text("status")?)?,
+        kind: optional("kind")?.map(report::kind).transpose()?,
+        area: optional("area")?.map(report::area).transpose()?,
+        contents,
+        corrects: optional("corrects")?.map(report::id).transpose()?,
+        created_at: item.time("created_at")?,
+        updated_at: item.time("updated_at")?,
+        queued_at: item.optional_time("queued_at")?,
+        sent_at: item.optional_time("sent_at")?,
+        delivered_at: item.optional_time("delivered_at")?,
+        read_at: item.optional_time("read_at")?,
+        failure: optional("failure")?.map(report::failure).transpose()?,
+        idempotency_key: optional("idempotency_key")?.map(str::to_string),
+        attempts: item.parsed("attempts")?,
+        next_attempt_at: item.optional_time("next_attempt_at")?,
+        contents_expire_at: item.time("contents_expire_at")?,
+        expires_at: item.time("expires_at")?,
+        version: item.parsed("version")?,
     })
 }

@@ -27,6 +27,7 @@ mod items;
 
 mod migrate;
 mod physicians;
+mod reports;
 
 use items::{
     Item, Scope, YEAR_SHARDS, exemption_from, exemption_item, provider_from, provider_item, string,
@@ -44,6 +45,7 @@ pub struct Tables {
     pub counters: String,
     pub audit: String,
     pub physicians: String,
+    pub reports: String,
 }
 
 impl Tables {
@@ -58,6 +60,7 @@ impl Tables {
             counters: format!("{prefix}counters"),
             audit: format!("{prefix}audit"),
             physicians: format!("{prefix}physicians"),
+            reports: format!("{prefix}reports"),
         }
     }
 
@@ -75,6 +78,7 @@ impl Tables {
             counters: var("PORTAL_TABLE_COUNTERS", defaults.counters),
             audit: var("PORTAL_TABLE_AUDIT", defaults.audit),
             physicians: var("PORTAL_TABLE_PHYSICIANS", defaults.physicians),
+            reports: var("PORTAL_TABLE_REPORTS", defaults.reports),
         }
     }
 }
@@ -190,9 +194,24 @@ impl DynamoStore {
             .key_schema(key("sk", KeyType::Range)?)
             .attribute_definitions(attribute("pk", ScalarAttributeType::S)?)
             .attribute_definitions(attribute("sk", ScalarAttributeType::S)?);
+        let queued =
+            index(reports::QUEUED_INDEX, "queued", "next_attempt_at", ProjectionType::KeysOnly)?;
+        let reports = self
+            .client
+            .create_table()
+            .table_name(&self.tables.reports)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key("pk", KeyType::Hash)?)
+            .key_schema(key("sk", KeyType::Range)?)
+            .attribute_definitions(attribute("pk", ScalarAttributeType::S)?)
+            .attribute_definitions(attribute("sk", ScalarAttributeType::S)?)
+            .attribute_definitions(attribute("queued", ScalarAttributeType::S)?)
+            .attribute_definitions(attribute("next_attempt_at", ScalarAttributeType::N)?)
+            .global_secondary_indexes(queued);
         Ok(vec![
             audit,
             physicians,
+            reports,
             providers,
             exemptions,
             simple(&self.tables.accounts, "ik")?,

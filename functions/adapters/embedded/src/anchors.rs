@@ -158,3 +158,25 @@ impl AnchorSigner for NoAnchorKey {
         false
     }
 }
+
+/// The key that seals the therapy reports' contents: 32 random bytes in a file of its own
+/// (never in the store), made on first use. Losing it makes the stored contents unreadable.
+pub fn open_or_create_report_keys(
+    path: &Path,
+) -> Result<portal_core::therapy::ReportKeys, StoreError> {
+    use portal_core::therapy::ReportKeys;
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let made = ReportKeys::generate()
+                .map_err(|_| StoreError::unavailable("no randomness for a new report key"))?;
+            write_new_private(path, &made).map_err(StoreError::unavailable)?;
+            // Another process may have made one first: whichever file won is the key.
+            std::fs::read(path).map_err(StoreError::unavailable)?
+        }
+        Err(error) => return Err(StoreError::unavailable(error)),
+    };
+    ReportKeys::from_bytes(&bytes).ok_or_else(|| {
+        StoreError::Corrupt(format!("the report key {} is not 32 bytes", path.display()))
+    })
+}

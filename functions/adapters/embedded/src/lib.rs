@@ -18,12 +18,13 @@ mod accounts;
 mod anchors;
 mod audit;
 mod physicians;
+mod reports;
 mod rows;
 
 use portal_core::model::stored::corrupt;
 use rows::{EXEMPTION_COLUMNS, PROVIDER_COLUMNS, exemption_from, provider_from};
 
-pub use anchors::{FileAnchorKey, FileAnchorLog, NoAnchorKey};
+pub use anchors::{FileAnchorKey, FileAnchorLog, NoAnchorKey, open_or_create_report_keys};
 
 /// The schema, one entry per version; `PRAGMA user_version` records how far a file has come.
 const MIGRATIONS: &[&str] = &[
@@ -165,6 +166,35 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (word, lanr, bsnr),
         FOREIGN KEY (lanr, bsnr) REFERENCES physicians (lanr, bsnr) ON DELETE CASCADE
     ) STRICT, WITHOUT ROWID;
+"#, // The eTherapiebericht's reports: metadata in the clear, the contents sealed (the store
+    // never holds the key). A queued report waits in `reports_due` for the dispatcher.
+    r#"
+    CREATE TABLE reports (
+        practice           TEXT NOT NULL,
+        id                 TEXT NOT NULL,
+        status             TEXT NOT NULL,
+        kind               TEXT,
+        area               TEXT,
+        contents           BLOB,
+        corrects           TEXT,
+        created_at         INTEGER NOT NULL,
+        updated_at         INTEGER NOT NULL,
+        queued_at          INTEGER,
+        sent_at            INTEGER,
+        delivered_at       INTEGER,
+        read_at            INTEGER,
+        failure            TEXT,
+        idempotency_key    TEXT,
+        attempts           INTEGER NOT NULL,
+        next_attempt_at    INTEGER,
+        contents_expire_at INTEGER NOT NULL,
+        expires_at         INTEGER NOT NULL,
+        version            INTEGER NOT NULL,
+        PRIMARY KEY (practice, id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX reports_due ON reports (next_attempt_at) WHERE status = 'queued';
+    CREATE INDEX reports_contents_expire ON reports (contents_expire_at) WHERE contents IS NOT NULL;
+    CREATE INDEX reports_expire ON reports (expires_at);
 "#,
 ];
 

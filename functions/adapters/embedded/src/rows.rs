@@ -6,7 +6,7 @@ use portal_core::StoreError;
 use portal_core::model::stored::{
     self, StoredAuditRecord, StoredExemption, StoredPhysician, StoredProvider, corrupt,
 };
-use portal_core::model::{Account, AuditRow, Letter, LetterId, LetterKind};
+use portal_core::model::{Account, AuditRow, Letter, LetterId, LetterKind, Sealed, StoredReport};
 use portal_domain::therapy::Physician;
 use portal_domain::{Exemption, Ik, Provider};
 use rusqlite::Row;
@@ -145,4 +145,39 @@ pub(crate) fn audit_row_from(row: &Row) -> AuditRow {
             reason: error.to_string(),
         },
     }
+}
+
+pub(crate) const REPORT_COLUMNS: &str = "practice, id, status, kind, area, contents, corrects, \
+    created_at, updated_at, queued_at, sent_at, delivered_at, read_at, failure, idempotency_key, \
+    attempts, next_attempt_at, contents_expire_at, expires_at, version";
+
+pub(crate) fn report_from(row: &Row) -> Result<StoredReport, StoreError> {
+    use portal_core::model::stored::report;
+    let text = |name| column::<String>(row, name);
+    let maybe = |name| column::<Option<String>>(row, name);
+    let time = |name| time_of(column::<i64>(row, name)?);
+    let maybe_time = |name| column::<Option<i64>>(row, name)?.map(time_of).transpose();
+    Ok(StoredReport {
+        id: report::id(&text("id")?)?,
+        practice: ik_of(&text("practice")?)?,
+        status: report::status(&text("status")?)?,
+        kind: maybe("kind")?.as_deref().map(report::kind).transpose()?,
+        area: maybe("area")?.as_deref().map(report::area).transpose()?,
+        contents: column::<Option<Vec<u8>>>(row, "contents")?.map(Sealed),
+        corrects: maybe("corrects")?.as_deref().map(report::id).transpose()?,
+        created_at: time("created_at")?,
+        updated_at: time("updated_at")?,
+        queued_at: maybe_time("queued_at")?,
+        sent_at: maybe_time("sent_at")?,
+        delivered_at: maybe_time("delivered_at")?,
+        read_at: maybe_time("read_at")?,
+        failure: maybe("failure")?.as_deref().map(report::failure).transpose()?,
+        idempotency_key: maybe("idempotency_key")?,
+        attempts: column::<u32>(row, "attempts")?,
+        next_attempt_at: maybe_time("next_attempt_at")?,
+        contents_expire_at: time("contents_expire_at")?,
+        expires_at: time("expires_at")?,
+        version: u64::try_from(column::<i64>(row, "version")?)
+            .map_err(|e| corrupt("version", e))?,
+    })
 }

@@ -144,3 +144,42 @@ impl StoredAuditRecord<'_> {
         })
     }
 }
+
+/// The parts of a stored report that are kept as text: each read back strictly.
+pub mod report {
+    use portal_domain::therapy::{ReportKind, TherapyArea};
+
+    use super::{StoreError, corrupt};
+    use crate::model::{DeliveryFailure, ReportId, ReportStatus};
+
+    pub fn id(text: &str) -> Result<ReportId, StoreError> {
+        ReportId::parse(text).ok_or_else(|| corrupt("report id", text))
+    }
+
+    pub fn status(text: &str) -> Result<ReportStatus, StoreError> {
+        ReportStatus::parse(text).ok_or_else(|| corrupt("report status", text))
+    }
+
+    pub fn failure(text: &str) -> Result<DeliveryFailure, StoreError> {
+        DeliveryFailure::parse(text).ok_or_else(|| corrupt("report failure", text))
+    }
+
+    /// The kind as its serde name (`therapiebericht`).
+    pub fn kind(text: &str) -> Result<ReportKind, StoreError> {
+        serde_json::from_value(serde_json::Value::String(text.into()))
+            .map_err(|e| corrupt("report kind", e))
+    }
+
+    pub fn area(text: &str) -> Result<TherapyArea, StoreError> {
+        serde_json::from_value(serde_json::Value::String(text.into()))
+            .map_err(|e| corrupt("therapy area", e))
+    }
+
+    /// The serde name of a kind or area, as kept.
+    pub fn name_of(value: impl serde::Serialize) -> String {
+        match serde_json::to_value(value) {
+            Ok(serde_json::Value::String(name)) => name,
+            _ => String::new(),
+        }
+    }
+}

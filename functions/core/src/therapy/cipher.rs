@@ -42,7 +42,7 @@ impl ReportKeys {
             let _ = okm.fill(&mut key);
         }
         let key = UnboundKey::new(&AES_256_GCM, &key).map(LessSafeKey::new);
-        ReportCipher { key: key.ok(), tenant: tenant.clone() }
+        ReportCipher { key: key.ok(), tenant: *tenant }
     }
 }
 
@@ -57,13 +57,18 @@ pub enum CipherError {
 
 /// One tenant's key.
 pub struct ReportCipher {
-    /// Never `None` in practice (a 32-byte key always makes an AES-256 key); kept as an option
-    /// so that no path can panic.
+    /// `None` in a process without the key (and, in theory, if a 32-byte key did not make an
+    /// AES-256 key): every seal and open then fails.
     key: Option<LessSafeKey>,
     tenant: Ik,
 }
 
 impl ReportCipher {
+    /// A cipher that seals and opens nothing (a process without the key).
+    pub fn without_key(tenant: &Ik) -> ReportCipher {
+        ReportCipher { key: None, tenant: *tenant }
+    }
+
     pub fn seal(
         &self,
         contents: &ReportContents,

@@ -164,7 +164,7 @@ async fn message(reports: &Reports, record: &StoredReport) -> Result<ReportMessa
 }
 
 /// Records each receipt on its report, then acknowledges it. A receipt for no report of this
-/// tenant is acknowledged and logged (by message id only).
+/// tenant is left alone.
 async fn record_receipts(
     reports: &Reports,
     delivery: &dyn ReportDelivery,
@@ -214,7 +214,10 @@ async fn record_receipts(
                 tracing::info!(report = %record.id, status = status.as_str(), "receipt recorded");
             }
         } else {
-            tracing::warn!(message_id = %receipt.message_id, "receipt for no known report");
+            // Another tenant's (tenants share the local receipts folder), or none's: left for
+            // whoever it belongs to.
+            tracing::debug!(message_id = %receipt.message_id, "receipt for no report of this tenant");
+            continue;
         }
         if let Err(error) = delivery.acknowledge(&receipt).await {
             tracing::warn!(error = %crate::error_chain(&error), "receipt not acknowledged");

@@ -39,9 +39,44 @@ pub const IDEMPOTENCY_KEY_MAX: usize = 100;
 /// What every tenant's reports share in one process: the deployment's key and the renderer.
 #[derive(Clone)]
 pub struct Reporting {
-    pub keys: ReportKeys,
+    /// `None` in a process that has no business with reports' contents (a Lambda function of
+    /// another capability): sealing and opening then fail, and nothing is sealed badly.
+    pub keys: Option<ReportKeys>,
     pub renderer: Arc<dyn ReportRenderer>,
 }
+
+impl Reporting {
+    /// For a process that never touches a report.
+    pub fn none() -> Reporting {
+        Reporting { keys: None, renderer: Arc::new(NoRenderer) }
+    }
+
+    pub fn cipher(&self, tenant: &Ik) -> ReportCipher {
+        match &self.keys {
+            Some(keys) => keys.for_tenant(tenant),
+            None => ReportCipher::without_key(tenant),
+        }
+    }
+}
+
+/// The renderer of a process that renders no report.
+struct NoRenderer;
+
+impl ReportRenderer for NoRenderer {
+    fn render(&self, _: &ReportDocument) -> Result<Vec<u8>, RenderError> {
+        Err(RenderError("this process renders no reports".into()))
+    }
+}
+
+/// A physician picked who is not (or no longer) in the directory.
+const UNKNOWN_PHYSICIAN: portal_domain::therapy::FieldError =
+    portal_domain::therapy::FieldError::Rule(
+        "unknown_physician",
+        [
+            "Die gewählte Arztpraxis steht nicht im Arztverzeichnis. Bitte wählen Sie sie über die Suche aus.",
+            "The physician picked is not in the directory. Please pick them through the search.",
+        ],
+    );
 
 /// The eTherapiebericht of one tenant.
 #[derive(Clone)]
@@ -92,9 +127,6 @@ pub enum ReportsError {
     /// Fields missing or wrong: nothing was sent.
     #[error("the report is not complete")]
     Incomplete(Vec<FormProblem>),
-    /// The physician picked is not in the directory.
-    #[error("the physician is not in the directory")]
-    UnknownPhysician,
     /// The physician's practice receives no eArztbrief: the practice prints the report instead.
     #[error("the physician's practice receives no eArztbrief")]
     NoEarztbrief,
@@ -119,6 +151,11 @@ impl Reports {
         self.heilmittel_practice(ik).await?;
         let query = PhysicianQuery::parse(query).ok_or(ReportsError::QueryTooShort)?;
         Ok(self.physicians.search_physicians(&query, SEARCH_LIMIT).await?)
+    }
+
+    /// The practice's stamp, as the provider directory has it.
+    pub async fn practice(&self, ik: &Ik) -> Result<Provider, ReportsError> {
+        self.heilmittel_practice(ik).await
     }
 
     /// The practice's drafts, and the reports it sent in the last month, the last changed first.
@@ -151,7 +188,7 @@ impl Reports {
         let (id, now) = (ReportId::new(), self.clock.now());
         let record = StoredReport {
             id,
-            practice: ik.clone(),
+            practice: *ik,
             status: ReportStatus::Draft,
             kind: contents.form.kind,
             area: contents.form.area,
@@ -316,11 +353,11 @@ impl Reports {
             return Ok(Err(vec![problem("physician", FieldError::Missing)]));
         }
         let (Ok(lanr), Ok(bsnr)) = (Lanr::parse(&picked.lanr), Bsnr::parse(&picked.bsnr)) else {
-            return Ok(Err(vec![problem("physician", FieldError::Range)]));
+            return Ok(Err(vec![problem("physician", UNKNOWN_PHYSICIAN)]));
         };
         Ok(match self.physicians.physician(&lanr, &bsnr).await? {
             Some(physician) => Ok(physician),
-            None => Err(vec![problem("physician", FieldError::Range)]),
+            None => Err(vec![problem("physician", UNKNOWN_PHYSICIAN)]),
         })
     }
 

@@ -16,11 +16,18 @@ impl Catalogue for German {
             Text::UnsupportedMediaType => {
                 "Bitte senden Sie JSON (Content-Type: application/json).".into()
             }
-            Text::TooLarge => "Die Anfrage ist zu groß (höchstens 16 KiB).".into(),
+            Text::TooLarge => "Die Anfrage ist zu groß (höchstens 16 KiB, ein Therapiebericht 128 KiB).".into(),
             Text::TooSlow => "Die Anfrage kam nicht rechtzeitig vollständig an.".into(),
             Text::NotFound => "Diese Adresse gibt es nicht.".into(),
             Text::HeilmittelOnly => "Therapieberichte schreiben Heilmittelpraxen; Ihr IK ist im Verzeichnis einem anderen Berufsfeld zugeordnet.".into(),
             Text::QueryTooShort => "Bitte geben Sie mindestens zwei Buchstaben des Namens, eine LANR, eine BSNR oder eine Postleitzahl ein.".into(),
+            Text::ReportNotFound => "Diesen Bericht gibt es nicht (oder nicht für Ihre Praxis).".into(),
+            Text::ReportSent => "Der Bericht wurde versandt und kann nicht mehr geändert werden. Für eine Korrektur schreiben Sie bitte einen neuen Bericht, der den alten korrigiert.".into(),
+            Text::ContentsExpired => "Der Inhalt dieses Berichts wird nicht mehr aufbewahrt (Entwürfe 90 Tage, versandte Berichte 30 Tage nach dem letzten Status).".into(),
+            Text::IdempotencyKeyRequired => "Zum Senden fehlt der Kopf „Idempotency-Key“ (1 bis 100 sichtbare Zeichen).".into(),
+            Text::NoEarztbrief => "Diese Arztpraxis empfängt keine eArztbriefe. Bitte drucken Sie den Bericht (Vorschau) und übergeben Sie ihn auf anderem Weg.".into(),
+            Text::UnknownReport => "Der zu korrigierende Bericht ist kein versandter Bericht Ihrer Praxis.".into(),
+            Text::ReportIncomplete => "Der Bericht ist noch nicht vollständig.".into(),
             Text::ServiceNotOffered => "Diesen Dienst bietet Ihre Krankenkasse in diesem Portal nicht an.".into(),
             Text::UnknownTenant => "Unter dieser Adresse ist kein Serviceportal einer Krankenkasse eingerichtet.".into(),
             Text::MethodNotAllowed => "Diese Adresse kann so nicht aufgerufen werden.".into(),

@@ -60,6 +60,13 @@ pub enum Text {
     // The eTherapiebericht.
     HeilmittelOnly,
     QueryTooShort,
+    ReportNotFound,
+    ReportSent,
+    ContentsExpired,
+    IdempotencyKeyRequired,
+    NoEarztbrief,
+    UnknownReport,
+    ReportIncomplete,
     // The exemption query.
     QuotaUsedUp {
         quota: u32,
