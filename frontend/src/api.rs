@@ -6,8 +6,8 @@
 //! browser's values to the types (`js.rs`), which costs the wasm far less than a JSON parser
 //! compiled into it.
 
-use js_sys::JSON;
 use js_sys::futures::JsFuture;
+use js_sys::{Array, JSON, Reflect};
 pub use portal_wire::{
     AnswerBody as Answer, ChallengeBody as Challenge, ProblemCode, RegisteredBody as Registered,
     SessionBody as SessionInfo, TenantBody as Tenant,
@@ -15,6 +15,7 @@ pub use portal_wire::{
 use portal_wire::{
     ChallengeAnswer, LoginBody, PasswordBody, QueryBody, RegistrationBody, ResetBody,
 };
+pub use portal_wire::{PhysicianBody, PracticeBody, ReportBody, ReportDraftBody};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -68,16 +69,23 @@ extern "C" {
     /// The global `fetch`, called with the address and the options as an object.
     #[wasm_bindgen(js_name = fetch)]
     fn fetch_with_init(url: &str, init: &RequestInit) -> js_sys::Promise;
+    /// A random UUID from the browser's cryptographic generator.
+    #[wasm_bindgen(js_namespace = crypto, js_name = randomUUID)]
+    pub fn random_uuid() -> String;
+    /// An address for a blob the browser holds (a PDF to open in a tab).
+    #[wasm_bindgen(js_namespace = URL, js_name = createObjectURL)]
+    pub fn object_url(blob: &JsValue) -> String;
 }
 
 /// A request ready to go: its address and its options (method, headers, body).
 struct Request {
-    path: &'static str,
+    path: String,
     init: RequestInit,
+    headers: Headers,
 }
 
-/// A request in the user's language; `body`: JSON for a POST.
-fn request(method: &str, path: &'static str, body: Option<String>, lang: Lang) -> Option<Request> {
+/// A request in the user's language; `body`: JSON for a POST or PUT.
+fn request(method: &str, path: &str, body: Option<String>, lang: Lang) -> Option<Request> {
     let headers = Headers::new().ok()?;
     headers.set("Accept-Language", lang.tag()).ok()?;
     let init = RequestInit::new();
@@ -87,7 +95,27 @@ fn request(method: &str, path: &'static str, body: Option<String>, lang: Lang) -
         init.set_body(&JsValue::from_str(&body));
     }
     init.set_headers(&headers);
-    Some(Request { path, init })
+    Some(Request { path: path.to_string(), init, headers })
+}
+
+/// A problem code the app does not know (the API may name newer ones, such as a field's rule)
+/// read as `invalid_body`, so the document with its title and field messages still shows.
+fn known_codes(value: JsValue) -> JsValue {
+    let key = JsValue::from_str("code");
+    let fix = |object: &JsValue| {
+        let code = Reflect::get(object, &key).ok().and_then(|c| c.as_string());
+        if code.as_deref().and_then(ProblemCode::parse).is_none() {
+            let _ = Reflect::set(object, &key, &JsValue::from_str("invalid_body"));
+        }
+    };
+    if value.is_object() {
+        fix(&value);
+        let errors = Reflect::get(&value, &JsValue::from_str("errors")).unwrap_or_default();
+        if Array::is_array(&errors) {
+            Array::from(&errors).iter().filter(JsValue::is_object).for_each(|e| fix(&e));
+        }
+    }
+    value
 }
 
 /// The body of a response as the browser parsed it. Not generic: one copy of this code serves
@@ -98,7 +126,7 @@ async fn parsed(response: &Response) -> Option<JsValue> {
 
 async fn send(request: Option<Request>, lang: Lang) -> Result<Response, Problem> {
     let request = request.ok_or_else(|| Problem::network(lang))?;
-    let response = JsFuture::from(fetch_with_init(request.path, &request.init))
+    let response = JsFuture::from(fetch_with_init(&request.path, &request.init))
         .await
         .ok()
         .and_then(|response| response.dyn_into::<Response>().ok())
@@ -109,7 +137,7 @@ async fn send(request: Option<Request>, lang: Lang) -> Result<Response, Problem>
     let status = response.status();
     let mut problem = parsed(&response)
         .await
-        .and_then(|value| js::from_value::<portal_wire::Problem>(value).ok())
+        .and_then(|value| js::from_value::<portal_wire::Problem>(known_codes(value)).ok())
         .map_or_else(|| Problem::network(lang), Problem::from);
     problem.status = status;
     Err(problem)
@@ -126,14 +154,18 @@ fn typed<R: DeserializeOwned>(value: JsValue, lang: Lang) -> Result<R, Problem> 
     js::from_value(value).map_err(|_| Problem::network(lang))
 }
 
-fn get(path: &'static str, lang: Lang) -> Option<Request> {
+fn get(path: &str, lang: Lang) -> Option<Request> {
     request("GET", path, None, lang)
 }
 
-fn post(path: &'static str, body: &impl Serialize, lang: Lang) -> Option<Request> {
+fn post(path: &str, body: &impl Serialize, lang: Lang) -> Option<Request> {
+    with_body("POST", path, body, lang)
+}
+
+fn with_body(method: &str, path: &str, body: &impl Serialize, lang: Lang) -> Option<Request> {
     let value = js::to_value(body).ok()?;
     let body: String = JSON::stringify(&value).ok()?.into();
-    request("POST", path, Some(body), lang)
+    request(method, path, Some(body), lang)
 }
 
 /// The insurer whose portal this address is.
@@ -220,4 +252,57 @@ pub async fn ask(
         dispensing_date: dispensing_date.filter(|d| !d.is_empty()).map(str::to_string),
     };
     typed(json(post("/api/exemption-queries", &body, lang), lang).await?, lang)
+}
+
+/// The physicians a report can go to: by name, LANR, BSNR or postcode.
+pub async fn physicians(q: &str, lang: Lang) -> Result<Vec<PhysicianBody>, Problem> {
+    let q = String::from(js_sys::encode_uri_component(q));
+    typed(json(get(&format!("/api/physicians?q={q}"), lang), lang).await?, lang)
+}
+
+/// The practice's stamp, as the directory has it.
+pub async fn practice(lang: Lang) -> Result<PracticeBody, Problem> {
+    typed(json(get("/api/practice", lang), lang).await?, lang)
+}
+
+const REPORTS: &str = "/api/therapy-reports";
+
+/// The practice's drafts and the reports it sent in the last month, last changed first.
+pub async fn reports(lang: Lang) -> Result<Vec<ReportBody>, Problem> {
+    typed(json(get(REPORTS, lang), lang).await?, lang)
+}
+
+pub async fn report(id: &str, lang: Lang) -> Result<ReportBody, Problem> {
+    typed(json(get(&format!("{REPORTS}/{id}"), lang), lang).await?, lang)
+}
+
+/// Saves a draft: a new one without `id`, else the one with it.
+pub async fn save_report(
+    id: Option<&str>,
+    draft: &ReportDraftBody,
+    lang: Lang,
+) -> Result<ReportBody, Problem> {
+    let request = match id {
+        Some(id) => with_body("PUT", &format!("{REPORTS}/{id}"), draft, lang),
+        None => post(REPORTS, draft, lang),
+    };
+    typed(json(request, lang).await?, lang)
+}
+
+pub async fn delete_report(id: &str, lang: Lang) -> Result<(), Problem> {
+    send(request("DELETE", &format!("{REPORTS}/{id}"), None, lang), lang).await.map(drop)
+}
+
+/// Sends a draft; the same `key` for a retry of the same sending, so it goes once.
+pub async fn send_report(id: &str, key: &str, lang: Lang) -> Result<ReportBody, Problem> {
+    let request = request("POST", &format!("{REPORTS}/{id}/send"), None, lang)
+        .filter(|r| r.headers.set("Idempotency-Key", key).is_ok());
+    typed(json(request, lang).await?, lang)
+}
+
+/// The report as its document (a PDF blob).
+pub async fn report_pdf(id: &str, lang: Lang) -> Result<JsValue, Problem> {
+    let response = send(get(&format!("{REPORTS}/{id}/pdf"), lang), lang).await?;
+    let blob = response.blob().map_err(|_| Problem::network(lang))?;
+    JsFuture::from(blob).await.map_err(|_| Problem::network(lang))
 }

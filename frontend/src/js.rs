@@ -1,7 +1,8 @@
 //! The wire types to and from the browser's values: what `JSON.parse` made is read into a type,
 //! and a type is built as a plain object for `JSON.stringify`. A small serde data format of our
 //! own instead of `serde-wasm-bindgen`: it knows only the shapes the wire types have (objects,
-//! arrays, strings, numbers, booleans, `null`, unit enums as strings), and its error says
+//! arrays, strings, numbers, booleans, `null`, unit enums as strings; objects also as maps, which
+//! `#[serde(flatten)]` reads and writes them as), and its error says
 //! nothing. The app shows its own text for a body it cannot read, so serde's messages ("invalid
 //! type: floating point `1.5`, expected …") are never built, which keeps float and string
 //! formatting out of the wasm.
@@ -9,7 +10,7 @@
 use std::fmt;
 
 use js_sys::{Array, Object, Reflect};
-use serde::de::value::StrDeserializer;
+use serde::de::value::{StrDeserializer, StringDeserializer};
 use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use serde::ser::{self, Impossible, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
@@ -86,8 +87,18 @@ impl<'de> de::Deserializer<'de> for Value {
         } else if Array::is_array(&self.0) {
             self.deserialize_seq(visitor)
         } else {
-            Err(Unfit)
+            self.deserialize_map(visitor)
         }
+    }
+
+    /// An object with all its fields, in the browser's order: how `#[serde(flatten)]` reads a
+    /// type (the fields of the flattened part are collected first, then read as a struct).
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
+        if !self.0.is_object() {
+            return Err(Unfit);
+        }
+        let keys = Object::keys(self.0.unchecked_ref::<Object>());
+        visitor.visit_map(Entries { object: self.0, keys, next: 0, value: JsValue::UNDEFINED })
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
@@ -191,7 +202,7 @@ impl<'de> de::Deserializer<'de> for Value {
     }
 
     serde::forward_to_deserialize_any! {
-        i128 u128 char bytes byte_buf unit_struct tuple tuple_struct map identifier ignored_any
+        i128 u128 char bytes byte_buf unit_struct tuple tuple_struct identifier ignored_any
     }
 }
 
@@ -259,6 +270,36 @@ impl<'de> de::MapAccess<'de> for Fields {
     }
 }
 
+/// Every field of an object, as a map's entries.
+struct Entries {
+    object: JsValue,
+    keys: Array,
+    next: u32,
+    value: JsValue,
+}
+
+impl<'de> de::MapAccess<'de> for Entries {
+    type Error = Unfit;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Unfit> {
+        if self.next >= self.keys.length() {
+            return Ok(None);
+        }
+        let key = self.keys.get(self.next);
+        self.next += 1;
+        self.value = Reflect::get(&self.object, &key).unwrap_or_default();
+        let key = key.as_string().ok_or(Unfit)?;
+        seed.deserialize(StringDeserializer::<Unfit>::new(key)).map(Some)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Unfit> {
+        seed.deserialize(Value(std::mem::take(&mut self.value)))
+    }
+}
+
 /// Builds the browser's value of a type: structs as plain objects, sequences as arrays.
 struct Writer;
 
@@ -273,7 +314,7 @@ impl ser::Serializer for Writer {
     type SerializeTuple = Impossible<JsValue, Unfit>;
     type SerializeTupleStruct = Impossible<JsValue, Unfit>;
     type SerializeTupleVariant = Impossible<JsValue, Unfit>;
-    type SerializeMap = Impossible<JsValue, Unfit>;
+    type SerializeMap = MapWriter;
     type SerializeStruct = ObjectWriter;
     type SerializeStructVariant = Impossible<JsValue, Unfit>;
 
@@ -402,8 +443,9 @@ impl ser::Serializer for Writer {
         Err(Unfit)
     }
 
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unfit> {
-        Err(Unfit)
+    /// A map as a plain object (string keys only): how `#[serde(flatten)]` writes a type.
+    fn serialize_map(self, _: Option<usize>) -> Result<MapWriter, Unfit> {
+        Ok(MapWriter { object: Object::new(), key: JsValue::UNDEFINED })
     }
 
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<ObjectWriter, Unfit> {
@@ -457,5 +499,37 @@ impl ser::SerializeStruct for ObjectWriter {
 
     fn end(self) -> Result<JsValue, Unfit> {
         Ok(self.0.into())
+    }
+}
+
+struct MapWriter {
+    object: Object,
+    key: JsValue,
+}
+
+impl ser::SerializeMap for MapWriter {
+    type Ok = JsValue;
+    type Error = Unfit;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Unfit> {
+        let key = key.serialize(Writer)?;
+        if key.as_string().is_none() {
+            return Err(Unfit);
+        }
+        self.key = key;
+        Ok(())
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unfit> {
+        let value = value.serialize(Writer)?;
+        let key = std::mem::take(&mut self.key);
+        if !value.is_undefined() {
+            Reflect::set(&self.object, &key, &value).map_err(|_| Unfit)?;
+        }
+        Ok(())
+    }
+
+    fn end(self) -> Result<JsValue, Unfit> {
+        Ok(self.object.into())
     }
 }

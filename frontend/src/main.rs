@@ -13,6 +13,7 @@ mod tenant;
 use leptos::prelude::*;
 use leptos_router::components::Router;
 use leptos_router::hooks::use_location;
+use leptos_router::location::{BrowserUrl, LocationProvider};
 
 use crate::components::{Layout, When};
 use crate::i18n::I18n;
@@ -55,6 +56,16 @@ fn App() -> impl IntoView {
 fn CurrentPage() -> impl IntoView {
     let pathname = use_location().pathname;
     let tenant = use_tenant();
+    // A link's navigation puts its address into the address bar only once the router hears the
+    // new page is ready (`<Routes>` tells it; this plain match must do so itself), so a reload
+    // stays on the page shown.
+    let browser = use_context::<BrowserUrl>();
+    Effect::new(move |_| {
+        pathname.track();
+        if let Some(browser) = &browser {
+            browser.ready_to_complete();
+        }
+    });
     let page = move || {
         Page::at(&pathname.get()).filter(|page| page.service().is_none_or(|s| tenant.offers(s)))
     };
@@ -65,6 +76,8 @@ fn CurrentPage() -> impl IntoView {
         Some(Page::SetPassword) => SetPassword().into_any(),
         Some(Page::ResetPassword) => ResetPassword().into_any(),
         Some(Page::Search) => Search().into_any(),
+        Some(Page::Reports) => Reports().into_any(),
+        Some(Page::Report) => Report().into_any(),
         Some(Page::CareCalculator) => CareCalculator().into_any(),
         Some(Page::CopayCalculator) => CopayCalculator().into_any(),
         Some(Page::SessionEnded) => SessionEnded().into_any(),

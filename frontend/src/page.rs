@@ -11,6 +11,10 @@ pub enum Page {
     SetPassword,
     ResetPassword,
     Search,
+    /// The practice's therapy reports.
+    Reports,
+    /// One therapy report's form: a new one, or with `?id=` a saved one.
+    Report,
     CareCalculator,
     CopayCalculator,
     SessionEnded,
@@ -27,13 +31,15 @@ impl Page {
         if tenant.offers(Service::Oha) { Page::Search } else { Page::Start }
     }
 
-    pub const ALL: [Page; 14] = [
+    pub const ALL: [Page; 16] = [
         Page::Start,
         Page::Login,
         Page::Register,
         Page::SetPassword,
         Page::ResetPassword,
         Page::Search,
+        Page::Reports,
+        Page::Report,
         Page::CareCalculator,
         Page::CopayCalculator,
         Page::SessionEnded,
@@ -52,6 +58,8 @@ impl Page {
             Page::SetPassword => "/kennwort",
             Page::ResetPassword => "/kennwort-zuruecksetzen",
             Page::Search => "/oha",
+            Page::Reports => "/therapieberichte",
+            Page::Report => "/therapiebericht",
             Page::CareCalculator => "/rechner/pflege",
             Page::CopayCalculator => "/rechner/zuzahlung",
             Page::SessionEnded => "/sitzung-abgelaufen",
@@ -67,6 +75,7 @@ impl Page {
     pub fn service(self) -> Option<Service> {
         match self {
             Page::Search => Some(Service::Oha),
+            Page::Reports | Page::Report => Some(Service::Etherapiebericht),
             Page::CareCalculator | Page::CopayCalculator => Some(Service::Calculators),
             _ => None,
         }

@@ -149,18 +149,18 @@ export async function letters(outbox, from) {
   throw new Error(`no letters${from ? ` from ${from}` : ''} in ${outbox}`);
 }
 
-/** Registers and activates the demo pharmacy over the API, as the bench driver does, at the
- * insurer at `address` (AOK PLUS's unless told). */
-export async function activeProvider(portal, newPassword, address = portal.address) {
+/** Registers and activates a provider of the demo (the pharmacy unless `ik` says another) over
+ * the API, as the bench driver does, at the insurer at `address` (AOK PLUS's unless told). */
+export async function activeProvider(portal, newPassword, address = portal.address, ik = '301412340') {
   const challenge = (await http(`${address}/api/challenge`)).json();
   let nonce = 0;
   const zeroBits = (hash) => { let bits = 0; for (const byte of hash) { if (byte === 0) { bits += 8; continue; } bits += Math.clz32(byte) - 24; break; } return bits; };
   while (zeroBits(createHash('sha256').update(`${challenge.salt}:${nonce}`).digest()) < challenge.difficulty) nonce++;
   const post = (path, json, cookie) => http(`${address}${path}`, { method: 'POST', json, headers: cookie ? { cookie } : {} });
-  const registered = await post('/api/registrations', { ik: '301412340', terms_accepted: true, challenge: { id: challenge.id, nonce: String(nonce) } });
+  const registered = await post('/api/registrations', { ik, terms_accepted: true, challenge: { id: challenge.id, nonce: String(nonce) } });
   assert.equal(registered.status, 202, registered.text);
   const { password, pruefnummer } = await letters(portal.outbox, mailFrom(address));
-  const login = await post('/api/session', { ik: '301412340', password });
+  const login = await post('/api/session', { ik, password });
   assert.equal(login.status, 200, login.text);
   const cookie = login.headers['set-cookie'][0].split(';')[0];
   const set = await post('/api/password', { pruefnummer, new_password: newPassword }, cookie);

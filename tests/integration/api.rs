@@ -22,7 +22,7 @@ pub(crate) struct Credentials {
 
 /// Exemptions the query tests ask about; the test clock stands at 4 May 2026, so the previous
 /// year is shown.
-const EXEMPTIONS: &str = "\
+pub(crate) const EXEMPTIONS: &str = "\
 kvnr;vorname;nachname;jahr;gueltig_ab;gueltig_bis
 A123456780;Max;Mustermann;2026;2026-03-14;2026-12-31
 A121212122;Özlem;Çelik;2025;2025-01-01;2025-12-31

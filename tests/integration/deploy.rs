@@ -61,10 +61,15 @@ fn deployed_routes(template: &Value) -> BTreeSet<(String, String, String)> {
     deployed
 }
 
+/// Capabilities not in the SAM template yet: the machine API (FHIR and its tokens) runs in the
+/// local portal; its functions, the clients table and the KMS key come with issue 17's second half.
+const NOT_DEPLOYED: [Capability; 1] = [Capability::Fhir];
+
 #[test]
 fn every_route_is_deployed_to_the_function_of_its_capability_and_no_other_route_is() {
     let expected: BTreeSet<_> = routes()
         .into_iter()
+        .filter(|r| !NOT_DEPLOYED.contains(&r.capability))
         .map(|r| (r.capability.name().to_string(), r.method.to_string(), r.path.to_string()))
         .collect();
     assert_eq!(deployed_routes(&template()), expected);
@@ -96,7 +101,7 @@ fn every_function_in_the_template_is_a_binary_of_the_lambda_crate_and_back() {
     let template = template();
     let deployed: BTreeSet<String> = functions(&template).into_keys().collect();
     assert_eq!(deployed, binaries);
-    for capability in Capability::ALL {
+    for capability in Capability::ALL.into_iter().filter(|c| !NOT_DEPLOYED.contains(c)) {
         assert!(deployed.contains(capability.name()), "{capability:?} has a function");
     }
 }
@@ -113,7 +118,8 @@ async fn each_function_answers_its_own_routes_and_treats_the_others_as_unknown()
         for route in routes() {
             let request = Request::builder()
                 .method(route.method.clone())
-                .uri(route.path)
+                // A search parameter that exists (the path's own `{id}` is none).
+                .uri(route.path.replace("SearchParameter/{id}", "SearchParameter/einwilligung"))
                 .body(Body::empty())
                 .unwrap();
             let status = router.clone().oneshot(request).await.unwrap().status();
@@ -185,18 +191,18 @@ fn readable_account_attributes(function: &Value) -> Option<BTreeSet<String>> {
 }
 
 #[test]
-fn the_query_and_dispatch_functions_can_read_an_accounts_standing_but_not_its_hashes() {
+fn the_query_dispatch_and_reports_functions_can_read_an_accounts_standing_but_not_its_hashes() {
     let template = template();
     let functions = functions(&template);
     let standing: BTreeSet<String> =
         portal_store_dynamodb::STANDING_ATTRIBUTES.iter().map(|a| a.to_string()).collect();
-    for name in ["query", "dispatch"] {
+    for name in ["query", "dispatch", "reports"] {
         let readable = readable_account_attributes(functions[name])
             .unwrap_or_else(|| panic!("{name} may read whole accounts"));
         assert_eq!(readable, standing, "{name}");
         assert!(!readable.iter().any(|a| a.contains("hash")), "{name}");
     }
-    for name in ["health", "import"] {
+    for name in ["health", "import", "report-dispatch"] {
         assert_eq!(readable_account_attributes(functions[name]), Some(BTreeSet::new()), "{name}");
     }
 }
@@ -480,4 +486,203 @@ fn the_dashboards_log_metrics_match_what_the_code_logs() {
             assert!(level == "INFO" || level == "DEBUG", "{id}: platform.initStart needs INFO");
         }
     }
+}
+
+// ------------------------------------------------------------------ the eTherapiebericht in AWS:
+// the reports' key, the KIM account, the report-dispatch function (infra/README.md)
+
+/// The logical id in `!Ref X` or `!GetAtt X.Arn`, or a plain text as it is.
+fn named(value: &Value) -> Option<&str> {
+    let text = untagged(value).as_str()?;
+    Some(text.strip_suffix(".Arn").unwrap_or(text))
+}
+
+/// A value or a list of values, each as [`named`].
+fn names(value: &Value) -> BTreeSet<String> {
+    match untagged(value) {
+        Value::Sequence(items) => items.iter().filter_map(named).map(str::to_string).collect(),
+        single => named(single).map(str::to_string).into_iter().collect(),
+    }
+}
+
+/// Every inline policy statement of a function.
+fn statements(function: &Value) -> Vec<&Value> {
+    let policies = function["Properties"]["Policies"].as_sequence().into_iter().flatten();
+    policies.filter_map(|p| p["Statement"].as_sequence()).flatten().collect()
+}
+
+fn actions(statement: &Value) -> BTreeSet<String> {
+    names(&statement["Action"])
+}
+
+/// The logical ids of the template's Secrets Manager secrets.
+fn secrets(template: &Value) -> BTreeSet<String> {
+    resources(template, "AWS::SecretsManager::Secret").into_keys().collect()
+}
+
+/// The secrets (logical ids) a function's own environment names by `!Ref`.
+fn secrets_in_environment(template: &Value, function: &Value) -> BTreeSet<String> {
+    let secrets = secrets(template);
+    let variables = function["Properties"]["Environment"]["Variables"].as_mapping();
+    variables
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, value)| tagged(value, "Ref").and_then(Value::as_str))
+        .filter(|id| secrets.contains(*id))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn only_the_functions_that_seal_reports_hold_the_reports_key_and_each_reads_only_the_secrets_it_is_given()
+ {
+    let template = template();
+    let functions = functions(&template);
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert!(globals.get(portal_lambda::REPORT_KEY_SECRET).is_none(), "not in Globals");
+    // The reports' key: the HTTP functions that seal reports, and the dispatcher.
+    let mut expected: BTreeSet<String> = Capability::ALL
+        .into_iter()
+        .filter(|c| portal_lambda::seals_reports(*c))
+        .map(|c| c.name().to_string())
+        .collect();
+    expected.insert("report-dispatch".into());
+    let holding: BTreeSet<String> = functions
+        .iter()
+        .filter(|(_, f)| {
+            let variable =
+                &f["Properties"]["Environment"]["Variables"][portal_lambda::REPORT_KEY_SECRET];
+            tagged(variable, "Ref").and_then(Value::as_str) == Some("ReportContentsSecret")
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    assert_eq!(holding, expected);
+    for (name, function) in &functions {
+        let given = secrets_in_environment(&template, function);
+        let statements = statements(function);
+        // secretsmanager:GetSecretValue on exactly the secrets its environment names …
+        let readable: BTreeSet<String> = statements
+            .iter()
+            .filter(|s| actions(s).contains("secretsmanager:GetSecretValue"))
+            .flat_map(|s| names(&s["Resource"]))
+            .collect();
+        assert_eq!(readable, given, "{name}: secrets readable");
+        // … and the key's decryption through Secrets Manager only for those secrets.
+        for statement in statements
+            .iter()
+            .filter(|s| format!("{:?}", s["Condition"]).contains("secretsmanager.${AWS::Region}"))
+        {
+            assert_eq!(actions(statement), BTreeSet::from(["kms:Decrypt".to_string()]), "{name}");
+            let equals = &statement["Condition"]["StringEquals"];
+            assert_eq!(names(&equals["kms:EncryptionContext:SecretARN"]), given, "{name}");
+        }
+        assert!(
+            !statements.iter().any(|s| actions(s)
+                .iter()
+                .any(|a| a.starts_with("secretsmanager:") && a != "secretsmanager:GetSecretValue")),
+            "{name}: only reads secrets"
+        );
+    }
+    // The reports' key is never rotated and outlives the stack (its contents would be lost).
+    let key = &template["Resources"]["ReportContentsSecret"];
+    assert!(resources(&template, "AWS::SecretsManager::RotationSchedule").is_empty());
+    assert_eq!(key["DeletionPolicy"], "Retain");
+    let generated = &key["Properties"]["GenerateSecretString"];
+    assert!(
+        generated["PasswordLength"].as_u64().unwrap() as usize
+            >= 2 * portal_core::therapy::ReportKeys::SECRET_MIN_CHARS
+    );
+    assert_eq!(generated["ExcludePunctuation"], true);
+    for secret in ["ReportContentsSecret", "KimSmtpSecret"] {
+        let kms = &template["Resources"][secret]["Properties"]["KmsKeyId"];
+        assert_eq!(tagged(kms, "Ref").and_then(Value::as_str), Some("DataKey"), "{secret}");
+    }
+    // The KIM secret starts with the placeholder the function refuses.
+    let kim = text(
+        &template["Resources"]["KimSmtpSecret"],
+        &["Properties", "GenerateSecretString", "SecretStringTemplate"],
+    )
+    .unwrap();
+    let kim: serde_json::Value = serde_json::from_str(kim).expect("JSON");
+    assert!(kim["user"].as_str().unwrap().contains(portal_lambda::KIM_PLACEHOLDER));
+}
+
+#[test]
+fn only_the_reports_functions_touch_the_reports_table_and_never_scan_or_update_it() {
+    let template = template();
+    let allowed: BTreeSet<String> =
+        ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"].map(String::from).into();
+    for (name, function) in functions(&template) {
+        let on_reports: Vec<&Value> = statements(function)
+            .into_iter()
+            .filter(|s| format!("{:?}", s["Resource"]).contains("ReportsTable"))
+            .collect();
+        match name.as_str() {
+            "reports" | "report-dispatch" => {
+                let granted: BTreeSet<String> =
+                    on_reports.iter().flat_map(|s| actions(s)).collect();
+                assert_eq!(granted, allowed, "{name}");
+            }
+            _ => assert!(on_reports.is_empty(), "{name} may touch the reports table"),
+        }
+    }
+}
+
+#[test]
+fn the_report_dispatch_function_is_woken_by_queued_reports_and_the_schedule_and_has_what_it_reads()
+{
+    let template = template();
+    let functions = functions(&template);
+    let dispatch = functions["report-dispatch"];
+    let variables = &dispatch["Properties"]["Environment"]["Variables"];
+    for variable in portal_lambda::REPORT_DISPATCH_VARIABLES {
+        assert!(variables.get(variable).is_some(), "{variable} is not set");
+    }
+    // The stream: only new images that carry the `queued` index's key attribute.
+    let table = &template["Resources"]["ReportsTable"]["Properties"];
+    let index = table["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|i| i["IndexName"] == "queued")
+        .expect("the queued index");
+    let queued = index["KeySchema"][0]["AttributeName"].as_str().unwrap();
+    assert_eq!(table["StreamSpecification"]["StreamViewType"], "NEW_IMAGE");
+    let events = dispatch["Properties"]["Events"].as_mapping().unwrap();
+    let stream = events.values().find(|e| e["Type"] == "DynamoDB").expect("a stream event");
+    let stream = &stream["Properties"];
+    assert_eq!(names(&stream["Stream"]), BTreeSet::from(["ReportsTable.StreamArn".to_string()]));
+    let filters = stream["FilterCriteria"]["Filters"].as_sequence().unwrap();
+    assert_eq!(filters.len(), 1);
+    let pattern: serde_json::Value =
+        serde_json::from_str(filters[0]["Pattern"].as_str().unwrap()).expect("a JSON pattern");
+    assert_eq!(
+        pattern["dynamodb"]["NewImage"][queued]["S"],
+        serde_json::json!([{"exists": true}]),
+        "{pattern}"
+    );
+    assert_eq!(stream["BisectBatchOnFunctionError"], true);
+    assert!(stream["MaximumRetryAttempts"].as_u64().is_some_and(|n| n <= 3));
+    assert!(stream["BatchSize"].as_u64().is_some_and(|n| n <= 10));
+    let dead_letters = names(&stream["DestinationConfig"]["OnFailure"]["Destination"]);
+    assert_eq!(dead_letters, BTreeSet::from(["ReportDispatchDlq".to_string()]));
+    // The queue's depth is alarmed on.
+    let alarmed = resources(&template, "AWS::CloudWatch::Alarm").values().any(|alarm| {
+        alarm["Properties"]["Namespace"] == "AWS/SQS"
+            && format!("{:?}", alarm["Properties"]["Dimensions"])
+                .contains("ReportDispatchDlq.QueueName")
+    });
+    assert!(alarmed, "no alarm on ReportDispatchDlq");
+    // The schedule, every minute, retries and later receipts.
+    let schedule = events.values().find(|e| e["Type"] == "ScheduleV2").expect("a schedule");
+    assert_eq!(schedule["Properties"]["ScheduleExpression"], "rate(1 minute)");
+    // The claim on a report (five minutes) outlives any round.
+    let timeout = dispatch["Properties"]["Timeout"].as_u64().unwrap();
+    assert!(timeout < 300, "Timeout {timeout} s reaches the five-minute claim");
+    // The index the dispatcher queries is the one the table has.
+    let queries_index = statements(dispatch).iter().any(|s| {
+        actions(s).contains("dynamodb:Query")
+            && format!("{:?}", s["Resource"]).contains("${ReportsTable.Arn}/index/queued")
+    });
+    assert!(queries_index, "report-dispatch may not query the queued index");
 }

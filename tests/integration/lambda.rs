@@ -313,3 +313,57 @@ fn an_upload_names_its_insurer_by_its_first_folder() {
     let key = "exemptions/2026.csv";
     assert_eq!(portal_lambda::tenant_of_key(&one, key), Some((0, key)));
 }
+
+/// The report-dispatch function's settings as the template sets them.
+fn kim_variables(name: &str) -> Option<String> {
+    let value = match name {
+        portal_lambda::KIM_SMTP_HOST => "clientmodul.kasse.example",
+        portal_lambda::KIM_SMTP_PORT => "465",
+        portal_lambda::KIM_SMTP_TLS => "wrapper",
+        portal_lambda::KIM_SENDER_SYSTEM => "Serviceportal eTherapiebericht",
+        _ => return None,
+    };
+    Some(value.to_string())
+}
+
+#[test]
+fn the_kim_account_comes_from_its_secret_and_the_templates_placeholder_is_refused() {
+    let user = portal_kim::kim_user_name(
+        "etherapiebericht@serviceportal.kim.telematik",
+        "kim-fd.example:443",
+        "Mandant1",
+        "Serviceportal",
+        "Server1",
+    );
+    let secret = json!({"user": user, "password": "geheim"}).to_string();
+    let config = portal_lambda::kim_smtp_config(kim_variables, &secret).unwrap();
+    assert_eq!((config.host.as_str(), config.port), ("clientmodul.kasse.example", 465));
+    assert_eq!(config.tls, portal_kim::Tls::Wrapper);
+    assert_eq!(config.user.as_deref(), Some(user.as_str()));
+    assert_eq!(config.password.as_deref(), Some("geheim"));
+    assert_eq!(config.root_certificate, None);
+
+    // As the template makes it: refused, and the error says what to do without the password.
+    let placeholder = json!({
+        "user": "SET-ME: kimaddr#fachdienst:port#mandant#clientsystem#workplace",
+        "password": "Zufall123",
+    });
+    let error = portal_lambda::kim_smtp_config(kim_variables, &placeholder.to_string())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("placeholder") && !error.contains("Zufall123"), "{error}");
+    // Not JSON: the error quotes nothing of it.
+    let error = portal_lambda::kim_smtp_config(kim_variables, "user=x password=geheim")
+        .unwrap_err()
+        .to_string();
+    assert!(!error.contains("geheim"), "{error}");
+    // Plain SMTP is not offered, and every setting is needed.
+    let plain = |name: &str| match name {
+        portal_lambda::KIM_SMTP_TLS => Some("none".to_string()),
+        other => kim_variables(other),
+    };
+    assert!(portal_lambda::kim_smtp_config(plain, &secret).is_err());
+    let no_host =
+        |name: &str| (name != portal_lambda::KIM_SMTP_HOST).then(|| kim_variables(name)).flatten();
+    assert!(portal_lambda::kim_smtp_config(no_host, &secret).is_err());
+}

@@ -62,6 +62,7 @@ mod accounts;
 mod cli;
 mod deploy;
 mod faults;
+mod fhir;
 mod http;
 mod import;
 mod lambda;

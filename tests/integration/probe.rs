@@ -141,6 +141,7 @@ fn entry(n: u32) -> AuditEntry {
         consent: Consent::InsuredPresent,
         dispensing_date: None,
         outcome: Outcome::parse("exempt:2026").unwrap(),
+        channel: portal_core::model::Channel::Web,
         expires_at: at + Duration::days(730),
     }
 }

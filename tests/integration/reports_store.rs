@@ -347,3 +347,36 @@ mod dynamodb_only {
         }
     }
 }
+
+/// The local store has no TTL: its purge drops expired contents (keeping the record) and expired
+/// records, and says how many of each.
+#[tokio::test]
+async fn the_embedded_store_purges_expired_contents_and_records_and_keeps_the_rest() {
+    let fixture = crate::harness::embedded();
+    let store = &fixture.store;
+    let fresh = saved(store, draft(PRACTICE)).await;
+    let contents_gone = saved(
+        store,
+        StoredReport { contents_expire_at: CREATED + Duration::days(1), ..draft(PRACTICE) },
+    )
+    .await;
+    let record_gone = saved(
+        store,
+        StoredReport {
+            contents_expire_at: CREATED + Duration::days(1),
+            expires_at: CREATED + Duration::days(2),
+            ..draft(PRACTICE)
+        },
+    )
+    .await;
+    let now = CREATED + Duration::days(3);
+    assert_eq!(store.purge_reports(now).await.unwrap(), (2, 1));
+    let practice = ik(PRACTICE);
+    assert_eq!(store.report(&practice, &fresh.id).await.unwrap(), Some(fresh.clone()));
+    assert_eq!(
+        store.report(&practice, &contents_gone.id).await.unwrap(),
+        Some(StoredReport { contents: None, ..contents_gone })
+    );
+    assert_eq!(store.report(&practice, &record_gone.id).await.unwrap(), None);
+    assert_eq!(store.purge_reports(now).await.unwrap(), (0, 0), "nothing left to purge");
+}

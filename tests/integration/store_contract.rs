@@ -364,6 +364,12 @@ fn entry(n: u32) -> AuditEntry {
         consent: portal_domain::Consent::InsuredPresent,
         dispensing_date: Some(date!(2026 - 03 - 14)),
         outcome: Outcome::parse("exempt:2026;dispensing:yes").unwrap(),
+        // Both channels, so that both are stored, read back and hashed.
+        channel: if n.is_multiple_of(2) {
+            portal_core::model::Channel::Api
+        } else {
+            portal_core::model::Channel::Web
+        },
         expires_at: NOW + Duration::days(730),
     }
 }

@@ -45,7 +45,11 @@ pub fn Start() -> impl IntoView {
                 <section class="service" aria-labelledby="etb-title">
                     <h2 id="etb-title">{i18n.tr(T::EtbTitle)}</h2>
                     <p>{i18n.tr(T::EtbIntro)}</p>
-                    <p class="badge">{i18n.tr(T::ComingSoon)}</p>
+                    <When when=move || session.info.get().is_some() fallback=move || view! {
+                        <p><A href=Page::Login.path()>{i18n.tr(T::ToLogin)}</A></p>
+                    }>
+                        <p><A href=Page::Reports.path() attr:class="button">{i18n.tr(T::EtbShort)}</A></p>
+                    </When>
                 </section>
             </When>
         </div>

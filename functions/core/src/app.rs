@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use crate::accounts::{Accounts, SecretHasher};
+use crate::clients::Clients;
 use crate::model::{Policy, Tenant};
 use crate::oha::{Oha, OhaSettings};
-use crate::ports::Clock;
+use crate::ports::{Clock, TokenSigner};
 use crate::settings::Settings;
 use crate::stores::Stores;
 use crate::therapy::{Reporting, Reports};
@@ -18,6 +19,8 @@ pub struct UseCases {
     pub accounts: Accounts,
     pub oha: Oha,
     pub reports: Reports,
+    /// The machine API's clients and tokens.
+    pub clients: Clients,
 }
 
 impl UseCases {
@@ -59,6 +62,13 @@ impl UseCases {
                 ..settings.oha
             },
         };
+        let clients = Clients {
+            tenant: Arc::clone(tenant),
+            registry: stores.clients.clone(),
+            seen: stores.seen_token_ids.clone(),
+            clock: clock.clone(),
+            signer: None,
+        };
         let reports = Reports {
             tenant: Arc::clone(tenant),
             providers: stores.providers.clone(),
@@ -69,6 +79,13 @@ impl UseCases {
             clock,
             reports_queued: work_queued,
         };
-        UseCases { tenant: Arc::clone(tenant), accounts, oha, reports }
+        UseCases { tenant: Arc::clone(tenant), accounts, oha, reports, clients }
+    }
+
+    /// These use cases with `signer` for the machine API's access tokens (without one, no token
+    /// is issued).
+    pub fn with_token_signer(mut self, signer: Arc<dyn TokenSigner>) -> UseCases {
+        self.clients.signer = Some(signer);
+        self
     }
 }

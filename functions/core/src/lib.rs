@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod clients;
 pub mod import;
 pub mod model;
 pub mod oha;
@@ -18,10 +19,10 @@ pub mod therapy;
 pub use app::UseCases;
 pub use model::Counter;
 pub use ports::{
-    AccountStore, AnchorLog, AnchorSigner, AuditLog, ChallengeStore, Clock, DeliveryError,
-    ExemptionStore, LetterQueue, Limits, MailError, Mailer, PhysicianDirectory, ProviderDirectory,
-    RenderError, ReportDelivery, ReportQueue, ReportRenderer, ReportStore, Saved, SessionStore,
-    StoreError, SystemClock, error_chain,
+    AccountStore, AnchorLog, AnchorSigner, AuditLog, ChallengeStore, ClientRegistry, Clock,
+    DeliveryError, ExemptionStore, LetterQueue, Limits, MailError, Mailer, PhysicianDirectory,
+    ProviderDirectory, RenderError, ReportDelivery, ReportQueue, ReportRenderer, ReportStore,
+    Saved, SeenTokenIds, SessionStore, StoreError, SystemClock, TokenSigner, error_chain,
 };
 pub use settings::{Settings, SettingsError};
 pub use stores::{Store, Stores};

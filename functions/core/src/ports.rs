@@ -7,9 +7,9 @@ use portal_domain::{Exemption, Ik, Kvnr, Provider, german_date};
 use time::{Date, OffsetDateTime};
 
 use crate::model::{
-    Account, AuditEntry, AuditHead, AuditRow, Challenge, ChallengeId, DeliveryFailure, Letter,
-    LetterId, Limit, Receipt, Recorded, ReportDocument, ReportId, ReportMessage, Session,
-    SessionIdHash, Standing, StoredReport,
+    Account, AuditEntry, AuditHead, AuditRow, Challenge, ChallengeId, Client, ClientId,
+    DeliveryFailure, Letter, LetterId, Limit, Receipt, Recorded, ReportDocument, ReportId,
+    ReportMessage, Session, SessionIdHash, Standing, StoredReport,
 };
 pub use crate::model::{Source, StoreError, error_chain};
 
@@ -159,6 +159,40 @@ pub trait ChallengeStore: Send + Sync {
     async fn put_challenge(&self, challenge: &Challenge) -> Result<(), StoreError>;
     /// Removes the challenge and returns it, so that each one works once.
     async fn take_challenge(&self, id: &ChallengeId) -> Result<Option<Challenge>, StoreError>;
+}
+
+/// The clients of the machine API that the back office registered, each one provider's.
+#[async_trait]
+pub trait ClientRegistry: Send + Sync {
+    /// Adds a client, or replaces the one with the same id.
+    async fn put_client(&self, client: &Client) -> Result<(), StoreError>;
+    async fn client(&self, id: &ClientId) -> Result<Option<Client>, StoreError>;
+    /// One provider's clients (`None`: every provider's), oldest first.
+    async fn clients_of(&self, ik: Option<&Ik>) -> Result<Vec<Client>, StoreError>;
+    /// Marks the client revoked at `at` (a revoked one keeps its first revocation); false when
+    /// there is no such client.
+    async fn revoke(&self, id: &ClientId, at: OffsetDateTime) -> Result<bool, StoreError>;
+}
+
+/// The ids (`jti`) of the client assertions already used, each kept until the assertion
+/// expires: an assertion works once.
+#[async_trait]
+pub trait SeenTokenIds: Send + Sync {
+    /// Records `jti` until `expires_at`, atomically (a conditional insert): true the first
+    /// time, false when it was recorded before, however many ask at once.
+    async fn remember(&self, jti: &str, expires_at: OffsetDateTime) -> Result<bool, StoreError>;
+}
+
+/// Signs the portal's access tokens (ES256) with a key the stores do not hold: a key file
+/// locally (KMS in AWS is to come), and publishes the public keys they are checked with.
+#[async_trait]
+pub trait TokenSigner: Send + Sync {
+    /// The `kid` of the key that signs now.
+    fn key_id(&self) -> &str;
+    /// The ES256 signature (r ‖ s, 64 bytes) of `message`.
+    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, StoreError>;
+    /// Every public key a token may have been signed with (the current one first), as a JWKS.
+    fn public_keys(&self) -> jsonwebtoken::jwk::JwkSet;
 }
 
 #[derive(Debug, thiserror::Error)]

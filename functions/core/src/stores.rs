@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::{
-    AccountStore, AuditLog, ChallengeStore, ExemptionStore, LetterQueue, Limits,
-    PhysicianDirectory, ProviderDirectory, ReportQueue, ReportStore, SessionStore,
+    AccountStore, AuditLog, ChallengeStore, ClientRegistry, ExemptionStore, LetterQueue, Limits,
+    PhysicianDirectory, ProviderDirectory, ReportQueue, ReportStore, SeenTokenIds, SessionStore,
 };
 
 /// The store adapters behind their ports, one value per port, so that a test can wrap one.
@@ -21,6 +21,8 @@ pub struct Stores {
     pub physicians: Arc<dyn PhysicianDirectory>,
     pub reports: Arc<dyn ReportStore>,
     pub report_queue: Arc<dyn ReportQueue>,
+    pub clients: Arc<dyn ClientRegistry>,
+    pub seen_token_ids: Arc<dyn SeenTokenIds>,
 }
 
 /// Everything one store adapter implements.
@@ -36,6 +38,8 @@ pub trait Store:
     + PhysicianDirectory
     + ReportStore
     + ReportQueue
+    + ClientRegistry
+    + SeenTokenIds
 {
 }
 impl<S> Store for S where
@@ -50,6 +54,8 @@ impl<S> Store for S where
         + PhysicianDirectory
         + ReportStore
         + ReportQueue
+        + ClientRegistry
+        + SeenTokenIds
 {
 }
 
@@ -68,7 +74,9 @@ impl Stores {
             audit: store.clone(),
             physicians: store.clone(),
             reports: store.clone(),
-            report_queue: store,
+            report_queue: store.clone(),
+            clients: store.clone(),
+            seen_token_ids: store,
         }
     }
 }

@@ -4,8 +4,10 @@
 mod accounts;
 mod client;
 mod errors;
+mod fhir;
 mod headers;
 mod json;
+mod oauth;
 mod oha;
 mod openapi;
 mod problem;
@@ -24,7 +26,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{Json, Router};
 use portal_core::accounts::{HashError, SecretHasher};
 use portal_core::therapy::Reporting;
-use portal_core::{Clock, Settings, Stores, Tenants, UseCases};
+use portal_core::{Clock, Settings, Stores, Tenants, TokenSigner, UseCases};
 use portal_wire::Health;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -82,6 +84,15 @@ impl AppState {
         })
     }
 
+    /// Every tenant's use cases with `signer` for the machine API's access tokens (one key for
+    /// all: each token names its tenant, and each tenant accepts only its own).
+    pub fn with_token_signer(mut self, signer: Arc<dyn TokenSigner>) -> AppState {
+        let apps: Vec<UseCases> =
+            self.apps.iter().map(|app| app.clone().with_token_signer(signer.clone())).collect();
+        self.apps = apps.into();
+        self
+    }
+
     /// The use cases of the tenant serving `host`.
     pub fn app_for_host(&self, host: &str) -> Option<&UseCases> {
         let tenant = self.tenants.for_host(host)?;
@@ -110,17 +121,23 @@ pub enum Capability {
     Session,
     /// The exemption query: reads no password hash, appends to the audit log.
     Query,
-    /// The eTherapiebericht: the physician directory (and, to come, the practice's reports).
+    /// The eTherapiebericht: the physician directory and the practice's reports (the only
+    /// capability that holds the reports' key). Reports are sent by the `report-dispatch`
+    /// function, which answers no route.
     Reports,
+    /// The machine API: FHIR (`/fhir/…`) and its tokens (`/oauth/…`). Reads clients, writes
+    /// used assertion ids, appends to the audit log.
+    Fhir,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 5] = [
+    pub const ALL: [Capability; 6] = [
         Capability::Health,
         Capability::Registration,
         Capability::Session,
         Capability::Query,
         Capability::Reports,
+        Capability::Fhir,
     ];
 
     pub fn name(self) -> &'static str {
@@ -130,6 +147,7 @@ impl Capability {
             Capability::Session => "session",
             Capability::Query => "query",
             Capability::Reports => "reports",
+            Capability::Fhir => "fhir",
         }
     }
 }
@@ -148,7 +166,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
-    use Capability::{Health, Query, Registration, Reports, Session};
+    use Capability::{Fhir, Health, Query, Registration, Reports, Session};
     vec![
         endpoint(Health, Method::GET, "/api/health", health),
         endpoint(Health, Method::GET, "/api/openapi.json", openapi::document),
@@ -171,6 +189,17 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
         endpoint(Reports, Method::DELETE, "/api/therapy-reports/{id}", therapy::delete),
         endpoint(Reports, Method::POST, "/api/therapy-reports/{id}/send", therapy::send),
         endpoint(Reports, Method::GET, "/api/therapy-reports/{id}/pdf", therapy::pdf),
+        endpoint(Fhir, Method::GET, "/fhir/metadata", fhir::metadata),
+        endpoint(
+            Fhir,
+            Method::GET,
+            "/fhir/.well-known/smart-configuration",
+            fhir::smart_configuration,
+        ),
+        endpoint(Fhir, Method::GET, "/fhir/SearchParameter/{id}", fhir::search_parameter),
+        endpoint(Fhir, Method::POST, "/fhir/Coverage/_search", fhir::coverage_search),
+        endpoint(Fhir, Method::POST, "/oauth/token", oauth::token),
+        endpoint(Fhir, Method::GET, "/oauth/jwks.json", oauth::jwks),
     ]
 }
 
@@ -216,6 +245,8 @@ fn router(capabilities: &[Capability], state: AppState) -> Router {
         // Routes of one path merge into one method router.
         .fold(Router::new(), |router, (route, handler)| router.route(route.path, handler))
         .route("/api/{*rest}", axum::routing::any(not_found))
+        .route("/fhir/{*rest}", axum::routing::any(fhir::not_found))
+        .route("/oauth/{*rest}", axum::routing::any(oauth::not_found))
         .method_not_allowed_fallback(method_not_allowed)
         // Answers hold health data and sessions: no browser or proxy may keep a copy.
         .layer(SetResponseHeaderLayer::overriding(

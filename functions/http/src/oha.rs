@@ -1,7 +1,7 @@
 //! `POST /api/exemption-queries`: the Online-Hintergrund-Abfrage for a logged-in provider.
 
 use axum::Json;
-use portal_core::model::Service;
+use portal_core::model::{Channel, Service};
 use portal_core::oha::{Answer, Question};
 use portal_domain::{Consent, Kvnr, YearStatus, parse_date};
 use portal_wire::{AnswerBody, QueryBody, YearBody};
@@ -92,7 +92,8 @@ pub async fn ask(
     let (Some(kvnr), Some(consent), true) = (kvnr, consent, errors.is_empty()) else {
         return Err(Problem::invalid_fields(errors, lang));
     };
-    let question = Question { ik: provider.standing.ik, kvnr, consent, dispensing_date };
+    let channel = Channel::Web;
+    let question = Question { ik: provider.standing.ik, kvnr, consent, dispensing_date, channel };
     let answer = app.oha.ask(question).await.map_err(|e| Problem::of(&e, lang))?;
     Ok(Json(answer_body(answer)))
 }

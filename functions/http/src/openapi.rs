@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::SESSION_COOKIE;
@@ -40,13 +40,21 @@ use crate::SESSION_COOKIE;
         crate::therapy::delete,
         crate::therapy::send,
         crate::therapy::pdf,
+        crate::fhir::metadata,
+        crate::fhir::smart_configuration,
+        crate::fhir::search_parameter,
+        crate::fhir::coverage_search,
+        crate::oauth::token,
+        crate::oauth::jwks,
     ),
+    components(schemas(crate::fhir::SearchForm, crate::oauth::TokenForm)),
     modifiers(&SessionCookie),
     tags(
         (name = "portal", description = "Health and this document"),
         (name = "accounts", description = "Registration, login, session, passwords"),
         (name = "oha", description = "The Online-Hintergrund-Abfrage"),
         (name = "etherapiebericht", description = "Therapy reports to physicians (eArztbrief over KIM)"),
+        (name = "fhir", description = "The machine API: FHIR R4 (`application/fhir+json`, OperationOutcome errors) with OAuth2 client credentials and a private_key_jwt assertion (SMART Backend Services); not JSON:API-style"),
     ),
 )]
 pub struct ApiDoc;
@@ -60,10 +68,16 @@ impl Modify for SessionCookie {
             SESSION_COOKIE,
             "Set by `POST /api/session`: HttpOnly, Secure, SameSite=Strict.",
         )));
-        openapi
-            .components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme("session", cookie);
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("session", cookie);
+        let bearer = SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some("An access token from `POST /oauth/token` (scope `system/Coverage.rs`, 5 minutes)."))
+                .build(),
+        );
+        components.add_security_scheme("bearer", bearer);
     }
 }
 

@@ -50,9 +50,16 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
         return next.run(request).await;
     }
     let path = request.uri().path();
-    if path == "/api" || path.starts_with("/api/") {
+    let under = |prefix: &str| {
+        path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    if under("/api") || under("/oauth") {
         let lang = crate::problem::lang_of(request.headers());
         return Problem::of(&RequestError::UnknownTenant, lang).into_response();
+    }
+    if under("/fhir") {
+        let unknown = crate::fhir::Outcome::without_tenant(crate::fhir::FhirError::NotFound);
+        return unknown.into_response();
     }
     if is_loopback(&host) {
         match path {

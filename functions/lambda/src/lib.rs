@@ -1,8 +1,9 @@
 //! What the Lambda mains share: reading the settings, building the AWS clients once per cold
-//! start, and the two event handlers (letters to send, files to import). The HTTP functions run
-//! the very router the local server runs, restricted to their own routes.
+//! start, and the three event handlers (letters to send, reports to send, files to import). The
+//! HTTP functions run the very router the local server runs, restricted to their own routes.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use aws_config::SdkConfig;
@@ -10,10 +11,13 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use portal_core::import::{
     ImportReport, RejectedRow, import_exemptions, import_physicians, import_providers,
 };
-use portal_core::therapy::Reporting;
-use portal_core::{Settings, Stores, SystemClock, Tenants};
+use portal_core::model::Service;
+use portal_core::therapy::{ReportKeys, Reporting, Reports, dispatch_reports};
+use portal_core::{ReportDelivery, ReportQueue, Settings, Stores, SystemClock, Tenants};
+use portal_document::PdfRenderer;
 use portal_domain::Lang;
 use portal_http::{AppState, Capability};
+use portal_kim::{SmtpConfig, SmtpDelivery, Tls};
 use portal_store_dynamodb::{DynamoStore, Tables};
 
 pub use aws_lambda_events::s3::S3Event;
@@ -58,11 +62,15 @@ pub async fn serve(capability: Capability) -> Result<(), Error> {
     let aws = start().await;
     let settings = settings()?;
     let tenants = tenants(&settings)?;
-    // Letters are sent by the dispatch function, which the letters table's stream wakes.
+    // Letters are sent by the dispatch function, which the letters table's stream wakes; reports
+    // by the report-dispatch function, which the reports table's stream wakes.
     let stores = stores(&aws, &tenants);
-    // The reports' key and renderer are not in AWS yet (see infra/README.md): the reports
-    // function answers the physician search, and a report's contents cannot be sealed there.
-    let reporting = Reporting::none();
+    // Only the reports function holds the reports' key: no other role may read the secret.
+    let reporting = if seals_reports(capability) {
+        reporting(&aws_sdk_secretsmanager::Client::new(&aws)).await?
+    } else {
+        Reporting::none()
+    };
     let state = AppState::wire(
         &tenants,
         &stores,
@@ -140,6 +148,220 @@ pub async fn run_dispatch() -> Result<(), Error> {
     }))
     .await
 }
+
+// ------------------------------------------------------------------ the eTherapiebericht
+
+/// The ARN of the Secrets Manager secret whose text is the reports' key
+/// ([`ReportKeys::from_secret`]): set for the reports and report-dispatch functions only.
+pub const REPORT_KEY_SECRET: &str = "PORTAL_REPORT_KEY_SECRET";
+/// The KIM client module's host name (also the name its TLS certificate must carry).
+pub const KIM_SMTP_HOST: &str = "PORTAL_KIM_SMTP_HOST";
+pub const KIM_SMTP_PORT: &str = "PORTAL_KIM_SMTP_PORT";
+/// `starttls` or `wrapper` (TLS from the first byte); never plain SMTP in AWS.
+pub const KIM_SMTP_TLS: &str = "PORTAL_KIM_SMTP_TLS";
+/// `X-KIM-Sendersystem` of the messages.
+pub const KIM_SENDER_SYSTEM: &str = "PORTAL_KIM_SENDER_SYSTEM";
+/// The ARN of the secret with the KIM account: JSON `{"user": …, "password": …}`, optionally
+/// `"root_certificate"` (the client module's CA, PEM), see [`kim_smtp_config`].
+pub const KIM_SMTP_SECRET: &str = "PORTAL_KIM_SMTP_SECRET";
+/// What the report-dispatch function reads besides the settings every function has
+/// (`tests/integration/deploy.rs` checks that the template sets each).
+pub const REPORT_DISPATCH_VARIABLES: [&str; 6] = [
+    REPORT_KEY_SECRET,
+    KIM_SMTP_HOST,
+    KIM_SMTP_PORT,
+    KIM_SMTP_TLS,
+    KIM_SENDER_SYSTEM,
+    KIM_SMTP_SECRET,
+];
+/// The template's placeholder in the KIM secret's `user` until the operators set the account.
+pub const KIM_PLACEHOLDER: &str = "SET-ME";
+/// For connecting to the client module and for each of its replies.
+pub const KIM_SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Whether the function of `capability` seals and opens reports' contents, and so gets the key
+/// and the renderer (the template lets only its role read the secret).
+pub fn seals_reports(capability: Capability) -> bool {
+    capability == Capability::Reports
+}
+
+/// The text of the secret whose ARN the variable `variable` holds.
+async fn secret_text(
+    secrets: &aws_sdk_secretsmanager::Client,
+    variable: &str,
+) -> anyhow::Result<String> {
+    let id = std::env::var(variable).with_context(|| format!("{variable} is not set"))?;
+    let value = secrets
+        .get_secret_value()
+        .secret_id(&id)
+        .send()
+        .await
+        .with_context(|| format!("cannot read the secret {id} ({variable})"))?;
+    let text = value.secret_string().with_context(|| format!("the secret {id} holds no text"))?;
+    Ok(text.to_string())
+}
+
+/// The reports' key, from the secret `PORTAL_REPORT_KEY_SECRET` names (read once, at the cold
+/// start), and the PDF renderer.
+pub async fn reporting(secrets: &aws_sdk_secretsmanager::Client) -> anyhow::Result<Reporting> {
+    let text = secret_text(secrets, REPORT_KEY_SECRET).await?;
+    let keys = ReportKeys::from_secret(&text).with_context(|| {
+        format!(
+            "the secret of {REPORT_KEY_SECRET} is shorter than {} characters",
+            ReportKeys::SECRET_MIN_CHARS
+        )
+    })?;
+    Ok(Reporting { keys: Some(keys), renderer: Arc::new(PdfRenderer::new()) })
+}
+
+/// The KIM account as the secret `PORTAL_KIM_SMTP_SECRET` holds it.
+#[derive(serde::Deserialize)]
+struct KimAccount {
+    /// KIM 1.5: `kimaddr#fachdienst:port#mandant#clientsystem#workplace`
+    /// ([`portal_kim::kim_user_name`]).
+    user: String,
+    password: String,
+    #[serde(default)]
+    root_certificate: Option<String>,
+}
+
+/// The client module's SMTP settings: host, port, TLS and sender system from the variables
+/// (`var`), user and password from the KIM secret's text `secret`. Refuses the template's
+/// placeholder, so a stack whose KIM account was never set says so at its first cold start.
+pub fn kim_smtp_config(
+    var: impl Fn(&str) -> Option<String>,
+    secret: &str,
+) -> anyhow::Result<SmtpConfig> {
+    let required = |name: &str| {
+        var(name).filter(|v| !v.trim().is_empty()).with_context(|| format!("{name} is not set"))
+    };
+    let host = required(KIM_SMTP_HOST)?;
+    let port = required(KIM_SMTP_PORT)?;
+    let port: u16 =
+        port.trim().parse().with_context(|| format!("{KIM_SMTP_PORT} `{port}` is no port"))?;
+    let tls = match required(KIM_SMTP_TLS)?.trim() {
+        "starttls" => Tls::StartTls,
+        "wrapper" => Tls::Wrapper,
+        other => anyhow::bail!("{KIM_SMTP_TLS} must be `starttls` or `wrapper`, not `{other}`"),
+    };
+    let sender_system = required(KIM_SENDER_SYSTEM)?;
+    // The error quotes nothing of the text: it holds the password.
+    let account: KimAccount = serde_json::from_str(secret).map_err(|_| {
+        anyhow::anyhow!("the KIM secret is not JSON {{\"user\": …, \"password\": …}}")
+    })?;
+    if account.user.contains(KIM_PLACEHOLDER) || account.user.trim().is_empty() {
+        anyhow::bail!(
+            "the KIM secret still holds the template's placeholder: set the KIM account's user and password (infra/README.md, \"eTherapiebericht\")"
+        );
+    }
+    if account.user.split('#').count() != 5 {
+        tracing::warn!(
+            "the KIM user is not of the form kimaddr#fachdienst:port#mandant#clientsystem#workplace"
+        );
+    }
+    Ok(SmtpConfig {
+        host,
+        port,
+        tls,
+        user: Some(account.user),
+        password: Some(account.password),
+        sender_system,
+        timeout: KIM_SMTP_TIMEOUT,
+        root_certificate: account.root_certificate.map(String::into_bytes),
+    })
+}
+
+/// One tenant's reports and queue, for the dispatcher.
+pub struct ReportWork {
+    /// The tenant's slug, for the logs.
+    pub tenant: String,
+    pub reports: Reports,
+    pub queue: Arc<dyn ReportQueue>,
+}
+
+/// The reports of every tenant that offers the eTherapiebericht, on its stores (`stores` in the
+/// order of `tenants`).
+pub fn report_work(tenants: &Tenants, stores: &[Stores], reporting: &Reporting) -> Vec<ReportWork> {
+    tenants
+        .iter()
+        .zip(stores)
+        .filter(|(tenant, _)| tenant.offers(Service::Etherapiebericht))
+        .map(|(tenant, stores)| ReportWork {
+            tenant: tenant.slug.as_str().to_string(),
+            reports: Reports {
+                tenant: Arc::clone(tenant),
+                providers: stores.providers.clone(),
+                physicians: stores.physicians.clone(),
+                reports: stores.reports.clone(),
+                cipher: Arc::new(reporting.cipher(&tenant.ik)),
+                renderer: reporting.renderer.clone(),
+                clock: Arc::new(SystemClock),
+                // The dispatcher queues nothing.
+                reports_queued: Arc::new(|| {}),
+            },
+            queue: stores.report_queue.clone(),
+        })
+        .collect()
+}
+
+/// Sends what is due in every tenant's report queue. The event (a stream batch or the schedule)
+/// only wakes the function: the queues say what to send, so a lost event loses no report. A
+/// report KIM refused, or gave up on after its last try, is marked failed (logged as
+/// `report failed`, which an alarm counts) without failing the invocation: retrying the event
+/// would not change it. Only a queue that cannot be read fails it.
+pub async fn dispatch_all_reports(
+    work: &[ReportWork],
+    delivery: &dyn ReportDelivery,
+) -> Result<(), Error> {
+    let mut broken = 0;
+    for work in work {
+        let tenant = work.tenant.as_str();
+        match dispatch_reports(&work.reports, work.queue.as_ref(), delivery).await {
+            Ok(done) if done.sent + done.failed + done.retrying + done.receipts > 0 => {
+                tracing::info!(
+                    tenant,
+                    sent = done.sent,
+                    failed = done.failed,
+                    retrying = done.retrying,
+                    receipts = done.receipts,
+                    "report dispatch round"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!(tenant, error = %portal_core::error_chain(&error), "a tenant's report queue could not be read");
+                broken += 1;
+            }
+        }
+    }
+    if broken > 0 {
+        return Err(
+            format!("{broken} report queues could not be read; their reports stay queued").into()
+        );
+    }
+    Ok(())
+}
+
+/// Runs the report-dispatch function: the reports' key and the KIM account from Secrets Manager
+/// (once per cold start), SMTP to the KIM client module, the reports table as the queue.
+pub async fn run_report_dispatch() -> Result<(), Error> {
+    let aws = start().await;
+    let tenants = tenants(&settings()?)?;
+    let stores = stores(&aws, &tenants);
+    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+    let (reporting, kim) =
+        tokio::try_join!(reporting(&secrets), secret_text(&secrets, KIM_SMTP_SECRET))?;
+    let config = kim_smtp_config(|name| std::env::var(name).ok(), &kim)?;
+    let delivery = SmtpDelivery::new(config).context("the KIM SMTP settings are not usable")?;
+    let work = report_work(&tenants, &stores, &reporting);
+    let (work, delivery) = (&work, &delivery);
+    lambda_runtime::run(service_fn(move |_wake: LambdaEvent<serde_json::Value>| {
+        dispatch_all_reports(work, delivery)
+    }))
+    .await
+}
+
+// ------------------------------------------------------------------ imports
 
 /// What an uploaded object holds, by its folder in the import bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -106,19 +106,27 @@ fn json_record(r: &AuditRecord) -> serde_json::Value {
         "found": r.outcome.found,
         "exempt_years": r.outcome.exempt_years,
         "exempt_on_dispensing_date": r.outcome.exempt_on_dispensing_date,
+        "channel": r.channel.as_str(),
         "seq": r.seq,
     })
 }
 
 fn table(rows: &[AuditRow], lang: Lang) -> String {
     let header = match lang {
-        Lang::De => {
-            ["Zeitpunkt", "IK", "KVNR", "Einwilligung", "Abgabetag", "Ergebnis", "Abfrage-ID"]
-        }
-        Lang::En => ["Time", "IK", "KVNR", "Consent", "Dispensed", "Result", "Query id"],
+        Lang::De => [
+            "Zeitpunkt",
+            "IK",
+            "KVNR",
+            "Einwilligung",
+            "Abgabetag",
+            "Ergebnis",
+            "Kanal",
+            "Abfrage-ID",
+        ],
+        Lang::En => ["Time", "IK", "KVNR", "Consent", "Dispensed", "Result", "Channel", "Query id"],
     };
     let records = rows;
-    let rows: Vec<[String; 7]> = records
+    let rows: Vec<[String; 8]> = records
         .iter()
         .map(|row| {
             let r = match row {
@@ -136,11 +144,12 @@ fn table(rows: &[AuditRow], lang: Lang) -> String {
                 consent(r.consent, lang).to_string(),
                 r.dispensing_date.map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
                 result(r, lang),
+                r.channel.as_str().to_string(),
                 r.query_id.to_string(),
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..7)
+    let widths: Vec<usize> = (0..8)
         .map(|i| {
             rows.iter()
                 .map(|row| row[i].chars().count())
@@ -170,13 +179,13 @@ fn table(rows: &[AuditRow], lang: Lang) -> String {
 
 /// A record that no longer reads: its place, and that it is damaged (what exactly is wrong is
 /// for `verify` and the log, not for a listing).
-fn damaged_row(ik: Option<Ik>, seq: u64, lang: Lang) -> [String; 7] {
+fn damaged_row(ik: Option<Ik>, seq: u64, lang: Lang) -> [String; 8] {
     let ik = ik.map_or_else(|| "?".to_string(), |ik| ik.to_string());
     let text = match lang {
         Lang::De => format!("Eintrag {seq} beschädigt – nicht lesbar"),
         Lang::En => format!("record {seq} damaged – unreadable"),
     };
-    ["–".into(), ik, "–".into(), "–".into(), "–".into(), text, "–".into()]
+    ["–".into(), ik, "–".into(), "–".into(), "–".into(), text, "–".into(), "–".into()]
 }
 
 fn consent(consent: Consent, lang: Lang) -> &'static str {

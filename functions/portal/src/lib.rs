@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod backoffice;
 pub mod calc;
+pub mod clients;
 pub mod config;
 pub mod demo;
 pub mod import;

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use portal::config::{Config, terminal_lang};
 use portal::import::{self, What};
 use portal::stores::{self, TenantStores};
-use portal::{audit, backoffice, calc, demo, serve, wiring};
+use portal::{audit, backoffice, calc, clients, demo, serve, wiring};
 use portal_core::accounts::dispatch_letters;
 use portal_core::{Clock, SystemClock};
 use portal_mail_outbox::OutboxMailer;
@@ -79,6 +79,11 @@ enum StoreCommand {
     Accounts {
         #[command(subcommand)]
         action: backoffice::Action,
+    },
+    /// The machine API's clients (a provider's software): register, list, revoke.
+    Clients {
+        #[command(subcommand)]
+        action: clients::Action,
     },
 }
 
@@ -264,6 +269,13 @@ async fn run_with_store(command: StoreCommand, tenant: &TenantArg) -> anyhow::Re
                 .map_err(|e| anyhow::anyhow!(portal_domain::UserFacing::message(&e, lang)))?;
             let reports = tenant.stores.reports.reports_of(&ik).await?;
             println!("{}", backoffice::reports_table(&reports, lang));
+            Ok(ExitCode::SUCCESS)
+        }
+        StoreCommand::Clients { action } => {
+            let tenant = pick(&all, tenant)?;
+            let portal = wiring::portal(&config, &tenants, &all, clock.clone())?;
+            let app = portal.state.app(tenant.tenant.slug.as_str()).context("the tenant")?;
+            println!("{}", clients::run(&app.clients, action, lang).await?);
             Ok(ExitCode::SUCCESS)
         }
         StoreCommand::Accounts { action } => {

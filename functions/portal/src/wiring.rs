@@ -14,7 +14,7 @@ use portal_document::PdfRenderer;
 use portal_http::AppState;
 use portal_kim::{OutboxDelivery, SmtpDelivery};
 use portal_store_embedded::{
-    FileAnchorKey, FileAnchorLog, NoAnchorKey, open_or_create_report_keys,
+    FileAnchorKey, FileAnchorLog, FileTokenKey, NoAnchorKey, open_or_create_report_keys,
 };
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -72,6 +72,10 @@ pub fn portal(
         Arc::new(move || wake.notify_one()),
     )
     .context("cannot prepare password hashing")?;
+    let token_key = FileTokenKey::open_or_create(&config.token_key).with_context(|| {
+        format!("cannot read or make the token key {}", config.token_key.display())
+    })?;
+    let state = state.with_token_signer(Arc::new(token_key));
     Ok(Portal { state, work_queued })
 }
 

@@ -10,11 +10,13 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use portal_core::StoreError;
 use portal_core::model::stored::{
-    self, StoredAuditRecord, StoredExemption, StoredPhysician, StoredProvider, corrupt,
+    self, StoredAuditRecord, StoredClient, StoredExemption, StoredPhysician, StoredProvider,
+    corrupt,
 };
 use portal_core::model::{
-    Account, AuditHead, AuditRecord, AuditRow, Challenge, ChallengeId, Letter, LetterId,
-    LetterKind, LetterStatus, ReportId, ReportStatus, Sealed, Session, SessionIdHash, StoredReport,
+    Account, AuditHead, AuditRecord, AuditRow, Challenge, ChallengeId, Client, ClientId, Letter,
+    LetterId, LetterKind, LetterStatus, ReportId, ReportStatus, Sealed, Session, SessionIdHash,
+    StoredReport,
 };
 use portal_domain::therapy::Physician;
 use portal_domain::{Exemption, Ik, Kvnr, Provider, UserFacing as _};
@@ -350,6 +352,7 @@ pub(crate) fn record_item(scope: &Scope, r: &AuditRecord) -> Item {
         ("kvnr".into(), scope.key(&r.kvnr)),
         ("consent".into(), string(r.consent.as_str())),
         ("outcome".into(), string(r.outcome.to_text())),
+        ("channel".into(), string(r.channel.as_str())),
         ("prev_hash".into(), string(&r.prev_hash)),
         ("hash".into(), string(&r.hash)),
         ("expires_at".into(), nanos(r.expires_at)),
@@ -374,6 +377,8 @@ fn record_from(scope: &Scope, item: &Item) -> Result<AuditRecord, StoreError> {
         consent: item.text("consent")?,
         dispensing_date: item.text("dispensing_date").ok(),
         outcome: item.text("outcome")?,
+        // Records written before channels existed have none: they are `web`.
+        channel: item.optional_text("channel")?,
         prev_hash: item.text("prev_hash")?,
         prev_at: item.contains_key("prev_at").then(|| item.parsed("prev_at")).transpose()?,
         hash: item.text("hash")?,
@@ -392,6 +397,48 @@ pub(crate) fn row_from(scope: &Scope, item: &Item) -> AuditRow {
             reason: error.to_string(),
         },
     }
+}
+
+/// A client under `{tenant}#{client_id}`, with `{tenant}#{ik}` for the index of a provider's.
+pub(crate) fn client_item(scope: &Scope, c: &Client) -> Item {
+    let mut item = HashMap::from([
+        ("client_id".to_string(), scope.key(c.id)),
+        ("ik".into(), scope.key(c.ik)),
+        ("jwks".into(), string(c.jwks.as_str())),
+        ("created_at".into(), nanos(c.created_at)),
+    ]);
+    if let Some(at) = c.revoked_at {
+        item.insert("revoked_at".into(), nanos(at));
+    }
+    item
+}
+
+pub(crate) fn client_key(scope: &Scope, id: &ClientId) -> Item {
+    HashMap::from([("client_id".to_string(), scope.key(id))])
+}
+
+pub(crate) fn client_from(scope: &Scope, item: &Item) -> Result<Client, StoreError> {
+    StoredClient {
+        id: scope.unscoped(item, "client_id")?,
+        ik: scope.unscoped(item, "ik")?,
+        jwks: item.text("jwks")?,
+        created_at: item.parsed("created_at")?,
+        revoked_at: item
+            .contains_key("revoked_at")
+            .then(|| item.parsed("revoked_at"))
+            .transpose()?,
+    }
+    .read()
+}
+
+/// A client assertion's used id lives in the counters table under `{tenant}#jti#{jti}`, until
+/// its TTL (the assertion's expiry) removes it.
+pub(crate) fn seen_jti_item(scope: &Scope, jti: &str, expires_at: OffsetDateTime) -> Item {
+    HashMap::from([
+        ("key".to_string(), scope.key(format!("jti#{jti}"))),
+        ("expires_at".into(), nanos(expires_at)),
+        ("ttl".into(), expiry(expires_at)),
+    ])
 }
 
 /// The head of a provider's chain: the item under `seq = 0`.

@@ -23,6 +23,7 @@ use portal_domain::{Exemption, Ik, Kvnr, Provider};
 mod accounts;
 pub use accounts::STANDING_ATTRIBUTES;
 mod audit;
+mod clients;
 mod items;
 
 mod migrate;
@@ -46,6 +47,8 @@ pub struct Tables {
     pub audit: String,
     pub physicians: String,
     pub reports: String,
+    /// The machine API's clients (not in infra/template.yaml yet).
+    pub clients: String,
 }
 
 impl Tables {
@@ -61,6 +64,7 @@ impl Tables {
             audit: format!("{prefix}audit"),
             physicians: format!("{prefix}physicians"),
             reports: format!("{prefix}reports"),
+            clients: format!("{prefix}clients"),
         }
     }
 
@@ -79,6 +83,7 @@ impl Tables {
             audit: var("PORTAL_TABLE_AUDIT", defaults.audit),
             physicians: var("PORTAL_TABLE_PHYSICIANS", defaults.physicians),
             reports: var("PORTAL_TABLE_REPORTS", defaults.reports),
+            clients: var("PORTAL_TABLE_CLIENTS", defaults.clients),
         }
     }
 }
@@ -208,8 +213,13 @@ impl DynamoStore {
             .attribute_definitions(attribute("queued", ScalarAttributeType::S)?)
             .attribute_definitions(attribute("next_attempt_at", ScalarAttributeType::N)?)
             .global_secondary_indexes(queued);
+        let by_ik = index(clients::BY_IK_INDEX, "ik", "client_id", ProjectionType::All)?;
+        let clients = simple(&self.tables.clients, "client_id")?
+            .attribute_definitions(attribute("ik", ScalarAttributeType::S)?)
+            .global_secondary_indexes(by_ik);
         Ok(vec![
             audit,
+            clients,
             physicians,
             reports,
             providers,

@@ -224,6 +224,9 @@ impl EmbeddedStore {
                 .execute("DELETE FROM challenges WHERE expires_at <= ?1", [now])
                 .map_err(sql)?;
             connection
+                .execute("DELETE FROM seen_token_ids WHERE expires_at <= ?1", [now])
+                .map_err(sql)?;
+            connection
                 .execute("DELETE FROM counters WHERE window_ends <= ?1", [now])
                 .map_err(sql)?;
             connection

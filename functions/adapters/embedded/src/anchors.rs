@@ -105,7 +105,7 @@ impl FileAnchorKey {
 }
 
 /// Creates `path` with `bytes`, never overwriting a file that exists.
-fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(folder) = path.parent() {
         std::fs::create_dir_all(folder)?;
     }

@@ -74,7 +74,7 @@ impl AuditLog for EmbeddedStore {
             let seq = i64::try_from(r.seq).map_err(|e| corrupt("seq", e))?;
             connection
                 .prepare_cached(&format!(
-                    "INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                    "INSERT INTO audit ({AUDIT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
                 ))
                 .and_then(|mut insert| {
                     insert.execute(params![
@@ -90,6 +90,7 @@ impl AuditLog for EmbeddedStore {
                         r.prev_at.map(nanos),
                         r.hash,
                         nanos(r.expires_at),
+                        r.channel.as_str(),
                     ])
                 })
                 .map_err(sql)?;

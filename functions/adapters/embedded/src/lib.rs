@@ -17,14 +17,17 @@ use rusqlite::{Connection, OptionalExtension, params};
 mod accounts;
 mod anchors;
 mod audit;
+mod clients;
 mod physicians;
 mod reports;
 mod rows;
+mod token_key;
 
 use portal_core::model::stored::corrupt;
 use rows::{EXEMPTION_COLUMNS, PROVIDER_COLUMNS, exemption_from, provider_from};
 
 pub use anchors::{FileAnchorKey, FileAnchorLog, NoAnchorKey, open_or_create_report_keys};
+pub use token_key::FileTokenKey;
 
 /// The schema, one entry per version; `PRAGMA user_version` records how far a file has come.
 const MIGRATIONS: &[&str] = &[
@@ -195,6 +198,23 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX reports_due ON reports (next_attempt_at) WHERE status = 'queued';
     CREATE INDEX reports_contents_expire ON reports (contents_expire_at) WHERE contents IS NOT NULL;
     CREATE INDEX reports_expire ON reports (expires_at);
+"#,
+    // The machine API: where a query came in (every record before it came from the web page),
+    // its registered clients, and the client assertions' ids already used.
+    r#"
+    ALTER TABLE audit ADD COLUMN channel TEXT NOT NULL DEFAULT 'web';
+    CREATE TABLE clients (
+        id         TEXT PRIMARY KEY,
+        ik         TEXT NOT NULL,
+        jwks       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    ) STRICT;
+    CREATE INDEX clients_by_ik ON clients (ik, id);
+    CREATE TABLE seen_token_ids (
+        jti        TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
 "#,
 ];
 

@@ -4,9 +4,12 @@
 
 use portal_core::StoreError;
 use portal_core::model::stored::{
-    self, StoredAuditRecord, StoredExemption, StoredPhysician, StoredProvider, corrupt,
+    self, StoredAuditRecord, StoredClient, StoredExemption, StoredPhysician, StoredProvider,
+    corrupt,
 };
-use portal_core::model::{Account, AuditRow, Letter, LetterId, LetterKind, Sealed, StoredReport};
+use portal_core::model::{
+    Account, AuditRow, Client, Letter, LetterId, LetterKind, Sealed, StoredReport,
+};
 use portal_domain::therapy::Physician;
 use portal_domain::{Exemption, Ik, Provider};
 use rusqlite::Row;
@@ -114,7 +117,7 @@ pub(crate) fn pending_letter_from(row: &Row) -> Result<Letter, StoreError> {
     })
 }
 
-pub(crate) const AUDIT_COLUMNS: &str = "ik, seq, query_id, at, kvnr, consent, dispensing_date, outcome, prev_hash, prev_at, hash, expires_at";
+pub(crate) const AUDIT_COLUMNS: &str = "ik, seq, query_id, at, kvnr, consent, dispensing_date, outcome, prev_hash, prev_at, hash, expires_at, channel";
 
 /// A row as the audit log reports it: a record, or what is known of a damaged one.
 pub(crate) fn audit_row_from(row: &Row) -> AuditRow {
@@ -130,6 +133,7 @@ pub(crate) fn audit_row_from(row: &Row) -> AuditRow {
             consent: &text("consent")?,
             dispensing_date: column::<Option<String>>(row, "dispensing_date")?.as_deref(),
             outcome: &text("outcome")?,
+            channel: Some(&text("channel")?),
             prev_hash: &text("prev_hash")?,
             prev_at: column::<Option<i64>>(row, "prev_at")?.map(i128::from),
             hash: &text("hash")?,
@@ -145,6 +149,20 @@ pub(crate) fn audit_row_from(row: &Row) -> AuditRow {
             reason: error.to_string(),
         },
     }
+}
+
+pub(crate) const CLIENT_COLUMNS: &str = "id, ik, jwks, created_at, revoked_at";
+
+pub(crate) fn client_from(row: &Row) -> Result<Client, StoreError> {
+    let text = |name| column::<String>(row, name);
+    StoredClient {
+        id: &text("id")?,
+        ik: &text("ik")?,
+        jwks: &text("jwks")?,
+        created_at: column::<i64>(row, "created_at")?.into(),
+        revoked_at: column::<Option<i64>>(row, "revoked_at")?.map(i128::from),
+    }
+    .read()
 }
 
 pub(crate) const REPORT_COLUMNS: &str = "practice, id, status, kind, area, contents, corrects, \

@@ -14,7 +14,8 @@ use portal_core::model::{DeliveryFailure, ReportMessage};
 pub const DIENSTKENNUNG: &str = "Arztbrief;VHitG-Versand;V1.2";
 
 /// Names the sending system in `X-KIM-Sendersystem` where no other name is configured.
-pub const DEFAULT_SENDER_SYSTEM: &str = "Serviceportal eTherapiebericht";
+pub const DEFAULT_SENDER_SYSTEM: &str =
+    concat!("Serviceportal eTherapiebericht;", env!("CARGO_PKG_VERSION"));
 
 /// A header whose value is one line of text (RFC 2047-encoded by lettre where not ASCII).
 macro_rules! text_header {

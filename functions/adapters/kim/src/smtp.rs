@@ -137,11 +137,21 @@ impl ReportDelivery for SmtpDelivery {
 /// encryption certificate for the recipient); else by the basic code: 550/551/553 address, 552
 /// size. Authentication failures (530, 534, 535, 538) are our configuration, not the
 /// recipient: they and every other permanent reply count as unavailable, so the dispatcher
-/// tries again and in the end gives up, while the log says why.
+/// tries again and in the end gives up, while the log says why. One transient reply is for
+/// good: a KIM client module answers `451` when it has no certificate for the recipient (gematik
+/// KIM), which it says in the text or with `4.7.x`.
 pub(crate) fn classify(error: lettre::transport::smtp::Error) -> DeliveryError {
     let code = error.status().map(|c| c.to_string()).unwrap_or_default();
     let text = error.to_string();
     let permanent = error.is_permanent();
+    let lower = text.to_lowercase();
+    let no_certificate = code == "451"
+        && (lower.contains("zertifikat")
+            || lower.contains("certificate")
+            || text.split_whitespace().filter_map(enhanced_code).any(|(c, s, _)| (c, s) == (4, 7)));
+    if no_certificate {
+        return DeliveryError::Refused(DeliveryFailure::NoCertificate);
+    }
     let unavailable = || DeliveryError::Unavailable(Box::new(error));
     if !permanent || ["530", "534", "535", "538"].contains(&code.as_str()) {
         return unavailable();

@@ -7,6 +7,32 @@ use time::{Date, OffsetDateTime};
 
 use super::{Counter, QueryId};
 
+/// Where a query came in: the web page (a person typed it) or the machine API (FHIR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Channel {
+    /// The web query, `POST /api/exemption-queries`: every record written before channels
+    /// existed is one.
+    #[default]
+    Web,
+    /// The FHIR search of a registered client, `POST /fhir/Coverage/_search`.
+    Api,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 2] = [Channel::Web, Channel::Api];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Api => "api",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
 /// What the query answered, as recorded (no names, no dates of validity).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -64,6 +90,7 @@ pub struct AuditRecord {
     pub consent: Consent,
     pub dispensing_date: Option<Date>,
     pub outcome: Outcome,
+    pub channel: Channel,
     pub prev_hash: String,
     pub prev_at: Option<OffsetDateTime>,
     pub hash: String,
@@ -120,6 +147,7 @@ pub struct AuditEntry {
     pub consent: Consent,
     pub dispensing_date: Option<Date>,
     pub outcome: Outcome,
+    pub channel: Channel,
     pub expires_at: OffsetDateTime,
 }
 
@@ -135,6 +163,7 @@ impl AuditEntry {
             consent: self.consent,
             dispensing_date: self.dispensing_date,
             outcome: self.outcome.clone(),
+            channel: self.channel,
             prev_hash: head.map(|h| h.hash.clone()).unwrap_or_default(),
             prev_at: head.map(|h| h.at),
             hash: String::new(),
@@ -147,8 +176,13 @@ impl AuditEntry {
 
 impl AuditRecord {
     /// SHA-256 over every field but the hash itself and the retention date.
+    ///
+    /// The channel came later. It enters as an eleventh field whenever it is not `web`, the
+    /// only channel there was before: a web record hashes exactly as records always did, so
+    /// every record written before still verifies, and yet the channel of every record is
+    /// covered, since changing it either way changes the number of fields and so the hash.
     pub fn computed_hash(&self) -> String {
-        let fields = [
+        let mut fields = vec![
             self.ik.to_string(),
             self.seq.to_string(),
             self.query_id.to_string(),
@@ -160,6 +194,9 @@ impl AuditRecord {
             self.prev_hash.clone(),
             self.prev_at.map(|t| t.unix_timestamp_nanos().to_string()).unwrap_or_default(),
         ];
+        if self.channel != Channel::Web {
+            fields.push(self.channel.as_str().to_string());
+        }
         let mut hasher = Sha256::new();
         for field in fields {
             hasher.update(field.len().to_le_bytes());
@@ -201,5 +238,45 @@ mod tests {
             assert_eq!(Outcome::parse(text).map(|o| o.to_text()).as_deref(), Some(text));
         }
         assert_eq!(Outcome::parse("exempt:20x6"), None);
+    }
+
+    #[test]
+    fn a_web_record_hashes_as_before_channels_and_a_changed_channel_shows() {
+        let entry = AuditEntry {
+            query_id: QueryId::new(),
+            ik: Ik::parse("301412340").unwrap(),
+            at: time::macros::datetime!(2026-05-04 08:00 UTC),
+            kvnr: Kvnr::parse("A123456780").unwrap(),
+            consent: Consent::InsuredPresent,
+            dispensing_date: None,
+            outcome: Outcome::parse("not_found").unwrap(),
+            channel: Channel::Web,
+            expires_at: time::macros::datetime!(2028-05-04 08:00 UTC),
+        };
+        let web = entry.link(None);
+        // The hash of the release before channels: the ten fields, each with its length.
+        let mut before = Sha256::new();
+        for field in [
+            web.ik.to_string(),
+            "1".into(),
+            web.query_id.to_string(),
+            web.at.unix_timestamp_nanos().to_string(),
+            "A123456780".into(),
+            "insured_present".into(),
+            String::new(),
+            "not_found".into(),
+            String::new(),
+            String::new(),
+        ] {
+            before.update(field.len().to_le_bytes());
+            before.update(field.as_bytes());
+        }
+        let before: String = before.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(web.hash, before);
+        let api = AuditEntry { channel: Channel::Api, ..entry }.link(None);
+        assert_ne!(api.hash, web.hash);
+        assert_eq!(api.computed_hash(), api.hash);
+        assert_ne!(AuditRecord { channel: Channel::Web, ..api.clone() }.computed_hash(), api.hash);
+        assert_ne!(AuditRecord { channel: Channel::Api, ..web.clone() }.computed_hash(), web.hash);
     }
 }

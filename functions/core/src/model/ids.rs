@@ -55,6 +55,10 @@ ulid_id! {
     /// An answered exemption query: printed on the result, kept in the audit log.
     QueryId
 }
+ulid_id! {
+    /// A registered client of the machine API (its OAuth2 `client_id`).
+    ClientId
+}
 
 /// Ids sort in the order they were made, also within one millisecond (a registration makes two
 /// letters): ULIDs from one monotonic generator.

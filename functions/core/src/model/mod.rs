@@ -4,6 +4,7 @@
 mod anchor;
 mod audit;
 mod challenge;
+mod client;
 mod counter;
 mod error;
 mod ids;
@@ -13,11 +14,12 @@ pub mod stored;
 mod tenant;
 
 pub use anchor::{Anchor, AnchoredHead};
-pub use audit::{AuditEntry, AuditHead, AuditRecord, AuditRow, Limit, Outcome, Recorded};
+pub use audit::{AuditEntry, AuditHead, AuditRecord, AuditRow, Channel, Limit, Outcome, Recorded};
 pub use challenge::Challenge;
+pub use client::{Client, Jwks, JwksError, SigningAlgorithm};
 pub use counter::Counter;
 pub use error::{Source, StoreError, error_chain};
-pub use ids::{ChallengeId, LetterId, QueryId, ReportId};
+pub use ids::{ChallengeId, ClientId, LetterId, QueryId, ReportId};
 pub use letter::{Letter, LetterKind, LetterStatus, Sender};
 pub use portal_domain::access::{Account, Barrier, Policy, Session, SessionIdHash, Standing};
 pub use report::{

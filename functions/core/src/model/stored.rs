@@ -8,7 +8,7 @@ use portal_domain::{
 };
 use time::{Date, OffsetDateTime};
 
-use super::{AuditRecord, Outcome, QueryId, StoreError};
+use super::{AuditRecord, Channel, Client, ClientId, Jwks, Outcome, QueryId, StoreError};
 
 /// "what: why", for a value that no longer parses.
 pub fn corrupt(what: &str, error: impl std::fmt::Display) -> StoreError {
@@ -115,6 +115,8 @@ pub struct StoredAuditRecord<'a> {
     pub consent: &'a str,
     pub dispensing_date: Option<&'a str>,
     pub outcome: &'a str,
+    /// Absent in records written before channels existed: those are `web`.
+    pub channel: Option<&'a str>,
     pub prev_hash: &'a str,
     pub prev_at: Option<i128>,
     pub hash: &'a str,
@@ -137,10 +139,35 @@ impl StoredAuditRecord<'_> {
                 .transpose()?,
             outcome: Outcome::parse(self.outcome)
                 .ok_or_else(|| corrupt("outcome", self.outcome))?,
+            channel: match self.channel {
+                None => Channel::Web,
+                Some(text) => Channel::parse(text).ok_or_else(|| corrupt("channel", text))?,
+            },
             prev_hash: self.prev_hash.to_string(),
             prev_at: self.prev_at.map(time).transpose()?,
             hash: self.hash.to_string(),
             expires_at: time(self.expires_at)?,
+        })
+    }
+}
+
+/// A registered client as stored.
+pub struct StoredClient<'a> {
+    pub id: &'a str,
+    pub ik: &'a str,
+    pub jwks: &'a str,
+    pub created_at: i128,
+    pub revoked_at: Option<i128>,
+}
+
+impl StoredClient<'_> {
+    pub fn read(&self) -> Result<Client, StoreError> {
+        Ok(Client {
+            id: ClientId::parse(self.id).ok_or_else(|| corrupt("client id", self.id))?,
+            ik: ik(self.ik)?,
+            jwks: Jwks::parse(self.jwks).map_err(|e| corrupt("jwks", e))?,
+            created_at: time(self.created_at)?,
+            revoked_at: self.revoked_at.map(time).transpose()?,
         })
     }
 }

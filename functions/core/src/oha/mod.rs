@@ -15,7 +15,7 @@ use time::{Date, Duration};
 pub use anchor::{ANCHOR_EVERY, Anchoring};
 pub use audit::{AuditProblem, Verified, verify_audit};
 
-use crate::model::{AuditEntry, AuditRow, Counter, Limit, Outcome, QueryId, Recorded};
+use crate::model::{AuditEntry, AuditRow, Channel, Counter, Limit, Outcome, QueryId, Recorded};
 use crate::ports::{AuditLog, Clock, ExemptionStore, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,8 @@ pub struct Question {
     pub kvnr: Kvnr,
     pub consent: Consent,
     pub dispensing_date: Option<Date>,
+    /// Where it was asked: recorded with it.
+    pub channel: Channel,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +118,7 @@ impl Oha {
             consent: question.consent,
             dispensing_date,
             outcome: outcome_of(found.as_ref()),
+            channel: question.channel,
             expires_at: now + self.settings.retention,
         };
         // The minute's burst limit, then the German calendar day's quota.
@@ -139,6 +142,7 @@ impl Oha {
             query_id = %entry.query_id,
             ik = %question.ik,
             tenant = %self.tenant,
+            channel = question.channel.as_str(),
             "exemption query answered"
         );
         Ok(Answer { query_id: entry.query_id, kvnr: question.kvnr, found })

@@ -1,5 +1,6 @@
 //! The reports' contents sealed with AES-256-GCM under a key the store never holds (a key file
-//! beside the local store, a KMS-wrapped key in AWS). Each tenant has a key of its own, derived
+//! beside the local store, in AWS a Secrets Manager secret encrypted with the stage's KMS key,
+//! see [`ReportKeys::from_secret`]). Each tenant has a key of its own, derived
 //! from the deployment's with HKDF, and each sealed value is bound to its report and practice,
 //! so contents copied onto another record do not open.
 
@@ -23,6 +24,28 @@ impl ReportKeys {
     /// 32 random bytes, kept outside the store. `None` for any other length.
     pub fn from_bytes(bytes: &[u8]) -> Option<ReportKeys> {
         Some(ReportKeys(bytes.try_into().ok()?))
+    }
+
+    /// The fewest characters [`from_secret`](ReportKeys::from_secret) takes.
+    pub const SECRET_MIN_CHARS: usize = 32;
+
+    /// The deployment's key from a secret's text (in AWS the 64 letters and digits Secrets
+    /// Manager generated): HKDF-SHA256 extracts and expands the text, under a salt and info of
+    /// its own, into the 32 bytes. The same text always gives the same key (the text is the key,
+    /// kept; nothing else is stored); surrounding whitespace, such as a newline pasted with it,
+    /// does not count. `None` for fewer than [`SECRET_MIN_CHARS`](ReportKeys::SECRET_MIN_CHARS)
+    /// characters.
+    pub fn from_secret(text: &str) -> Option<ReportKeys> {
+        let text = text.trim();
+        if text.chars().count() < Self::SECRET_MIN_CHARS {
+            return None;
+        }
+        let salt = Salt::new(HKDF_SHA256, b"portal report keys from a secret v1");
+        let info = [b"portal report contents deployment key".as_slice()];
+        let mut key = [0; 32];
+        // HKDF_SHA256 as the output type: its length is SHA-256's, 32 bytes.
+        salt.extract(text.as_bytes()).expand(&info, HKDF_SHA256).ok()?.fill(&mut key).ok()?;
+        Some(ReportKeys(key))
     }
 
     /// A new random key (for the first start of a local portal).
@@ -163,5 +186,32 @@ mod tests {
         assert!(cipher.open(&changed, &practice, &report).is_err());
         assert!(cipher.open(&Sealed(vec![]), &practice, &report).is_err());
         assert!(ReportKeys::from_bytes(&[1; 31]).is_none());
+    }
+
+    #[test]
+    fn a_secrets_text_gives_the_same_key_every_time_and_another_text_another_key() {
+        let text = "q7Vd2mXc9LrT4bNw8HsK1pZy6GfJ3aEuWo5iQxRt0YvCn2MlBk8sDh4jPe7gUz9a";
+        let key = ReportKeys::from_secret(text).unwrap();
+        assert_eq!(ReportKeys::from_secret(text).unwrap().0, key.0);
+        // A newline pasted with the secret does not change it.
+        assert_eq!(ReportKeys::from_secret(&format!("{text}\n")).unwrap().0, key.0);
+        let other = ReportKeys::from_secret(&text.replace('q', "r")).unwrap();
+        assert_ne!(other.0, key.0);
+        // Not the text's bytes themselves.
+        assert_ne!(&key.0[..], &text.as_bytes()[..32]);
+        // Contents sealed under the key open with the key of the same text only.
+        let (practice, report) = (ik("107299005"), ReportId::new());
+        let sealed = key.for_tenant(&practice).seal(&contents(), &practice, &report).unwrap();
+        let again = ReportKeys::from_secret(text).unwrap().for_tenant(&practice);
+        assert_eq!(again.open(&sealed, &practice, &report).unwrap(), contents());
+        assert!(other.for_tenant(&practice).open(&sealed, &practice, &report).is_err());
+    }
+
+    #[test]
+    fn a_secret_shorter_than_32_characters_gives_no_key() {
+        assert!(ReportKeys::from_secret("").is_none());
+        assert!(ReportKeys::from_secret(&"a".repeat(31)).is_none());
+        assert!(ReportKeys::from_secret(&format!("  {}  \n", "a".repeat(31))).is_none());
+        assert!(ReportKeys::from_secret(&"a".repeat(32)).is_some());
     }
 }

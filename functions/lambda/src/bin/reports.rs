@@ -1,4 +1,5 @@
-//! The eTherapiebericht's routes: the physician directory (and, to come, the practice's reports).
+//! The eTherapiebericht's routes: the physician directory and the practice's reports, sealed
+//! with the reports' key from Secrets Manager. See `Capability::Reports`.
 
 #[tokio::main]
 async fn main() -> Result<(), portal_lambda::Error> {

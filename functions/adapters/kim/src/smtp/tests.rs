@@ -107,6 +107,8 @@ class Refusing:
         "nocert": "550 5.7.1 no encryption certificate for recipient",
         "big": "552 5.3.4 message too big for system",
         "busy": "452 4.3.1 insufficient system storage",
+        "nocert451": "451 4.7.0 Kein Verschluesselungszertifikat fuer den Empfaenger gefunden",
+        "hiccup": "451 4.3.0 local error in processing",
         "login": "535 5.7.8 authentication credentials invalid",
     }
 
@@ -158,6 +160,8 @@ async fn refusals_are_for_good_and_busy_servers_for_now() {
         ("unknown", DeliveryFailure::AddressRefused),
         ("plain", DeliveryFailure::AddressRefused),
         ("nocert", DeliveryFailure::NoCertificate),
+        // How a KIM client module says it found no certificate: a transient code, for good.
+        ("nocert451", DeliveryFailure::NoCertificate),
         ("big", DeliveryFailure::TooLarge),
     ] {
         match delivery.deliver(&to(local)).await {
@@ -165,7 +169,7 @@ async fn refusals_are_for_good_and_busy_servers_for_now() {
             other => panic!("{local}: refused with {failure:?}, not {other:?}"),
         }
     }
-    for local in ["busy", "login"] {
+    for local in ["busy", "login", "hiccup"] {
         let outcome = delivery.deliver(&to(local)).await;
         assert!(matches!(outcome, Err(DeliveryError::Unavailable(_))), "{local}: {outcome:?}");
     }

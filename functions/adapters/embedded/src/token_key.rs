@@ -1,0 +1,76 @@
+//! The key that signs the machine API's access tokens locally: ECDSA P-256 (ES256) in a PKCS#8
+//! file of its own (`PORTAL_TOKEN_KEY`), made on first use like the anchors' key. In AWS a KMS
+//! key is to take its place behind the same port.
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::JwkSet;
+use portal_core::{StoreError, TokenSigner};
+use ring::rand::SystemRandom;
+use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+use sha2::{Digest as _, Sha256};
+
+use crate::anchors::write_new_private;
+
+pub struct FileTokenKey {
+    pair: EcdsaKeyPair,
+    id: String,
+    public: JwkSet,
+}
+
+impl FileTokenKey {
+    /// Reads the key at `path`, or makes one there if there is none yet.
+    pub fn open_or_create(path: &Path) -> Result<FileTokenKey, StoreError> {
+        let random = SystemRandom::new();
+        let pkcs8 = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let made = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &random)
+                    .map_err(|_| StoreError::unavailable("no randomness for a new token key"))?;
+                write_new_private(path, made.as_ref()).map_err(StoreError::unavailable)?;
+                // Another process may have made one first: whichever file won is the key.
+                std::fs::read(path).map_err(StoreError::unavailable)?
+            }
+            Err(error) => return Err(StoreError::unavailable(error)),
+        };
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8, &random)
+            .map_err(|e| StoreError::Corrupt(format!("the token key {}: {e}", path.display())))?;
+        // The public key is the uncompressed point: 0x04, then x and y of 32 bytes each.
+        let point = pair.public_key().as_ref();
+        let (x, y) = (&point[1..33], &point[33..65]);
+        let fingerprint = Sha256::digest(point);
+        let id = format!(
+            "es256-{}",
+            fingerprint[..8].iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+        let jwk = serde_json::json!({
+            "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": id,
+            "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y),
+        });
+        let public = serde_json::from_value(serde_json::json!({ "keys": [jwk] }))
+            .map_err(|e| StoreError::Corrupt(format!("the token key's JWK: {e}")))?;
+        Ok(FileTokenKey { pair, id, public })
+    }
+}
+
+#[async_trait]
+impl TokenSigner for FileTokenKey {
+    fn key_id(&self) -> &str {
+        &self.id
+    }
+
+    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let signature = self
+            .pair
+            .sign(&SystemRandom::new(), message)
+            .map_err(|_| StoreError::unavailable("the token could not be signed"))?;
+        Ok(signature.as_ref().to_vec())
+    }
+
+    fn public_keys(&self) -> JwkSet {
+        self.public.clone()
+    }
+}

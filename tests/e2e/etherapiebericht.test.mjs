@@ -1,0 +1,333 @@
+// The eTherapiebericht in the app, with the keyboard: the demo's speech therapy practice at AOK
+// PLUS writes a report to a physician found by name, saves it, finds it again after a reload,
+// previews its PDF and sends it. The local KIM stand-in writes the message into
+// `<outbox>/etb/`; the test answers it as the physician's mail server (a DSN: delivered) and
+// practice system (an MDN: read) would, and the list follows.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { accessible, activeProvider, fetchInPage, launch, startPortal, tabTo } from './portal.mjs';
+
+const PRACTICE_IK = '401612342'; // Logopädie Sprachraum Erfurt, Berufsfeld heilmittel
+const PASSWORD = 'Stimme und Sprache 2026!';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+/** Tabs to `locator`: the form is long, so more steps than elsewhere. */
+const reach = (page, locator) => tabTo(page, locator, 150);
+
+/** `YYYY-MM-DD`, `days` before today (local time, as the date inputs take it). */
+function daysAgo(days) {
+  const d = new Date();
+  d.setDate(d.getDate() - days);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** Tabs to the control and types into it. */
+async function type(page, selector, text) {
+  await reach(page, page.locator(selector));
+  await page.keyboard.type(text);
+}
+
+/** Tabs to a choice and picks an option with the keyboard (Home, then the arrow key until its text shows). */
+async function choose(page, selector, label) {
+  const select = page.locator(selector);
+  await reach(page, select);
+  await page.keyboard.press('Home');
+  for (let i = 0; i < 8; i++) {
+    const shown = await select.evaluate((s) => s.options[s.selectedIndex]?.text);
+    if (shown === label) return;
+    await page.keyboard.press('ArrowDown');
+  }
+  throw new Error(`${label} not reachable in ${selector}`);
+}
+
+/** No horizontal scrolling at phone width. */
+async function fitsPhone(page, name) {
+  await page.setViewportSize({ width: 360, height: 900 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `${name} scrolls sideways at 360 px by ${overflow} px`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+/** Reloads the list until the report shows `status` (the dispatcher polls every 2 s). */
+async function listShows(page, status) {
+  for (let i = 0; i < 40; i++) {
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Therapieberichte' }).waitFor();
+    await page.locator('.report').first().waitFor();
+    if (await page.locator('.report .status', { hasText: status }).count()) return;
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`the list never showed "${status}": ${await page.locator('main').innerText()}`);
+}
+
+/** The report's message in the KIM stand-in's folder, once the dispatcher wrote it. */
+async function message(outbox) {
+  const folder = join(outbox, 'etb');
+  for (let i = 0; i < 100; i++) {
+    const files = existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.eml')) : [];
+    if (files.length) return { file: join(folder, files[0]), text: readFileSync(join(folder, files[0]), 'utf8') };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no message in ${folder}`);
+}
+
+/** Drops a receipt the way the KIM stand-in reads them: written hidden, then renamed. */
+function drop(outbox, name, lines) {
+  const inbox = join(outbox, 'etb', 'in');
+  mkdirSync(inbox, { recursive: true });
+  writeFileSync(join(inbox, `.${name}`), lines.join('\r\n'));
+  renameSync(join(inbox, `.${name}`), join(inbox, name));
+}
+
+const BOUNDARY = 'receipt-boundary';
+
+/** A delivery status notification of the physician's mail server: delivered. */
+function dsnDelivered(messageId, recipient) {
+  return [
+    'From: <mailer-daemon@kim.invalid>',
+    `Date: ${new Date().toUTCString()}`,
+    'Subject: Delivery Status Notification (Success)',
+    `Message-ID: <dsn.${Date.now()}@kim.invalid>`,
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/report; report-type=delivery-status; boundary="${BOUNDARY}"`,
+    '',
+    `--${BOUNDARY}`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'Your message was delivered.',
+    `--${BOUNDARY}`,
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; kim.invalid',
+    '',
+    `Final-Recipient: rfc822; ${recipient}`,
+    'Action: delivered',
+    'Status: 2.0.0',
+    '',
+    `--${BOUNDARY}`,
+    'Content-Type: text/rfc822-headers',
+    '',
+    `Message-ID: ${messageId}`,
+    '',
+    `--${BOUNDARY}--`,
+    '',
+  ];
+}
+
+/** A read receipt (MDN, RFC 8098) of the physician's practice system: displayed. */
+function mdnRead(messageId, recipient) {
+  return [
+    `From: <${recipient}>`,
+    `Date: ${new Date().toUTCString()}`,
+    'Subject: Lesebestaetigung',
+    `Message-ID: <mdn.${Date.now()}@receipt.invalid>`,
+    `In-Reply-To: ${messageId}`,
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/report; report-type=disposition-notification; boundary="${BOUNDARY}"`,
+    '',
+    `--${BOUNDARY}`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'The message was displayed.',
+    `--${BOUNDARY}`,
+    'Content-Type: message/disposition-notification',
+    '',
+    'Reporting-UA: practice-system; demo',
+    `Final-Recipient: rfc822; ${recipient}`,
+    `Original-Message-ID: ${messageId}`,
+    'Disposition: manual-action/MDN-sent-manually; displayed',
+    '',
+    `--${BOUNDARY}--`,
+    '',
+  ];
+}
+
+test('a therapy practice writes, saves, previews and sends an eTherapiebericht, and sees it delivered and read', async () => {
+  const started = Date.now();
+  const portal = await startPortal();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    await activeProvider(portal, PASSWORD, portal.address, PRACTICE_IK);
+    await page.goto(`${portal.address}/anmelden`);
+    await type(page, '#ik', PRACTICE_IK);
+    await type(page, '#password', PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByText(/Ihre Sitzung läuft in \d+ Minuten ab/).first().waitFor();
+
+    // The start page's tile leads to the list.
+    await reach(page, page.getByRole('link', { name: 'AOK PLUS (Demo)' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 2, name: 'elektronischer Therapiebericht' }).waitFor();
+    await reach(page, page.getByRole('link', { name: 'eTherapiebericht', exact: true }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Therapieberichte' }).waitFor();
+    await page.getByText('Noch keine Therapieberichte.').waitFor();
+    await accessible(page, 'etb-list-empty');
+
+    await reach(page, page.getByRole('link', { name: 'Neuer Therapiebericht' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Neuer Therapiebericht' }).waitFor();
+    // The practice's stamp, from the directory, not typed.
+    await page.locator('.stamp', { hasText: 'Logopädie Sprachraum Erfurt' }).waitFor();
+    assert.match(await page.locator('.stamp').innerText(), /Anger 12\s+99084 Erfurt\s+IK 401612342/);
+
+    // Sending the empty form marks every field and moves the focus to the first at fault.
+    await reach(page, page.getByRole('button', { name: 'Senden' }));
+    await page.keyboard.press('Enter');
+    await page.getByText('Bitte prüfen Sie die markierten Felder.').waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === 'area', null, { timeout: 2000 });
+    assert.equal(await page.locator('#area').getAttribute('aria-invalid'), 'true');
+    assert.match(await page.locator('#area').getAttribute('aria-describedby'), /area-error/);
+    assert.equal(await page.locator('#area-error').innerText(), 'Bitte füllen Sie dieses Feld aus.');
+    assert.equal(await page.locator('#physician-error').innerText(), 'Bitte wählen Sie die Ärztin oder den Arzt, an die der Bericht geht.');
+    await accessible(page, 'etb-form-errors');
+    await fitsPhone(page, 'the form with its errors');
+
+    await choose(page, '#area', 'Stimm-, Sprech-, Sprach- und Schlucktherapie');
+    await choose(page, '#kind', 'Verordnungsbericht');
+    // The speech-only block shows for the Verordnungsbericht.
+    await page.getByRole('group', { name: 'Angaben zum Verordnungsbericht' }).waitFor();
+    await choose(page, '#kind', 'Therapiebericht');
+    assert.equal(await page.getByRole('group', { name: 'Angaben zum Verordnungsbericht' }).count(), 0);
+
+    // A physician without eArztbrief is marked; the one chosen is found by name, by keyboard.
+    await type(page, '#physician', 'Vogel');
+    await page.getByRole('option', { name: /Dr\. Katrin Vogel.*empfängt keine eArztbriefe/ }).waitFor();
+    await page.locator('#physician').fill('');
+    await page.keyboard.type('Schulz');
+    await page.getByRole('option', { name: /Dr\. med\. Anna Schulz/ }).waitFor();
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.locator('#physician').getAttribute('aria-activedescendant'), 'physician-option-0');
+    await page.keyboard.press('Enter');
+    await page.locator('#physician-chosen', { hasText: 'Dr. med. Anna Schulz · LANR 123456601 · BSNR 781234500' }).waitFor();
+    assert.equal(await page.locator('#physician-error').innerText(), '');
+
+    await type(page, '#patient-first_name', 'Mila');
+    await type(page, '#patient-last_name', 'Sommer');
+    await reach(page, page.locator('#patient-birth_date'));
+    await page.locator('#patient-birth_date').fill('2019-03-08');
+    // Checked as typed, with the domain's rule, once the field is left.
+    await type(page, '#patient-kvnr', 'A123456789');
+    await page.keyboard.press('Tab');
+    await page.getByText('Die Prüfziffer der Versicherungsnummer stimmt nicht.').waitFor();
+    await page.locator('#patient-kvnr').fill('A123456780');
+    assert.equal(await page.locator('#patient-kvnr-error').innerText(), '');
+    await type(page, '#patient-insurer_ik', '107299005');
+    await reach(page, page.locator('#prescription-date'));
+    await page.locator('#prescription-date').fill(daysAgo(60));
+    await type(page, '#prescription-lanr', '123456601');
+    await type(page, '#prescription-bsnr', '781234500');
+    await type(page, '#prescription-diagnosis_group', 'SP1');
+    await type(page, '#prescription-icd10-0', 'F80.1');
+    await type(page, '#prescription-remedies-0-name', 'Sprech- und Sprachtherapie 45 min');
+    await type(page, '#prescription-remedies-0-units', '10');
+    await reach(page, page.locator('#treatment-first_date'));
+    await page.locator('#treatment-first_date').fill(daysAgo(50));
+    await reach(page, page.locator('#treatment-last_date'));
+    await page.locator('#treatment-last_date').fill(daysAgo(3));
+    await type(page, '#treatment-units_done', '10');
+    const findings = 'Phonologische Störung mit Vorverlagerung /k/ → /t/ und /g/ → /d/; Wortschatz altersgemäß.';
+    await type(page, '#findings', findings);
+    await page.locator('#findings-count', { hasText: `${findings.length} / 4.000` }).waitFor();
+    await type(page, '#goals', 'Korrekte Bildung der velaren Laute in der Spontansprache.');
+    await type(page, '#measures', 'Minimalpaartherapie, Hörtraining, Elternanleitung.');
+    await type(page, '#course', 'Velare Laute auf Wortebene sicher, in der Spontansprache noch wechselnd.');
+    await choose(page, '#recommendation-kind', 'Weiterbehandlung');
+    await type(page, '#recommendation-text', 'Weitere 10 Einheiten zur Festigung in der Spontansprache.');
+    assert.equal(await page.locator('.report-form [aria-invalid="true"]').count(), 0, 'no field at fault');
+
+    // Saved as a draft: the address names it from then on.
+    await reach(page, page.getByRole('button', { name: 'Als Entwurf speichern' }));
+    await page.keyboard.press('Enter');
+    await page.getByText('Der Entwurf ist gespeichert.').waitFor();
+    const id = new URL(page.url()).searchParams.get('id');
+    assert.ok(id, page.url());
+    await page.getByRole('heading', { level: 1, name: 'Therapiebericht bearbeiten' }).waitFor();
+    await accessible(page, 'etb-form');
+    await fitsPhone(page, 'the form');
+
+    // In the list as a draft; after a reload it opens again with everything typed.
+    await reach(page, page.getByRole('link', { name: 'Zur Übersicht' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 2, name: 'Entwürfe' }).waitFor();
+    await page.reload();
+    const draft = page.locator('.report', { hasText: 'Mila Sommer' });
+    await draft.getByText('Entwurf').waitFor();
+    assert.match(await draft.innerText(), /Therapiebericht/);
+    assert.match(await draft.innerText(), /Dr\. med\. Anna Schulz/);
+    await reach(page, draft.getByRole('link', { name: /Bearbeiten/ }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Therapiebericht bearbeiten' }).waitFor();
+    await page.locator('#physician-chosen', { hasText: 'Dr. med. Anna Schulz' }).waitFor();
+    assert.equal(await page.locator('#patient-last_name').inputValue(), 'Sommer');
+    assert.equal(await page.locator('#prescription-icd10-0').inputValue(), 'F80.1');
+    assert.equal(await page.locator('#prescription-remedies-0-units').inputValue(), '10');
+    assert.equal(await page.locator('#findings').inputValue(), findings);
+    assert.equal(await page.locator('#area').inputValue(), 'logo');
+    assert.equal(await page.locator('#recommendation-kind').inputValue(), 'continue');
+
+    // The preview is the PDF itself, in a tab of its own.
+    const pdf = page.waitForResponse((r) => r.url().endsWith(`/api/therapy-reports/${id}/pdf`));
+    const tab = context.waitForEvent('page', { timeout: 10_000 }).catch(() => null);
+    await reach(page, page.getByRole('button', { name: 'Vorschau' }));
+    await page.keyboard.press('Enter');
+    const response = await pdf;
+    assert.equal(response.status(), 200);
+    assert.match(response.headers()['content-type'], /^application\/pdf/);
+    const document = await fetchInPage(page, `/api/therapy-reports/${id}/pdf`);
+    assert.ok(String(document.body).startsWith('%PDF-'), 'a PDF');
+    await (await tab)?.close();
+    await page.getByRole('link', { name: 'Vorschau öffnen (PDF)' }).waitFor();
+
+    // Sent with a key of its own; the list shows it waiting or sent.
+    const sent = page.waitForRequest((r) => r.url().endsWith(`/api/therapy-reports/${id}/send`));
+    await reach(page, page.getByRole('button', { name: 'Senden' }));
+    await page.keyboard.press('Enter');
+    assert.match((await sent).headers()['idempotency-key'] ?? '', /^[0-9a-f-]{36}$/);
+    await page.getByRole('heading', { level: 1, name: 'Therapieberichte' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: 'Gesendet' }).waitFor();
+    await page.locator('.report .status', { hasText: /in Warteschlange|versandt/ }).waitFor();
+
+    // The message as the KIM client module gets it.
+    const { text } = await message(portal.outbox);
+    const messageId = text.match(/^Message-ID:\s*(<[^>]+>)/mi)?.[1];
+    assert.ok(messageId, 'the message has a Message-ID');
+    assert.match(text, /praxis\.schulz@hno-erfurt\.kim\.telematik/);
+    await listShows(page, 'versandt');
+
+    drop(portal.outbox, 'dsn-delivered.eml', dsnDelivered(messageId, 'praxis.schulz@hno-erfurt.kim.telematik'));
+    await listShows(page, 'zugestellt');
+    drop(portal.outbox, 'mdn-read.eml', mdnRead(messageId, 'praxis.schulz@hno-erfurt.kim.telematik'));
+    await listShows(page, 'gelesen');
+    assert.equal(await page.locator('.report', { hasText: 'Mila Sommer' }).getByRole('link', { name: /Bearbeiten/ }).count(), 0, 'a sent report is no draft');
+    await accessible(page, 'etb-list');
+    await fitsPhone(page, 'the list');
+
+    // A draft started and thrown away again, after a confirmation.
+    await reach(page, page.getByRole('link', { name: 'Neuer Therapiebericht' }));
+    await page.keyboard.press('Enter');
+    await type(page, '#patient-last_name', 'Verworfen');
+    await reach(page, page.getByRole('button', { name: 'Als Entwurf speichern' }));
+    await page.keyboard.press('Enter');
+    await page.getByText('Der Entwurf ist gespeichert.').waitFor();
+    page.once('dialog', (dialog) => {
+      assert.equal(dialog.message(), 'Diesen Entwurf endgültig löschen?');
+      dialog.accept();
+    });
+    await reach(page, page.getByRole('button', { name: 'Löschen' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Therapieberichte' }).waitFor();
+    await page.locator('.report', { hasText: 'Mila Sommer' }).waitFor();
+    assert.equal(await page.locator('.report', { hasText: 'Verworfen' }).count(), 0, 'the draft is gone');
+    console.log(`eTherapiebericht journey: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await context.close();
+    portal.stop();
+  }
+});
