@@ -686,3 +686,29 @@ fn the_report_dispatch_function_is_woken_by_queued_reports_and_the_schedule_and_
     });
     assert!(queries_index, "report-dispatch may not query the queued index");
 }
+
+#[test]
+fn the_waf_keeps_bodies_to_8_kb_except_for_therapy_reports_which_the_portal_takes_to_128_kib() {
+    let edge = yaml("infra/edge.yaml");
+    let acl = &resources(&edge, "AWS::WAFv2::WebACL").into_values().next().expect("a web ACL");
+    let rules: Vec<&Value> = acl["Properties"]["Rules"].as_sequence().into_iter().flatten().collect();
+    // The managed 8 KB rule would block a report: it only counts.
+    let common = rules
+        .iter()
+        .find(|r| r["Name"] == "AWSManagedRulesCommonRuleSet")
+        .expect("the common rule set");
+    let overrides = &common["Statement"]["ManagedRuleGroupStatement"]["RuleActionOverrides"];
+    assert!(
+        overrides.as_sequence().into_iter().flatten().any(|o| o["Name"] == "SizeRestrictions_BODY"
+            && o["ActionToUse"]["Count"].is_mapping()),
+        "SizeRestrictions_BODY counts"
+    );
+    // Our own rule blocks bodies over 8 KB on every path but the reports'.
+    let size = rules.iter().find(|r| r["Name"] == "body-size").expect("the body size rule");
+    let parts = size["Statement"]["AndStatement"]["Statements"].as_sequence().expect("and");
+    assert_eq!(parts[0]["SizeConstraintStatement"]["Size"].as_u64(), Some(8192));
+    let exempt = &parts[1]["NotStatement"]["Statement"]["ByteMatchStatement"];
+    assert_eq!(exempt["SearchString"], "/api/therapy-reports");
+    assert_eq!(portal_http::REPORT_BODY_BYTES, 128 * 1024, "the limit the rule leaves to the portal");
+    assert!(size["Action"]["Block"].is_mapping());
+}
