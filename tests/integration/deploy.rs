@@ -61,9 +61,10 @@ fn deployed_routes(template: &Value) -> BTreeSet<(String, String, String)> {
     deployed
 }
 
-/// Capabilities not in the SAM template yet: the machine API (FHIR and its tokens) runs in the
-/// local portal; its functions, the clients table and the KMS key come with issue 17's second half.
-const NOT_DEPLOYED: [Capability; 1] = [Capability::Fhir];
+/// Capabilities not in the SAM template yet (none now: the machine API's `fhir` and `token`
+/// functions are deployed). A capability that runs only in the local portal for a while is
+/// named here, and its routes are then checked to be in no function.
+const NOT_DEPLOYED: [Capability; 0] = [];
 
 #[test]
 fn every_route_is_deployed_to_the_function_of_its_capability_and_no_other_route_is() {
@@ -202,7 +203,7 @@ fn the_query_dispatch_and_reports_functions_can_read_an_accounts_standing_but_no
         assert_eq!(readable, standing, "{name}");
         assert!(!readable.iter().any(|a| a.contains("hash")), "{name}");
     }
-    for name in ["health", "import", "report-dispatch"] {
+    for name in ["health", "import", "report-dispatch", "token", "fhir"] {
         assert_eq!(readable_account_attributes(functions[name]), Some(BTreeSet::new()), "{name}");
     }
 }
@@ -711,4 +712,213 @@ fn the_waf_keeps_bodies_to_8_kb_except_for_therapy_reports_which_the_portal_take
     assert_eq!(exempt["SearchString"], "/api/therapy-reports");
     assert_eq!(portal_http::REPORT_BODY_BYTES, 128 * 1024, "the limit the rule leaves to the portal");
     assert!(size["Action"]["Block"].is_mapping());
+}
+
+// ------------------------------------------------------------------ the machine API in AWS: the
+// token and FHIR functions, the token key in KMS, the clients table (infra/README.md)
+
+/// The tables (logical ids) a function's statements name, with the actions granted on each.
+fn table_actions(function: &Value) -> BTreeMap<String, BTreeSet<String>> {
+    let mut granted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for statement in statements(function) {
+        for resource in names(&statement["Resource"]).into_iter().filter(|r| r.ends_with("Table")) {
+            granted.entry(resource).or_default().extend(actions(statement));
+        }
+    }
+    granted
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|i| i.to_string()).collect()
+}
+
+#[test]
+fn the_token_function_reads_clients_and_records_used_assertion_ids_and_nothing_else() {
+    let template = template();
+    let token = functions(&template)["token"];
+    let tables = table_actions(token);
+    let expected: BTreeMap<String, BTreeSet<String>> = [
+        ("ClientsTable".to_string(), set(&["dynamodb:GetItem"])),
+        ("CountersTable".to_string(), set(&["dynamodb:PutItem"])),
+    ]
+    .into();
+    assert_eq!(tables, expected, "the token function's tables");
+    for forbidden in ["AccountsTable", "AuditTable", "SessionsTable", "ExemptionsTable"] {
+        assert!(
+            !statements(token).iter().any(|s| format!("{:?}", s["Resource"]).contains(forbidden)),
+            "the token function may touch {forbidden}"
+        );
+    }
+    // Its counters are only the used ids (`<tenant>#jti#…`): no quota can be overwritten.
+    let counters = statements(token)
+        .into_iter()
+        .find(|s| names(&s["Resource"]).contains("CountersTable"))
+        .expect("a statement on the counters");
+    let leading = &counters["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+    assert_eq!(names(leading), set(&["*#jti#*"]), "{counters:?}");
+    // Nothing but DynamoDB (through the data key) and the token key.
+    let services: BTreeSet<String> = statements(token)
+        .iter()
+        .flat_map(|s| actions(s))
+        .map(|a| a.split(':').next().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(services, set(&["dynamodb", "kms"]));
+    assert!(token["Properties"]["Policies"].as_sequence().unwrap().iter().all(|p| p.get("Statement").is_some()));
+}
+
+#[test]
+fn only_the_token_function_signs_with_the_token_key_and_only_the_machine_apis_functions_read_it() {
+    use portal_lambda::{TOKEN_KEY_ID, TokenKeyUse, token_key_use};
+    let template = template();
+    let key = &template["Resources"]["TokenSigningKey"];
+    assert_eq!(key["Type"], "AWS::KMS::Key");
+    assert_eq!(key["Properties"]["KeySpec"], "ECC_NIST_P256");
+    assert_eq!(key["Properties"]["KeyUsage"], "SIGN_VERIFY");
+    assert_eq!(key["DeletionPolicy"], "Retain", "its public half checks what it signed");
+    // The key policy names no principal but the account, which grants through IAM (below).
+    for statement in key["Properties"]["KeyPolicy"]["Statement"].as_sequence().unwrap() {
+        let principal = text(statement, &["Principal", "AWS"]).unwrap_or_default();
+        assert!(principal.ends_with(":root"), "{statement:?}");
+        assert!(statement["Principal"].get("Service").is_none(), "{statement:?}");
+    }
+
+    let by_use = |wanted: TokenKeyUse| -> BTreeSet<String> {
+        Capability::ALL
+            .into_iter()
+            .filter(|c| token_key_use(*c) == Some(wanted))
+            .map(|c| c.name().to_string())
+            .collect()
+    };
+    let signers = by_use(TokenKeyUse::Signs);
+    let mut readers = signers.clone();
+    readers.extend(by_use(TokenKeyUse::Verifies));
+    assert_eq!(signers, set(&["token"]));
+    assert_eq!(readers, set(&["token", "fhir"]));
+
+    let mut signing = BTreeSet::new();
+    let mut reading = BTreeSet::new();
+    let mut given = BTreeSet::new();
+    for (name, function) in functions(&template) {
+        for statement in statements(function) {
+            let granted = actions(statement);
+            let on = names(&statement["Resource"]);
+            // No function may use any key by a wildcard, or KMS beyond these actions.
+            assert!(!granted.contains("kms:*"), "{name}: kms:*");
+            if granted.iter().any(|a| a.starts_with("kms:")) {
+                assert!(!on.contains("*"), "{name}: a KMS action on every key");
+            }
+            if granted.contains("kms:Sign") {
+                assert_eq!(on, set(&["TokenSigningKey"]), "{name}: signs with");
+                let condition = &statement["Condition"]["StringEquals"];
+                assert_eq!(condition["kms:SigningAlgorithm"], "ECDSA_SHA_256", "{name}");
+                assert_eq!(condition["kms:MessageType"], "RAW", "{name}");
+                signing.insert(name.clone());
+            }
+            if granted.contains("kms:GetPublicKey") {
+                assert_eq!(on, set(&["TokenSigningKey"]), "{name}: reads the public key of");
+                reading.insert(name.clone());
+            }
+            if on.contains("TokenSigningKey") {
+                let allowed = set(&["kms:Sign", "kms:GetPublicKey"]);
+                assert!(granted.is_subset(&allowed), "{name}: {granted:?} on the token key");
+            }
+        }
+        let variable = &function["Properties"]["Environment"]["Variables"][TOKEN_KEY_ID];
+        if !variable.is_null() {
+            assert_eq!(names(variable), set(&["TokenSigningKey"]), "{name}: {TOKEN_KEY_ID}");
+            given.insert(name.clone());
+        }
+    }
+    assert_eq!(signing, signers, "who may kms:Sign with the token key");
+    assert_eq!(reading, readers, "who may kms:GetPublicKey of the token key");
+    assert_eq!(given, readers, "who is told the token key");
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert!(globals.get(TOKEN_KEY_ID).is_none(), "not in Globals");
+    // The permissions boundary lets the stack's roles sign only with the stage's keys.
+    let boundary = yaml("infra/deploy-role.yaml");
+    let statements = boundary["Resources"]["RoleBoundary"]["Properties"]["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .unwrap();
+    let sign = statements
+        .iter()
+        .find(|s| actions(s).contains("kms:Sign"))
+        .expect("the boundary allows kms:Sign");
+    assert!(format!("{:?}", sign["Condition"]).contains("aws:ResourceTag/portal:stage"));
+}
+
+#[test]
+fn the_fhir_function_asks_with_the_query_functions_rights_and_reads_clients_but_no_account_or_session() {
+    let template = template();
+    let functions = functions(&template);
+    let (fhir, query) = (functions["fhir"], functions["query"]);
+    let by_sid = |function: &Value, sid: &str| -> Value {
+        statements(function)
+            .into_iter()
+            .find(|s| s["Sid"] == sid)
+            .unwrap_or_else(|| panic!("no statement {sid}"))
+            .clone()
+    };
+    for sid in ["Exemptions", "LimitsCountedWithTheAuditRecord", "AuditIsAppendedNeverChanged", "EncryptedTables"] {
+        assert_eq!(by_sid(fhir, sid), by_sid(query, sid), "{sid}");
+    }
+    let tables = table_actions(fhir);
+    let expected: BTreeMap<String, BTreeSet<String>> = [
+        ("ClientsTable".to_string(), set(&["dynamodb:GetItem"])),
+        ("ExemptionsTable".to_string(), set(&["dynamodb:GetItem", "dynamodb:Query"])),
+        ("CountersTable".to_string(), set(&["dynamodb:UpdateItem"])),
+        ("AuditTable".to_string(), set(&["dynamodb:GetItem", "dynamodb:PutItem"])),
+    ]
+    .into();
+    assert_eq!(tables, expected, "the FHIR function's tables");
+}
+
+#[test]
+fn the_clients_table_is_the_one_the_adapter_makes_and_every_function_is_told_its_name() {
+    let template = template();
+    let table = &template["Resources"]["ClientsTable"];
+    let properties = &table["Properties"];
+    assert_eq!(properties["KeySchema"][0]["AttributeName"], "client_id");
+    let index = &properties["GlobalSecondaryIndexes"][0];
+    assert_eq!(index["IndexName"], "by_ik");
+    assert_eq!(index["KeySchema"][0]["AttributeName"], "ik");
+    assert_eq!(index["KeySchema"][1]["AttributeName"], "client_id");
+    assert_eq!(index["Projection"]["ProjectionType"], "ALL");
+    // Kept, recoverable and encrypted like every other table.
+    let accounts = &template["Resources"]["AccountsTable"];
+    for key in ["DeletionPolicy", "UpdateReplacePolicy"] {
+        assert_eq!(table[key], accounts[key], "{key}");
+    }
+    for key in [
+        "BillingMode",
+        "PointInTimeRecoverySpecification",
+        "SSESpecification",
+        "DeletionProtectionEnabled",
+    ] {
+        assert_eq!(properties[key], accounts["Properties"][key], "{key}");
+    }
+    let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert_eq!(names(&variables["PORTAL_TABLE_CLIENTS"]), set(&["ClientsTable"]));
+}
+
+#[test]
+fn cloudfront_sends_every_path_the_api_answers_to_the_api_uncached_with_the_viewers_host() {
+    let template = template();
+    let config = &template["Resources"]["Distribution"]["Properties"]["DistributionConfig"];
+    let behaviours = config["CacheBehaviors"].as_sequence().expect("cache behaviours");
+    let api = behaviours.iter().find(|b| b["PathPattern"] == "/api/*").expect("/api/*");
+    // `/api`, `/fhir`, `/oauth`: the first segment of every route.
+    let prefixes: BTreeSet<String> = routes()
+        .into_iter()
+        .map(|r| format!("/{}/*", r.path.trim_start_matches('/').split('/').next().unwrap()))
+        .collect();
+    assert!(prefixes.contains("/fhir/*") && prefixes.contains("/oauth/*"), "{prefixes:?}");
+    for prefix in &prefixes {
+        let behaviour = behaviours
+            .iter()
+            .find(|b| b["PathPattern"] == prefix.as_str())
+            .unwrap_or_else(|| panic!("no cache behaviour for {prefix}"));
+        let mut same = behaviour.clone();
+        same["PathPattern"] = api["PathPattern"].clone();
+        assert_eq!(&same, api, "{prefix} is routed as /api/* is");
+    }
 }

@@ -43,11 +43,11 @@ fn quota_of_three() -> AppOptions {
     }
 }
 
-const KVID: &str = "http://fhir.de/sid/gkv/kvid-10";
-const SCOPE: &str = "system/Coverage.rs";
+pub(crate) const KVID: &str = "http://fhir.de/sid/gkv/kvid-10";
+pub(crate) const SCOPE: &str = "system/Coverage.rs";
 
 /// A provider's software: its P-256 key (made here) and the client id the portal gave it.
-struct Software {
+pub(crate) struct Software {
     pkcs8: Vec<u8>,
     kid: String,
     client_id: ClientId,
@@ -69,7 +69,7 @@ fn new_key(kid: &str) -> (Vec<u8>, Value) {
 
 impl TestApp {
     /// The machine API's use case on this portal's stores (registering needs no signing key).
-    fn clients(&self) -> Clients {
+    pub(crate) fn clients(&self) -> Clients {
         Clients {
             tenant: self.tenant.clone(),
             registry: self.stores.clients.clone(),
@@ -80,7 +80,7 @@ impl TestApp {
     }
 
     /// The back office registers software for the demo pharmacy with a freshly made key.
-    async fn software(&self) -> Software {
+    pub(crate) async fn software(&self) -> Software {
         let (pkcs8, jwk) = new_key("key-1");
         let jwks = Jwks::parse(&json!({"keys": [jwk]}).to_string()).unwrap();
         let client = self.clients().register(Ik::parse(IK).unwrap(), jwks).await.unwrap();
@@ -115,7 +115,7 @@ impl TestApp {
     }
 
     /// A token for a good assertion.
-    async fn access_token(&self, software: &Software, scope: &str) -> String {
+    pub(crate) async fn access_token(&self, software: &Software, scope: &str) -> String {
         let assertion = signed(software, &self.claims(software));
         let response = self.token_response(&assertion, scope).await;
         assert_eq!(response.status(), StatusCode::OK);
@@ -126,7 +126,7 @@ impl TestApp {
         body["access_token"].as_str().unwrap().to_string()
     }
 
-    async fn search(&self, token: &str, form: &[(&str, &str)]) -> Response {
+    pub(crate) async fn search(&self, token: &str, form: &[(&str, &str)]) -> Response {
         self.http
             .post(self.url("/fhir/Coverage/_search"))
             .bearer_auth(token)
@@ -138,7 +138,7 @@ impl TestApp {
     }
 
     /// A search for `kvnr` with the consent declared, answered 200.
-    async fn bundle(&self, token: &str, kvnr: &str) -> Value {
+    pub(crate) async fn bundle(&self, token: &str, kvnr: &str) -> Value {
         let beneficiary = format!("{KVID}|{kvnr}");
         let form =
             [("beneficiary:identifier", beneficiary.as_str()), ("einwilligung", "insured_present")];
@@ -148,7 +148,7 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
-    async fn with_exemptions(&self) {
+    pub(crate) async fn with_exemptions(&self) {
         let mut rejected = Vec::new();
         import_exemptions(
             self.stores.exemptions.as_ref(),
@@ -160,7 +160,7 @@ impl TestApp {
         .unwrap();
     }
 
-    async fn fhir_get(&self, path: &str) -> Value {
+    pub(crate) async fn fhir_get(&self, path: &str) -> Value {
         let response = self.http.get(self.url(path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         response.json().await.unwrap()
@@ -188,8 +188,9 @@ async fn outcome(response: Response) -> (StatusCode, String, String) {
 fn check_profile_rules(bundle: &Value, kvnr: &str, payor: &str) {
     assert_eq!(bundle["resourceType"], "Bundle");
     assert_eq!(bundle["type"], "searchset");
-    let entries = bundle["entry"].as_array().unwrap();
+    let (provenance, entries) = bundle["entry"].as_array().unwrap().split_last().unwrap();
     assert_eq!(bundle["total"], entries.len());
+    check_provenance(provenance, entries, payor);
     for entry in entries {
         assert!(entry["fullUrl"].as_str().unwrap().starts_with("urn:uuid:"));
         assert_eq!(entry["search"]["mode"], "match");
@@ -227,6 +228,43 @@ fn check_profile_rules(bundle: &Value, kvnr: &str, payor: &str) {
     }
 }
 
+/// The last entry: the Provenance whose signature is the answer's signed proof, of every
+/// Coverage and of the query.
+fn check_provenance(entry: &Value, coverages: &[Value], payor: &str) {
+    assert_eq!(entry["search"]["mode"], "include");
+    let p = &entry["resource"];
+    assert_eq!(p["resourceType"], "Provenance");
+    let targets = p["target"].as_array().unwrap();
+    for (coverage, target) in coverages.iter().zip(targets) {
+        assert_eq!(target["reference"], coverage["fullUrl"]);
+    }
+    let query = &targets[coverages.len()]["identifier"];
+    assert_eq!(query["system"], "https://portal.example/fhir/sid/query-id");
+    assert_eq!(targets.len(), coverages.len() + 1);
+    let insurer = json!({"system": "http://fhir.de/sid/arge-ik/iknr", "value": payor});
+    assert_eq!(p["agent"][0]["who"]["identifier"], insurer);
+    let signature = &p["signature"][0];
+    assert_eq!(signature["who"]["identifier"], insurer);
+    assert_eq!(
+        signature["type"][0],
+        json!({"system": "urn:iso-astm:E1762-95:2013", "code": "1.2.840.10065.1.12.1.5", "display": "Verification Signature"})
+    );
+    assert_eq!(signature["sigFormat"], "application/jose");
+    let proof = proof_in(entry);
+    let header = jsonwebtoken::decode_header(&proof).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("zuzahlungsnachweis+jwt"));
+    let claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(proof.split('.').nth(1).unwrap()).unwrap())
+            .unwrap();
+    assert_eq!(claims["query_id"], query["value"]);
+}
+
+/// The signed proof a Bundle's Provenance entry carries (standard base64 of the JWS).
+pub(crate) fn proof_in(provenance: &Value) -> String {
+    let data = provenance["resource"]["signature"][0]["data"].as_str().unwrap();
+    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(data).unwrap()).unwrap()
+}
+
 fn regex_like_kvnr(value: &str) -> bool {
     let bytes = value.as_bytes();
     bytes.len() == 10 && bytes[0].is_ascii_uppercase() && bytes[1..].iter().all(u8::is_ascii_digit)
@@ -238,6 +276,7 @@ fn years(bundle: &Value) -> Vec<(bool, String, String)> {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|e| e["resource"]["resourceType"] == "Coverage")
         .map(|e| {
             let c = &e["resource"];
             (

@@ -338,6 +338,7 @@ impl TestApp {
             anchor_key: data_dir.join("anchor-key.pk8"),
             report_key: data_dir.join("report-key"),
             token_key: data_dir.join("token-key.pk8"),
+            proof_key: data_dir.join("proof-key.pk8"),
             kim_smtp: None,
             static_dir: data_dir.join("no-app"),
             store: StoreKind::Embedded,

@@ -61,6 +61,7 @@ macro_rules! on_both_apps {
 mod accounts;
 mod cli;
 mod deploy;
+mod example_client;
 mod faults;
 mod fhir;
 mod http;
@@ -69,6 +70,7 @@ mod lambda;
 mod mail;
 mod oha;
 mod probe;
+mod proofs;
 mod reports_store;
 mod store_contract;
 mod tenants;

@@ -234,6 +234,9 @@ impl AuditLog for Unwritable {
     async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRow>, StoreError> {
         self.0.audit_of_kvnr(kvnr).await
     }
+    async fn audit_record(&self, ik: &Ik, seq: u64) -> Result<Option<AuditRow>, StoreError> {
+        self.0.audit_record(ik, seq).await
+    }
 }
 
 #[tokio::test]

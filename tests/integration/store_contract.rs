@@ -36,6 +36,7 @@ on_both_stores! {
     a_limit_holds_under_fifty_concurrent_counts,
     a_query_is_counted_and_recorded_together,
     at_a_reached_limit_a_query_is_neither_counted_nor_recorded,
+    a_record_is_found_by_its_providers_ik_and_its_place_in_the_chain,
     concurrent_queries_of_one_provider_form_one_unbroken_chain,
     a_physician_reads_back_and_is_found_by_number_postcode_and_name,
     a_changed_physician_is_no_longer_found_by_what_it_was,
@@ -421,6 +422,23 @@ async fn at_a_reached_limit_a_query_is_neither_counted_nor_recorded(store: &impl
         store.try_count(&burst().key(), 2, burst().window_ends()).await.unwrap(),
         "the refused query used no burst"
     );
+}
+
+async fn a_record_is_found_by_its_providers_ik_and_its_place_in_the_chain(store: &impl Store) {
+    let ik = Ik::parse("301412340").unwrap();
+    let Recorded::Done(first) = store.record_query(&entry(1), &limits(5, 5)).await.unwrap() else {
+        panic!("recorded")
+    };
+    let Recorded::Done(second) = store.record_query(&entry(2), &limits(5, 5)).await.unwrap() else {
+        panic!("recorded")
+    };
+    let found = |seq| async move { store.audit_record(&ik, seq).await.unwrap() };
+    assert_eq!(found(1).await.and_then(|r| r.intact().cloned()), Some(first));
+    assert_eq!(found(2).await.and_then(|r| r.intact().cloned()), Some(second));
+    // Not yet written, the head's place, and another provider's chain: nothing.
+    assert_eq!(found(3).await, None);
+    assert_eq!(found(0).await, None);
+    assert_eq!(store.audit_record(&Ik::parse("401612342").unwrap(), 1).await.unwrap(), None);
 }
 
 async fn concurrent_queries_of_one_provider_form_one_unbroken_chain(store: &impl Store) {

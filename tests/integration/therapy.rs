@@ -444,11 +444,21 @@ impl portal_core::ReportDelivery for Counting {
     }
 }
 
-#[tokio::test]
-async fn a_dispatcher_killed_after_kim_took_a_report_sends_it_once_more_and_never_loses_it() {
+/// The reports use cases on an embedded store with the demo directories, at a clock the test
+/// moves, without a server or a background dispatcher: one sent report of the Logopädie.
+struct Dispatching {
+    dir: tempfile::TempDir,
+    store: portal_store_embedded::EmbeddedStore,
+    stores: portal_core::Stores,
+    reports: portal_core::therapy::Reports,
+    clock: crate::harness::TestClock,
+    practice: portal_domain::Ik,
+    id: portal_core::model::ReportId,
+}
+
+async fn one_report_sent() -> Dispatching {
     use portal_core::model::ReportContents;
-    use portal_core::therapy::{ReportKeys, Reporting, dispatch_reports};
-    use std::sync::atomic::Ordering::SeqCst;
+    use portal_core::therapy::{ReportKeys, Reporting};
 
     let dir = tempfile::tempdir().unwrap();
     let ik = crate::harness::tenant_ik();
@@ -456,20 +466,12 @@ async fn a_dispatcher_killed_after_kim_took_a_report_sends_it_once_more_and_neve
         portal_store_embedded::EmbeddedStore::open(&dir.path().join("portal.db"), &ik).unwrap();
     let stores = portal_core::Stores::of(store.clone());
     let mut rejected = Vec::new();
-    portal_core::import::import_providers(
-        stores.providers.as_ref(),
-        portal::demo::PROVIDERS.as_bytes(),
-        &mut rejected,
-    )
-    .await
-    .unwrap();
-    import_physicians(
-        stores.physicians.as_ref(),
-        portal::demo::PHYSICIANS.as_bytes(),
-        &mut rejected,
-    )
-    .await
-    .unwrap();
+    let providers = portal::demo::PROVIDERS.as_bytes();
+    portal_core::import::import_providers(stores.providers.as_ref(), providers, &mut rejected)
+        .await
+        .unwrap();
+    let physicians = portal::demo::PHYSICIANS.as_bytes();
+    import_physicians(stores.physicians.as_ref(), physicians, &mut rejected).await.unwrap();
     let (tenants, _) = crate::harness::single_tenant(stores.clone(), Some(store.clone()));
     let clock = crate::harness::TestClock::at(time::macros::datetime!(2026-05-04 08:00 UTC));
     let reporting = Reporting {
@@ -495,30 +497,38 @@ async fn a_dispatcher_killed_after_kim_took_a_report_sends_it_once_more_and_neve
             lanr: body.physician.lanr,
             bsnr: body.physician.bsnr,
         },
+        frozen: None,
     };
     let id = app.reports.create(&practice, contents, None).await.unwrap().record.id;
     app.reports.send(&practice, &id, Some("k")).await.unwrap();
+    Dispatching { dir, store, stores, reports: app.reports, clock, practice, id }
+}
 
+#[tokio::test]
+async fn a_dispatcher_killed_after_kim_took_a_report_sends_it_once_more_and_never_loses_it() {
+    use portal_core::therapy::dispatch_reports;
+    use std::sync::atomic::Ordering::SeqCst;
+
+    let Dispatching { dir, store, stores, reports, clock, practice, id } = one_report_sent().await;
     let delivery =
         Counting(portal_kim::OutboxDelivery::new(dir.path().join("outbox")), Default::default());
     let killed = portal_core::therapy::Reports {
         reports: std::sync::Arc::new(KilledBeforeMarkingSent(store.clone())),
-        ..app.reports.clone()
+        ..reports.clone()
     };
-    assert!(dispatch_reports(&killed, stores.report_queue.as_ref(), &delivery).await.is_err());
-    assert_eq!(delivery.1.load(SeqCst), 1, "KIM took it");
+    let killed_round = dispatch_reports(&killed, stores.report_queue.as_ref(), &delivery).await;
+    assert_eq!((killed_round.unwrap().skipped, delivery.1.load(SeqCst)), (1, 1), "KIM took it");
     // Restarted at once: the claim still holds, nothing goes twice at the same moment.
-    dispatch_reports(&app.reports, stores.report_queue.as_ref(), &delivery).await.unwrap();
+    dispatch_reports(&reports, stores.report_queue.as_ref(), &delivery).await.unwrap();
     assert_eq!(delivery.1.load(SeqCst), 1);
     // Once the claim ran out, it goes once more, and is marked sent.
     clock.advance(time::Duration::minutes(5));
-    let done =
-        dispatch_reports(&app.reports, stores.report_queue.as_ref(), &delivery).await.unwrap();
+    let done = dispatch_reports(&reports, stores.report_queue.as_ref(), &delivery).await.unwrap();
     assert_eq!((done.sent, delivery.1.load(SeqCst)), (1, 2));
     clock.advance(time::Duration::hours(1));
-    dispatch_reports(&app.reports, stores.report_queue.as_ref(), &delivery).await.unwrap();
+    dispatch_reports(&reports, stores.report_queue.as_ref(), &delivery).await.unwrap();
     assert_eq!(delivery.1.load(SeqCst), 2, "never a third time");
-    let record = app.reports.report(&practice, &id).await.unwrap().record;
+    let record = reports.report(&practice, &id).await.unwrap().record;
     assert_eq!(record.status, portal_core::model::ReportStatus::Sent);
     // The same Message-ID both times, in one outbox file.
     assert_eq!(
@@ -572,4 +582,95 @@ async fn a_report_reaches_a_kim_client_module_over_smtp_as_an_earztbrief() {
         assert!(message.contains(part), "{part} missing");
     }
     assert!(etb_messages(&app).is_empty(), "nothing in the local outbox");
+}
+
+/// KIM refuses every message for good.
+struct Refusing;
+
+#[async_trait::async_trait]
+impl portal_core::ReportDelivery for Refusing {
+    async fn deliver(
+        &self,
+        _: &portal_core::model::ReportMessage,
+    ) -> Result<(), portal_core::DeliveryError> {
+        Err(portal_core::DeliveryError::Refused(portal_core::model::DeliveryFailure::NoCertificate))
+    }
+    async fn receipts(
+        &self,
+    ) -> Result<Vec<portal_core::model::Receipt>, portal_core::DeliveryError> {
+        Ok(Vec::new())
+    }
+    async fn acknowledge(
+        &self,
+        _: &portal_core::model::Receipt,
+    ) -> Result<(), portal_core::DeliveryError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_failed_report_is_sent_again_under_a_new_key_and_keeps_the_document_it_was_sent_with() {
+    use portal_core::model::ReportStatus;
+    use portal_core::therapy::{ReportsError, dispatch_reports};
+
+    let Dispatching { dir, stores, reports, practice, id, .. } = one_report_sent().await;
+    let queue = stores.report_queue.as_ref();
+    let sent_pdf = reports.pdf(&practice, &id).await.unwrap();
+    dispatch_reports(&reports, queue, &Refusing).await.unwrap();
+    let failed = reports.report(&practice, &id).await.unwrap().record;
+    assert_eq!(failed.status, ReportStatus::Failed);
+    // The same key answers as before; another key sends it again.
+    assert_eq!(
+        reports.send(&practice, &id, Some("k")).await.unwrap().record.status,
+        ReportStatus::Failed
+    );
+    // Meanwhile the physician's entry changed: the document sent stays the one shown.
+    let mut physicians =
+        portal::demo::PHYSICIANS.replace("Dr. med. Anna Schulz", "Dr. med. Anna Schulz-Berg");
+    physicians.push('\n');
+    import_physicians(stores.physicians.as_ref(), physicians.as_bytes(), &mut Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(reports.pdf(&practice, &id).await.unwrap(), sent_pdf, "the document as sent");
+    let again = reports.send(&practice, &id, Some("k2")).await.unwrap().record;
+    assert_eq!((again.status, again.failure, again.attempts), (ReportStatus::Queued, None, 0));
+    let outbox = portal_kim::OutboxDelivery::new(dir.path().join("outbox"));
+    dispatch_reports(&reports, queue, &outbox).await.unwrap();
+    let record = reports.report(&practice, &id).await.unwrap().record;
+    assert_eq!(record.status, ReportStatus::Sent);
+    // A sent report is not sent again under a third key.
+    assert!(matches!(
+        reports.send(&practice, &id, Some("k3")).await,
+        Err(ReportsError::AlreadySent)
+    ));
+}
+
+#[tokio::test]
+async fn a_receipt_never_moves_a_draft_nor_brings_back_expired_contents() {
+    use portal_core::model::{ReportContents, ReportStatus};
+    use portal_core::therapy::dispatch_reports;
+
+    let Dispatching { dir, stores, reports, clock, practice, id, .. } = one_report_sent().await;
+    let queue = stores.report_queue.as_ref();
+    let outbox = portal_kim::OutboxDelivery::new(dir.path().join("outbox"));
+    dispatch_reports(&reports, queue, &outbox).await.unwrap();
+    let draft = reports.create(&practice, ReportContents::default(), None).await.unwrap().record.id;
+    let inbox = outbox.inbox();
+    std::fs::create_dir_all(&inbox).unwrap();
+    let at = time::OffsetDateTime::now_utc();
+    let mdn = |report| {
+        let message_id = portal_core::model::ReportMessage::message_id_of(&report, &practice);
+        portal_kim::receipt_mdn(&message_id, RECIPIENT, portal_kim::Disposition::Displayed, at)
+    };
+    std::fs::write(inbox.join("draft.eml"), mdn(draft)).unwrap();
+    dispatch_reports(&reports, queue, &outbox).await.unwrap();
+    assert_eq!(reports.report(&practice, &draft).await.unwrap().record.status, ReportStatus::Draft);
+    // Thirty days after it was sent its contents are gone; a late receipt does not bring them back.
+    clock.advance(time::Duration::days(31));
+    dispatch_reports(&reports, queue, &outbox).await.unwrap();
+    std::fs::write(inbox.join("late.eml"), mdn(id)).unwrap();
+    dispatch_reports(&reports, queue, &outbox).await.unwrap();
+    let view = reports.report(&practice, &id).await.unwrap();
+    assert_eq!(view.record.status, ReportStatus::Read);
+    assert_eq!((view.contents, view.record.contents), (None, None));
 }

@@ -8,6 +8,7 @@ use crate::clients::Clients;
 use crate::model::{Policy, Tenant};
 use crate::oha::{Oha, OhaSettings};
 use crate::ports::{Clock, TokenSigner};
+use crate::proofs::Proofs;
 use crate::settings::Settings;
 use crate::stores::Stores;
 use crate::therapy::{Reporting, Reports};
@@ -21,6 +22,8 @@ pub struct UseCases {
     pub reports: Reports,
     /// The machine API's clients and tokens.
     pub clients: Clients,
+    /// Checking the proofs of answered queries.
+    pub proofs: Proofs,
 }
 
 impl UseCases {
@@ -51,7 +54,7 @@ impl UseCases {
             letters_queued: work_queued.clone(),
         };
         let oha = Oha {
-            tenant: tenant.slug.clone(),
+            tenant: Arc::clone(tenant),
             exemptions: stores.exemptions.clone(),
             audit: stores.audit.clone(),
             clock: clock.clone(),
@@ -61,6 +64,14 @@ impl UseCases {
                 years_shown: tenant.years_shown,
                 ..settings.oha
             },
+            proofs: None,
+        };
+        let proofs = Proofs {
+            tenant: Arc::clone(tenant),
+            audit: stores.audit.clone(),
+            limits: stores.limits.clone(),
+            clock: clock.clone(),
+            signer: None,
         };
         let clients = Clients {
             tenant: Arc::clone(tenant),
@@ -79,13 +90,23 @@ impl UseCases {
             clock,
             reports_queued: work_queued,
         };
-        UseCases { tenant: Arc::clone(tenant), accounts, oha, reports, clients }
+        UseCases { tenant: Arc::clone(tenant), accounts, oha, reports, clients, proofs }
     }
 
     /// These use cases with `signer` for the machine API's access tokens (without one, no token
     /// is issued).
     pub fn with_token_signer(mut self, signer: Arc<dyn TokenSigner>) -> UseCases {
         self.clients.signer = Some(signer);
+        self
+    }
+
+    /// These use cases with `signer` for the proofs of answered queries (without one, no query
+    /// is answered). A key of its own, not the tokens' one: proofs must stay checkable for as
+    /// long as they are kept (years), tokens live five minutes; and whatever answers queries
+    /// can sign proofs without being able to mint access tokens.
+    pub fn with_proof_signer(mut self, signer: Arc<dyn TokenSigner>) -> UseCases {
+        self.oha.proofs = Some(signer.clone());
+        self.proofs.signer = Some(signer);
         self
     }
 }

@@ -11,6 +11,7 @@ pub mod import;
 pub mod model;
 pub mod oha;
 pub mod ports;
+pub mod proofs;
 pub mod settings;
 pub mod stores;
 pub mod tenants;

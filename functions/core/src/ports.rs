@@ -183,8 +183,9 @@ pub trait SeenTokenIds: Send + Sync {
     async fn remember(&self, jti: &str, expires_at: OffsetDateTime) -> Result<bool, StoreError>;
 }
 
-/// Signs the portal's access tokens (ES256) with a key the stores do not hold: a key file
-/// locally (KMS in AWS is to come), and publishes the public keys they are checked with.
+/// Signs with an ES256 key the stores do not hold: a key file locally (KMS in AWS is to come),
+/// and publishes the public keys the signatures are checked with. The portal has two: one for
+/// the machine API's access tokens, one for the proofs of answered queries.
 #[async_trait]
 pub trait TokenSigner: Send + Sync {
     /// The `kid` of the key that signs now.
@@ -254,6 +255,8 @@ pub trait AuditLog: Send + Sync {
     async fn audit_of_ik(&self, ik: &Ik) -> Result<Vec<AuditRow>, StoreError>;
     /// Every query about one person, oldest first.
     async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRow>, StoreError>;
+    /// One provider's record at `seq` (from 1), as a proof names it; `None` if there is none.
+    async fn audit_record(&self, ik: &Ik, seq: u64) -> Result<Option<AuditRow>, StoreError>;
 }
 
 /// Where anchors of the audit chains go: outside the store, append-only (a local file; in AWS

@@ -8,6 +8,7 @@ use portal_core::accounts::{
     HashError, LoginError, PasswordChangeError, RegisterError, SessionError,
 };
 use portal_core::oha::QueryError;
+use portal_core::proofs::VerifyError;
 use portal_core::therapy::ReportsError;
 use portal_domain::UserFacing;
 use time::{Duration, OffsetDateTime};
@@ -274,7 +275,9 @@ impl ApiError for QueryError {
             QueryError::QuotaExceeded { .. } | QueryError::TooFast { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            QueryError::AuditUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            QueryError::AuditUnavailable(_) | QueryError::ProofUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             QueryError::Store(e) => e.status(),
         }
     }
@@ -285,7 +288,7 @@ impl ApiError for QueryError {
                 ProblemCode::RateLimited
             }
             QueryError::AuditUnavailable(_) => ProblemCode::AuditUnavailable,
-            QueryError::Store(e) => e.code(),
+            QueryError::ProofUnavailable(e) | QueryError::Store(e) => e.code(),
         }
     }
     fn text(&self) -> Text {
@@ -294,7 +297,7 @@ impl ApiError for QueryError {
             QueryError::QuotaExceeded { quota, .. } => Text::QuotaUsedUp { quota: *quota },
             QueryError::TooFast { .. } => Text::TooFast,
             QueryError::AuditUnavailable(_) => Text::AuditUnavailable,
-            QueryError::Store(e) => e.text(),
+            QueryError::ProofUnavailable(e) | QueryError::Store(e) => e.text(),
         }
     }
     fn rule(&self) -> Option<(&'static str, &dyn UserFacing)> {
@@ -313,8 +316,43 @@ impl ApiError for QueryError {
     }
     fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            QueryError::AuditUnavailable(e) | QueryError::Store(e) => delegate!(e).cause(),
+            QueryError::AuditUnavailable(e)
+            | QueryError::ProofUnavailable(e)
+            | QueryError::Store(e) => delegate!(e).cause(),
             _ => None,
+        }
+    }
+}
+
+impl ApiError for VerifyError {
+    fn status(&self) -> StatusCode {
+        match self {
+            VerifyError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+            VerifyError::Store(e) => e.status(),
+        }
+    }
+    fn code(&self) -> ProblemCode {
+        match self {
+            VerifyError::TooMany { .. } => ProblemCode::TooManyRequests,
+            VerifyError::Store(e) => e.code(),
+        }
+    }
+    fn text(&self) -> Text {
+        match self {
+            VerifyError::TooMany { .. } => Text::ProofChecksUsedUp,
+            VerifyError::Store(e) => e.text(),
+        }
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            VerifyError::TooMany { retry_after } => Some(*retry_after),
+            VerifyError::Store(_) => None,
+        }
+    }
+    fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            VerifyError::Store(e) => delegate!(e).cause(),
+            VerifyError::TooMany { .. } => None,
         }
     }
 }
@@ -356,14 +394,16 @@ impl ApiError for ReportsError {
         match self {
             ReportsError::NotHeilmittel => StatusCode::FORBIDDEN,
             ReportsError::NotFound => StatusCode::NOT_FOUND,
-            ReportsError::AlreadySent => StatusCode::CONFLICT,
+            ReportsError::AlreadySent | ReportsError::Changed => StatusCode::CONFLICT,
             ReportsError::ContentsExpired => StatusCode::GONE,
             ReportsError::IdempotencyKey => StatusCode::BAD_REQUEST,
             ReportsError::QueryTooShort
             | ReportsError::Incomplete(_)
             | ReportsError::NoEarztbrief
             | ReportsError::UnknownCorrected => StatusCode::UNPROCESSABLE_ENTITY,
-            ReportsError::Cipher(_) | ReportsError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ReportsError::Cipher(_) | ReportsError::Render(_) | ReportsError::NoKimAddress => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             ReportsError::Store(e) => e.status(),
         }
     }
@@ -373,12 +413,15 @@ impl ApiError for ReportsError {
             ReportsError::QueryTooShort => ProblemCode::QueryTooShort,
             ReportsError::NotFound => ProblemCode::NotFound,
             ReportsError::AlreadySent => ProblemCode::ReportSent,
+            ReportsError::Changed => ProblemCode::ReportChanged,
             ReportsError::ContentsExpired => ProblemCode::ContentsExpired,
             ReportsError::IdempotencyKey => ProblemCode::IdempotencyKeyRequired,
             ReportsError::Incomplete(_) => ProblemCode::Required,
             ReportsError::NoEarztbrief => ProblemCode::NoEarztbrief,
             ReportsError::UnknownCorrected => ProblemCode::UnknownReport,
-            ReportsError::Cipher(_) | ReportsError::Render(_) => ProblemCode::Internal,
+            ReportsError::Cipher(_) | ReportsError::Render(_) | ReportsError::NoKimAddress => {
+                ProblemCode::Internal
+            }
             ReportsError::Store(e) => e.code(),
         }
     }
@@ -388,12 +431,15 @@ impl ApiError for ReportsError {
             ReportsError::QueryTooShort => Text::QueryTooShort,
             ReportsError::NotFound => Text::ReportNotFound,
             ReportsError::AlreadySent => Text::ReportSent,
+            ReportsError::Changed => Text::ReportChanged,
             ReportsError::ContentsExpired => Text::ContentsExpired,
             ReportsError::IdempotencyKey => Text::IdempotencyKeyRequired,
             ReportsError::Incomplete(_) => Text::ReportIncomplete,
             ReportsError::NoEarztbrief => Text::NoEarztbrief,
             ReportsError::UnknownCorrected => Text::UnknownReport,
-            ReportsError::Cipher(_) | ReportsError::Render(_) => Text::Internal,
+            ReportsError::Cipher(_) | ReportsError::Render(_) | ReportsError::NoKimAddress => {
+                Text::Internal
+            }
             ReportsError::Store(e) => e.text(),
         }
     }
@@ -410,6 +456,7 @@ impl ApiError for ReportsError {
             ReportsError::Store(e) => delegate!(e).cause(),
             ReportsError::Cipher(e) => Some(e),
             ReportsError::Render(e) => Some(e),
+            ReportsError::NoKimAddress => Some(self),
             _ => None,
         }
     }

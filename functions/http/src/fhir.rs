@@ -9,8 +9,10 @@
 use axum::extract::{Path, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use portal_core::clients::{AccessError, COVERAGE_SCOPE, Clients};
-use portal_core::model::{Channel, Service};
+use portal_core::model::{Channel, Service, Tenant};
 use portal_core::oha::{Answer, QueryError, Question};
 use portal_domain::{Consent, Kvnr, YearStatus, parse_date};
 use serde_json::{Value, json};
@@ -152,7 +154,7 @@ impl From<&QueryError> for FhirError {
                 FhirError::RateLimited { retry_after: *retry_after }
             }
             QueryError::AuditUnavailable(_) => FhirError::AuditUnavailable,
-            QueryError::Store(_) => FhirError::Unavailable,
+            QueryError::ProofUnavailable(_) | QueryError::Store(_) => FhirError::Unavailable,
         }
     }
 }
@@ -468,7 +470,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     security(("bearer" = [])),
     request_body(content = crate::fhir::SearchForm, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 200, description = "A searchset Bundle: a Coverage per shown year, none for a person without a record; recorded", content_type = "application/fhir+json", body = Object),
+        (status = 200, description = "A searchset Bundle: a Coverage per shown year, none for a person without a record; recorded; with a Provenance whose signature is the answer's signed proof (`application/jose`)", content_type = "application/fhir+json", body = Object),
         (status = 400, description = "`invalid_kvnr`, `invalid_identifier`, `beneficiary_required`, `consent_required`, `invalid_dispensing_date`, `unknown_parameter`, `repeated_parameter`", content_type = "application/fhir+json", body = Object),
         (status = 401, description = "`invalid_token`: no, an invalid or an expired access token", content_type = "application/fhir+json", body = Object),
         (status = 403, description = "`insufficient_scope`: the token lacks system/Coverage.rs", content_type = "application/fhir+json", body = Object),
@@ -505,12 +507,15 @@ pub async fn coverage_search(Tenanted(app): Tenanted, request: Request) -> Resul
         channel: Channel::Api,
     };
     let answer = app.oha.ask(question).await.map_err(|e| {
-        if let QueryError::AuditUnavailable(cause) | QueryError::Store(cause) = &e {
+        if let QueryError::AuditUnavailable(cause)
+        | QueryError::ProofUnavailable(cause)
+        | QueryError::Store(cause) = &e
+        {
             tracing::error!(error = %portal_core::error_chain(cause), "FHIR search failed");
         }
         fail(FhirError::from(&e))
     })?;
-    Ok(Fhir(bundle(&answer, &app.tenant.ik.to_string())))
+    Ok(Fhir(bundle(&answer, &app.tenant)))
 }
 
 /// The search form, for the OpenAPI document.
@@ -534,25 +539,91 @@ pub struct SearchForm {
 /// insurers), and a Coverage's `period` is the natural carrier of a year's validity. Each
 /// says for its year whether the person is exempt (`status`), from when (`period.start`) and
 /// until when (`gueltigBis`, also `period.end`); a year without an exemption spans the year.
-fn bundle(answer: &Answer, payor: &str) -> Value {
+///
+/// Last comes a Provenance (`search.mode` `include`, not counted in `total`) carrying the
+/// answer's signed proof as its signature: see [`provenance`].
+fn bundle(answer: &Answer, tenant: &Tenant) -> Value {
+    let payor = tenant.ik.to_string();
     let years = answer.found.as_ref().map_or(&[][..], |f| f.years.as_slice());
-    let entries: Vec<Value> = years
+    let mut entries: Vec<Value> = years
         .iter()
         .map(|year| {
             json!({
                 "fullUrl": format!("urn:uuid:{}", uuid_v4()),
-                "resource": coverage(year, answer.kvnr.as_str(), payor),
+                "resource": coverage(year, answer.kvnr.as_str(), &payor),
                 "search": {"mode": "match"},
             })
         })
         .collect();
+    let total = entries.len();
+    let targets: Vec<Value> =
+        entries.iter().map(|e| json!({"reference": e["fullUrl"].clone()})).collect();
+    entries.push(json!({
+        "fullUrl": format!("urn:uuid:{}", uuid_v4()),
+        "resource": provenance(answer, tenant, targets),
+        "search": {"mode": "include"},
+    }));
+    let now = now_text();
     json!({
         "resourceType": "Bundle",
         "id": answer.query_id.to_string(),
-        "meta": {"lastUpdated": now_text()},
+        "meta": {"lastUpdated": now},
         "type": "searchset",
-        "total": entries.len(),
+        "total": total,
         "entry": entries,
+    })
+}
+
+/// The code of ASTM E1762's "Verification Signature", as FHIR's `Signature.type` names it.
+pub const VERIFICATION_SIGNATURE: &str = "1.2.840.10065.1.12.1.5";
+/// The system of that code.
+pub const SIGNATURE_TYPES: &str = "urn:iso-astm:E1762-95:2013";
+/// The system of the query ids (the Bundle's id, the proof's `query_id`).
+fn query_ids(fhir_base: &str) -> String {
+    format!("{fhir_base}/sid/query-id")
+}
+
+/// The answer's signed proof, as FHIR carries a signature: a Provenance of the answer's
+/// Coverages (and of the query, which an answer without a Coverage still has), by the insurer,
+/// whose `signature` holds the compact JWS (`sigFormat` `application/jose`, `data` its base64).
+///
+/// Why a Provenance and not an extension: it is FHIR's own carrier of a signature over
+/// resources, which any FHIR library reads and validates; one signature covers the whole
+/// answer (every Coverage of it, and an empty one too); and the Coverage profile keeps its one
+/// extension, the co-payment status.
+fn provenance(answer: &Answer, tenant: &Tenant, mut targets: Vec<Value>) -> Value {
+    let fhir_base = format!("{}/fhir", tenant.letterhead.portal_url.trim_end_matches('/'));
+    let insurer = json!({
+        "identifier": {"system": IKNR, "value": tenant.ik.to_string()},
+        "display": tenant.name,
+    });
+    targets.push(json!({
+        "identifier": {"system": query_ids(&fhir_base), "value": answer.query_id.to_string()},
+        "display": "Online-Hintergrund-Abfrage (Zuzahlungsstatus)",
+    }));
+    let now = now_text();
+    json!({
+        "resourceType": "Provenance",
+        "target": targets,
+        "recorded": now,
+        "agent": [{
+            "type": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                "code": "author",
+            }]},
+            "who": insurer.clone(),
+        }],
+        "signature": [{
+            "type": [{
+                "system": SIGNATURE_TYPES,
+                "code": VERIFICATION_SIGNATURE,
+                "display": "Verification Signature",
+            }],
+            "when": now,
+            "who": insurer,
+            "sigFormat": "application/jose",
+            "data": STANDARD.encode(answer.proof.as_bytes()),
+        }],
     })
 }
 

@@ -11,6 +11,7 @@ mod oauth;
 mod oha;
 mod openapi;
 mod problem;
+mod proofs;
 mod request_id;
 mod session;
 mod tenant;
@@ -93,6 +94,16 @@ impl AppState {
         self
     }
 
+    /// Every tenant's use cases with `signer` for the proofs of answered queries (one key for
+    /// all, as for tokens: each proof names its insurer, and each insurer's audit log holds
+    /// only its own).
+    pub fn with_proof_signer(mut self, signer: Arc<dyn TokenSigner>) -> AppState {
+        let apps: Vec<UseCases> =
+            self.apps.iter().map(|app| app.clone().with_proof_signer(signer.clone())).collect();
+        self.apps = apps.into();
+        self
+    }
+
     /// The use cases of the tenant serving `host`.
     pub fn app_for_host(&self, host: &str) -> Option<&UseCases> {
         let tenant = self.tenants.for_host(host)?;
@@ -125,19 +136,24 @@ pub enum Capability {
     /// capability that holds the reports' key). Reports are sent by the `report-dispatch`
     /// function, which answers no route.
     Reports,
-    /// The machine API: FHIR (`/fhir/…`) and its tokens (`/oauth/…`). Reads clients, writes
-    /// used assertion ids, appends to the audit log.
+    /// The machine API's FHIR endpoint (`/fhir/…`): checks access tokens against the token
+    /// key's public half and the client's revocation, asks like the query, appends to the audit
+    /// log.
     Fhir,
+    /// The machine API's tokens (`/oauth/…`): reads clients, writes used assertion ids, signs
+    /// access tokens (the only capability that holds the token key's private half).
+    Token,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 6] = [
+    pub const ALL: [Capability; 7] = [
         Capability::Health,
         Capability::Registration,
         Capability::Session,
         Capability::Query,
         Capability::Reports,
         Capability::Fhir,
+        Capability::Token,
     ];
 
     pub fn name(self) -> &'static str {
@@ -148,6 +164,7 @@ impl Capability {
             Capability::Query => "query",
             Capability::Reports => "reports",
             Capability::Fhir => "fhir",
+            Capability::Token => "token",
         }
     }
 }
@@ -166,7 +183,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
-    use Capability::{Fhir, Health, Query, Registration, Reports, Session};
+    use Capability::{Fhir, Health, Query, Registration, Reports, Session, Token};
     vec![
         endpoint(Health, Method::GET, "/api/health", health),
         endpoint(Health, Method::GET, "/api/openapi.json", openapi::document),
@@ -198,8 +215,8 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
         ),
         endpoint(Fhir, Method::GET, "/fhir/SearchParameter/{id}", fhir::search_parameter),
         endpoint(Fhir, Method::POST, "/fhir/Coverage/_search", fhir::coverage_search),
-        endpoint(Fhir, Method::POST, "/oauth/token", oauth::token),
-        endpoint(Fhir, Method::GET, "/oauth/jwks.json", oauth::jwks),
+        endpoint(Token, Method::POST, "/oauth/token", oauth::token),
+        endpoint(Token, Method::GET, "/oauth/jwks.json", oauth::jwks),
     ]
 }
 

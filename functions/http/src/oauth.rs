@@ -75,12 +75,15 @@ pub struct TokenForm {
     scope: String,
 }
 
-/// The public keys the portal's access tokens are signed with.
+/// The portal's public keys: those its access tokens are signed with, then those the proofs of
+/// answered queries are signed with (each by its `kid`).
 #[utoipa::path(get, path = "/oauth/jwks.json", tag = "fhir", responses(
-    (status = 200, description = "A JWKS", content_type = "application/json", body = Object),
+    (status = 200, description = "A JWKS: the access tokens' keys and the proofs' keys", content_type = "application/json", body = Object),
 ))]
 pub async fn jwks(Tenanted(app): Tenanted) -> Json<Value> {
-    Json(serde_json::to_value(app.clients.public_keys()).unwrap_or_else(|_| json!({"keys": []})))
+    let mut keys = app.clients.public_keys();
+    keys.keys.extend(app.proofs.public_keys().keys);
+    Json(serde_json::to_value(keys).unwrap_or_else(|_| json!({"keys": []})))
 }
 
 /// Unknown `/oauth` paths.

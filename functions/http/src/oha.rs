@@ -25,6 +25,7 @@ fn answer_body(answer: Answer) -> AnswerBody {
         initials,
         years: years.map(|years| years.into_iter().map(year_body).collect()),
         exempt_on_dispensing_date: on_day,
+        proof: answer.proof,
     }
 }
 
@@ -38,7 +39,7 @@ fn year_body(year: YearStatus) -> YearBody {
 }
 
 /// Is this patient exempt from co-payments? The answer leaves only once it is recorded, with the
-/// declared consent, in the provider's audit chain.
+/// declared consent, in the provider's audit chain, and carries the signed proof of it.
 #[utoipa::path(
     post,
     path = "/api/exemption-queries",
@@ -56,7 +57,7 @@ fn year_body(year: YearStatus) -> YearBody {
         (status = 403, description = "`password_change_required`: set an own password first", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_kvnr`, `consent_required`, `invalid_dispensing_date`, `invalid_body`, `unknown_field`; every field at fault in `errors`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: the minute's burst or the day's quota is used up", body = portal_wire::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`audit_unavailable` (no status without a record), or `unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`audit_unavailable` (no status without a record), or `unavailable` (also: the proof could not be signed)", body = portal_wire::Problem, content_type = "application/problem+json"),
     ),
 )]
 pub async fn ask(

@@ -379,6 +379,7 @@ fn contents(body: ReportDraftBody) -> portal_core::model::ReportContents {
             lanr: body.physician.lanr,
             bsnr: body.physician.bsnr,
         },
+        frozen: None,
     }
 }
 

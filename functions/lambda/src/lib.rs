@@ -1,6 +1,7 @@
 //! What the Lambda mains share: reading the settings, building the AWS clients once per cold
-//! start, and the three event handlers (letters to send, reports to send, files to import). The
-//! HTTP functions run the very router the local server runs, restricted to their own routes.
+//! start (and the machine API's token key from KMS), and the three event handlers (letters to
+//! send, reports to send, files to import). The HTTP functions run the very router the local
+//! server runs, restricted to their own routes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use portal_document::PdfRenderer;
 use portal_domain::Lang;
 use portal_http::{AppState, Capability};
 use portal_kim::{SmtpConfig, SmtpDelivery, Tls};
+use portal_sign_kms::KmsSigningKey;
 use portal_store_dynamodb::{DynamoStore, Tables};
 
 pub use aws_lambda_events::s3::S3Event;
@@ -71,7 +73,7 @@ pub async fn serve(capability: Capability) -> Result<(), Error> {
     } else {
         Reporting::none()
     };
-    let state = AppState::wire(
+    let mut state = AppState::wire(
         &tenants,
         &stores,
         &settings,
@@ -79,6 +81,12 @@ pub async fn serve(capability: Capability) -> Result<(), Error> {
         Arc::new(SystemClock),
         Arc::new(|| {}),
     )?;
+    // Only the machine API's functions read the token key: the token function signs with it,
+    // the FHIR function checks tokens against its public half (its role may not sign).
+    if token_key_use(capability).is_some() {
+        let key = token_key(&aws_sdk_kms::Client::new(&aws)).await?;
+        state = state.with_token_signer(Arc::new(key));
+    }
     let router = portal_http::api_for(&[capability], state)
         .layer(axum::middleware::map_request(with_source_address));
     lambda_http::run(router).await
@@ -147,6 +155,49 @@ pub async fn run_dispatch() -> Result<(), Error> {
         dispatch(stores, mailer)
     }))
     .await
+}
+
+// ------------------------------------------------------------------ the machine API's token key
+
+/// The KMS key (its ARN) that signs the machine API's access tokens: set for the functions with
+/// a [`token_key_use`] only.
+pub const TOKEN_KEY_ID: &str = "PORTAL_TOKEN_KEY_ID";
+/// Optional: further KMS keys (ARNs, comma-separated) whose public halves are published and
+/// accepted besides it, for a rotation (infra/README.md, "Machine API").
+pub const TOKEN_KEYS_PUBLISHED: &str = "PORTAL_TOKEN_KEYS_PUBLISHED";
+
+/// What a function does with the token key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKeyUse {
+    /// Signs access tokens (`kms:Sign`) and publishes the public keys.
+    Signs,
+    /// Checks access tokens against the public keys (`kms:GetPublicKey` only).
+    Verifies,
+}
+
+/// Whether the function of `capability` reads the token key, and what for (the template gives
+/// exactly these the key's ARN and the rights to match; `tests/integration/deploy.rs` checks).
+pub fn token_key_use(capability: Capability) -> Option<TokenKeyUse> {
+    match capability {
+        Capability::Token => Some(TokenKeyUse::Signs),
+        Capability::Fhir => Some(TokenKeyUse::Verifies),
+        _ => None,
+    }
+}
+
+/// The token key in KMS, its public keys read once (at the cold start).
+pub async fn token_key(kms: &aws_sdk_kms::Client) -> anyhow::Result<KmsSigningKey> {
+    let key = std::env::var(TOKEN_KEY_ID).with_context(|| format!("{TOKEN_KEY_ID} is not set"))?;
+    let published: Vec<String> = std::env::var(TOKEN_KEYS_PUBLISHED)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .collect();
+    KmsSigningKey::load(kms.clone(), &key, &published)
+        .await
+        .with_context(|| format!("cannot read the token key {key} ({TOKEN_KEY_ID})"))
 }
 
 // ------------------------------------------------------------------ the eTherapiebericht

@@ -42,6 +42,11 @@ pub struct Config {
     /// `PORTAL_TOKEN_KEY`, default `<data dir>/token-key.pk8`: the ECDSA P-256 key that signs
     /// the machine API's access tokens (made on first use). Keep it outside the data folder.
     pub token_key: PathBuf,
+    /// `PORTAL_PROOF_KEY`, default `<data dir>/proof-key.pk8`: the ECDSA P-256 key that signs
+    /// the proofs of answered queries (made on first use, published at `/oauth/jwks.json`). A
+    /// key apart from the tokens': it must stay published as long as proofs are kept (years).
+    /// Keep it outside the data folder, and keep it after rotating.
+    pub proof_key: PathBuf,
     /// `PORTAL_KIM_SMTP` (`host:port` of a KIM client module), with `PORTAL_KIM_SMTP_TLS`
     /// (`starttls`, the default; `wrapper`; `none` for a module on the same host),
     /// `PORTAL_KIM_SMTP_USER` (KIM 1.5: `kimaddr#fachdienst:port#mandant#clientsystem#workplace`)
@@ -78,6 +83,8 @@ impl Config {
                 .map_or_else(|| data_dir.join("report-key"), PathBuf::from),
             token_key: var("PORTAL_TOKEN_KEY")
                 .map_or_else(|| data_dir.join("token-key.pk8"), PathBuf::from),
+            proof_key: var("PORTAL_PROOF_KEY")
+                .map_or_else(|| data_dir.join("proof-key.pk8"), PathBuf::from),
             kim_smtp: kim_smtp(&var)?,
             data_dir,
             static_dir: var("PORTAL_STATIC_DIR").unwrap_or_else(|| "frontend/dist".into()).into(),

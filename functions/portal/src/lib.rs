@@ -8,6 +8,7 @@ pub mod clients;
 pub mod config;
 pub mod demo;
 pub mod import;
+pub mod proof;
 pub mod serve;
 pub mod stores;
 pub mod wiring;

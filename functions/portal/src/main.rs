@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use portal::config::{Config, terminal_lang};
 use portal::import::{self, What};
 use portal::stores::{self, TenantStores};
-use portal::{audit, backoffice, calc, clients, demo, serve, wiring};
+use portal::{audit, backoffice, calc, clients, demo, proof, serve, wiring};
 use portal_core::accounts::dispatch_letters;
 use portal_core::{Clock, SystemClock};
 use portal_mail_outbox::OutboxMailer;
@@ -33,6 +33,11 @@ enum Command {
     Calc {
         #[command(subcommand)]
         calc: calc::Calc,
+    },
+    /// The proofs of answered queries: check one offline with the published keys.
+    Proof {
+        #[command(subcommand)]
+        action: proof::Action,
     },
     #[command(flatten)]
     WithStore(StoreCommand),
@@ -122,6 +127,11 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Calc { calc } => calculate(calc),
+        Command::Proof { action } => {
+            let (report, genuine) = proof::run(action, &Config::from_env()?, terminal_lang())?;
+            println!("{report}");
+            Ok(if genuine { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
         Command::WithStore(command) => run_with_store(command, &cli.tenant).await,
     }
 }

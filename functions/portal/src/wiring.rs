@@ -14,7 +14,8 @@ use portal_document::PdfRenderer;
 use portal_http::AppState;
 use portal_kim::{OutboxDelivery, SmtpDelivery};
 use portal_store_embedded::{
-    FileAnchorKey, FileAnchorLog, FileTokenKey, NoAnchorKey, open_or_create_report_keys,
+    FileAnchorKey, FileAnchorLog, FileTokenKey, NoAnchorKey, PROOF_KEY_PREFIX,
+    open_or_create_report_keys,
 };
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -75,7 +76,11 @@ pub fn portal(
     let token_key = FileTokenKey::open_or_create(&config.token_key).with_context(|| {
         format!("cannot read or make the token key {}", config.token_key.display())
     })?;
-    let state = state.with_token_signer(Arc::new(token_key));
+    let proof_key = FileTokenKey::open_or_create_as(&config.proof_key, PROOF_KEY_PREFIX)
+        .with_context(|| {
+            format!("cannot read or make the proof key {}", config.proof_key.display())
+        })?;
+    let state = state.with_token_signer(Arc::new(token_key)).with_proof_signer(Arc::new(proof_key));
     Ok(Portal { state, work_queued })
 }
 

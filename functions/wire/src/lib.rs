@@ -13,7 +13,10 @@ pub use accounts::{
     ChallengeAnswer, ChallengeBody, LoginBody, PasswordBody, RegisteredBody, RegistrationBody,
     ResetBody, SessionBody,
 };
-pub use oha::{AnswerBody, QueryBody, YearBody};
+pub use oha::{
+    AnswerBody, ProofCheckBody, ProofStatementBody, ProofVerdict, QueryBody, VerifyProofBody,
+    YearBody,
+};
 pub use problem::{FieldProblem, Problem, ProblemCode};
 pub use tenant::{ColorsBody, TenantBody};
 pub use therapy::{

@@ -107,6 +107,8 @@ problem_codes! {
     UnknownReport = "unknown_report",
     /// The report was sent: it cannot change; write a correction instead.
     ReportSent = "report_sent",
+    /// Another request changed the report meanwhile: load it again.
+    ReportChanged = "report_changed",
     /// The report's contents are no longer kept.
     ContentsExpired = "contents_expired",
     /// A send needs an `Idempotency-Key` header (1 to 100 visible characters).

@@ -165,4 +165,18 @@ impl AuditLog for DynamoStore {
         rows.sort_by_key(|row| row.intact().map(|r| (r.at, r.seq)));
         Ok(rows)
     }
+
+    #[tracing::instrument(level = "debug", name = "dynamodb.audit_record", skip_all)]
+    async fn audit_record(&self, ik: &Ik, seq: u64) -> Result<Option<AuditRow>, StoreError> {
+        // Position 0 is the provider's head, not a record.
+        if seq == 0 {
+            return Ok(None);
+        }
+        let key = HashMap::from([
+            ("ik".to_string(), self.scope.key(ik)),
+            ("seq".to_string(), number(seq)),
+        ]);
+        let item = self.item(&self.tables.audit, key).await?;
+        Ok(item.map(|item| row_from(&self.scope, &item)))
+    }
 }

@@ -316,6 +316,23 @@ pub(crate) fn failed_conditions(
     }
 }
 
+/// Whether item `index` of a cancelled transaction failed its condition or was being written by
+/// another transaction at the same moment (`TransactionConflict`): for a write conditional on a
+/// version both mean someone else changed the record first.
+pub(crate) fn lost_race(
+    error: &SdkError<TransactWriteItemsError, HttpResponse>,
+    index: usize,
+) -> bool {
+    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+        error.as_service_error()
+    else {
+        return false;
+    };
+    cancelled.cancellation_reasons().get(index).is_some_and(|reason| {
+        matches!(reason.code(), Some("ConditionalCheckFailed" | "TransactionConflict"))
+    })
+}
+
 /// A batch write may not name the same key twice; the last occurrence wins, as in the file.
 fn last_per_key<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
     let mut last: HashMap<K, usize> = HashMap::with_capacity(items.len());

@@ -22,7 +22,7 @@ use crate::items::{
     CONTENTS_SK_SUFFIX, Item, ItemExt as _, QUEUED, REPORT_SK_PREFIX, Scope, contents_item,
     contents_key, nanos, number, report_from, report_item, report_pk, report_sk, string,
 };
-use crate::{DynamoStore, all_items, failed_conditions};
+use crate::{DynamoStore, all_items, lost_race};
 
 /// Sparse index: only queued reports carry the `queued` attribute (the tenant's IK); sorted by
 /// `next_attempt_at`, keys only (the report is read whole from the table).
@@ -65,9 +65,7 @@ impl DynamoStore {
     async fn transact_report(&self, items: Vec<TransactWriteItem>) -> Result<Saved, StoreError> {
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(Saved::Done),
-            Err(error) if failed_conditions(&error).is_some_and(|failed| failed.contains(&0)) => {
-                Ok(Saved::Conflict)
-            }
+            Err(error) if lost_race(&error, 0) => Ok(Saved::Conflict),
             Err(error) => Err(StoreError::unavailable(error)),
         }
     }

@@ -142,4 +142,18 @@ impl AuditLog for EmbeddedStore {
     async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRow>, StoreError> {
         self.audit_where("kvnr = ?1 ORDER BY at", kvnr.to_string()).await
     }
+
+    #[tracing::instrument(level = "debug", name = "sqlite.audit_record", skip_all)]
+    async fn audit_record(&self, ik: &Ik, seq: u64) -> Result<Option<AuditRow>, StoreError> {
+        let (ik, Ok(seq)) = (ik.to_string(), i64::try_from(seq)) else { return Ok(None) };
+        self.run(move |connection| {
+            let query = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE ik = ?1 AND seq = ?2");
+            let mut select = connection.prepare_cached(&query).map_err(sql)?;
+            select
+                .query_row(params![ik, seq], |row| Ok(audit_row_from(row)))
+                .optional()
+                .map_err(sql)
+        })
+        .await
+    }
 }

@@ -27,7 +27,7 @@ use portal_core::model::stored::corrupt;
 use rows::{EXEMPTION_COLUMNS, PROVIDER_COLUMNS, exemption_from, provider_from};
 
 pub use anchors::{FileAnchorKey, FileAnchorLog, NoAnchorKey, open_or_create_report_keys};
-pub use token_key::FileTokenKey;
+pub use token_key::{FileTokenKey, PROOF_KEY_PREFIX, TOKEN_KEY_PREFIX};
 
 /// The schema, one entry per version; `PRAGMA user_version` records how far a file has come.
 const MIGRATIONS: &[&str] = &[

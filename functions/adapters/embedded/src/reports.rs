@@ -164,7 +164,9 @@ impl ReportQueue for EmbeddedStore {
         self.write(move |connection| {
             let contents = connection
                 .execute(
-                    "UPDATE reports SET contents = NULL
+                    // A new version, so that a writer holding the old record (with its
+                    // contents) conflicts instead of writing them back.
+                    "UPDATE reports SET contents = NULL, version = version + 1
                      WHERE contents IS NOT NULL AND contents_expire_at <= ?1",
                     [nanos(now)],
                 )

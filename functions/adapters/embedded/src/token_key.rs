@@ -1,6 +1,7 @@
-//! The key that signs the machine API's access tokens locally: ECDSA P-256 (ES256) in a PKCS#8
-//! file of its own (`PORTAL_TOKEN_KEY`), made on first use like the anchors' key. In AWS a KMS
-//! key is to take its place behind the same port.
+//! The keys that sign locally: ECDSA P-256 (ES256), each in a PKCS#8 file of its own, made on
+//! first use like the anchors' key: the machine API's access tokens (`PORTAL_TOKEN_KEY`) and the
+//! proofs of answered queries (`PORTAL_PROOF_KEY`). In AWS KMS keys are to take their place
+//! behind the same port.
 
 use std::path::Path;
 
@@ -21,13 +22,32 @@ pub struct FileTokenKey {
     public: JwkSet,
 }
 
+/// What a key's `kid` starts with: the tokens' key `es256-…`, the proofs' key `proof-es256-…`
+/// (the fingerprint follows), so that the published JWKS says which is which.
+pub const TOKEN_KEY_PREFIX: &str = "es256";
+pub const PROOF_KEY_PREFIX: &str = "proof-es256";
+
 impl FileTokenKey {
-    /// Reads the key at `path`, or makes one there if there is none yet.
+    /// Reads the tokens' key at `path`, or makes one there if there is none yet.
     pub fn open_or_create(path: &Path) -> Result<FileTokenKey, StoreError> {
+        FileTokenKey::open_or_create_as(path, TOKEN_KEY_PREFIX)
+    }
+
+    /// Reads the key at `path`, or makes one there, its `kid` starting with `prefix`.
+    pub fn open_or_create_as(path: &Path, prefix: &str) -> Result<FileTokenKey, StoreError> {
+        FileTokenKey::read(path, prefix, true)
+    }
+
+    /// Reads the key at `path`, which must exist (to check with its public key, say).
+    pub fn open_as(path: &Path, prefix: &str) -> Result<FileTokenKey, StoreError> {
+        FileTokenKey::read(path, prefix, false)
+    }
+
+    fn read(path: &Path, prefix: &str, create: bool) -> Result<FileTokenKey, StoreError> {
         let random = SystemRandom::new();
         let pkcs8 = match std::fs::read(path) {
             Ok(bytes) => bytes,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            Err(error) if create && error.kind() == std::io::ErrorKind::NotFound => {
                 let made = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &random)
                     .map_err(|_| StoreError::unavailable("no randomness for a new token key"))?;
                 write_new_private(path, made.as_ref()).map_err(StoreError::unavailable)?;
@@ -43,7 +63,7 @@ impl FileTokenKey {
         let (x, y) = (&point[1..33], &point[33..65]);
         let fingerprint = Sha256::digest(point);
         let id = format!(
-            "es256-{}",
+            "{prefix}-{}",
             fingerprint[..8].iter().map(|b| format!("{b:02x}")).collect::<String>()
         );
         let jwk = serde_json::json!({

@@ -25,6 +25,8 @@ pub enum Counter {
     SuccessesOfClient { client: ClientAddress, hour: i64 },
     /// Notices that someone asked for new letters, per IK and day (at most one is sent).
     RepeatedRegistrationNotices { ik: Ik, day: Date },
+    /// Proofs checked for one client in one minute (`POST /api/proofs/verify` is public).
+    ProofChecksOfClient { client: ClientAddress, minute: i64 },
 }
 
 impl Counter {
@@ -64,6 +66,10 @@ impl Counter {
         Counter::RepeatedRegistrationNotices { ik, day: german_date(now) }
     }
 
+    pub fn proof_checks_of(client: ClientAddress, now: OffsetDateTime) -> Counter {
+        Counter::ProofChecksOfClient { client, minute: now.unix_timestamp().div_euclid(60) }
+    }
+
     /// The key in the counters table.
     pub fn key(&self) -> String {
         match self {
@@ -80,6 +86,9 @@ impl Counter {
             Counter::RepeatedRegistrationNotices { ik, day } => {
                 format!("registration-notices#{ik}#{day}")
             }
+            Counter::ProofChecksOfClient { client, minute } => {
+                format!("proof-checks#{client}#{minute}")
+            }
         }
     }
 
@@ -92,7 +101,8 @@ impl Counter {
         match self {
             Counter::Burst { minute, .. }
             | Counter::Challenges { minute }
-            | Counter::ChallengesOfClient { minute, .. } => at((minute + 1) * 60),
+            | Counter::ChallengesOfClient { minute, .. }
+            | Counter::ProofChecksOfClient { minute, .. } => at((minute + 1) * 60),
             Counter::FailuresOfClient { hour, .. } | Counter::SuccessesOfClient { hour, .. } => {
                 at((hour + 1) * 3600)
             }

@@ -23,7 +23,7 @@ pub use ids::{ChallengeId, ClientId, LetterId, QueryId, ReportId};
 pub use letter::{Letter, LetterKind, LetterStatus, Sender};
 pub use portal_domain::access::{Account, Barrier, Policy, Session, SessionIdHash, Standing};
 pub use report::{
-    DeliveryFailure, PhysicianRef, Receipt, ReceiptKind, ReportContents, ReportDocument,
-    ReportMessage, ReportStatus, Sealed, StoredReport,
+    DeliveryFailure, FrozenMessage, PhysicianRef, Receipt, ReceiptKind, ReportContents,
+    ReportDocument, ReportMessage, ReportStatus, Sealed, StoredReport,
 };
 pub use tenant::{Letterhead, Look, Service, Tenant};

@@ -51,21 +51,29 @@ impl ReportStatus {
         ReportStatus::ALL.into_iter().find(|status| status.as_str() == s)
     }
 
-    /// How far along the delivery it is: a receipt never moves a report back.
-    fn rank(self) -> u8 {
-        match self {
-            ReportStatus::Draft => 0,
-            ReportStatus::Queued => 1,
-            ReportStatus::Sent => 2,
-            ReportStatus::Delivered => 3,
-            ReportStatus::Read => 4,
-            ReportStatus::Failed => 5,
-        }
-    }
-
-    /// Whether a receipt saying `next` moves the report on.
-    pub fn advances_to(self, next: ReportStatus) -> bool {
-        self != ReportStatus::Failed && next.rank() > self.rank()
+    /// Where a receipt moves a report standing here (`failure`: why it failed, if it did);
+    /// `None` when it does not move it. A receipt never moves a draft (never sent) or a report
+    /// back; a failure receipt counts only before the message was delivered; a delivery or read
+    /// receipt overrides giving up (the last try may have reached KIM after all) but not a
+    /// refusal.
+    pub fn after_receipt(
+        self,
+        failure: Option<DeliveryFailure>,
+        receipt: ReceiptKind,
+    ) -> Option<ReportStatus> {
+        use ReportStatus::*;
+        let next = match receipt {
+            ReceiptKind::Delivered => Delivered,
+            ReceiptKind::Read => Read,
+            ReceiptKind::Failed(_) => Failed,
+        };
+        let moves = match self {
+            Draft | Read => false,
+            Queued | Sent => true,
+            Delivered => next == Read,
+            Failed => failure == Some(DeliveryFailure::GaveUp) && next != Failed,
+        };
+        moves.then_some(next)
     }
 }
 
@@ -81,14 +89,18 @@ pub enum DeliveryFailure {
     TooLarge,
     /// Every try failed (the last one's reason is in the log).
     GaveUp,
+    /// The physician's practice left the directory or no longer receives eArztbriefe after the
+    /// report was sent.
+    Undeliverable,
 }
 
 impl DeliveryFailure {
-    pub const ALL: [DeliveryFailure; 4] = [
+    pub const ALL: [DeliveryFailure; 5] = [
         DeliveryFailure::AddressRefused,
         DeliveryFailure::NoCertificate,
         DeliveryFailure::TooLarge,
         DeliveryFailure::GaveUp,
+        DeliveryFailure::Undeliverable,
     ];
 
     pub fn parse(s: &str) -> Option<DeliveryFailure> {
@@ -103,6 +115,7 @@ impl UserFacing for DeliveryFailure {
             DeliveryFailure::NoCertificate => "no_certificate",
             DeliveryFailure::TooLarge => "too_large",
             DeliveryFailure::GaveUp => "gave_up",
+            DeliveryFailure::Undeliverable => "undeliverable",
         }
     }
 
@@ -127,10 +140,16 @@ impl UserFacing for DeliveryFailure {
                 "The report is too large to be received over KIM. Please make the uploaded PDF smaller."
             }
             (DeliveryFailure::GaveUp, Lang::De) => {
-                "Der Bericht konnte auch nach mehreren Versuchen nicht übermittelt werden. Bitte versuchen Sie es später erneut oder übergeben Sie ihn als Brief."
+                "Der Bericht konnte auch nach mehreren Versuchen nicht übermittelt werden. Sie können ihn erneut senden oder als Brief übergeben."
             }
             (DeliveryFailure::GaveUp, Lang::En) => {
-                "The report could not be delivered after several tries. Please try again later or hand it over as a letter."
+                "The report could not be delivered after several tries. You can send it again or hand it over as a letter."
+            }
+            (DeliveryFailure::Undeliverable, Lang::De) => {
+                "Die Arztpraxis steht nicht mehr im Verzeichnis oder empfängt keine eArztbriefe mehr. Bitte übergeben Sie den Bericht als Brief."
+            }
+            (DeliveryFailure::Undeliverable, Lang::En) => {
+                "The physician's practice is no longer in the directory or no longer receives eArztbriefe. Please hand the report over as a letter."
             }
         }
     }
@@ -144,12 +163,85 @@ pub struct PhysicianRef {
     pub bsnr: String,
 }
 
-/// What is sealed: everything a practice wrote or uploaded.
+/// What is sealed: everything a practice wrote, and from the send on the message as it was
+/// sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ReportContents {
     pub form: ReportForm,
     pub physician: PhysicianRef,
+    /// Made when the practice sent the report: what goes over KIM (and what its PDF shows
+    /// afterwards), however the directories change later.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frozen: Option<FrozenMessage>,
+}
+
+/// A report's KIM message as made at its send, but for the ids (derived from the report).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrozenMessage {
+    pub from: String,
+    pub from_name: String,
+    pub to: String,
+    pub to_name: String,
+    pub subject: String,
+    pub body: String,
+    #[serde(with = "base64_bytes")]
+    pub pdf: Vec<u8>,
+    #[serde(with = "base64_bytes")]
+    pub xml: Vec<u8>,
+    pub pdf_name: String,
+    pub xml_name: String,
+}
+
+impl FrozenMessage {
+    pub fn of(message: &ReportMessage) -> FrozenMessage {
+        FrozenMessage {
+            from: message.from.as_str().to_string(),
+            from_name: message.from_name.clone(),
+            to: message.to.as_str().to_string(),
+            to_name: message.to_name.clone(),
+            subject: message.subject.clone(),
+            body: message.body.clone(),
+            pdf: message.pdf.clone(),
+            xml: message.xml.clone(),
+            pdf_name: message.pdf_name.clone(),
+            xml_name: message.xml_name.clone(),
+        }
+    }
+
+    /// The message of report `report` of `practice`; `None` if an address no longer parses.
+    pub fn message(&self, report: &ReportId, practice: &Ik) -> Option<ReportMessage> {
+        Some(ReportMessage {
+            report: *report,
+            message_id: ReportMessage::message_id_of(report, practice),
+            from: KimAddress::parse(&self.from).ok()?,
+            from_name: self.from_name.clone(),
+            to: KimAddress::parse(&self.to).ok()?,
+            to_name: self.to_name.clone(),
+            subject: self.subject.clone(),
+            body: self.body.clone(),
+            pdf: self.pdf.clone(),
+            xml: self.xml.clone(),
+            pdf_name: self.pdf_name.clone(),
+            xml_name: self.xml_name.clone(),
+        })
+    }
+}
+
+/// Bytes as base64 in the sealed JSON.
+mod base64_bytes {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// The report's contents, encrypted (AES-256-GCM): the store keeps these bytes and nothing it
@@ -283,10 +375,23 @@ mod tests {
     }
 
     #[test]
-    fn a_receipt_never_moves_a_report_back() {
+    fn a_receipt_moves_a_sent_report_on_and_never_back_nor_a_draft() {
         use ReportStatus::*;
-        assert!(Sent.advances_to(Delivered) && Delivered.advances_to(Read));
-        assert!(!Read.advances_to(Delivered) && !Failed.advances_to(Read));
-        assert!(Queued.advances_to(Failed));
+        let (delivered, read) = (ReceiptKind::Delivered, ReceiptKind::Read);
+        let failed = ReceiptKind::Failed(DeliveryFailure::AddressRefused);
+        assert_eq!(Sent.after_receipt(None, delivered), Some(Delivered));
+        assert_eq!(Queued.after_receipt(None, read), Some(Read));
+        assert_eq!(Delivered.after_receipt(None, read), Some(Read));
+        assert_eq!(Sent.after_receipt(None, failed), Some(Failed));
+        // Never back, never a failure after delivery, never a draft.
+        assert_eq!(Read.after_receipt(None, delivered), None);
+        assert_eq!(Delivered.after_receipt(None, failed), None);
+        assert_eq!(Read.after_receipt(None, failed), None);
+        assert_eq!(Draft.after_receipt(None, delivered), None);
+        // A delivery overrides giving up, not a refusal.
+        let gave_up = Some(DeliveryFailure::GaveUp);
+        assert_eq!(Failed.after_receipt(gave_up, delivered), Some(Delivered));
+        assert_eq!(Failed.after_receipt(gave_up, failed), None);
+        assert_eq!(Failed.after_receipt(Some(DeliveryFailure::NoCertificate), read), None);
     }
 }

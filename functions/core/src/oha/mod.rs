@@ -1,5 +1,6 @@
 //! The Online-Hintergrund-Abfrage: is this patient exempt from co-payments? Every answer is
-//! written to the audit log, with the consent the provider declared, before it leaves.
+//! written to the audit log, with the consent the provider declared, before it leaves, and
+//! leaves with a proof the portal signs once it is recorded (see [`crate::proofs`]).
 
 mod anchor;
 mod audit;
@@ -7,7 +8,7 @@ mod audit;
 use std::sync::Arc;
 
 use portal_domain::{
-    Consent, DispensingDateError, Ik, Initials, Kvnr, TenantSlug, YearStatus, YearsShown,
+    Consent, DispensingDateError, Ik, Initials, Kvnr, YearStatus, YearsShown,
     check_dispensing_date, exempt_on, german_date, year_statuses,
 };
 use time::{Date, Duration};
@@ -15,8 +16,11 @@ use time::{Date, Duration};
 pub use anchor::{ANCHOR_EVERY, Anchoring};
 pub use audit::{AuditProblem, Verified, verify_audit};
 
-use crate::model::{AuditEntry, AuditRow, Channel, Counter, Limit, Outcome, QueryId, Recorded};
-use crate::ports::{AuditLog, Clock, ExemptionStore, StoreError};
+use crate::model::{
+    AuditEntry, AuditRecord, AuditRow, Channel, Counter, Limit, Outcome, QueryId, Recorded, Tenant,
+};
+use crate::ports::{AuditLog, Clock, ExemptionStore, StoreError, TokenSigner};
+use crate::proofs::{self, ProofClaims, ProofYear};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OhaSettings {
@@ -43,12 +47,16 @@ impl Default for OhaSettings {
 
 #[derive(Clone)]
 pub struct Oha {
-    /// Whose queries these are: named in the log, which counts answers per insurer.
-    pub tenant: TenantSlug,
+    /// Whose queries these are: named in the log (which counts answers per insurer) and in
+    /// every proof.
+    pub tenant: Arc<Tenant>,
     pub exemptions: Arc<dyn ExemptionStore>,
     pub audit: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
     pub settings: OhaSettings,
+    /// Signs the proof of every answer; without one no answer is given (the Lambdas have none
+    /// yet).
+    pub proofs: Option<Arc<dyn TokenSigner>>,
 }
 
 /// What a provider asks: about whom, with which consent, for which day of dispensing.
@@ -68,6 +76,8 @@ pub struct Answer {
     pub kvnr: Kvnr,
     /// `None` when the person has no exemption on record at all.
     pub found: Option<Found>,
+    /// The signed proof of this answer: a compact JWS (see [`crate::proofs`]).
+    pub proof: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,13 +98,17 @@ pub enum QueryError {
     /// The answer could not be recorded, so it is not given.
     #[error("the audit log is unavailable")]
     AuditUnavailable(#[source] StoreError),
+    /// Recorded, but the proof could not be signed: the answer is not given without it.
+    #[error("the proof could not be signed")]
+    ProofUnavailable(#[source] StoreError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 impl Oha {
     /// Answers a question. The answer leaves only once it is recorded: counted against the
-    /// provider's limits and appended to the audit log in one atomic write.
+    /// provider's limits and appended to the audit log in one atomic write. Then, and only then,
+    /// its proof is signed: a proof never claims an answer the log does not hold.
     pub async fn ask(&self, question: Question) -> Result<Answer, QueryError> {
         let now = self.clock.now();
         let today = german_date(now);
@@ -131,21 +145,73 @@ impl Oha {
         ];
         let recorded =
             self.audit.record_query(&entry, &limits).await.map_err(QueryError::AuditUnavailable)?;
-        if let Recorded::OverLimit(counter) = recorded {
-            let retry_after = counter.window_ends() - now;
-            return Err(match counter {
-                Counter::Burst { .. } => QueryError::TooFast { retry_after },
-                _ => QueryError::QuotaExceeded { quota: self.settings.quota_per_day, retry_after },
-            });
-        }
+        let record = match recorded {
+            Recorded::Done(record) => record,
+            Recorded::OverLimit(counter) => {
+                let retry_after = counter.window_ends() - now;
+                return Err(match counter {
+                    Counter::Burst { .. } => QueryError::TooFast { retry_after },
+                    _ => QueryError::QuotaExceeded {
+                        quota: self.settings.quota_per_day,
+                        retry_after,
+                    },
+                });
+            }
+        };
+        let proof = self.prove(&record, found.as_ref()).await.map_err(|error| {
+            tracing::error!(
+                query_id = %entry.query_id,
+                error = %crate::error_chain(&error),
+                "recorded, but the proof could not be signed: no answer"
+            );
+            QueryError::ProofUnavailable(error)
+        })?;
         tracing::info!(
             query_id = %entry.query_id,
             ik = %question.ik,
-            tenant = %self.tenant,
+            tenant = %self.tenant.slug,
             channel = question.channel.as_str(),
             "exemption query answered"
         );
-        Ok(Answer { query_id: entry.query_id, kvnr: question.kvnr, found })
+        Ok(Answer { query_id: entry.query_id, kvnr: question.kvnr, found, proof })
+    }
+
+    /// The signed proof of the answer `record` holds, stating `found`'s years.
+    async fn prove(
+        &self,
+        record: &AuditRecord,
+        found: Option<&Found>,
+    ) -> Result<String, StoreError> {
+        let signer = self
+            .proofs
+            .as_ref()
+            .ok_or_else(|| StoreError::unavailable("no proof signing key is configured"))?;
+        let (kvnr_salt, kvnr_sha256) = proofs::salted_kvnr(&record.kvnr);
+        let years = found.map_or(&[][..], |f| f.years.as_slice());
+        let claims = ProofClaims {
+            iss: self.tenant.letterhead.portal_url.trim_end_matches('/').to_string(),
+            iat: record.at.unix_timestamp(),
+            query_id: record.query_id.to_string(),
+            insurer_ik: self.tenant.ik.to_string(),
+            provider_ik: record.ik.to_string(),
+            audit_seq: record.seq,
+            channel: record.channel.as_str().to_string(),
+            kvnr_salt,
+            kvnr_sha256,
+            found: found.is_some(),
+            years: years
+                .iter()
+                .map(|y| ProofYear {
+                    year: y.year,
+                    exempt: y.exempt(),
+                    valid_from: y.validity.map(|v| v.from.to_string()),
+                    valid_to: y.validity.map(|v| v.to.to_string()),
+                })
+                .collect(),
+            dispensing_date: record.dispensing_date.map(|d| d.to_string()),
+            exempt_on_dispensing_date: found.and_then(|f| f.exempt_on_dispensing_date),
+        };
+        proofs::sign(signer.as_ref(), &claims).await
     }
 
     /// Who asked about this person (`by` a KVNR) or what this provider asked (`by` an IK),

@@ -59,12 +59,11 @@ impl ReportKeys {
         let salt = Salt::new(HKDF_SHA256, b"portal report contents v1");
         let info = [tenant.as_str().as_bytes()];
         let mut key = [0; 32];
-        // HKDF's expand fails only for outputs longer than 255 hash lengths; 32 bytes never are.
+        // HKDF's expand fails only for outputs longer than 255 hash lengths, which 32 bytes
+        // never are; were it to fail, the cipher has no key (rather than an all-zero one).
         let prk = salt.extract(&self.0);
-        if let Ok(okm) = prk.expand(&info, &AES_256_GCM) {
-            let _ = okm.fill(&mut key);
-        }
-        let key = UnboundKey::new(&AES_256_GCM, &key).map(LessSafeKey::new);
+        let derived = prk.expand(&info, &AES_256_GCM).and_then(|okm| okm.fill(&mut key));
+        let key = derived.and_then(|()| UnboundKey::new(&AES_256_GCM, &key)).map(LessSafeKey::new);
         ReportCipher { key: key.ok(), tenant: *tenant }
     }
 }

@@ -1,7 +1,7 @@
 //! The reports' dispatcher: the letters' pattern. A queued report is claimed for a while (its
-//! next try moved past the claim), built into its message, handed to KIM, and marked sent; a
-//! try that fails is retried with backoff, a refusal or the last failed try marks it failed.
-//! Receipts move a sent report on to delivered and read.
+//! next try moved past the claim), its message (frozen when the practice sent it) handed to
+//! KIM, and the report marked sent; a try that fails is retried with backoff, a refusal or the
+//! last failed try marks it failed. Receipts move a sent report on to delivered and read.
 //!
 //! A dispatcher that dies after KIM took the message and before the report was marked sent
 //! leaves it queued: after the claim runs out the next round sends it once more, under the same
@@ -10,15 +10,13 @@
 use portal_domain::UserFacing;
 use time::Duration;
 
-use super::{Letter, Reports, ReportsError, SENT_KEPT, earztbrief_xml};
-use crate::model::{
-    DeliveryFailure, ReceiptKind, ReportDocument, ReportMessage, ReportStatus, StoredReport,
-};
+use super::{Reports, ReportsError, SENT_KEPT};
+use crate::model::{DeliveryFailure, ReportMessage, ReportStatus, StoredReport};
 use crate::ports::{DeliveryError, ReportDelivery, ReportQueue, Saved, StoreError};
 
 /// How long a dispatcher may take with a report it claimed before another may try.
 const CLAIM: Duration = Duration::minutes(5);
-/// Tries before a report is given up (with the backoff below: about four hours).
+/// Tries before a report is given up (with the backoff below: about two hours).
 pub const MAX_ATTEMPTS: u32 = 8;
 
 /// The wait before the next try: 1, 2, 4 … minutes, at most an hour.
@@ -34,11 +32,14 @@ pub struct DispatchedReports {
     pub failed: usize,
     /// To be tried again later.
     pub retrying: usize,
+    /// Left for the next round: the store failed on them, or another dispatcher had them.
+    pub skipped: usize,
     pub receipts: usize,
 }
 
 /// Sends the due reports of one tenant, then records the receipts that came in, then drops
-/// expired contents.
+/// expired contents. A store failure on one report leaves it for the next round and goes on
+/// with the others; only a queue that cannot be read ends the round with an error.
 pub async fn dispatch_reports(
     reports: &Reports,
     queue: &dyn ReportQueue,
@@ -47,62 +48,15 @@ pub async fn dispatch_reports(
     let mut done = DispatchedReports::default();
     let now = reports.clock.now();
     for record in queue.due_reports(now, 50).await? {
-        let claimed = StoredReport {
-            attempts: record.attempts + 1,
-            next_attempt_at: Some(now + CLAIM),
-            ..record
-        };
-        if reports.reports.save_report(&claimed).await? == Saved::Conflict {
-            continue; // another dispatcher has it
-        }
-        let claimed = StoredReport { version: claimed.version + 1, ..claimed };
-        let outcome = match message(reports, &claimed).await {
-            Ok(message) => delivery.deliver(&message).await,
-            Err(ReportsError::Store(e)) => return Err(e),
+        match dispatch_one(reports, delivery, record).await {
+            Ok(Some(Outcome::Sent)) => done.sent += 1,
+            Ok(Some(Outcome::Failed)) => done.failed += 1,
+            Ok(Some(Outcome::Retrying)) => done.retrying += 1,
+            Ok(None) => done.skipped += 1,
             Err(error) => {
-                // The report was complete when it was queued; what fails now is on our side.
-                tracing::error!(report = %claimed.id, error = %crate::error_chain(&error), "report message not built");
-                Err(DeliveryError::Unavailable(error.into()))
+                done.skipped += 1;
+                tracing::warn!(error = %crate::error_chain(&error), "report left for the next round");
             }
-        };
-        let now = reports.clock.now();
-        let next = match outcome {
-            Ok(()) => {
-                done.sent += 1;
-                tracing::info!(report = %claimed.id, "report sent");
-                StoredReport {
-                    status: ReportStatus::Sent,
-                    sent_at: Some(now),
-                    next_attempt_at: None,
-                    ..claimed.clone()
-                }
-            }
-            Err(DeliveryError::Unavailable(error)) if claimed.attempts < MAX_ATTEMPTS => {
-                done.retrying += 1;
-                tracing::warn!(report = %claimed.id, attempts = claimed.attempts, error = %crate::error_chain(&*error), "report not sent, will retry");
-                StoredReport {
-                    next_attempt_at: Some(now + backoff(claimed.attempts)),
-                    ..claimed.clone()
-                }
-            }
-            Err(error) => {
-                done.failed += 1;
-                let failure = match &error {
-                    DeliveryError::Refused(failure) => *failure,
-                    DeliveryError::Unavailable(_) => DeliveryFailure::GaveUp,
-                };
-                tracing::warn!(report = %claimed.id, failure = failure.code(), "report failed");
-                StoredReport {
-                    status: ReportStatus::Failed,
-                    failure: Some(failure),
-                    next_attempt_at: None,
-                    ..claimed.clone()
-                }
-            }
-        };
-        let next = StoredReport { updated_at: now, contents_expire_at: now + SENT_KEPT, ..next };
-        if reports.reports.save_report(&next).await? == Saved::Conflict {
-            tracing::error!(report = %claimed.id, "report changed while it was being sent");
         }
     }
     done.receipts = record_receipts(reports, delivery).await?;
@@ -113,54 +67,91 @@ pub async fn dispatch_reports(
     Ok(done)
 }
 
-/// The message of a claimed report: the report read whole again, its PDF and XML.
-async fn message(reports: &Reports, record: &StoredReport) -> Result<ReportMessage, ReportsError> {
-    let contents = reports.contents(record)?;
-    let at = record.queued_at.unwrap_or(record.updated_at);
-    let date = portal_domain::german_date(at);
-    let (report, physician) = reports.complete(&contents, date).await?;
-    let practice =
-        reports.providers.provider(&record.practice).await?.ok_or(ReportsError::NotHeilmittel)?;
-    let to = physician.receives_earztbrief().cloned().ok_or(ReportsError::NoEarztbrief)?;
-    let from = reports.tenant.kim_address.clone().ok_or(ReportsError::NoEarztbrief)?;
-    let document = ReportDocument {
-        id: &record.id,
-        report: &report,
-        practice: &practice,
-        physician: &physician,
-        insurer: &reports.tenant.name,
-        date,
-        corrects: record.corrects.as_ref(),
+enum Outcome {
+    Sent,
+    Failed,
+    Retrying,
+}
+
+/// Claims one due report, sends it, records what came of it; `None` when another dispatcher
+/// had claimed it first.
+async fn dispatch_one(
+    reports: &Reports,
+    delivery: &dyn ReportDelivery,
+    record: StoredReport,
+) -> Result<Option<Outcome>, StoreError> {
+    let now = reports.clock.now();
+    let claimed = StoredReport {
+        attempts: record.attempts + 1,
+        next_attempt_at: Some(now + CLAIM),
+        ..record
     };
-    let pdf = reports.renderer.render(&document)?;
-    let id = record.id.to_string();
-    let xml = earztbrief_xml(
-        &report,
-        &Letter { id: &id, at, practice: &practice, physician: &physician },
-    );
-    let kind = super::earztbrief::title(report.kind);
-    Ok(ReportMessage {
-        report: record.id,
-        message_id: ReportMessage::message_id_of(&record.id, &record.practice),
-        from,
-        from_name: format!("{} über {}", practice.name, reports.tenant.name),
-        to,
-        to_name: physician.name.clone(),
-        subject: format!("{kind} (eArztbrief)"),
-        body: format!(
-            "Sehr geehrte Damen und Herren,\n\n\
-             anbei erhalten Sie einen {kind} der Praxis {name}, {ort}, als eArztbrief \
-             (PDF und XML), übermittelt über den eTherapiebericht der {insurer}.\n\n\
-             Bei Fragen zum Bericht wenden Sie sich bitte an die Praxis.\n",
-            name = practice.name,
-            ort = practice.address.ort,
-            insurer = reports.tenant.name,
-        ),
-        pdf,
-        xml,
-        pdf_name: format!("{kind}-{id}.pdf").replace(' ', "-"),
-        xml_name: format!("{kind}-{id}.xml").replace(' ', "-"),
-    })
+    if reports.reports.save_report(&claimed).await? == Saved::Conflict {
+        return Ok(None);
+    }
+    let claimed = StoredReport { version: claimed.version + 1, ..claimed };
+    let outcome = match frozen_message(reports, &claimed) {
+        Ok(message) => delivery.deliver(&message).await,
+        // Sealed when it was sent, it opens or it never will: nothing to retry.
+        Err(failure) => Err(DeliveryError::Refused(failure)),
+    };
+    let now = reports.clock.now();
+    let (next, outcome) = match outcome {
+        Ok(()) => {
+            tracing::info!(report = %claimed.id, "report sent");
+            let next = StoredReport {
+                status: ReportStatus::Sent,
+                sent_at: Some(now),
+                next_attempt_at: None,
+                ..claimed.clone()
+            };
+            (next, Outcome::Sent)
+        }
+        Err(DeliveryError::Unavailable(error)) if claimed.attempts < MAX_ATTEMPTS => {
+            tracing::warn!(report = %claimed.id, attempts = claimed.attempts, error = %crate::error_chain(&*error), "report not sent, will retry");
+            let next = StoredReport {
+                next_attempt_at: Some(now + backoff(claimed.attempts)),
+                ..claimed.clone()
+            };
+            (next, Outcome::Retrying)
+        }
+        Err(error) => {
+            let failure = match &error {
+                DeliveryError::Refused(failure) => *failure,
+                DeliveryError::Unavailable(_) => DeliveryFailure::GaveUp,
+            };
+            tracing::warn!(report = %claimed.id, failure = failure.code(), "report failed");
+            let next = StoredReport {
+                status: ReportStatus::Failed,
+                failure: Some(failure),
+                next_attempt_at: None,
+                ..claimed.clone()
+            };
+            (next, Outcome::Failed)
+        }
+    };
+    let next = StoredReport { updated_at: now, ..next };
+    if reports.reports.save_report(&next).await? == Saved::Conflict {
+        tracing::error!(report = %claimed.id, "report changed while it was being sent");
+    }
+    Ok(Some(outcome))
+}
+
+/// The message frozen when the practice sent the report, or why there is none to send.
+fn frozen_message(
+    reports: &Reports,
+    record: &StoredReport,
+) -> Result<ReportMessage, DeliveryFailure> {
+    let contents = reports.contents(record).map_err(|error| {
+        if !matches!(error, ReportsError::ContentsExpired) {
+            tracing::error!(report = %record.id, error = %crate::error_chain(&error), "report contents do not open");
+        }
+        DeliveryFailure::Undeliverable
+    })?;
+    contents
+        .frozen
+        .and_then(|frozen| frozen.message(&record.id, &record.practice))
+        .ok_or(DeliveryFailure::Undeliverable)
 }
 
 /// Records each receipt on its report, then acknowledges it. A receipt for no report of this
@@ -182,42 +173,45 @@ async fn record_receipts(
             Some((id, practice)) => reports.reports.report(&practice, &id).await?,
             None => None,
         };
-        if let Some(record) = found {
-            let status = match receipt.kind {
-                ReceiptKind::Delivered => ReportStatus::Delivered,
-                ReceiptKind::Read => ReportStatus::Read,
-                ReceiptKind::Failed(_) => ReportStatus::Failed,
-            };
-            if record.status.advances_to(status) {
-                let at = receipt.at;
-                let now = reports.clock.now();
-                let next = StoredReport {
-                    status,
-                    delivered_at: record.delivered_at.or(match status {
-                        ReportStatus::Delivered | ReportStatus::Read => Some(at),
-                        _ => None,
-                    }),
-                    read_at: (status == ReportStatus::Read).then_some(at).or(record.read_at),
-                    failure: match receipt.kind {
-                        ReceiptKind::Failed(failure) => Some(failure),
-                        _ => record.failure,
-                    },
-                    next_attempt_at: None,
-                    updated_at: now,
-                    contents_expire_at: now + SENT_KEPT,
-                    ..record.clone()
-                };
-                if reports.reports.save_report(&next).await? == Saved::Conflict {
-                    continue; // changed meanwhile: the receipt is read again next round
-                }
-                recorded += 1;
-                tracing::info!(report = %record.id, status = status.as_str(), "receipt recorded");
-            }
-        } else {
+        let Some(record) = found else {
             // Another tenant's (tenants share the local receipts folder), or none's: left for
             // whoever it belongs to.
             tracing::debug!(message_id = %receipt.message_id, "receipt for no report of this tenant");
             continue;
+        };
+        if let Some(status) = record.status.after_receipt(record.failure, receipt.kind) {
+            let now = reports.clock.now();
+            let at = receipt.at;
+            // Contents that already expired stay gone (DynamoDB's TTL may not have caught up).
+            let expired = record.contents_expire_at <= now;
+            let next = StoredReport {
+                status,
+                delivered_at: match status {
+                    ReportStatus::Delivered | ReportStatus::Read => {
+                        record.delivered_at.or(Some(at))
+                    }
+                    _ => record.delivered_at,
+                },
+                read_at: if status == ReportStatus::Read { Some(at) } else { record.read_at },
+                failure: match receipt.kind {
+                    crate::model::ReceiptKind::Failed(failure) => Some(failure),
+                    _ => None,
+                },
+                next_attempt_at: None,
+                updated_at: now,
+                contents: if expired { None } else { record.contents.clone() },
+                contents_expire_at: if expired {
+                    record.contents_expire_at
+                } else {
+                    now + SENT_KEPT
+                },
+                ..record.clone()
+            };
+            if reports.reports.save_report(&next).await? == Saved::Conflict {
+                continue; // changed meanwhile: the receipt is read again next round
+            }
+            recorded += 1;
+            tracing::info!(report = %record.id, status = status.as_str(), "receipt recorded");
         }
         if let Err(error) = delivery.acknowledge(&receipt).await {
             tracing::warn!(error = %crate::error_chain(&error), "receipt not acknowledged");

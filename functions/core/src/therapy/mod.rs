@@ -4,15 +4,18 @@
 
 mod cipher;
 mod dispatch;
-mod earztbrief;
+pub(crate) mod earztbrief;
 
 use std::sync::Arc;
 
 use portal_domain::therapy::{Bsnr, FormProblem, Lanr, Physician, PhysicianQuery, TherapyReport};
 use portal_domain::{Berufsfeld, Ik, Provider};
-use time::{Date, Duration};
+use time::{Date, Duration, OffsetDateTime};
 
-use crate::model::{ReportContents, ReportDocument, ReportId, ReportStatus, StoredReport, Tenant};
+use crate::model::{
+    FrozenMessage, ReportContents, ReportDocument, ReportId, ReportMessage, ReportStatus,
+    StoredReport, Tenant,
+};
 use crate::ports::{
     Clock, PhysicianDirectory, ProviderDirectory, RenderError, ReportRenderer, ReportStore, Saved,
     StoreError,
@@ -133,6 +136,12 @@ pub enum ReportsError {
     /// `corrects` names no sent report of this practice.
     #[error("the corrected report is not a sent report of this practice")]
     UnknownCorrected,
+    /// Changed by another request while this one worked on it: try again.
+    #[error("the report changed meanwhile")]
+    Changed,
+    /// The insurer's tenants file names no KIM address to send from.
+    #[error("the insurer has no KIM address to send from")]
+    NoKimAddress,
     #[error("the report's contents could not be sealed or opened")]
     Cipher(#[from] CipherError),
     #[error(transparent)]
@@ -250,15 +259,16 @@ impl Reports {
         }
     }
 
-    /// Freezes a complete report and queues it for delivery. A repeated send with the same
-    /// `Idempotency-Key` answers as the first did; nothing is sent twice.
+    /// Freezes a complete report (its message made now, PDF and XML included) and queues it
+    /// for delivery. A repeated send with the same `Idempotency-Key` answers as the first did;
+    /// nothing is sent twice. A report that failed may be sent again under a new key.
     pub async fn send(
         &self,
         ik: &Ik,
         id: &ReportId,
         idempotency_key: Option<&str>,
     ) -> Result<ReportView, ReportsError> {
-        self.heilmittel_practice(ik).await?;
+        let practice = self.heilmittel_practice(ik).await?;
         let key = idempotency_key
             .map(str::trim)
             .filter(|k| {
@@ -268,47 +278,121 @@ impl Reports {
             })
             .ok_or(ReportsError::IdempotencyKey)?;
         let record = self.reports.report(ik, id).await?.ok_or(ReportsError::NotFound)?;
-        if record.status != ReportStatus::Draft {
-            return match record.idempotency_key.as_deref() == Some(key) {
-                true => self.view(record).await,
-                false => Err(ReportsError::AlreadySent),
-            };
+        if let Some(answer) = self.sent_before(&record, key).await {
+            return answer;
         }
-        let contents = self.contents(&record)?;
-        let today = self.clock.today();
-        let (_, physician) = self.complete(&contents, today).await?;
-        if physician.receives_earztbrief().is_none() {
-            return Err(ReportsError::NoEarztbrief);
-        }
+        let mut contents = self.contents(&record)?;
         let now = self.clock.now();
+        let message = self.message(&record, &contents, &practice, now).await?;
+        contents.frozen = Some(FrozenMessage::of(&message));
         let record = StoredReport {
             status: ReportStatus::Queued,
+            contents: Some(self.cipher.seal(&contents, ik, id)?),
             queued_at: Some(now),
             updated_at: now,
+            sent_at: None,
+            failure: None,
+            attempts: 0,
             idempotency_key: Some(key.to_string()),
             next_attempt_at: Some(now),
             contents_expire_at: now + SENT_KEPT,
             expires_at: now + RECORD_KEPT,
             ..record
         };
-        self.save(&record).await?;
+        if self.reports.save_report(&record).await? == Saved::Conflict {
+            // Someone else sent it (or changed it) meanwhile: answer as to a repeated send.
+            let now_stored = self.reports.report(ik, id).await?.ok_or(ReportsError::NotFound)?;
+            return match self.sent_before(&now_stored, key).await {
+                Some(answer) => answer,
+                None => Err(ReportsError::Changed),
+            };
+        }
         tracing::info!(report = %id, "report queued");
         (self.reports_queued)();
         self.view(StoredReport { version: record.version + 1, ..record }).await
     }
 
-    /// The report's PDF: for a draft the preview of what would be sent today, for a sent
-    /// report the document that was sent.
+    /// The answer to a send of a report that is not (or no longer) a draft: the report itself
+    /// for the same key, a refusal for another, nothing (go on) for a failed one under a new key.
+    async fn sent_before(
+        &self,
+        record: &StoredReport,
+        key: &str,
+    ) -> Option<Result<ReportView, ReportsError>> {
+        if record.status == ReportStatus::Draft {
+            return None;
+        }
+        if record.idempotency_key.as_deref() == Some(key) {
+            return Some(self.view(record.clone()).await);
+        }
+        match record.status {
+            ReportStatus::Failed => None,
+            _ => Some(Err(ReportsError::AlreadySent)),
+        }
+    }
+
+    /// The KIM message of a complete report, made at `at`: its PDF/A, its eArztbrief XML, to
+    /// the physician picked (who must receive eArztbriefe).
+    async fn message(
+        &self,
+        record: &StoredReport,
+        contents: &ReportContents,
+        practice: &Provider,
+        at: OffsetDateTime,
+    ) -> Result<ReportMessage, ReportsError> {
+        let date = portal_domain::german_date(at);
+        let (report, physician) = self.complete(contents, date).await?;
+        let to = physician.receives_earztbrief().cloned().ok_or(ReportsError::NoEarztbrief)?;
+        let from = self.tenant.kim_address.clone().ok_or(ReportsError::NoKimAddress)?;
+        let document = ReportDocument {
+            id: &record.id,
+            report: &report,
+            practice,
+            physician: &physician,
+            insurer: &self.tenant.name,
+            date,
+            corrects: record.corrects.as_ref(),
+        };
+        let pdf = self.renderer.render(&document)?;
+        let id = record.id.to_string();
+        let xml = earztbrief_xml(&report, &Letter { id: &id, at, practice, physician: &physician });
+        let kind = earztbrief::title(report.kind);
+        Ok(ReportMessage {
+            report: record.id,
+            message_id: ReportMessage::message_id_of(&record.id, &record.practice),
+            from,
+            from_name: format!("{} über {}", practice.name, self.tenant.name),
+            to,
+            to_name: physician.name.clone(),
+            subject: format!("{kind} (eArztbrief)"),
+            body: format!(
+                "Sehr geehrte Damen und Herren,\n\n\
+                 anbei erhalten Sie einen {kind} der Praxis {name}, {ort}, als eArztbrief \
+                 (PDF und XML), übermittelt über den eTherapiebericht der {insurer}.\n\n\
+                 Bei Fragen zum Bericht wenden Sie sich bitte an die Praxis.\n",
+                name = practice.name,
+                ort = practice.address.ort,
+                insurer = self.tenant.name,
+            ),
+            pdf,
+            xml,
+            pdf_name: format!("{kind}-{id}.pdf").replace(' ', "-"),
+            xml_name: format!("{kind}-{id}.xml").replace(' ', "-"),
+        })
+    }
+
+    /// The report's PDF: for a sent report the document that was sent; for a draft the preview
+    /// of what would be sent today (to a physician who receives no eArztbrief, the letter to
+    /// print).
     pub async fn pdf(&self, ik: &Ik, id: &ReportId) -> Result<Vec<u8>, ReportsError> {
-        self.heilmittel_practice(ik).await?;
+        let practice = self.heilmittel_practice(ik).await?;
         let record = self.reports.report(ik, id).await?.ok_or(ReportsError::NotFound)?;
         let contents = self.contents(&record)?;
-        let date = match record.queued_at {
-            Some(at) => portal_domain::german_date(at),
-            None => self.clock.today(),
-        };
+        if let Some(frozen) = contents.frozen {
+            return Ok(frozen.pdf);
+        }
+        let date = self.clock.today();
         let (report, physician) = self.complete(&contents, date).await?;
-        let practice = self.providers.provider(ik).await?.ok_or(ReportsError::NotHeilmittel)?;
         let document = ReportDocument {
             id,
             report: &report,
@@ -399,6 +483,11 @@ impl Reports {
         let contents = match self.contents(&record) {
             Ok(contents) => Some(contents),
             Err(ReportsError::ContentsExpired) => None,
+            Err(ReportsError::Cipher(error)) => {
+                // One record that does not open must not hide the practice's others.
+                tracing::error!(report = %record.id, %error, "report contents do not open");
+                None
+            }
             Err(e) => return Err(e),
         };
         let physician = match &contents {

@@ -23,6 +23,7 @@ impl Catalogue for German {
             Text::QueryTooShort => "Bitte geben Sie mindestens zwei Buchstaben des Namens, eine LANR, eine BSNR oder eine Postleitzahl ein.".into(),
             Text::ReportNotFound => "Diesen Bericht gibt es nicht (oder nicht für Ihre Praxis).".into(),
             Text::ReportSent => "Der Bericht wurde versandt und kann nicht mehr geändert werden. Für eine Korrektur schreiben Sie bitte einen neuen Bericht, der den alten korrigiert.".into(),
+            Text::ReportChanged => "Der Bericht wurde in der Zwischenzeit geändert. Bitte laden Sie ihn neu.".into(),
             Text::ContentsExpired => "Der Inhalt dieses Berichts wird nicht mehr aufbewahrt (Entwürfe 90 Tage, versandte Berichte 30 Tage nach dem letzten Status).".into(),
             Text::IdempotencyKeyRequired => "Zum Senden fehlt der Kopf „Idempotency-Key“ (1 bis 100 sichtbare Zeichen).".into(),
             Text::NoEarztbrief => "Diese Arztpraxis empfängt keine eArztbriefe. Bitte drucken Sie den Bericht (Vorschau) und übergeben Sie ihn auf anderem Weg.".into(),
@@ -73,6 +74,7 @@ impl Catalogue for German {
             ),
             Text::TooFast => "Zu viele Abfragen in kurzer Zeit. Bitte warten Sie einen Moment.".into(),
             Text::AuditUnavailable => "Die Abfrage konnte nicht protokolliert werden. Ohne Protokoll zeigen wir kein Ergebnis; bitte versuchen Sie es in einigen Minuten erneut.".into(),
+            Text::ProofChecksUsedUp => "Zu viele Nachweise in kurzer Zeit geprüft. Bitte versuchen Sie es in einer Minute erneut.".into(),
         }
     }
 }

@@ -21,6 +21,7 @@ impl Catalogue for English {
             Text::QueryTooShort => "Please enter at least two letters of the name, a LANR, a BSNR or a postcode.".into(),
             Text::ReportNotFound => "There is no such report (or not for your practice).".into(),
             Text::ReportSent => "The report was sent and can no longer change. To correct it, write a new report that corrects the old one.".into(),
+            Text::ReportChanged => "The report was changed meanwhile. Please load it again.".into(),
             Text::ContentsExpired => "The contents of this report are no longer kept (drafts 90 days, sent reports 30 days after their last status).".into(),
             Text::IdempotencyKeyRequired => "Sending needs an \"Idempotency-Key\" header (1 to 100 visible characters).".into(),
             Text::NoEarztbrief => "This physician's practice receives no eArztbrief. Please print the report (preview) and hand it over another way.".into(),
@@ -68,6 +69,7 @@ impl Catalogue for English {
             ),
             Text::TooFast => "Too many queries in a short time. Please wait a moment.".into(),
             Text::AuditUnavailable => "The query could not be recorded. Without a record we show no result; please try again in a few minutes.".into(),
+            Text::ProofChecksUsedUp => "Too many proofs checked in a short time. Please try again in a minute.".into(),
         }
     }
 }

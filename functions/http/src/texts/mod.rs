@@ -62,6 +62,7 @@ pub enum Text {
     QueryTooShort,
     ReportNotFound,
     ReportSent,
+    ReportChanged,
     ContentsExpired,
     IdempotencyKeyRequired,
     NoEarztbrief,
@@ -73,6 +74,8 @@ pub enum Text {
     },
     TooFast,
     AuditUnavailable,
+    // The proofs.
+    ProofChecksUsedUp,
 }
 
 /// Where a text sends the provider: the insurer's provider service and its contact line, or,
