@@ -168,13 +168,16 @@ impl TestApp {
         self.with_cookie(Method::POST, "/api/exemption-queries", session, Some(body)).await
     }
 
-    /// An answered query, without its (random) query id.
+    /// An answered query, without its (random) query id and its signed proof (`tests/proofs.rs`
+    /// checks those).
     pub(crate) async fn answer(&self, session: &str, body: Value) -> Value {
         let response = self.ask(session, body).await;
         assert_eq!(response.status(), StatusCode::OK);
         let mut answer: Value = response.json().await.unwrap();
         let query_id = answer.as_object_mut().unwrap().remove("query_id").unwrap();
         assert_eq!(query_id.as_str().unwrap().len(), 26, "a ULID");
+        let proof = answer.as_object_mut().unwrap().remove("proof").unwrap();
+        assert_eq!(proof.as_str().unwrap().split('.').count(), 3, "a compact JWS");
         answer
     }
 

@@ -61,10 +61,11 @@ fn deployed_routes(template: &Value) -> BTreeSet<(String, String, String)> {
     deployed
 }
 
-/// Capabilities not in the SAM template yet (none now: the machine API's `fhir` and `token`
-/// functions are deployed). A capability that runs only in the local portal for a while is
-/// named here, and its routes are then checked to be in no function.
-const NOT_DEPLOYED: [Capability; 0] = [];
+/// Capabilities not in the SAM template yet: the public check of proofs (issue 17), which runs
+/// in the local portal until its function (counters, single audit records, the proof key's
+/// public half) is in the template. A capability that runs only in the local portal for a while
+/// is named here, and its routes are then checked to be in no function.
+const NOT_DEPLOYED: [Capability; 1] = [Capability::Proofs];
 
 #[test]
 fn every_route_is_deployed_to_the_function_of_its_capability_and_no_other_route_is() {
@@ -692,7 +693,8 @@ fn the_report_dispatch_function_is_woken_by_queued_reports_and_the_schedule_and_
 fn the_waf_keeps_bodies_to_8_kb_except_for_therapy_reports_which_the_portal_takes_to_128_kib() {
     let edge = yaml("infra/edge.yaml");
     let acl = &resources(&edge, "AWS::WAFv2::WebACL").into_values().next().expect("a web ACL");
-    let rules: Vec<&Value> = acl["Properties"]["Rules"].as_sequence().into_iter().flatten().collect();
+    let rules: Vec<&Value> =
+        acl["Properties"]["Rules"].as_sequence().into_iter().flatten().collect();
     // The managed 8 KB rule would block a report: it only counts.
     let common = rules
         .iter()
@@ -710,7 +712,11 @@ fn the_waf_keeps_bodies_to_8_kb_except_for_therapy_reports_which_the_portal_take
     assert_eq!(parts[0]["SizeConstraintStatement"]["Size"].as_u64(), Some(8192));
     let exempt = &parts[1]["NotStatement"]["Statement"]["ByteMatchStatement"];
     assert_eq!(exempt["SearchString"], "/api/therapy-reports");
-    assert_eq!(portal_http::REPORT_BODY_BYTES, 128 * 1024, "the limit the rule leaves to the portal");
+    assert_eq!(
+        portal_http::REPORT_BODY_BYTES,
+        128 * 1024,
+        "the limit the rule leaves to the portal"
+    );
     assert!(size["Action"]["Block"].is_mapping());
 }
 
@@ -763,23 +769,37 @@ fn the_token_function_reads_clients_and_records_used_assertion_ids_and_nothing_e
         .map(|a| a.split(':').next().unwrap_or_default().to_string())
         .collect();
     assert_eq!(services, set(&["dynamodb", "kms"]));
-    assert!(token["Properties"]["Policies"].as_sequence().unwrap().iter().all(|p| p.get("Statement").is_some()));
+    assert!(
+        token["Properties"]["Policies"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .all(|p| p.get("Statement").is_some())
+    );
 }
 
 #[test]
 fn only_the_token_function_signs_with_the_token_key_and_only_the_machine_apis_functions_read_it() {
-    use portal_lambda::{TOKEN_KEY_ID, TokenKeyUse, token_key_use};
+    use portal_lambda::{TOKEN_KEY_ID, TOKEN_KEYS_PUBLISHED, TokenKeyUse, token_key_use};
     let template = template();
-    let key = &template["Resources"]["TokenSigningKey"];
-    assert_eq!(key["Type"], "AWS::KMS::Key");
-    assert_eq!(key["Properties"]["KeySpec"], "ECC_NIST_P256");
-    assert_eq!(key["Properties"]["KeyUsage"], "SIGN_VERIFY");
-    assert_eq!(key["DeletionPolicy"], "Retain", "its public half checks what it signed");
-    // The key policy names no principal but the account, which grants through IAM (below).
-    for statement in key["Properties"]["KeyPolicy"]["Statement"].as_sequence().unwrap() {
-        let principal = text(statement, &["Principal", "AWS"]).unwrap_or_default();
-        assert!(principal.ends_with(":root"), "{statement:?}");
-        assert!(statement["Principal"].get("Service").is_none(), "{statement:?}");
+    // The key that signs, and (during a rotation, infra/README.md) the others published with it.
+    let variables = &functions(&template)["token"]["Properties"]["Environment"]["Variables"];
+    let signing_key = names(&variables[TOKEN_KEY_ID]);
+    assert_eq!(signing_key.len(), 1, "{TOKEN_KEY_ID} names one key: {signing_key:?}");
+    let mut token_keys = signing_key.clone();
+    token_keys.extend(names(&variables[TOKEN_KEYS_PUBLISHED]));
+    for id in &token_keys {
+        let key = &template["Resources"][id.as_str()];
+        assert_eq!(key["Type"], "AWS::KMS::Key", "{id}");
+        assert_eq!(key["Properties"]["KeySpec"], "ECC_NIST_P256", "{id}");
+        assert_eq!(key["Properties"]["KeyUsage"], "SIGN_VERIFY", "{id}");
+        assert_eq!(key["DeletionPolicy"], "Retain", "{id}: its public half checks what it signed");
+        // The key policy names no principal but the account, which grants through IAM (below).
+        for statement in key["Properties"]["KeyPolicy"]["Statement"].as_sequence().unwrap() {
+            let principal = text(statement, &["Principal", "AWS"]).unwrap_or_default();
+            assert!(principal.ends_with(":root"), "{id}: {statement:?}");
+            assert!(statement["Principal"].get("Service").is_none(), "{id}: {statement:?}");
+        }
     }
 
     let by_use = |wanted: TokenKeyUse| -> BTreeSet<String> {
@@ -808,24 +828,26 @@ fn only_the_token_function_signs_with_the_token_key_and_only_the_machine_apis_fu
                 assert!(!on.contains("*"), "{name}: a KMS action on every key");
             }
             if granted.contains("kms:Sign") {
-                assert_eq!(on, set(&["TokenSigningKey"]), "{name}: signs with");
+                assert_eq!(on, signing_key, "{name}: signs with");
                 let condition = &statement["Condition"]["StringEquals"];
                 assert_eq!(condition["kms:SigningAlgorithm"], "ECDSA_SHA_256", "{name}");
                 assert_eq!(condition["kms:MessageType"], "RAW", "{name}");
                 signing.insert(name.clone());
             }
             if granted.contains("kms:GetPublicKey") {
-                assert_eq!(on, set(&["TokenSigningKey"]), "{name}: reads the public key of");
+                assert_eq!(on, token_keys, "{name}: reads the public keys of");
                 reading.insert(name.clone());
             }
-            if on.contains("TokenSigningKey") {
+            if !on.is_disjoint(&token_keys) {
                 let allowed = set(&["kms:Sign", "kms:GetPublicKey"]);
                 assert!(granted.is_subset(&allowed), "{name}: {granted:?} on the token key");
             }
         }
-        let variable = &function["Properties"]["Environment"]["Variables"][TOKEN_KEY_ID];
-        if !variable.is_null() {
-            assert_eq!(names(variable), set(&["TokenSigningKey"]), "{name}: {TOKEN_KEY_ID}");
+        let own = &function["Properties"]["Environment"]["Variables"];
+        if !own[TOKEN_KEY_ID].is_null() {
+            assert_eq!(names(&own[TOKEN_KEY_ID]), signing_key, "{name}: {TOKEN_KEY_ID}");
+            let published = names(&own[TOKEN_KEYS_PUBLISHED]);
+            assert_eq!(published, names(&variables[TOKEN_KEYS_PUBLISHED]), "{name}");
             given.insert(name.clone());
         }
     }
@@ -834,11 +856,13 @@ fn only_the_token_function_signs_with_the_token_key_and_only_the_machine_apis_fu
     assert_eq!(given, readers, "who is told the token key");
     let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
     assert!(globals.get(TOKEN_KEY_ID).is_none(), "not in Globals");
+    assert!(globals.get(TOKEN_KEYS_PUBLISHED).is_none(), "not in Globals");
     // The permissions boundary lets the stack's roles sign only with the stage's keys.
     let boundary = yaml("infra/deploy-role.yaml");
-    let statements = boundary["Resources"]["RoleBoundary"]["Properties"]["PolicyDocument"]["Statement"]
-        .as_sequence()
-        .unwrap();
+    let statements =
+        boundary["Resources"]["RoleBoundary"]["Properties"]["PolicyDocument"]["Statement"]
+            .as_sequence()
+            .unwrap();
     let sign = statements
         .iter()
         .find(|s| actions(s).contains("kms:Sign"))
@@ -847,7 +871,8 @@ fn only_the_token_function_signs_with_the_token_key_and_only_the_machine_apis_fu
 }
 
 #[test]
-fn the_fhir_function_asks_with_the_query_functions_rights_and_reads_clients_but_no_account_or_session() {
+fn the_fhir_function_asks_with_the_query_functions_rights_and_reads_clients_but_no_account_or_session()
+ {
     let template = template();
     let functions = functions(&template);
     let (fhir, query) = (functions["fhir"], functions["query"]);
@@ -858,7 +883,12 @@ fn the_fhir_function_asks_with_the_query_functions_rights_and_reads_clients_but_
             .unwrap_or_else(|| panic!("no statement {sid}"))
             .clone()
     };
-    for sid in ["Exemptions", "LimitsCountedWithTheAuditRecord", "AuditIsAppendedNeverChanged", "EncryptedTables"] {
+    for sid in [
+        "Exemptions",
+        "LimitsCountedWithTheAuditRecord",
+        "AuditIsAppendedNeverChanged",
+        "EncryptedTables",
+    ] {
         assert_eq!(by_sid(fhir, sid), by_sid(query, sid), "{sid}");
     }
     let tables = table_actions(fhir);

@@ -53,6 +53,7 @@ fn registered(app: &TestApp, jwks: &Path) -> String {
         .output()
         .unwrap();
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    println!("portal clients add: {}", String::from_utf8_lossy(&added.stdout));
     let id: Value = serde_json::from_slice(&added.stdout).unwrap();
     id["client_id"].as_str().unwrap().to_string()
 }
@@ -76,8 +77,8 @@ async fn the_example_client_gets_a_token_asks_for_a_kvnr_and_verifies_the_proof(
     let work = tempfile::tempdir().unwrap();
     let key: PathBuf = work.path().join("key.pem");
     let kid = "vendor-key-1".to_string();
-    let keys = client(vec!["jwks".into(), "--key".into(), path(&key), "--kid".into(), kid.clone()])
-        .await;
+    let keys =
+        client(vec!["jwks".into(), "--key".into(), path(&key), "--kid".into(), kid.clone()]).await;
     assert!(keys.status.success(), "{}", text(&keys));
     let jwks: Value = serde_json::from_slice(&keys.stdout).unwrap();
     assert_eq!(jwks["keys"][0]["kid"], "vendor-key-1");

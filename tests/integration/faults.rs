@@ -19,7 +19,7 @@ use portal_mail_outbox::OutboxMailer;
 use portal_store_embedded::EmbeddedStore;
 use time::OffsetDateTime;
 
-use crate::harness::{Embedded, embedded};
+use crate::harness::{Embedded, embedded, tenant_ik};
 
 /// Fails the named operation once, then behaves; notes every operation called.
 pub(crate) struct Faulty<T> {
@@ -133,6 +133,10 @@ impl SessionStore for Faulty<EmbeddedStore> {
         self.trip("delete_session")?;
         self.inner.delete_session(id_hash).await
     }
+    async fn sessions_of(&self, ik: &Ik) -> Result<Vec<Session>, StoreError> {
+        self.trip("sessions_of")?;
+        self.inner.sessions_of(ik).await
+    }
 }
 
 #[async_trait]
@@ -184,6 +188,9 @@ fn accounts(store: Arc<Faulty<EmbeddedStore>>) -> Accounts {
         policy: Policy { challenge_difficulty: 4, ..Policy::default() },
         sender: Sender::default(),
         letters_queued: Arc::new(|| {}),
+        secrets: Arc::new(portal_core::therapy::SecretCipher::without_key(&tenant_ik())),
+        second_factor_required: false,
+        issuer: "Serviceportal".into(),
     }
 }
 

@@ -104,7 +104,7 @@ impl TestApp {
         })
     }
 
-    async fn token_response(&self, assertion: &str, scope: &str) -> Response {
+    pub(crate) async fn token_response(&self, assertion: &str, scope: &str) -> Response {
         let form = [
             ("grant_type", "client_credentials"),
             ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
@@ -112,6 +112,11 @@ impl TestApp {
             ("scope", scope),
         ];
         self.http.post(self.url("/oauth/token")).form(&form).send().await.unwrap()
+    }
+
+    /// A good assertion, signed now.
+    pub(crate) fn signed_assertion(&self, software: &Software) -> String {
+        signed(software, &self.claims(software))
     }
 
     /// A token for a good assertion.

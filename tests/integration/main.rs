@@ -72,6 +72,8 @@ mod oha;
 mod probe;
 mod proofs;
 mod reports_store;
+mod second_factor;
 mod store_contract;
 mod tenants;
 mod therapy;
+mod vendor_docs;

@@ -11,7 +11,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use portal_core::accounts::{Accounts, SecretHasher};
 use portal_core::model::{
-    Account, AuditEntry, AuditRow, Counter, Limit, Outcome, Policy, QueryId, Sender,
+    Account, AuditEntry, AuditRow, Browser, Counter, Limit, Outcome, Policy, QueryId, Sender,
 };
 use portal_core::oha::{AuditProblem, verify_audit};
 use portal_core::{AccountStore, AuditLog, ExemptionStore};
@@ -269,6 +269,11 @@ async fn a_failed_login_does_the_same_work_whether_or_not_the_ik_has_an_account(
         policy: Policy::default(),
         sender: Sender::default(),
         letters_queued: Arc::new(|| {}),
+        secrets: Arc::new(portal_core::therapy::SecretCipher::without_key(
+            &crate::harness::tenant_ik(),
+        )),
+        second_factor_required: false,
+        issuer: "Serviceportal".into(),
     };
     let now = OffsetDateTime::now_utc();
     let ik = Ik::parse(IK).unwrap();
@@ -288,7 +293,7 @@ async fn a_failed_login_does_the_same_work_whether_or_not_the_ik_has_an_account(
     let mut calls = Vec::new();
     for ik in [IK, "401612342"] {
         let started = Instant::now();
-        let refused = accounts.login(ik, "falsches Kennwort", None, client).await;
+        let refused = accounts.login(ik, "falsches Kennwort", None, client, Browser::Other).await;
         timings.push(started.elapsed());
         assert!(matches!(refused, Err(portal_core::accounts::LoginError::InvalidCredentials)));
         calls.push(store.take_calls());

@@ -67,7 +67,8 @@ async fn a_proof_from_a_web_answer_is_genuine_and_in_the_audit_log(app: TestApp)
     assert!(kid.starts_with("proof-es256-"), "{kid}");
     let jwks: Value =
         app.http.get(app.url("/oauth/jwks.json")).send().await.unwrap().json().await.unwrap();
-    let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    let kids: Vec<&str> =
+        jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
     assert!(kids.contains(&kid.as_str()) && kids.len() == 2, "{kids:?}");
     // The KVNR is in it only as a salted hash.
     let claims = payload(proof);
@@ -109,7 +110,8 @@ async fn a_changed_byte_another_kvnr_or_garbage_is_not_genuine_and_still_answere
     // One character of the payload changed: the exempt year says `false`, say.
     let (header, rest) = proof.split_once('.').unwrap();
     let (body, signature) = rest.split_once('.').unwrap();
-    let changed_payload = payload(&proof).to_string().replacen("\"exempt\":true", "\"exempt\":false", 1);
+    let changed_payload =
+        payload(&proof).to_string().replacen("\"exempt\":true", "\"exempt\":false", 1);
     let forged = format!("{header}.{}.{signature}", URL_SAFE_NO_PAD.encode(changed_payload));
     assert_ne!(body, forged.split('.').nth(1).unwrap());
     let mut flipped = proof.clone().into_bytes();
@@ -145,9 +147,14 @@ async fn a_changed_byte_another_kvnr_or_garbage_is_not_genuine_and_still_answere
         .unwrap();
     let (status, body) = problem(not_json).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_json")));
-    let unknown = app.post("/api/proofs/verify", json!({"proof": proof, "kvnr": "A121212122", "extra": 1})).await;
+    let unknown = app
+        .post("/api/proofs/verify", json!({"proof": proof, "kvnr": "A121212122", "extra": 1}))
+        .await;
     let (status, body) = problem(unknown).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_field")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_field"))
+    );
 }
 
 async fn an_api_answers_proof_verifies_from_its_provenance_and_so_does_a_no_match(app: TestApp) {
@@ -180,7 +187,10 @@ async fn an_api_answers_proof_verifies_from_its_provenance_and_so_does_a_no_matc
     let proof = proof_in(&none["entry"][0]);
     let verdict = app.verdict(&proof, "C345678908").await;
     assert_eq!((&verdict["genuine"], &verdict["in_audit_log"]), (&json!(true), &json!(true)));
-    assert_eq!((&verdict["statement"]["found"], &verdict["statement"]["years"]), (&json!(false), &json!([])));
+    assert_eq!(
+        (&verdict["statement"]["found"], &verdict["statement"]["years"]),
+        (&json!(false), &json!([]))
+    );
     let _ = KVID;
 }
 
@@ -191,7 +201,10 @@ async fn proof_checks_are_rationed_per_client(app: TestApp) {
     let over = app.verify_proof("x", "A123456780").await;
     assert_eq!(over.headers()["retry-after"], "60");
     let (status, body) = problem(over).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("too_many_requests")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_requests"))
+    );
     app.clock.advance(time::Duration::minutes(1));
     assert_eq!(app.verify_proof("x", "A123456780").await.status(), StatusCode::OK);
 }
@@ -199,8 +212,9 @@ async fn proof_checks_are_rationed_per_client(app: TestApp) {
 async fn a_proof_of_one_insurer_is_genuine_at_another_but_not_in_its_audit_log(app: TestApp) {
     let plus = app.tenant("plus");
     let session = plus.provider_session().await;
-    let answer =
-        plus.web_answer(&session, json!({"kvnr": "A121212122", "consent": "insured_present"})).await;
+    let answer = plus
+        .web_answer(&session, json!({"kvnr": "A121212122", "consent": "insured_present"}))
+        .await;
     let proof = answer["proof"].as_str().unwrap();
     let at_plus = plus.verdict(proof, "A121212122").await;
     assert_eq!((&at_plus["genuine"], &at_plus["in_audit_log"]), (&json!(true), &json!(true)));
@@ -252,7 +266,8 @@ async fn the_back_office_verifies_a_proof_offline_with_the_local_or_the_publishe
     assert!(text.starts_with("Echt: nein – echt signiert, aber über eine andere KVNR."), "{text}");
 
     // With the keys as published (what someone without the key file has).
-    let jwks = app.http.get(app.url("/oauth/jwks.json")).send().await.unwrap().text().await.unwrap();
+    let jwks =
+        app.http.get(app.url("/oauth/jwks.json")).send().await.unwrap().text().await.unwrap();
     let file = dir.join("published.json");
     std::fs::write(&file, jwks).unwrap();
     let file = file.to_str().unwrap();
@@ -265,7 +280,13 @@ async fn the_back_office_verifies_a_proof_offline_with_the_local_or_the_publishe
     assert_eq!(code, Some(1), "{text}");
     // Someone else's keys.
     std::fs::write(dir.join("other.json"), r#"{"keys": []}"#).unwrap();
-    let (code, text) = verify(&[proof, "--kvnr", "A123456780", "--jwks", dir.join("other.json").to_str().unwrap()]);
+    let (code, text) = verify(&[
+        proof,
+        "--kvnr",
+        "A123456780",
+        "--jwks",
+        dir.join("other.json").to_str().unwrap(),
+    ]);
     assert_eq!(code, Some(1));
     assert!(text.contains("nicht veröffentlicht"), "{text}");
 }

@@ -2,8 +2,8 @@
 //! the local portal and AWS behave alike.
 
 use portal_core::model::{
-    Account, AuditEntry, Challenge, ChallengeId, Counter, Letter, LetterId, LetterKind, Limit,
-    Outcome, Policy, QueryId, Recorded, Session, SessionIdHash,
+    Account, AuditEntry, Browser, Challenge, ChallengeId, Counter, Letter, LetterId, LetterKind,
+    Limit, Outcome, Policy, QueryId, Recorded, SecondFactor, Session, SessionIdHash, SessionStage,
 };
 use portal_core::{AuditLog, Saved};
 use portal_domain::therapy::{Bsnr, KimAddress, Lanr, Physician, PhysicianQuery};
@@ -31,6 +31,8 @@ on_both_stores! {
     a_letter_is_pending_until_sent_or_void_and_then_loses_its_text,
     a_pending_letter_is_reserved_by_one_dispatcher_until_released_or_its_lease_ends,
     a_session_is_created_extended_and_deleted,
+    a_providers_sessions_are_listed_with_their_stage_and_browser_and_no_one_elses,
+    an_accounts_second_factor_reads_back_as_saved_and_goes_when_removed,
     a_counter_stops_at_its_limit_per_key,
     a_challenge_can_be_taken_only_once,
     a_limit_holds_under_fifty_concurrent_counts,
@@ -305,6 +307,9 @@ async fn a_session_is_created_extended_and_deleted(store: &impl Store) {
         ik,
         created_at: NOW,
         idle_expires_at: NOW + Duration::minutes(10),
+        last_active_at: NOW,
+        stage: SessionStage::Full,
+        browser: Browser::Firefox,
     };
     store.put_session(&session).await.unwrap();
     assert_eq!(store.session(&session.id_hash).await.unwrap(), Some(session.clone()));
@@ -315,6 +320,73 @@ async fn a_session_is_created_extended_and_deleted(store: &impl Store) {
     assert_eq!(store.session(&session.id_hash).await.unwrap(), None);
     let unknown = SessionIdHash::parse(&"cd".repeat(32)).unwrap();
     assert_eq!(store.session(&unknown).await.unwrap(), None);
+}
+
+async fn a_providers_sessions_are_listed_with_their_stage_and_browser_and_no_one_elses(
+    store: &impl Store,
+) {
+    let (ik, other) = (Ik::parse("301412340").unwrap(), Ik::parse("401612342").unwrap());
+    let session = |hex: &str, ik: Ik, minutes: i64, stage, browser| Session {
+        id_hash: SessionIdHash::parse(&hex.repeat(32)).unwrap(),
+        ik,
+        created_at: NOW + Duration::minutes(minutes),
+        idle_expires_at: NOW + Duration::minutes(minutes + 10),
+        last_active_at: NOW + Duration::minutes(minutes),
+        stage,
+        browser,
+    };
+    let first = session("a1", ik, 0, SessionStage::Full, Browser::Firefox);
+    let second = session("a2", ik, 1, SessionStage::SecondFactor, Browser::Safari);
+    let third = session("a3", ik, 2, SessionStage::Enrolment, Browser::Other);
+    let elsewhere = session("b1", other, 0, SessionStage::Full, Browser::Chrome);
+    assert_eq!(store.sessions_of(&ik).await.unwrap(), []);
+    for s in [&first, &second, &third, &elsewhere] {
+        store.put_session(s).await.unwrap();
+    }
+    let sorted = |mut list: Vec<Session>| {
+        list.sort_by_key(|s| s.created_at);
+        list
+    };
+    assert_eq!(
+        sorted(store.sessions_of(&ik).await.unwrap()),
+        [first.clone(), second.clone(), third.clone()]
+    );
+    assert_eq!(store.sessions_of(&other).await.unwrap(), [elsewhere]);
+    // Extending one changes its entry, not the number.
+    let extended = first.extended(NOW + Duration::minutes(5), &Policy::default());
+    store.put_session(&extended).await.unwrap();
+    store.delete_session(&second.id_hash).await.unwrap();
+    assert_eq!(sorted(store.sessions_of(&ik).await.unwrap()), [extended, third]);
+}
+
+async fn an_accounts_second_factor_reads_back_as_saved_and_goes_when_removed(store: &impl Store) {
+    let mut saved = account();
+    saved.second_factor = Some(SecondFactor {
+        sealed_secret: vec![1, 0, 255, 7, 42],
+        active: false,
+        last_step: 0,
+        recovery_codes: Vec::new(),
+    });
+    assert_eq!(store.save_account(&saved, &[]).await.unwrap(), Saved::Done);
+    let mut read = store.account(&saved.ik).await.unwrap().unwrap();
+    assert_eq!(read, Account { version: 1, ..saved.clone() });
+    read.second_factor = Some(SecondFactor {
+        sealed_secret: vec![1, 0, 255, 7, 42],
+        active: true,
+        last_step: 59_340_123,
+        recovery_codes: vec!["ab12$cd34".into(), "ef56$0789".into()],
+    });
+    assert_eq!(store.save_account(&read, &[]).await.unwrap(), Saved::Done);
+    let again = store.account(&saved.ik).await.unwrap().unwrap();
+    assert_eq!(again, Account { version: 2, ..read.clone() });
+    assert!(again.has_active_factor());
+    let mut removed = again;
+    removed.second_factor = None;
+    assert_eq!(store.save_account(&removed, &[]).await.unwrap(), Saved::Done);
+    let last = store.account(&saved.ik).await.unwrap().unwrap();
+    assert_eq!(last.second_factor, None);
+    // The standing never carries it (the query's role may not read it).
+    assert_eq!(store.standing(&saved.ik).await.unwrap(), Some(last.standing()));
 }
 
 async fn a_counter_stops_at_its_limit_per_key(store: &impl Store) {
@@ -525,6 +597,9 @@ async fn two_insurers_never_see_each_others_records(a: &impl Store, b: &impl Sto
         ik,
         created_at: NOW,
         idle_expires_at: NOW + Duration::minutes(10),
+        last_active_at: NOW,
+        stage: SessionStage::Full,
+        browser: Browser::Firefox,
     };
     a.put_session(&session).await.unwrap();
     assert_eq!(b.session(&session.id_hash).await.unwrap(), None);

@@ -11,7 +11,7 @@ use crate::ports::{Clock, TokenSigner};
 use crate::proofs::Proofs;
 use crate::settings::Settings;
 use crate::stores::Stores;
-use crate::therapy::{Reporting, Reports};
+use crate::therapy::{ReportKeys, Reporting, Reports, SecretCipher};
 
 #[derive(Clone)]
 pub struct UseCases {
@@ -49,9 +49,17 @@ impl UseCases {
             limits: stores.limits.clone(),
             hasher: hasher.clone(),
             clock: clock.clone(),
-            policy: Policy { session_idle: tenant.session_idle, ..settings.policy() },
+            policy: Policy {
+                session_idle: tenant.session_idle,
+                session_absolute: tenant.session_absolute,
+                ..settings.policy()
+            },
             sender: tenant.sender(),
             letters_queued: work_queued.clone(),
+            // With a key only once `with_account_keys` gives one.
+            secrets: Arc::new(SecretCipher::without_key(&tenant.ik)),
+            second_factor_required: tenant.second_factor_required,
+            issuer: tenant.name.clone(),
         };
         let oha = Oha {
             tenant: Arc::clone(tenant),
@@ -91,6 +99,14 @@ impl UseCases {
             reports_queued: work_queued,
         };
         UseCases { tenant: Arc::clone(tenant), accounts, oha, reports, clients, proofs }
+    }
+
+    /// These use cases with the tenant's key for account secrets (the TOTP secrets of the second
+    /// factor), derived from the deployment's report key material (see
+    /// [`ReportKeys::for_account_secrets`]); without it no factor can be enrolled or checked.
+    pub fn with_account_keys(mut self, keys: &ReportKeys) -> UseCases {
+        self.accounts.secrets = Arc::new(keys.for_account_secrets(&self.tenant.ik));
+        self
     }
 
     /// These use cases with `signer` for the machine API's access tokens (without one, no token

@@ -136,6 +136,9 @@ pub trait SessionStore: Send + Sync {
     async fn put_session(&self, session: &Session) -> Result<(), StoreError>;
     async fn session(&self, id_hash: &SessionIdHash) -> Result<Option<Session>, StoreError>;
     async fn delete_session(&self, id_hash: &SessionIdHash) -> Result<(), StoreError>;
+    /// Every stored session of one provider, in no particular order (expired ones may be among
+    /// them until the store removes them).
+    async fn sessions_of(&self, ik: &Ik) -> Result<Vec<Session>, StoreError>;
 }
 
 /// Counters for quotas and rate limits.

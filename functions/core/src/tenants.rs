@@ -12,6 +12,9 @@ use time::Duration;
 use crate::model::{Letterhead, Look, Service, Tenant};
 use crate::settings::Settings;
 
+/// A session's absolute limit where the tenant names none (BSI TR-03161 O.Auth_10).
+const DEFAULT_SESSION_HOURS: i64 = 8;
+
 /// The tenants, in the file's order. Never empty.
 #[derive(Debug, Clone)]
 pub struct Tenants(Vec<Arc<Tenant>>);
@@ -37,6 +40,7 @@ impl Tenants {
             quota_per_day: settings.oha.quota_per_day,
             burst_per_minute: settings.oha.burst_per_minute,
             session_idle: Duration::seconds(settings.session_idle_seconds),
+            session_absolute: Duration::hours(DEFAULT_SESSION_HOURS),
             second_factor_required: false,
             letterhead: Letterhead {
                 sender: "Serviceportal für Leistungserbringer".into(),
@@ -195,6 +199,8 @@ struct Entry {
     quota_per_day: Option<u32>,
     burst_per_minute: Option<u32>,
     session_idle_minutes: Option<u32>,
+    /// The absolute limit of a session, 1 to 24 hours; default 8.
+    session_absolute_hours: Option<u32>,
     #[serde(default)]
     second_factor_required: bool,
     terms: Option<String>,
@@ -267,10 +273,13 @@ impl Entry {
             Some(n) => Ok(n),
             None => Ok(default),
         };
-        if self.second_factor_required {
-            // Shown to providers as a promise only once the login can keep it.
-            return Err("second_factor_required: a second factor cannot be required yet (the portal has none)".into());
-        }
+        let absolute_hours = match self.session_absolute_hours {
+            Some(h) if !(1..=24).contains(&h) => {
+                return Err("session_absolute_hours must lie from 1 to 24".into());
+            }
+            Some(h) => i64::from(h),
+            None => DEFAULT_SESSION_HOURS,
+        };
         let hosts = self
             .hosts
             .iter()
@@ -316,6 +325,7 @@ impl Entry {
                 "burst_per_minute",
             )?,
             session_idle: Duration::seconds(idle_minutes),
+            session_absolute: Duration::hours(absolute_hours),
             second_factor_required: self.second_factor_required,
             letterhead: Letterhead {
                 sender: self.letterhead.sender,
@@ -385,6 +395,16 @@ look = { logo = "bayern.svg", primary = "#005e3f", secondary = "#1f4e79" }
         assert_eq!(plus.quota_per_day, 100);
         assert_eq!(plus.session_idle, Duration::minutes(10));
         assert_eq!(bayern.session_idle, Duration::minutes(15));
+        assert_eq!(plus.session_absolute, Duration::hours(8));
+        assert!(!plus.second_factor_required);
+        let required = TWO.replace(
+            "quota_per_day = 100",
+            "second_factor_required = true\nsession_absolute_hours = 4",
+        );
+        let tenants = Tenants::parse(&required, &settings(), logo).unwrap();
+        let bayern = tenants.by_slug("bayern").unwrap();
+        assert!(bayern.second_factor_required);
+        assert_eq!(bayern.session_absolute, Duration::hours(4));
         assert!(bayern.offers(Service::Oha) && !bayern.offers(Service::Calculators));
     }
 
@@ -417,8 +437,8 @@ look = { logo = "bayern.svg", primary = "#005e3f", secondary = "#1f4e79" }
         assert!(refused(&elsewhere).contains("not under one of the tenant's hosts"));
         let no_url = TWO.replace(", portal_url = \"http://bayern.localhost:8080\"", "");
         assert!(refused(&no_url).contains("portal_url"));
-        let factor = TWO.replace("quota_per_day = 100", "second_factor_required = true");
-        assert!(refused(&factor).contains("second factor cannot be required yet"));
+        let hours = TWO.replace("quota_per_day = 100", "session_absolute_hours = 25");
+        assert!(refused(&hours).contains("session_absolute_hours must lie"));
         let zero = TWO.replace("quota_per_day = 100", "quota_per_day = 0");
         assert!(refused(&zero).contains("quota_per_day must lie"));
         assert!(

@@ -89,9 +89,27 @@ pub struct Account {
     /// an own password), so a new password logs out every other browser, as the notice letter
     /// promises.
     pub sessions_valid_from: OffsetDateTime,
+    /// The TOTP second factor (RFC 6238), pending or active; `None` without one.
+    pub second_factor: Option<SecondFactor>,
     /// Optimistic concurrency: the store saves a change only if this is still the stored version;
     /// 0 means "not stored yet".
     pub version: u64,
+}
+
+/// A provider's TOTP second factor. Its secret is stored sealed (AES-256-GCM under a key the
+/// store never holds); the recovery codes only as salted hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecondFactor {
+    /// The TOTP secret, sealed with the tenant's key for account secrets.
+    pub sealed_secret: Vec<u8>,
+    /// False from enrolment until its first code confirms it: a pending factor asks nothing at
+    /// login.
+    pub active: bool,
+    /// The last time step (Unix time / 30 s) a code was accepted for: a code of this step or an
+    /// earlier one is refused, so each code works once.
+    pub last_step: u64,
+    /// The unused recovery codes, each as `salt$sha256` (hex); a used one is removed.
+    pub recovery_codes: Vec<String>,
 }
 
 /// Why a correct password still does not let the provider in.
@@ -123,8 +141,15 @@ impl Account {
             last_used_at: now,
             letters_generation: previous.map_or(1, |p| p.letters_generation + 1),
             sessions_valid_from: now,
+            // New letters keep the factor: only the back office resets it.
+            second_factor: previous.and_then(|p| p.second_factor.clone()),
             version: previous.map_or(0, |p| p.version),
         }
+    }
+
+    /// Whether a login needs a code after the password.
+    pub fn has_active_factor(&self) -> bool {
+        self.second_factor.as_ref().is_some_and(|f| f.active)
     }
 
     /// What of the account may be read without its secrets.
@@ -219,6 +244,100 @@ impl fmt::Display for SessionIdHash {
     }
 }
 
+/// How far a session has come: only a full one opens the portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionStage {
+    /// Logged in (with the second factor where the account has one).
+    Full,
+    /// The password was right; the account has a second factor, whose code (or a recovery
+    /// code) is all this session may send.
+    SecondFactor,
+    /// The password was right; the insurer requires a second factor and the account has none:
+    /// this session may only enrol one (and log out).
+    Enrolment,
+}
+
+impl SessionStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStage::Full => "full",
+            SessionStage::SecondFactor => "second_factor",
+            SessionStage::Enrolment => "enrolment",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SessionStage> {
+        [SessionStage::Full, SessionStage::SecondFactor, SessionStage::Enrolment]
+            .into_iter()
+            .find(|stage| stage.as_str() == text)
+    }
+}
+
+/// The family of the browser a session was begun with: all that is kept of its User-Agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Browser {
+    Firefox,
+    Chrome,
+    Safari,
+    Edge,
+    Other,
+}
+
+impl Browser {
+    /// The family, read coarsely from a User-Agent (Edge and Opera name Chrome and Safari too,
+    /// Chrome names Safari: the most specific token wins).
+    pub fn from_user_agent(user_agent: &str) -> Browser {
+        let ua = user_agent;
+        if ua.contains("Edg/")
+            || ua.contains("Edge/")
+            || ua.contains("EdgA/")
+            || ua.contains("EdgiOS/")
+        {
+            Browser::Edge
+        } else if ua.contains("OPR/") || ua.contains("Opera") || ua.contains("SamsungBrowser/") {
+            Browser::Other
+        } else if ua.contains("Firefox/") || ua.contains("FxiOS/") {
+            Browser::Firefox
+        } else if ua.contains("Chrome/") || ua.contains("Chromium/") || ua.contains("CriOS/") {
+            Browser::Chrome
+        } else if ua.contains("Safari/") && ua.contains("Version/") {
+            Browser::Safari
+        } else {
+            Browser::Other
+        }
+    }
+
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Browser::Firefox => "firefox",
+            Browser::Chrome => "chrome",
+            Browser::Safari => "safari",
+            Browser::Edge => "edge",
+            Browser::Other => "other",
+        }
+    }
+
+    /// An unknown stored value reads as `Other`.
+    pub fn parse(text: &str) -> Browser {
+        [Browser::Firefox, Browser::Chrome, Browser::Safari, Browser::Edge]
+            .into_iter()
+            .find(|b| b.as_str() == text)
+            .unwrap_or(Browser::Other)
+    }
+
+    /// As a person reads it in the list of sessions.
+    pub fn name(self) -> &'static str {
+        match self {
+            Browser::Firefox => "Firefox",
+            Browser::Chrome => "Chrome",
+            Browser::Safari => "Safari",
+            Browser::Edge => "Edge",
+            Browser::Other => "andere",
+        }
+    }
+}
+
 /// A logged-in browser. The cookie holds a random id; only its SHA-256 is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -226,6 +345,10 @@ pub struct Session {
     pub ik: Ik,
     pub created_at: OffsetDateTime,
     pub idle_expires_at: OffsetDateTime,
+    /// The last request that extended the session (to the 15 seconds the store is touched in).
+    pub last_active_at: OffsetDateTime,
+    pub stage: SessionStage,
+    pub browser: Browser,
 }
 
 impl Session {
@@ -250,7 +373,7 @@ impl Session {
     /// Each request extends the idle limit, never beyond the absolute one.
     pub fn extended(&self, now: OffsetDateTime, policy: &Policy) -> Session {
         let idle_expires_at = (now + policy.session_idle).min(self.absolute_expires_at(policy));
-        Session { idle_expires_at, ..self.clone() }
+        Session { idle_expires_at, last_active_at: now, ..self.clone() }
     }
 }
 
@@ -275,6 +398,9 @@ mod tests {
             ik: a.ik,
             created_at: now - Duration::MINUTE,
             idle_expires_at: now + policy.session_idle,
+            last_active_at: now - Duration::MINUTE,
+            stage: SessionStage::Full,
+            browser: Browser::Other,
         };
         a.block(now);
         assert_eq!(a.barrier(now, &policy), Some(Barrier::Blocked));
@@ -302,6 +428,9 @@ mod tests {
             ik: a.ik,
             created_at: at,
             idle_expires_at: at + policy.session_idle,
+            last_active_at: at,
+            stage: SessionStage::Full,
+            browser: Browser::Other,
         };
         let (before, at_change) = (session_at(start), session_at(start + Duration::MINUTE));
         assert!(!before.predates_credentials(&a.standing()));
@@ -371,11 +500,35 @@ mod tests {
             ik,
             created_at: start,
             idle_expires_at: start + policy.session_idle,
+            last_active_at: start,
+            stage: SessionStage::Full,
+            browser: Browser::Other,
         };
         assert!(session.is_expired(start + Duration::minutes(10), &policy));
         let touched = session.extended(start + Duration::minutes(9), &policy);
         assert!(!touched.is_expired(start + Duration::minutes(18), &policy));
         let late = session.extended(start + Duration::hours(8) - Duration::minutes(1), &policy);
         assert_eq!(late.expires_at(&policy), start + Duration::hours(8));
+    }
+
+    #[test]
+    fn a_user_agent_is_kept_as_its_browser_family_only() {
+        let family = Browser::from_user_agent;
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0";
+        let safari = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
+        let opera = "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 OPR/115.0.0.0";
+        assert_eq!(family(firefox), Browser::Firefox);
+        assert_eq!(family(chrome), Browser::Chrome);
+        assert_eq!(family(edge), Browser::Edge);
+        assert_eq!(family(safari), Browser::Safari);
+        assert_eq!(family(opera), Browser::Other);
+        assert_eq!(family("curl/8.5.0"), Browser::Other);
+        for b in [Browser::Firefox, Browser::Chrome, Browser::Safari, Browser::Edge, Browser::Other]
+        {
+            assert_eq!(Browser::parse(b.as_str()), b);
+        }
+        assert_eq!(Browser::Other.name(), "andere");
     }
 }

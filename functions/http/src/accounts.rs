@@ -4,11 +4,13 @@
 use axum::Json;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use portal_core::accounts::SecondFactorProof;
 use portal_core::accounts::{RegisterError, SessionStatus};
+use portal_core::model::Browser;
 use portal_core::model::ChallengeId;
 use portal_domain::Ik;
 use portal_wire::{
-    ChallengeBody, LoginBody, PasswordBody, RegisteredBody, RegistrationBody, ResetBody,
+    ChallengeBody, LoginBody, PasswordRequest, RegisteredBody, RegistrationBody, ResetBody,
     SessionBody,
 };
 
@@ -94,14 +96,22 @@ pub async fn register(
     ))
 }
 
-fn session_body(s: SessionStatus) -> SessionBody {
+pub(crate) fn session_body(s: SessionStatus) -> SessionBody {
     SessionBody {
         ik: s.ik.to_string(),
         name: s.name,
         must_change_password: s.must_change_password,
         idle_timeout_s: s.idle_timeout.whole_seconds(),
         expires_at: s.expires_at,
+        second_factor_required: s.second_factor_required,
+        enrolment_required: s.enrolment_required,
     }
+}
+
+/// The browser family of the request's User-Agent: all of it that is kept.
+pub(crate) fn browser_of(headers: &HeaderMap) -> Browser {
+    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    Browser::from_user_agent(agent)
 }
 
 /// Logs in with IK and password; after several failures for the IK a solved security check
@@ -112,7 +122,7 @@ fn session_body(s: SessionStatus) -> SessionBody {
     tag = "accounts",
     request_body = LoginBody,
     responses(
-        (status = 200, description = "Logged in", body = SessionBody, headers(("Set-Cookie" = String, description = "`__Host-session=…; Path=/; Secure; HttpOnly; SameSite=Strict`"))),
+        (status = 200, description = "The password is right: logged in, or (`second_factor_required: true`) half logged in until `POST /api/session/second-factor`, or (`enrolment_required: true`) led to enrolment because the insurer requires a second factor", body = SessionBody, headers(("Set-Cookie" = String, description = "`__Host-session=…; Path=/; Secure; HttpOnly; SameSite=Strict`"))),
         (status = 400, description = "`invalid_json`: the body is not JSON", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 408, description = "`request_timeout`: the body did not arrive in time", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`: more than 16 KiB", body = portal_wire::Problem, content_type = "application/problem+json"),
@@ -128,6 +138,7 @@ pub async fn login(
     Tenanted(app): Tenanted,
     RequestLang(lang): RequestLang,
     Client(client): Client,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, Problem> {
     // A check whose id is not one counts as none sent.
@@ -135,7 +146,7 @@ pub async fn login(
     let proof = proof.as_ref().map(|(id, nonce)| (id, nonce.as_str()));
     let logged_in = app
         .accounts
-        .login(&body.ik, &body.password, proof, client)
+        .login(&body.ik, &body.password, proof, client, browser_of(&headers))
         .await
         .map_err(|e| Problem::at(&e, lang, &app.tenant))?;
     let mut response = Json(session_body(logged_in.status)).into_response();
@@ -151,7 +162,8 @@ pub async fn login(
     security(("session" = [])),
     responses(
         (status = 200, description = "Logged in", body = SessionBody),
-        (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`, `session_expired`, or `second_factor_required` (the code is still to come)", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`second_factor_enrolment_required`: the insurer requires a second factor; enrol one first", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -195,21 +207,24 @@ pub async fn logout(
 }
 
 /// The first own password, set with the Prüfnummer while logged in with the initial password
-/// (or again later). Every other session of the account ends.
+/// (`{pruefnummer, new_password}`); once an own password is set, a change with the current one
+/// and, where a second factor is active, a code (`{current_password, new_password, code}`).
+/// Every other session of the account ends.
 #[utoipa::path(
     post,
     path = "/api/password",
     tag = "accounts",
     security(("session" = [])),
-    request_body = PasswordBody,
+    request_body = PasswordRequest,
     responses(
         (status = 204, description = "Set; this browser goes on in a new session", headers(("Set-Cookie" = String, description = "the new `__Host-session`"))),
         (status = 400, description = "`invalid_json`: the body is not JSON", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 408, description = "`request_timeout`: the body did not arrive in time", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`: more than 16 KiB", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`: not `application/json`", body = portal_wire::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`, `session_expired`, or `invalid_credentials` (wrong Prüfnummer)", body = portal_wire::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_pruefnummer`, `weak_password`, `invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`, `session_expired`, `second_factor_required`, `invalid_credentials` (wrong Prüfnummer), `invalid_password` (wrong current password), `invalid_code`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`second_factor_enrolment_required`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_pruefnummer`, `weak_password`, `field_required` (`current_password` once an own password is set, `code` when a second factor is active), `invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 423, description = "`blocked`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts`: too many failures from this client in this hour", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 500, description = "`internal`: a technical error, logged under the request id", body = portal_wire::Problem, content_type = "application/problem+json"),
@@ -221,13 +236,24 @@ pub async fn change_password(
     RequestLang(lang): RequestLang,
     Client(client): Client,
     signed_in: SignedIn,
-    ApiJson(body): ApiJson<PasswordBody>,
+    ApiJson(body): ApiJson<PasswordRequest>,
 ) -> Result<Response, Problem> {
-    let session_id = app
-        .accounts
-        .change_password(&signed_in.session, &body.pruefnummer, &body.new_password, client)
-        .await
-        .map_err(|e| Problem::at(&e, lang, &app.tenant))?;
+    let session_id = match &body.current_password {
+        Some(current) => {
+            let proof = body.code.as_deref().map(SecondFactorProof::Code);
+            app.accounts
+                .change_own_password(&signed_in.session, current, &body.new_password, proof, client)
+                .await
+                .map_err(|e| Problem::at(&e, lang, &app.tenant))?
+        }
+        None => {
+            let pruefnummer = body.pruefnummer.as_deref().unwrap_or_default();
+            app.accounts
+                .change_password(&signed_in.session, pruefnummer, &body.new_password, client)
+                .await
+                .map_err(|e| Problem::at(&e, lang, &app.tenant))?
+        }
+    };
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&session_id));
     Ok(response)

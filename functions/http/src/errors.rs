@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use portal_core::StoreError;
 use portal_core::accounts::{
-    HashError, LoginError, PasswordChangeError, RegisterError, SessionError,
+    FactorError, HashError, LoginError, PasswordChangeError, RegisterError, SessionError,
 };
 use portal_core::oha::QueryError;
 use portal_core::proofs::VerifyError;
@@ -184,6 +184,7 @@ impl ApiError for PasswordChangeError {
             }
             PasswordChangeError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             PasswordChangeError::NeedsBothLetters => StatusCode::CONFLICT,
+            PasswordChangeError::CurrentPasswordRequired => StatusCode::UNPROCESSABLE_ENTITY,
             PasswordChangeError::Blocked => StatusCode::LOCKED,
             PasswordChangeError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             PasswordChangeError::Store(e) => e.status(),
@@ -196,6 +197,7 @@ impl ApiError for PasswordChangeError {
             PasswordChangeError::Weak(_) => ProblemCode::WeakPassword,
             PasswordChangeError::InvalidCredentials => ProblemCode::InvalidCredentials,
             PasswordChangeError::NeedsBothLetters => ProblemCode::UseBothLetters,
+            PasswordChangeError::CurrentPasswordRequired => ProblemCode::FieldRequired,
             PasswordChangeError::Blocked => ProblemCode::Blocked,
             PasswordChangeError::TooManyAttempts { .. } => ProblemCode::TooManyAttempts,
             PasswordChangeError::Store(e) => e.code(),
@@ -209,6 +211,7 @@ impl ApiError for PasswordChangeError {
             }
             PasswordChangeError::InvalidCredentials => Text::WrongPruefnummer,
             PasswordChangeError::NeedsBothLetters => Text::UseBothLetters,
+            PasswordChangeError::CurrentPasswordRequired => Text::CurrentPasswordRequired,
             PasswordChangeError::Blocked => Text::Blocked { desk: Desk::default() },
             PasswordChangeError::TooManyAttempts { retry_after } => {
                 Text::TooManyAttempts { minutes: seconds(*retry_after).div_ceil(60) }
@@ -230,6 +233,12 @@ impl ApiError for PasswordChangeError {
             _ => None,
         }
     }
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            PasswordChangeError::CurrentPasswordRequired => Some("current_password"),
+            _ => None,
+        }
+    }
     fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             PasswordChangeError::Store(e) => delegate!(e).cause(),
@@ -242,7 +251,10 @@ impl ApiError for PasswordChangeError {
 impl ApiError for SessionError {
     fn status(&self) -> StatusCode {
         match self {
-            SessionError::Missing | SessionError::Expired => StatusCode::UNAUTHORIZED,
+            SessionError::Missing | SessionError::Expired | SessionError::SecondFactorRequired => {
+                StatusCode::UNAUTHORIZED
+            }
+            SessionError::EnrolmentRequired => StatusCode::FORBIDDEN,
             SessionError::Store(e) => e.status(),
         }
     }
@@ -250,6 +262,8 @@ impl ApiError for SessionError {
         match self {
             SessionError::Missing => ProblemCode::Unauthenticated,
             SessionError::Expired => ProblemCode::SessionExpired,
+            SessionError::SecondFactorRequired => ProblemCode::SecondFactorRequired,
+            SessionError::EnrolmentRequired => ProblemCode::SecondFactorEnrolmentRequired,
             SessionError::Store(e) => e.code(),
         }
     }
@@ -257,12 +271,98 @@ impl ApiError for SessionError {
         match self {
             SessionError::Missing => Text::LogIn,
             SessionError::Expired => Text::SessionExpired,
+            SessionError::SecondFactorRequired => Text::SecondFactorRequired,
+            SessionError::EnrolmentRequired => Text::SecondFactorEnrolmentRequired,
             SessionError::Store(e) => e.text(),
         }
     }
     fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             SessionError::Store(e) => delegate!(e).cause(),
+            _ => None,
+        }
+    }
+}
+
+impl ApiError for FactorError {
+    fn status(&self) -> StatusCode {
+        match self {
+            FactorError::InvalidCode
+            | FactorError::InvalidPassword
+            | FactorError::ChallengeRequired
+            | FactorError::SessionEnded => StatusCode::UNAUTHORIZED,
+            FactorError::CodeRequired | FactorError::PasswordRequired | FactorError::Weak(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            FactorError::AlreadyActive | FactorError::NoFactor => StatusCode::CONFLICT,
+            FactorError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            FactorError::Blocked => StatusCode::LOCKED,
+            FactorError::Cipher(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            FactorError::Store(e) => e.status(),
+            FactorError::Hash(e) => e.status(),
+        }
+    }
+    fn code(&self) -> ProblemCode {
+        match self {
+            FactorError::InvalidCode => ProblemCode::InvalidCode,
+            FactorError::InvalidPassword => ProblemCode::InvalidPassword,
+            FactorError::ChallengeRequired => ProblemCode::ChallengeRequired,
+            FactorError::SessionEnded => ProblemCode::SessionExpired,
+            FactorError::CodeRequired | FactorError::PasswordRequired => ProblemCode::FieldRequired,
+            FactorError::Weak(_) => ProblemCode::WeakPassword,
+            FactorError::AlreadyActive => ProblemCode::SecondFactorActive,
+            FactorError::NoFactor => ProblemCode::NoSecondFactor,
+            FactorError::TooManyAttempts { .. } => ProblemCode::TooManyAttempts,
+            FactorError::Blocked => ProblemCode::Blocked,
+            FactorError::Cipher(_) => ProblemCode::Internal,
+            FactorError::Store(e) => e.code(),
+            FactorError::Hash(e) => e.code(),
+        }
+    }
+    fn text(&self) -> Text {
+        match self {
+            FactorError::InvalidCode => Text::WrongCode,
+            FactorError::InvalidPassword => Text::WrongCurrentPassword,
+            FactorError::ChallengeRequired => Text::ChallengeRequired,
+            FactorError::SessionEnded => Text::SessionEndedAfterFailures,
+            FactorError::CodeRequired => Text::CodeRequired,
+            FactorError::PasswordRequired => Text::PasswordRequired,
+            FactorError::Weak(_) => Text::InvalidInput,
+            FactorError::AlreadyActive => Text::SecondFactorActive,
+            FactorError::NoFactor => Text::NoSecondFactor,
+            FactorError::TooManyAttempts { retry_after } => {
+                Text::TooManyAttempts { minutes: seconds(*retry_after).div_ceil(60) }
+            }
+            FactorError::Blocked => Text::Blocked { desk: Desk::default() },
+            FactorError::Cipher(_) => Text::Internal,
+            FactorError::Store(e) => e.text(),
+            FactorError::Hash(e) => e.text(),
+        }
+    }
+    fn rule(&self) -> Option<(&'static str, &dyn UserFacing)> {
+        match self {
+            FactorError::Weak(e) => Some(("new_password", e)),
+            _ => None,
+        }
+    }
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            FactorError::CodeRequired => Some("code"),
+            FactorError::PasswordRequired => Some("password"),
+            _ => None,
+        }
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FactorError::TooManyAttempts { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+    fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            FactorError::Cipher(e) => Some(e),
+            FactorError::Store(e) => delegate!(e).cause(),
+            FactorError::Hash(e) => delegate!(e).cause(),
             _ => None,
         }
     }
@@ -387,6 +487,10 @@ pub enum RequestError {
     ChallengesUsedUp,
     TermsRequired,
     PasswordChangeRequired,
+    /// `DELETE /api/sessions/{id}` names no session of the account.
+    SessionNotFound,
+    /// A field the request needs is missing (`code` or `recovery_code`, say).
+    FieldRequired(&'static str),
 }
 
 impl ApiError for ReportsError {
@@ -479,6 +583,8 @@ impl ApiError for RequestError {
             | RequestError::TermsRequired => StatusCode::UNPROCESSABLE_ENTITY,
             RequestError::ChallengesUsedUp => StatusCode::TOO_MANY_REQUESTS,
             RequestError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            RequestError::SessionNotFound => StatusCode::NOT_FOUND,
+            RequestError::FieldRequired(_) => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
     fn code(&self) -> ProblemCode {
@@ -498,6 +604,8 @@ impl ApiError for RequestError {
             RequestError::ChallengesUsedUp => ProblemCode::TooManyRequests,
             RequestError::TermsRequired => ProblemCode::TermsRequired,
             RequestError::PasswordChangeRequired => ProblemCode::PasswordChangeRequired,
+            RequestError::SessionNotFound => ProblemCode::NotFound,
+            RequestError::FieldRequired(_) => ProblemCode::FieldRequired,
         }
     }
     fn text(&self) -> Text {
@@ -516,11 +624,18 @@ impl ApiError for RequestError {
             RequestError::ChallengesUsedUp => Text::ChallengesUsedUp,
             RequestError::TermsRequired => Text::TermsRequired,
             RequestError::PasswordChangeRequired => Text::PasswordChangeRequired,
+            RequestError::SessionNotFound => Text::SessionNotFound,
+            RequestError::FieldRequired(field) => match *field {
+                "code" => Text::CodeRequired,
+                "current_password" => Text::CurrentPasswordRequired,
+                _ => Text::InvalidInput,
+            },
         }
     }
     fn field(&self) -> Option<&'static str> {
         match self {
             RequestError::TermsRequired => Some("terms_accepted"),
+            RequestError::FieldRequired(field) => Some(field),
             _ => None,
         }
     }

@@ -563,11 +563,10 @@ fn bundle(answer: &Answer, tenant: &Tenant) -> Value {
         "resource": provenance(answer, tenant, targets),
         "search": {"mode": "include"},
     }));
-    let now = now_text();
     json!({
         "resourceType": "Bundle",
         "id": answer.query_id.to_string(),
-        "meta": {"lastUpdated": now},
+        "meta": {"lastUpdated": rfc3339(answer.at)},
         "type": "searchset",
         "total": total,
         "entry": entries,
@@ -601,11 +600,11 @@ fn provenance(answer: &Answer, tenant: &Tenant, mut targets: Vec<Value>) -> Valu
         "identifier": {"system": query_ids(&fhir_base), "value": answer.query_id.to_string()},
         "display": "Online-Hintergrund-Abfrage (Zuzahlungsstatus)",
     }));
-    let now = now_text();
+    let recorded = rfc3339(answer.at);
     json!({
         "resourceType": "Provenance",
         "target": targets,
-        "recorded": now,
+        "recorded": recorded,
         "agent": [{
             "type": {"coding": [{
                 "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
@@ -619,7 +618,7 @@ fn provenance(answer: &Answer, tenant: &Tenant, mut targets: Vec<Value>) -> Valu
                 "code": VERIFICATION_SIGNATURE,
                 "display": "Verification Signature",
             }],
-            "when": now,
+            "when": recorded,
             "who": insurer,
             "sigFormat": "application/jose",
             "data": STANDARD.encode(answer.proof.as_bytes()),
@@ -647,10 +646,9 @@ fn coverage(year: &YearStatus, kvnr: &str, payor: &str) -> Value {
     })
 }
 
-fn now_text() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+/// When the answer was given (the portal's clock), as FHIR's `instant`.
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 /// A random UUID (version 4) for an entry's `fullUrl`.

@@ -13,6 +13,7 @@ mod openapi;
 mod problem;
 mod proofs;
 mod request_id;
+mod second_factor;
 mod session;
 mod tenant;
 mod texts;
@@ -104,6 +105,16 @@ impl AppState {
         self
     }
 
+    /// Every tenant's use cases with its key for account secrets (the TOTP secrets of the
+    /// second factor), derived from the deployment's report key material under another HKDF
+    /// info; without it, enrolment and the code step fail (500).
+    pub fn with_account_keys(mut self, keys: &portal_core::therapy::ReportKeys) -> AppState {
+        let apps: Vec<UseCases> =
+            self.apps.iter().map(|app| app.clone().with_account_keys(keys)).collect();
+        self.apps = apps.into();
+        self
+    }
+
     /// The use cases of the tenant serving `host`.
     pub fn app_for_host(&self, host: &str) -> Option<&UseCases> {
         let tenant = self.tenants.for_host(host)?;
@@ -143,10 +154,13 @@ pub enum Capability {
     /// The machine API's tokens (`/oauth/…`): reads clients, writes used assertion ids, signs
     /// access tokens (the only capability that holds the token key's private half).
     Token,
+    /// The public check of the proofs of answered queries (`/api/proofs/verify`): counts checks
+    /// per client, reads single audit records, needs the proof key's public half only.
+    Proofs,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 7] = [
+    pub const ALL: [Capability; 8] = [
         Capability::Health,
         Capability::Registration,
         Capability::Session,
@@ -154,6 +168,7 @@ impl Capability {
         Capability::Reports,
         Capability::Fhir,
         Capability::Token,
+        Capability::Proofs,
     ];
 
     pub fn name(self) -> &'static str {
@@ -165,6 +180,7 @@ impl Capability {
             Capability::Reports => "reports",
             Capability::Fhir => "fhir",
             Capability::Token => "token",
+            Capability::Proofs => "proofs",
         }
     }
 }
@@ -183,7 +199,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
-    use Capability::{Fhir, Health, Query, Registration, Reports, Session, Token};
+    use Capability::{Fhir, Health, Proofs, Query, Registration, Reports, Session, Token};
     vec![
         endpoint(Health, Method::GET, "/api/health", health),
         endpoint(Health, Method::GET, "/api/openapi.json", openapi::document),
@@ -196,6 +212,13 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
         endpoint(Session, Method::DELETE, "/api/session", accounts::logout),
         endpoint(Session, Method::POST, "/api/password", accounts::change_password),
         endpoint(Session, Method::POST, "/api/password-reset", accounts::reset_password),
+        endpoint(Session, Method::POST, "/api/session/second-factor", second_factor::second_step),
+        endpoint(Session, Method::POST, "/api/second-factor/totp", second_factor::enrol),
+        endpoint(Session, Method::DELETE, "/api/second-factor/totp", second_factor::remove),
+        endpoint(Session, Method::POST, "/api/second-factor/totp/confirm", second_factor::confirm),
+        endpoint(Session, Method::GET, "/api/sessions", second_factor::list_sessions),
+        endpoint(Session, Method::DELETE, "/api/sessions", second_factor::end_sessions),
+        endpoint(Session, Method::DELETE, "/api/sessions/{id}", second_factor::end_session),
         endpoint(Query, Method::POST, "/api/exemption-queries", oha::ask),
         endpoint(Reports, Method::GET, "/api/physicians", therapy::physicians),
         endpoint(Reports, Method::GET, "/api/practice", therapy::practice),
@@ -217,6 +240,7 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
         endpoint(Fhir, Method::POST, "/fhir/Coverage/_search", fhir::coverage_search),
         endpoint(Token, Method::POST, "/oauth/token", oauth::token),
         endpoint(Token, Method::GET, "/oauth/jwks.json", oauth::jwks),
+        endpoint(Proofs, Method::POST, "/api/proofs/verify", proofs::verify),
     ]
 }
 

@@ -4,7 +4,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use portal_core::accounts::SessionError;
-use portal_core::model::{Session, Standing};
+use portal_core::model::{Session, SessionStage, Standing};
 
 use crate::errors::RequestError;
 use crate::{AppState, Problem, Tenanted};
@@ -37,13 +37,14 @@ pub fn session_id(parts: &Parts) -> Option<String> {
         .filter(|id| !id.is_empty())
 }
 
-/// Any logged-in provider, also one who still has to set an own password.
-pub struct SignedIn {
+/// Any session of the request's tenant, however far it has come: only the routes of the login's
+/// second step and of enrolment take this; every other one goes through [`SignedIn`].
+pub struct AnySession {
     pub session: Session,
     pub standing: Standing,
 }
 
-impl FromRequestParts<AppState> for SignedIn {
+impl FromRequestParts<AppState> for AnySession {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
@@ -53,7 +54,50 @@ impl FromRequestParts<AppState> for SignedIn {
         // The tenant's own sessions only: a cookie of another tenant is not found there.
         let (session, standing) =
             app.accounts.authenticate(&id).await.map_err(|e| Problem::of(&e, lang))?;
-        Ok(SignedIn { session, standing })
+        Ok(AnySession { session, standing })
+    }
+}
+
+/// Any logged-in provider, also one who still has to set an own password. A session between
+/// password and code is refused here (401 `second_factor_required`), and one that must enrol a
+/// factor first (403 `second_factor_enrolment_required`): every authenticated route but the
+/// second step's and enrolment's takes this (or [`ActiveProvider`]), so neither can be skipped.
+pub struct SignedIn {
+    pub session: Session,
+    pub standing: Standing,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let AnySession { session, standing } = AnySession::from_request_parts(parts, state).await?;
+        let refused = match session.stage {
+            SessionStage::Full => return Ok(SignedIn { session, standing }),
+            SessionStage::SecondFactor => SessionError::SecondFactorRequired,
+            SessionStage::Enrolment => SessionError::EnrolmentRequired,
+        };
+        Err(Problem::of(&refused, crate::problem::lang_of(&parts.headers)))
+    }
+}
+
+/// A provider with an own password who may enrol a second factor: logged in fully, or led to
+/// enrolment by the password step because the insurer requires a factor.
+pub struct Enrolling(pub AnySession);
+
+impl FromRequestParts<AppState> for Enrolling {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let any = AnySession::from_request_parts(parts, state).await?;
+        let lang = crate::problem::lang_of(&parts.headers);
+        if any.session.stage == SessionStage::SecondFactor {
+            return Err(Problem::of(&SessionError::SecondFactorRequired, lang));
+        }
+        if any.standing.must_change_password {
+            return Err(Problem::of(&RequestError::PasswordChangeRequired, lang));
+        }
+        Ok(Enrolling(any))
     }
 }
 

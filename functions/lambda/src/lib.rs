@@ -195,7 +195,7 @@ pub async fn token_key(kms: &aws_sdk_kms::Client) -> anyhow::Result<KmsSigningKe
         .filter(|k| !k.is_empty())
         .map(str::to_string)
         .collect();
-    KmsSigningKey::load(kms.clone(), &key, &published)
+    KmsSigningKey::load(kms.clone(), portal_sign_kms::TOKEN_KEY_PREFIX, &key, &published)
         .await
         .with_context(|| format!("cannot read the token key {key} ({TOKEN_KEY_ID})"))
 }

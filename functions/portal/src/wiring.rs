@@ -64,15 +64,22 @@ pub fn portal(
     let work_queued = Arc::new(Notify::new());
     let wake = Arc::clone(&work_queued);
     let stores: Vec<_> = stores.iter().map(|t| t.stores.clone()).collect();
+    let reporting = reporting(config)?;
     let state = AppState::wire(
         tenants,
         &stores,
         &config.settings,
-        &reporting(config)?,
+        &reporting,
         clock,
         Arc::new(move || wake.notify_one()),
     )
     .context("cannot prepare password hashing")?;
+    // The second factor's TOTP secrets are sealed with a key of each tenant's own, derived from
+    // the same key file as the reports' (another HKDF salt and info).
+    let state = match &reporting.keys {
+        Some(keys) => state.with_account_keys(keys),
+        None => state,
+    };
     let token_key = FileTokenKey::open_or_create(&config.token_key).with_context(|| {
         format!("cannot read or make the token key {}", config.token_key.display())
     })?;

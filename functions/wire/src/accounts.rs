@@ -79,6 +79,16 @@ pub struct SessionBody {
     #[serde(with = "crate::dates::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: OffsetDateTime,
+    /// True after a right password on an account with a second factor: this session may only
+    /// send the code (`POST /api/session/second-factor`); every other route answers 401
+    /// `second_factor_required`.
+    #[serde(default)]
+    pub second_factor_required: bool,
+    /// True when the insurer requires a second factor and the account has none: this session
+    /// may only enrol one (`POST /api/second-factor/totp`, `…/confirm`) or log out; every other
+    /// route answers 403 `second_factor_enrolment_required`.
+    #[serde(default)]
+    pub enrolment_required: bool,
 }
 
 /// `POST /api/password`: the first own password, with the Prüfnummer.
@@ -90,6 +100,106 @@ pub struct PasswordBody {
     pub pruefnummer: String,
     #[serde(default)]
     pub new_password: String,
+}
+
+/// `POST /api/password` as the server reads it: the first own password with the Prüfnummer
+/// (`{pruefnummer, new_password}`, see [`PasswordBody`]), or, once an own password is set, a
+/// change (`{current_password, new_password, code}`, `code` from the authenticator app when a
+/// second factor is active).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordRequest {
+    /// The first own password: the Prüfnummer from the second letter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pruefnummer: Option<String>,
+    /// A change: the password now valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_password: Option<String>,
+    #[serde(default)]
+    pub new_password: String,
+    /// A change on an account with a second factor: the app's current code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// `POST /api/second-factor/totp`: an enrolment begun, shown once. Not active until confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TotpEnrolmentBody {
+    /// The TOTP secret in base32, for typing into an authenticator app.
+    pub secret: String,
+    /// `otpauth://totp/…` (SHA-1, 6 digits, 30 seconds).
+    pub otpauth_uri: String,
+    /// The URI as a QR code: an SVG document.
+    pub qr_svg: String,
+}
+
+/// `POST /api/second-factor/totp/confirm`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TotpConfirmBody {
+    /// The app's current code (6 digits).
+    #[serde(default)]
+    pub code: String,
+    /// The current password: needed, except in the session the password step just led to a
+    /// required enrolment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// The ten recovery codes: shown once, each works once instead of a code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecoveryCodesBody {
+    pub recovery_codes: Vec<String>,
+}
+
+/// `DELETE /api/second-factor/totp`: the password and a code (or a recovery code).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TotpRemoveBody {
+    #[serde(default)]
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
+}
+
+/// `POST /api/session/second-factor`: `{code}` or `{recovery_code}`, with a solved security
+/// check after several failures for the IK (`challenge_required`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SecondFactorBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<ChallengeAnswer>,
+}
+
+/// One of the account's sessions (`GET /api/sessions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionEntryBody {
+    /// Names the session for `DELETE /api/sessions/{id}` (not the cookie).
+    pub id: String,
+    /// The session this request came with.
+    pub current: bool,
+    #[serde(with = "crate::dates::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub started_at: OffsetDateTime,
+    #[serde(with = "crate::dates::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub last_active_at: OffsetDateTime,
+    /// The browser family: `Firefox`, `Chrome`, `Safari`, `Edge` or `andere` (nothing more of
+    /// the User-Agent is kept).
+    pub browser: String,
 }
 
 /// `POST /api/password-reset`: a forgotten password or an inactive account, with the Prüfnummer.

@@ -10,8 +10,9 @@ mod tenant;
 mod therapy;
 
 pub use accounts::{
-    ChallengeAnswer, ChallengeBody, LoginBody, PasswordBody, RegisteredBody, RegistrationBody,
-    ResetBody, SessionBody,
+    ChallengeAnswer, ChallengeBody, LoginBody, PasswordBody, PasswordRequest, RecoveryCodesBody,
+    RegisteredBody, RegistrationBody, ResetBody, SecondFactorBody, SessionBody, SessionEntryBody,
+    TotpConfirmBody, TotpEnrolmentBody, TotpRemoveBody,
 };
 pub use oha::{
     AnswerBody, ProofCheckBody, ProofStatementBody, ProofVerdict, QueryBody, VerifyProofBody,

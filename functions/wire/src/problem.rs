@@ -123,6 +123,21 @@ problem_codes! {
     SessionExpired = "session_expired",
     /// Set an own password with the Prüfnummer first.
     PasswordChangeRequired = "password_change_required",
+    // The second factor.
+    /// The password was right; send the code first (`POST /api/session/second-factor`).
+    SecondFactorRequired = "second_factor_required",
+    /// The insurer requires a second factor: enrol one first (`POST /api/second-factor/totp`).
+    SecondFactorEnrolmentRequired = "second_factor_enrolment_required",
+    /// The code (or recovery code) is wrong, or was used before.
+    InvalidCode = "invalid_code",
+    /// The password sent to confirm a change is wrong.
+    InvalidPassword = "invalid_password",
+    /// A field this request needs is missing (named in `errors`).
+    FieldRequired = "field_required",
+    /// A second factor is active already: remove it first.
+    SecondFactorActive = "second_factor_active",
+    /// No enrolment begun to confirm, or no active factor to remove.
+    NoSecondFactor = "no_second_factor",
     // The exemption query.
     /// The burst limit or the daily quota is reached.
     RateLimited = "rate_limited",

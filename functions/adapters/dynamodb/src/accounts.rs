@@ -29,6 +29,13 @@ use crate::{DynamoStore, failed_conditions};
 /// Sparse index: only letters still to be sent carry the `pending` attribute.
 pub(crate) const PENDING_INDEX: &str = "pending";
 
+/// The sessions of one provider (`owner` = `{tenant}#{ik}`), by when they began. A GSI rather
+/// than a per-provider list item: DynamoDB keeps it in step with every put, delete and TTL
+/// expiry by itself, so the functions that only extend sessions need no right beyond
+/// `PutItem`, no list ever holds ids of sessions gone, and no item of a busy provider becomes
+/// a hot spot. Its reads lag writes by a moment, which a list a person looks at can bear.
+pub(crate) const SESSIONS_BY_IK_INDEX: &str = "by_ik";
+
 /// Whether a conditional update was made: false when its condition did not hold.
 fn condition_held<T>(
     result: Result<T, SdkError<UpdateItemError, HttpResponse>>,
@@ -255,6 +262,34 @@ impl SessionStore for DynamoStore {
         let key = HashMap::from([("id_hash".to_string(), self.scope.key(id_hash))]);
         let item = self.item(&self.tables.sessions, key).await?;
         item.map(|item| session_from(id_hash, &item)).transpose()
+    }
+
+    #[tracing::instrument(level = "debug", name = "dynamodb.sessions_of", skip_all)]
+    async fn sessions_of(&self, ik: &Ik) -> Result<Vec<Session>, StoreError> {
+        let items: Vec<Item> = self
+            .client
+            .query()
+            .table_name(&self.tables.sessions)
+            .index_name(SESSIONS_BY_IK_INDEX)
+            .key_condition_expression("#owner = :owner")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":owner", self.scope.key(ik))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(StoreError::unavailable)?;
+        items
+            .iter()
+            .map(|item| {
+                let id = self.scope.unscoped(item, "id_hash")?;
+                let id_hash = SessionIdHash::parse(id).ok_or_else(|| {
+                    StoreError::Corrupt("attribute id_hash is not a session's".into())
+                })?;
+                session_from(&id_hash, item)
+            })
+            .collect()
     }
 
     #[tracing::instrument(level = "debug", name = "dynamodb.delete_session", skip_all)]

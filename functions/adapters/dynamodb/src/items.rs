@@ -14,9 +14,9 @@ use portal_core::model::stored::{
     corrupt,
 };
 use portal_core::model::{
-    Account, AuditHead, AuditRecord, AuditRow, Challenge, ChallengeId, Client, ClientId, Letter,
-    LetterId, LetterKind, LetterStatus, ReportId, ReportStatus, Sealed, Session, SessionIdHash,
-    StoredReport,
+    Account, AuditHead, AuditRecord, AuditRow, Browser, Challenge, ChallengeId, Client, ClientId,
+    Letter, LetterId, LetterKind, LetterStatus, ReportId, ReportStatus, Sealed, SecondFactor,
+    Session, SessionIdHash, SessionStage, StoredReport,
 };
 use portal_domain::therapy::Physician;
 use portal_domain::{Exemption, Ik, Kvnr, Provider, UserFacing as _};
@@ -246,7 +246,36 @@ pub(crate) fn account_item(scope: &Scope, a: &Account) -> Item {
     if let Some(at) = a.initial_password_expires_at {
         item.insert("initial_password_expires_at".into(), nanos(at));
     }
+    if let Some(factor) = &a.second_factor {
+        item.insert(
+            "totp_secret".into(),
+            AttributeValue::B(Blob::new(factor.sealed_secret.clone())),
+        );
+        item.insert("totp_active".into(), AttributeValue::Bool(factor.active));
+        item.insert("totp_last_step".into(), number(factor.last_step));
+        if !factor.recovery_codes.is_empty() {
+            item.insert("recovery_codes".into(), AttributeValue::Ss(factor.recovery_codes.clone()));
+        }
+    }
     item
+}
+
+fn second_factor_from(item: &Item) -> Result<Option<SecondFactor>, StoreError> {
+    let Some(secret) = item.get("totp_secret") else { return Ok(None) };
+    let AttributeValue::B(secret) = secret else {
+        return Err(corrupt("totp_secret", "not bytes"));
+    };
+    let recovery_codes = match item.get("recovery_codes") {
+        None => Vec::new(),
+        Some(AttributeValue::Ss(codes)) => codes.clone(),
+        Some(_) => return Err(corrupt("recovery_codes", "not a string set")),
+    };
+    Ok(Some(SecondFactor {
+        sealed_secret: secret.clone().into_inner(),
+        active: item.flag("totp_active"),
+        last_step: item.parsed("totp_last_step")?,
+        recovery_codes,
+    }))
 }
 
 pub(crate) fn account_from(scope: &Scope, item: &Item) -> Result<Account, StoreError> {
@@ -260,6 +289,7 @@ pub(crate) fn account_from(scope: &Scope, item: &Item) -> Result<Account, StoreE
         last_used_at: item.time("last_used_at")?,
         letters_generation: item.parsed("letters_generation")?,
         sessions_valid_from: sessions_valid_from(item)?,
+        second_factor: second_factor_from(item)?,
         version: item.parsed("version")?,
     })
 }
@@ -304,18 +334,33 @@ pub(crate) fn session_item(scope: &Scope, session: &Session) -> Item {
     HashMap::from([
         ("id_hash".to_string(), scope.key(&session.id_hash)),
         ("ik".into(), string(session.ik)),
+        // The `by_ik` index's key: the provider's sessions, under the tenant.
+        ("owner".into(), scope.key(session.ik)),
         ("created_at".into(), nanos(session.created_at)),
         ("idle_expires_at".into(), nanos(session.idle_expires_at)),
+        ("last_active_at".into(), nanos(session.last_active_at)),
+        ("stage".into(), string(session.stage.as_str())),
+        ("browser".into(), string(session.browser.as_str())),
         ("ttl".into(), expiry(session.idle_expires_at)),
     ])
 }
 
+/// Sessions stored before these attributes existed: full, last active when they began, of an
+/// unknown browser.
 pub(crate) fn session_from(id_hash: &SessionIdHash, item: &Item) -> Result<Session, StoreError> {
+    let created_at = item.time("created_at")?;
+    let stage = match item.optional_text("stage")? {
+        None => SessionStage::Full,
+        Some(text) => SessionStage::parse(text).ok_or_else(|| corrupt("stage", text))?,
+    };
     Ok(Session {
         id_hash: id_hash.clone(),
         ik: item.ik()?,
-        created_at: item.time("created_at")?,
+        created_at,
         idle_expires_at: item.time("idle_expires_at")?,
+        last_active_at: item.optional_time("last_active_at")?.unwrap_or(created_at),
+        stage,
+        browser: item.optional_text("browser")?.map_or(Browser::Other, Browser::parse),
     })
 }
 

@@ -213,6 +213,12 @@ impl DynamoStore {
             .attribute_definitions(attribute("queued", ScalarAttributeType::S)?)
             .attribute_definitions(attribute("next_attempt_at", ScalarAttributeType::N)?)
             .global_secondary_indexes(queued);
+        let sessions_by_ik =
+            index(accounts::SESSIONS_BY_IK_INDEX, "owner", "created_at", ProjectionType::All)?;
+        let sessions = simple(&self.tables.sessions, "id_hash")?
+            .attribute_definitions(attribute("owner", ScalarAttributeType::S)?)
+            .attribute_definitions(attribute("created_at", ScalarAttributeType::N)?)
+            .global_secondary_indexes(sessions_by_ik);
         let by_ik = index(clients::BY_IK_INDEX, "ik", "client_id", ProjectionType::All)?;
         let clients = simple(&self.tables.clients, "client_id")?
             .attribute_definitions(attribute("ik", ScalarAttributeType::S)?)
@@ -226,7 +232,7 @@ impl DynamoStore {
             exemptions,
             simple(&self.tables.accounts, "ik")?,
             letters,
-            simple(&self.tables.sessions, "id_hash")?,
+            sessions,
             simple(&self.tables.counters, "key")?,
         ])
     }

@@ -14,7 +14,8 @@ use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
 
 use crate::rows::{
-    ACCOUNT_COLUMNS, LETTER_COLUMNS, account_from, ik_of, nanos, pending_letter_from, time_of,
+    ACCOUNT_COLUMNS, LETTER_COLUMNS, SESSION_COLUMNS, account_from, nanos, pending_letter_from,
+    recovery_codes_text, session_from, time_of,
 };
 use crate::{EmbeddedStore, corrupt, sql};
 
@@ -86,7 +87,7 @@ impl AccountStore for EmbeddedStore {
             connection.execute(
                 &format!(
                     "INSERT OR REPLACE INTO accounts ({ACCOUNT_COLUMNS})
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
                 ),
                 params![
                     account.ik.as_str(),
@@ -99,6 +100,13 @@ impl AccountStore for EmbeddedStore {
                     account.letters_generation,
                     expected + 1,
                     nanos(account.sessions_valid_from),
+                    account.second_factor.as_ref().map(|f| f.sealed_secret.clone()),
+                    account.second_factor.as_ref().is_some_and(|f| f.active),
+                    account
+                        .second_factor
+                        .as_ref()
+                        .map_or(0, |f| i64::try_from(f.last_step).unwrap_or(i64::MAX)),
+                    recovery_codes_text(account.second_factor.as_ref()),
                 ],
             )
             .map_err(sql)?;
@@ -258,8 +266,16 @@ impl SessionStore for EmbeddedStore {
         self.write(move |connection| {
             connection
                 .execute(
-                    "INSERT OR REPLACE INTO sessions (id_hash, ik, created_at, idle_expires_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![session.id_hash.as_str(), session.ik.as_str(), nanos(session.created_at), nanos(session.idle_expires_at)],
+                    &format!("INSERT OR REPLACE INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+                    params![
+                        session.id_hash.as_str(),
+                        session.ik.as_str(),
+                        nanos(session.created_at),
+                        nanos(session.idle_expires_at),
+                        session.stage.as_str(),
+                        nanos(session.last_active_at),
+                        session.browser.as_str(),
+                    ],
                 )
                 .map(drop)
                 .map_err(sql)
@@ -271,25 +287,26 @@ impl SessionStore for EmbeddedStore {
     async fn session(&self, id_hash: &SessionIdHash) -> Result<Option<Session>, StoreError> {
         let id_hash = id_hash.clone();
         self.run(move |connection| {
+            let query = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = ?1");
             let row = connection
-                .query_row(
-                    "SELECT ik, created_at, idle_expires_at FROM sessions WHERE id_hash = ?1",
-                    [id_hash.as_str()],
-                    |row| {
-                        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
-                    },
-                )
-                .optional()
-                .map_err(sql)?;
-            row.map(|(ik, created_at, idle)| {
-                Ok(Session {
-                    id_hash: id_hash.clone(),
-                    ik: ik_of(&ik)?,
-                    created_at: time_of(created_at)?,
-                    idle_expires_at: time_of(idle)?,
+                .prepare_cached(&query)
+                .and_then(|mut select| {
+                    select.query_row([id_hash.as_str()], |row| Ok(session_from(row))).optional()
                 })
-            })
-            .transpose()
+                .map_err(sql)?;
+            row.transpose()
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", name = "sqlite.sessions_of", skip_all)]
+    async fn sessions_of(&self, ik: &Ik) -> Result<Vec<Session>, StoreError> {
+        let ik = *ik;
+        self.run(move |connection| {
+            let query = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE ik = ?1");
+            let mut select = connection.prepare_cached(&query).map_err(sql)?;
+            let rows = select.query_map([ik.as_str()], |row| Ok(session_from(row))).map_err(sql)?;
+            rows.map(|row| row.map_err(sql)?).collect()
         })
         .await
     }

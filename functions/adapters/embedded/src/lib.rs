@@ -216,6 +216,19 @@ const MIGRATIONS: &[&str] = &[
         expires_at INTEGER NOT NULL
     ) STRICT, WITHOUT ROWID;
 "#,
+    // The second factor (its TOTP secret sealed, the last time step used, the recovery codes'
+    // salted hashes), and sessions a provider can list: how far each has come, when it was
+    // last used, the browser family it began with.
+    r#"
+    ALTER TABLE accounts ADD COLUMN totp_secret BLOB;
+    ALTER TABLE accounts ADD COLUMN totp_active INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE accounts ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE accounts ADD COLUMN recovery_codes TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN stage TEXT NOT NULL DEFAULT 'full';
+    ALTER TABLE sessions ADD COLUMN last_active_at INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN browser TEXT NOT NULL DEFAULT 'other';
+    CREATE INDEX sessions_by_ik ON sessions (ik);
+"#,
 ];
 
 /// A handle to the store file; cheap to clone.

@@ -8,7 +8,8 @@ use portal_core::model::stored::{
     corrupt,
 };
 use portal_core::model::{
-    Account, AuditRow, Client, Letter, LetterId, LetterKind, Sealed, StoredReport,
+    Account, AuditRow, Browser, Client, Letter, LetterId, LetterKind, Sealed, SecondFactor,
+    Session, SessionIdHash, SessionStage, StoredReport,
 };
 use portal_domain::therapy::Physician;
 use portal_domain::{Exemption, Ik, Provider};
@@ -81,7 +82,7 @@ pub(crate) fn exemption_from(row: &Row) -> Result<Exemption, StoreError> {
 
 pub(crate) const ACCOUNT_COLUMNS: &str = "ik, password_hash, pruefnummer_hash, must_change_password, \
     initial_password_expires_at, blocked, last_used_at, letters_generation, version, \
-    sessions_valid_from";
+    sessions_valid_from, totp_secret, totp_active, totp_last_step, recovery_codes";
 
 pub(crate) fn account_from(row: &Row) -> Result<Account, StoreError> {
     let version: i64 = column(row, "version")?;
@@ -97,7 +98,51 @@ pub(crate) fn account_from(row: &Row) -> Result<Account, StoreError> {
         last_used_at: time_of(column(row, "last_used_at")?)?,
         letters_generation: column(row, "letters_generation")?,
         sessions_valid_from: time_of(column(row, "sessions_valid_from")?)?,
+        second_factor: second_factor_from(row)?,
         version: u64::try_from(version).map_err(|e| corrupt("version", e))?,
+    })
+}
+
+fn second_factor_from(row: &Row) -> Result<Option<SecondFactor>, StoreError> {
+    let Some(sealed_secret) = column::<Option<Vec<u8>>>(row, "totp_secret")? else {
+        return Ok(None);
+    };
+    let last_step: i64 = column(row, "totp_last_step")?;
+    let codes: String = column(row, "recovery_codes")?;
+    Ok(Some(SecondFactor {
+        sealed_secret,
+        active: column(row, "totp_active")?,
+        last_step: u64::try_from(last_step).map_err(|e| corrupt("totp_last_step", e))?,
+        recovery_codes: recovery_codes_from(&codes),
+    }))
+}
+
+/// The recovery codes' hashes, comma-separated (`salt$hash` holds no comma).
+pub(crate) fn recovery_codes_text(factor: Option<&SecondFactor>) -> String {
+    factor.map(|f| f.recovery_codes.join(",")).unwrap_or_default()
+}
+
+fn recovery_codes_from(text: &str) -> Vec<String> {
+    text.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect()
+}
+
+pub(crate) const SESSION_COLUMNS: &str =
+    "id_hash, ik, created_at, idle_expires_at, stage, last_active_at, browser";
+
+pub(crate) fn session_from(row: &Row) -> Result<Session, StoreError> {
+    let id_hash: String = column(row, "id_hash")?;
+    let stage: String = column(row, "stage")?;
+    let created_at = time_of(column(row, "created_at")?)?;
+    let last_active: i64 = column(row, "last_active_at")?;
+    Ok(Session {
+        id_hash: SessionIdHash::parse(&id_hash).ok_or_else(|| corrupt("id_hash", &id_hash))?,
+        ik: ik_of(&column::<String>(row, "ik")?)?,
+        created_at,
+        idle_expires_at: time_of(column(row, "idle_expires_at")?)?,
+        // Sessions stored before the column existed: last active when they began.
+        last_active_at: if last_active == 0 { created_at } else { time_of(last_active)? },
+        stage: SessionStage::parse(&stage).ok_or_else(|| corrupt("stage", &stage))?,
+        browser: Browser::parse(&column::<String>(row, "browser")?),
     })
 }
 

@@ -19,6 +19,11 @@ use jsonwebtoken::jwk::{Jwk, JwkSet};
 use portal_core::{StoreError, TokenSigner};
 use sha2::{Digest as _, Sha256};
 
+/// What a key's `kid` starts with, as `FileTokenKey` names its keys (the fingerprint follows):
+/// the tokens' key, and the proofs' key should one be kept in KMS too.
+pub const TOKEN_KEY_PREFIX: &str = "es256";
+pub const PROOF_KEY_PREFIX: &str = "proof-es256";
+
 /// The most `Sign` takes as a `RAW` message; a token's signing input is well below.
 pub const MAX_RAW_MESSAGE: usize = 4096;
 
@@ -42,18 +47,19 @@ pub struct KmsSigningKey {
 
 impl KmsSigningKey {
     /// Reads the public keys once: of `signing`, the KMS key that signs, and of `published`,
-    /// keys whose tokens are still accepted (the previous key, for the five minutes its last
-    /// tokens live, or the next one, before it signs). Refuses a key that is not an
-    /// `ECC_NIST_P256` signing key.
+    /// keys whose signatures are still accepted (the previous key, for the five minutes its
+    /// last tokens live, or the next one, before it signs); each `kid` starts with `prefix`
+    /// ([`TOKEN_KEY_PREFIX`]). Refuses a key that is not an `ECC_NIST_P256` signing key.
     pub async fn load(
         client: Client,
+        prefix: &str,
         signing: &str,
         published: &[String],
     ) -> Result<KmsSigningKey, StoreError> {
-        let (kid, first) = public_key(&client, signing).await?;
+        let (kid, first) = public_key(&client, prefix, signing).await?;
         let mut keys = vec![first];
         for other in published.iter().filter(|k| k.as_str() != signing) {
-            let (other_kid, jwk) = public_key(&client, other).await?;
+            let (other_kid, jwk) = public_key(&client, prefix, other).await?;
             if other_kid != kid {
                 keys.push(jwk);
             }
@@ -63,7 +69,7 @@ impl KmsSigningKey {
 }
 
 /// The `kid` and JWK of one KMS key, by `GetPublicKey`.
-async fn public_key(client: &Client, key: &str) -> Result<(String, Jwk), StoreError> {
+async fn public_key(client: &Client, prefix: &str, key: &str) -> Result<(String, Jwk), StoreError> {
     let answer = client.get_public_key().key_id(key).send().await.map_err(|e| {
         StoreError::unavailable(format!("GetPublicKey of the token key {key}: {e}"))
     })?;
@@ -79,7 +85,7 @@ async fn public_key(client: &Client, key: &str) -> Result<(String, Jwk), StoreEr
     let spki = answer
         .public_key()
         .ok_or_else(|| StoreError::Corrupt(format!("the token key {key}: no public key")))?;
-    jwk_of_spki(spki.as_ref())
+    jwk_of_spki(prefix, spki.as_ref())
         .map_err(|e| StoreError::Corrupt(format!("the token key {key}'s public key: {e}")))
 }
 
@@ -174,17 +180,18 @@ fn der_integer(input: &[u8]) -> Result<(&[u8], &[u8]), Malformed> {
     }
 }
 
-/// The `kid` of a P-256 public key (the uncompressed point, 65 bytes): `es256-` and the first
-/// 8 bytes of its SHA-256 in hex, as `FileTokenKey` names its key.
-pub fn key_id(point: &[u8]) -> String {
+/// The `kid` of a P-256 public key (the uncompressed point, 65 bytes): `prefix`, `-` and the
+/// first 8 bytes of its SHA-256 in hex, as `FileTokenKey` names its keys.
+pub fn key_id(prefix: &str, point: &[u8]) -> String {
     let fingerprint = Sha256::digest(point);
     let hex: String = fingerprint[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("es256-{hex}")
+    format!("{prefix}-{hex}")
 }
 
 /// The `kid` and the JWK (`kty` EC, `crv` P-256, `use` sig, `alg` ES256, `x`, `y`) of a P-256
-/// public key given as a DER SubjectPublicKeyInfo, which `GetPublicKey` returns.
-pub fn jwk_of_spki(spki: &[u8]) -> Result<(String, Jwk), Malformed> {
+/// public key given as a DER SubjectPublicKeyInfo, which `GetPublicKey` returns; the `kid` by
+/// [`key_id`].
+pub fn jwk_of_spki(prefix: &str, spki: &[u8]) -> Result<(String, Jwk), Malformed> {
     let point = spki
         .strip_prefix(&P256_SPKI_PREFIX[..])
         .ok_or(Malformed("not a P-256 SubjectPublicKeyInfo"))?;
@@ -192,7 +199,7 @@ pub fn jwk_of_spki(spki: &[u8]) -> Result<(String, Jwk), Malformed> {
         [0x04, coordinates @ ..] if coordinates.len() == 64 => coordinates.split_at(32),
         _ => return Err(Malformed("not an uncompressed P-256 point")),
     };
-    let kid = key_id(point);
+    let kid = key_id(prefix, point);
     let jwk = serde_json::json!({
         "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": kid,
         "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y),

@@ -119,7 +119,7 @@ const OPENSSL_POINT: &str = "04:11:4f:a9:95:6d:7c:68:90:81:b5:f6:90:b4:08:ca:61:
 
 #[test]
 fn the_jwk_of_an_spki_carries_the_points_coordinates() {
-    let (kid, jwk) = jwk_of_spki(&hex(OPENSSL_SPKI)).unwrap();
+    let (kid, jwk) = jwk_of_spki(TOKEN_KEY_PREFIX, &hex(OPENSSL_SPKI)).unwrap();
     let point = hex(OPENSSL_POINT);
     let json = serde_json::to_value(&jwk).unwrap();
     assert_eq!(json["kty"], "EC");
@@ -129,7 +129,7 @@ fn the_jwk_of_an_spki_carries_the_points_coordinates() {
     assert_eq!(json["kid"], kid.as_str());
     assert_eq!(URL_SAFE_NO_PAD.decode(json["x"].as_str().unwrap()).unwrap(), &point[1..33]);
     assert_eq!(URL_SAFE_NO_PAD.decode(json["y"].as_str().unwrap()).unwrap(), &point[33..]);
-    assert_eq!(kid, key_id(&point));
+    assert_eq!(kid, key_id(TOKEN_KEY_PREFIX, &point));
     assert!(kid.starts_with("es256-") && kid.len() == "es256-".len() + 16, "{kid}");
 }
 
@@ -139,33 +139,40 @@ fn other_keys_than_p256_are_refused() {
     let p384 = hex(
         "3076301006072a8648ce3d020106052b81040022036200045c9157f9e141eed030ed14e7320473d970d215bc21de7dd55159c8f8890f215533d5fc3357d9407ef38badfc9f9f7b20b7a56a89b3da73b676ac2abbc1d898ebc981bc36b6566069a0acedb125cadca6f1207c03975440bdb1ea4656b92a64d3",
     );
-    assert!(jwk_of_spki(&p384).is_err());
+    assert!(jwk_of_spki(TOKEN_KEY_PREFIX, &p384).is_err());
     let spki = hex(OPENSSL_SPKI);
-    assert!(jwk_of_spki(&spki[..spki.len() - 1]).is_err());
+    assert!(jwk_of_spki(TOKEN_KEY_PREFIX, &spki[..spki.len() - 1]).is_err());
     let mut compressed = spki.clone();
     compressed[26] = 0x02;
-    assert!(jwk_of_spki(&compressed).is_err());
-    assert!(jwk_of_spki(&[]).is_err());
+    assert!(jwk_of_spki(TOKEN_KEY_PREFIX, &compressed).is_err());
+    assert!(jwk_of_spki(TOKEN_KEY_PREFIX, &[]).is_err());
 }
 
 /// The KMS key is named and published as the local key file would name and publish the same
-/// key: a token's `kid` and the JWKS do not depend on where the key is kept.
+/// key: a `kid` and the JWKS do not depend on where the key is kept.
 #[test]
 fn the_kid_and_jwk_are_those_the_key_file_gives_the_same_key() {
+    use portal_store_embedded::FileTokenKey;
+    assert_eq!(TOKEN_KEY_PREFIX, portal_store_embedded::TOKEN_KEY_PREFIX);
+    assert_eq!(PROOF_KEY_PREFIX, portal_store_embedded::PROOF_KEY_PREFIX);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("token-key.pk8");
     let random = SystemRandom::new();
     let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &random).unwrap();
     std::fs::write(&path, pkcs8.as_ref()).unwrap();
-    let file = portal_store_embedded::FileTokenKey::open_or_create(&path).unwrap();
     let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &random)
         .unwrap();
     let mut spki = P256_SPKI_PREFIX.to_vec();
     spki.extend_from_slice(pair.public_key().as_ref());
 
-    let (kid, jwk) = jwk_of_spki(&spki).unwrap();
-    assert_eq!(kid, file.key_id());
-    let from_file = serde_json::to_value(file.public_keys()).unwrap();
-    let ours = serde_json::to_value(JwkSet { keys: vec![jwk] }).unwrap();
-    assert_eq!(ours, from_file);
+    for (prefix, file) in [
+        (TOKEN_KEY_PREFIX, FileTokenKey::open_or_create(&path).unwrap()),
+        (PROOF_KEY_PREFIX, FileTokenKey::open_or_create_as(&path, PROOF_KEY_PREFIX).unwrap()),
+    ] {
+        let (kid, jwk) = jwk_of_spki(prefix, &spki).unwrap();
+        assert_eq!(kid, file.key_id());
+        let from_file = serde_json::to_value(file.public_keys()).unwrap();
+        let ours = serde_json::to_value(JwkSet { keys: vec![jwk] }).unwrap();
+        assert_eq!(ours, from_file, "{prefix}");
+    }
 }

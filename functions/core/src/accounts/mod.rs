@@ -1,8 +1,11 @@
 //! Provider accounts: registration with credential letters, login, the own password set with the
 //! Prüfnummer, sessions, lockout and reactivation, and the dispatch of the letters.
 
+mod factor;
 mod letters;
 mod secrets;
+mod sessions;
+pub mod totp;
 
 use std::sync::Arc;
 
@@ -12,16 +15,20 @@ use portal_domain::{
 };
 use time::{Duration, OffsetDateTime};
 
+pub use factor::{Enrolment, FactorError, SecondFactorProof};
 pub use letters::secret_in;
 pub use secrets::{HashError, SecretHasher, session_id_hash};
+pub use sessions::{SessionEntry, public_session_id};
 
 use crate::model::{
-    Account, Barrier, Challenge, ChallengeId, Counter, Letter, Policy, Sender, Session, Standing,
+    Account, Barrier, Browser, Challenge, ChallengeId, Counter, Letter, Policy, Sender, Session,
+    SessionStage, Standing,
 };
 use crate::ports::{
     AccountStore, ChallengeStore, Clock, LetterQueue, Limits, Mailer, ProviderDirectory, Saved,
     SessionStore, StoreError,
 };
+use crate::therapy::SecretCipher;
 
 /// The ports and settings the account use cases work with.
 #[derive(Clone)]
@@ -38,6 +45,14 @@ pub struct Accounts {
     /// Called after letters were queued, so a local dispatcher can send them at once. In AWS the
     /// table's stream does this.
     pub letters_queued: Arc<dyn Fn() + Send + Sync>,
+    /// Seals the TOTP secrets (a key of the tenant's, outside the store); without a key no
+    /// second factor can be enrolled or checked.
+    pub secrets: Arc<SecretCipher>,
+    /// The tenant requires a second factor: an account without one may only enrol after the
+    /// password step.
+    pub second_factor_required: bool,
+    /// How authenticator apps name the account's insurer (the tenant's name).
+    pub issuer: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +102,10 @@ pub enum LoginError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordChangeError {
+    /// The account has an own password: a change takes it (`current_password`), not the
+    /// Prüfnummer (which resets a forgotten one, without a session).
+    #[error("the current password is needed for a change")]
+    CurrentPasswordRequired,
     #[error("the Prüfnummer is malformed")]
     MalformedPruefnummer(PruefnummerError),
     /// A wrong Prüfnummer (or, for a reset, an unknown IK).
@@ -116,6 +135,12 @@ pub enum SessionError {
     /// A session existed but timed out: the app says so instead of a bare login page.
     #[error("the session timed out")]
     Expired,
+    /// The password was right; the second factor's code is still to come.
+    #[error("the second factor is still to come")]
+    SecondFactorRequired,
+    /// The insurer requires a second factor: enrol one first.
+    #[error("a second factor must be enrolled first")]
+    EnrolmentRequired,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -142,6 +167,10 @@ pub struct SessionStatus {
     pub must_change_password: bool,
     pub idle_timeout: Duration,
     pub expires_at: OffsetDateTime,
+    /// The password was right; `POST /api/session/second-factor` is next.
+    pub second_factor_required: bool,
+    /// The insurer requires a second factor and the account has none: enrolment is next.
+    pub enrolment_required: bool,
 }
 
 /// How a new password is set with the Prüfnummer: logged in with the initial password (which
@@ -352,6 +381,7 @@ impl Accounts {
         password: &str,
         proof: Option<(&ChallengeId, &str)>,
         client: ClientAddress,
+        browser: Browser,
     ) -> Result<LoggedIn, LoginError> {
         let now = self.clock.now();
         let of_client = Attempts::of_client(client, now);
@@ -401,8 +431,9 @@ impl Accounts {
             }
             None => {}
         }
-        let (session_id, session) = self.begin_session(account.ik, now).await?;
-        tracing::info!(ik = %account.ik, "logged in");
+        let stage = self.stage_after_password(&account);
+        let (session_id, session) = self.begin_session(account.ik, now, stage, browser).await?;
+        tracing::info!(ik = %account.ik, stage = stage.as_str(), "password accepted");
         let status = self.status(&session, account.must_change_password).await?;
         Ok(LoggedIn { session_id, status })
     }
@@ -470,7 +501,23 @@ impl Accounts {
             must_change_password,
             idle_timeout: self.policy.session_idle,
             expires_at: session.expires_at(&self.policy),
+            second_factor_required: session.stage == SessionStage::SecondFactor,
+            enrolment_required: session.stage == SessionStage::Enrolment,
         })
+    }
+
+    /// Where a right password leads: to the code step when the account has a factor, to
+    /// enrolment when the insurer requires one and the account (with an own password) has
+    /// none, else straight in. An account still on its initial password sets an own one first
+    /// (every other route refuses it until then).
+    fn stage_after_password(&self, account: &Account) -> SessionStage {
+        if account.has_active_factor() {
+            SessionStage::SecondFactor
+        } else if self.second_factor_required && account.is_active() {
+            SessionStage::Enrolment
+        } else {
+            SessionStage::Full
+        }
     }
 
     pub async fn logout(&self, session_id: &str) -> Result<(), StoreError> {
@@ -489,6 +536,9 @@ impl Accounts {
         client: ClientAddress,
     ) -> Result<String, PasswordChangeError> {
         let now = self.clock.now();
+        if self.accounts.standing(&session.ik).await?.is_some_and(|s| !s.must_change_password) {
+            return Err(PasswordChangeError::CurrentPasswordRequired);
+        }
         let via = Via::Session;
         self.set_password_with_pruefnummer(
             &session.ik,
@@ -499,7 +549,11 @@ impl Accounts {
             now,
         )
         .await?;
-        let (session_id, _) = self.begin_session(session.ik, now).await?;
+        // Now active: where the insurer requires a second factor, enrolment comes next.
+        let account = self.accounts.account(&session.ik).await?;
+        let stage = account.as_ref().map_or(SessionStage::Full, |a| self.stage_after_password(a));
+        let stage = if stage == SessionStage::SecondFactor { SessionStage::Full } else { stage };
+        let (session_id, _) = self.begin_session(session.ik, now, stage, session.browser).await?;
         self.sessions.delete_session(&session.id_hash).await?;
         Ok(session_id)
     }
@@ -509,13 +563,19 @@ impl Accounts {
         &self,
         ik: Ik,
         now: OffsetDateTime,
+        stage: SessionStage,
+        browser: Browser,
     ) -> Result<(String, Session), StoreError> {
         let (session_id, id_hash) = secrets::new_session_id();
         let session = Session {
             id_hash,
             ik,
             created_at: now,
-            idle_expires_at: now + self.policy.session_idle,
+            idle_expires_at: (now + self.policy.session_idle)
+                .min(now + self.policy.session_absolute),
+            last_active_at: now,
+            stage,
+            browser,
         };
         self.sessions.put_session(&session).await?;
         Ok((session_id, session))

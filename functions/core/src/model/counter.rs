@@ -27,6 +27,9 @@ pub enum Counter {
     RepeatedRegistrationNotices { ik: Ik, day: Date },
     /// Proofs checked for one client in one minute (`POST /api/proofs/verify` is public).
     ProofChecksOfClient { client: ClientAddress, minute: i64 },
+    /// Wrong codes and passwords sent in one session (the second factor's step, or a change
+    /// that asks for them again): after a few, the session ends. Kept as long as the session.
+    FailuresOfSession { session: String, until: OffsetDateTime },
 }
 
 impl Counter {
@@ -70,6 +73,11 @@ impl Counter {
         Counter::ProofChecksOfClient { client, minute: now.unix_timestamp().div_euclid(60) }
     }
 
+    /// `session`: the session's id hash.
+    pub fn failures_of_session(session: &str, until: OffsetDateTime) -> Counter {
+        Counter::FailuresOfSession { session: session.to_string(), until }
+    }
+
     /// The key in the counters table.
     pub fn key(&self) -> String {
         match self {
@@ -89,6 +97,7 @@ impl Counter {
             Counter::ProofChecksOfClient { client, minute } => {
                 format!("proof-checks#{client}#{minute}")
             }
+            Counter::FailuresOfSession { session, .. } => format!("session-failures#{session}"),
         }
     }
 
@@ -110,6 +119,7 @@ impl Counter {
             | Counter::FailuresOfIk { day, .. }
             | Counter::SuccessesOfIk { day, .. }
             | Counter::RepeatedRegistrationNotices { day, .. } => after(day),
+            Counter::FailuresOfSession { until, .. } => *until,
         }
     }
 }

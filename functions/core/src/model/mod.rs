@@ -21,7 +21,9 @@ pub use counter::Counter;
 pub use error::{Source, StoreError, error_chain};
 pub use ids::{ChallengeId, ClientId, LetterId, QueryId, ReportId};
 pub use letter::{Letter, LetterKind, LetterStatus, Sender};
-pub use portal_domain::access::{Account, Barrier, Policy, Session, SessionIdHash, Standing};
+pub use portal_domain::access::{
+    Account, Barrier, Browser, Policy, SecondFactor, Session, SessionIdHash, SessionStage, Standing,
+};
 pub use report::{
     DeliveryFailure, FrozenMessage, PhysicianRef, Receipt, ReceiptKind, ReportContents,
     ReportDocument, ReportMessage, ReportStatus, Sealed, StoredReport,

@@ -22,7 +22,10 @@ pub struct Tenant {
     /// Queries per provider and minute.
     pub burst_per_minute: u32,
     pub session_idle: Duration,
-    /// Whether providers must use a second factor (the login issue reads it).
+    /// A session ends this long after its login, however active (BSI TR-03161 O.Auth_10).
+    pub session_absolute: Duration,
+    /// Whether providers must use a second factor: one without is led through enrolment right
+    /// after the password step, and can do nothing else before.
     pub second_factor_required: bool,
     pub letterhead: Letterhead,
     /// The terms of use a provider accepts when registering.

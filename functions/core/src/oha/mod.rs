@@ -76,6 +76,8 @@ pub struct Answer {
     pub kvnr: Kvnr,
     /// `None` when the person has no exemption on record at all.
     pub found: Option<Found>,
+    /// When it was answered (and recorded).
+    pub at: time::OffsetDateTime,
     /// The signed proof of this answer: a compact JWS (see [`crate::proofs`]).
     pub proof: String,
 }
@@ -173,7 +175,7 @@ impl Oha {
             channel = question.channel.as_str(),
             "exemption query answered"
         );
-        Ok(Answer { query_id: entry.query_id, kvnr: question.kvnr, found, proof })
+        Ok(Answer { query_id: entry.query_id, kvnr: question.kvnr, found, at: now, proof })
     }
 
     /// The signed proof of the answer `record` holds, stating `found`'s years.

@@ -68,6 +68,75 @@ impl ReportKeys {
     }
 }
 
+impl ReportKeys {
+    /// The tenant's key for account secrets (the TOTP secrets of the second factor): derived
+    /// from the same deployment key as the reports' one, under a salt and info of its own, so
+    /// neither key tells anything of the other and no sealed value opens under the other.
+    pub fn for_account_secrets(&self, tenant: &Ik) -> SecretCipher {
+        let salt = Salt::new(HKDF_SHA256, b"portal account secrets v1");
+        let info = [b"account secrets|".as_slice(), tenant.as_str().as_bytes()];
+        let mut key = [0; 32];
+        let prk = salt.extract(&self.0);
+        let derived = prk.expand(&info, &AES_256_GCM).and_then(|okm| okm.fill(&mut key));
+        let key = derived.and_then(|()| UnboundKey::new(&AES_256_GCM, &key)).map(LessSafeKey::new);
+        SecretCipher { key: key.ok(), tenant: *tenant }
+    }
+}
+
+/// One tenant's key for the secrets of its accounts (AES-256-GCM, each value bound to the
+/// tenant, the account and what it is).
+pub struct SecretCipher {
+    key: Option<LessSafeKey>,
+    tenant: Ik,
+}
+
+impl SecretCipher {
+    /// A cipher that seals and opens nothing (a process without the key).
+    pub fn without_key(tenant: &Ik) -> SecretCipher {
+        SecretCipher { key: None, tenant: *tenant }
+    }
+
+    /// Whether this process can seal and open at all.
+    pub fn has_key(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// `secret` sealed for `ik`'s `purpose` (`totp`).
+    pub fn seal(&self, secret: &[u8], ik: &Ik, purpose: &str) -> Result<Vec<u8>, CipherError> {
+        let key = self.key.as_ref().ok_or(CipherError::Seal)?;
+        let mut nonce = [0; NONCE_LEN];
+        SystemRandom::new().fill(&mut nonce).map_err(|_| CipherError::Seal)?;
+        let mut data = secret.to_vec();
+        let aad = format!("{}|{ik}|{purpose}", self.tenant);
+        key.seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(aad),
+            &mut data,
+        )
+        .map_err(|_| CipherError::Seal)?;
+        let mut sealed = Vec::with_capacity(1 + NONCE_LEN + data.len());
+        sealed.push(FORMAT);
+        sealed.extend_from_slice(&nonce);
+        sealed.extend_from_slice(&data);
+        Ok(sealed)
+    }
+
+    pub fn open(&self, sealed: &[u8], ik: &Ik, purpose: &str) -> Result<Vec<u8>, CipherError> {
+        let key = self.key.as_ref().ok_or(CipherError::Open)?;
+        let (format, rest) = sealed.split_first().ok_or(CipherError::Open)?;
+        if *format != FORMAT || rest.len() < NONCE_LEN {
+            return Err(CipherError::Open);
+        }
+        let (nonce, data) = rest.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CipherError::Open)?;
+        let mut data = data.to_vec();
+        let aad = format!("{}|{ik}|{purpose}", self.tenant);
+        let plain =
+            key.open_in_place(nonce, Aad::from(aad), &mut data).map_err(|_| CipherError::Open)?;
+        Ok(plain.to_vec())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CipherError {
     #[error("the report's contents could not be sealed")]
@@ -204,6 +273,23 @@ mod tests {
         let again = ReportKeys::from_secret(text).unwrap().for_tenant(&practice);
         assert_eq!(again.open(&sealed, &practice, &report).unwrap(), contents());
         assert!(other.for_tenant(&practice).open(&sealed, &practice, &report).is_err());
+    }
+
+    #[test]
+    fn account_secrets_have_a_key_of_their_own_per_tenant_and_open_for_their_account_only() {
+        let keys = ReportKeys::from_bytes(&[7; 32]).unwrap();
+        let (tenant, ik1, ik2) = (ik("107299005"), ik("301412340"), ik("401612342"));
+        let cipher = keys.for_account_secrets(&tenant);
+        let sealed = cipher.seal(b"totp secret bytes", &ik1, "totp").unwrap();
+        assert_eq!(cipher.open(&sealed, &ik1, "totp").unwrap(), b"totp secret bytes");
+        assert!(cipher.open(&sealed, &ik2, "totp").is_err());
+        assert!(cipher.open(&sealed, &ik1, "other").is_err());
+        assert!(keys.for_account_secrets(&ik("108310400")).open(&sealed, &ik1, "totp").is_err());
+        assert!(SecretCipher::without_key(&tenant).open(&sealed, &ik1, "totp").is_err());
+        // Not the reports' key: the same bytes sealed there do not open here.
+        let report = ReportId::new();
+        let as_report = keys.for_tenant(&tenant).seal(&contents(), &ik1, &report).unwrap();
+        assert!(cipher.open(&as_report.0, &ik1, "totp").is_err());
     }
 
     #[test]

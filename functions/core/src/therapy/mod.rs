@@ -21,7 +21,7 @@ use crate::ports::{
     StoreError,
 };
 
-pub use cipher::{CipherError, ReportCipher, ReportKeys};
+pub use cipher::{CipherError, ReportCipher, ReportKeys, SecretCipher};
 pub use dispatch::{DispatchedReports, dispatch_reports};
 pub use earztbrief::{Letter, earztbrief_xml, oid};
 

@@ -69,6 +69,17 @@ impl Catalogue for German {
             Text::PasswordChangeRequired => {
                 "Bitte vergeben Sie zuerst mit Ihrer Prüfnummer ein eigenes Kennwort.".into()
             }
+            Text::SecondFactorRequired => "Bitte geben Sie den Code aus Ihrer Authenticator-App ein, um die Anmeldung abzuschließen.".into(),
+            Text::SecondFactorEnrolmentRequired => "Ihre Krankenkasse verlangt für das Serviceportal einen zweiten Faktor. Bitte richten Sie zuerst eine Authenticator-App ein.".into(),
+            Text::WrongCode => "Der Code ist falsch oder wurde schon verwendet. Bitte geben Sie den aktuellen Code aus Ihrer App ein.".into(),
+            Text::WrongCurrentPassword => "Das Kennwort ist falsch.".into(),
+            Text::CodeRequired => "Bitte geben Sie zusätzlich den aktuellen Code aus Ihrer Authenticator-App ein.".into(),
+            Text::PasswordRequired => "Bitte bestätigen Sie die Änderung mit Ihrem Kennwort.".into(),
+            Text::CurrentPasswordRequired => "Ihr Zugang hat bereits ein eigenes Kennwort. Zum Ändern geben Sie bitte Ihr aktuelles Kennwort ein.".into(),
+            Text::SecondFactorActive => "Für Ihren Zugang ist bereits eine Authenticator-App eingerichtet. Entfernen Sie sie zuerst, um eine neue einzurichten.".into(),
+            Text::NoSecondFactor => "Für Ihren Zugang ist keine Authenticator-App eingerichtet oder in Einrichtung.".into(),
+            Text::SessionEndedAfterFailures => "Zu viele Fehlversuche: Ihre Sitzung wurde beendet. Bitte melden Sie sich erneut an.".into(),
+            Text::SessionNotFound => "Diese Sitzung gibt es nicht (mehr).".into(),
             Text::QuotaUsedUp { quota } => format!(
                 "Das Tageskontingent von {quota} Abfragen ist erreicht. Ab Mitternacht sind wieder Abfragen möglich."
             ),

@@ -64,6 +64,17 @@ impl Catalogue for English {
             Text::LogIn => "Please log in.".into(),
             Text::SessionExpired => "Your session has expired. Please log in again.".into(),
             Text::PasswordChangeRequired => "Please first set your own password with your Prüfnummer.".into(),
+            Text::SecondFactorRequired => "Please enter the code from your authenticator app to complete the login.".into(),
+            Text::SecondFactorEnrolmentRequired => "Your insurer requires a second factor for the portal. Please set up an authenticator app first.".into(),
+            Text::WrongCode => "The code is wrong or was used before. Please enter the current code from your app.".into(),
+            Text::WrongCurrentPassword => "The password is wrong.".into(),
+            Text::CodeRequired => "Please also enter the current code from your authenticator app.".into(),
+            Text::PasswordRequired => "Please confirm the change with your password.".into(),
+            Text::CurrentPasswordRequired => "Your account already has its own password. To change it, please enter your current password.".into(),
+            Text::SecondFactorActive => "An authenticator app is already set up for your account. Remove it first to set up a new one.".into(),
+            Text::NoSecondFactor => "No authenticator app is set up, or being set up, for your account.".into(),
+            Text::SessionEndedAfterFailures => "Too many failed attempts: your session has ended. Please log in again.".into(),
+            Text::SessionNotFound => "This session does not exist (any more).".into(),
             Text::QuotaUsedUp { quota } => format!(
                 "The daily quota of {quota} queries is used up. Queries are possible again from midnight."
             ),

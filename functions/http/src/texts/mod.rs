@@ -57,6 +57,18 @@ pub enum Text {
     LogIn,
     SessionExpired,
     PasswordChangeRequired,
+    // The second factor, re-authentication, the sessions list.
+    SecondFactorRequired,
+    SecondFactorEnrolmentRequired,
+    WrongCode,
+    WrongCurrentPassword,
+    CodeRequired,
+    PasswordRequired,
+    CurrentPasswordRequired,
+    SecondFactorActive,
+    NoSecondFactor,
+    SessionEndedAfterFailures,
+    SessionNotFound,
     // The eTherapiebericht.
     HeilmittelOnly,
     QueryTooShort,
