@@ -61,11 +61,9 @@ fn deployed_routes(template: &Value) -> BTreeSet<(String, String, String)> {
     deployed
 }
 
-/// Capabilities not in the SAM template yet: the public check of proofs (issue 17), which runs
-/// in the local portal until its function (counters, single audit records, the proof key's
-/// public half) is in the template. A capability that runs only in the local portal for a while
-/// is named here, and its routes are then checked to be in no function.
-const NOT_DEPLOYED: [Capability; 1] = [Capability::Proofs];
+/// Capabilities not in the SAM template yet (none now). A capability that runs only in the local
+/// portal for a while is named here, and its routes are then checked to be in no function.
+const NOT_DEPLOYED: [Capability; 0] = [];
 
 #[test]
 fn every_route_is_deployed_to_the_function_of_its_capability_and_no_other_route_is() {
@@ -204,7 +202,7 @@ fn the_query_dispatch_and_reports_functions_can_read_an_accounts_standing_but_no
         assert_eq!(readable, standing, "{name}");
         assert!(!readable.iter().any(|a| a.contains("hash")), "{name}");
     }
-    for name in ["health", "import", "report-dispatch", "token", "fhir"] {
+    for name in ["health", "import", "report-dispatch", "token", "fhir", "proofs"] {
         assert_eq!(readable_account_attributes(functions[name]), Some(BTreeSet::new()), "{name}");
     }
 }
@@ -536,19 +534,32 @@ fn secrets_in_environment(template: &Value, function: &Value) -> BTreeSet<String
 }
 
 #[test]
-fn only_the_functions_that_seal_reports_hold_the_reports_key_and_each_reads_only_the_secrets_it_is_given()
- {
+fn only_the_functions_that_seal_hold_the_reports_key_and_each_reads_only_the_secrets_it_is_given() {
     let template = template();
     let functions = functions(&template);
     let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
     assert!(globals.get(portal_lambda::REPORT_KEY_SECRET).is_none(), "not in Globals");
-    // The reports' key: the HTTP functions that seal reports, and the dispatcher.
+    // The reports' key: the HTTP functions that seal reports or account secrets (the second
+    // factor's TOTP secrets, under a key derived from it), and the dispatcher.
     let mut expected: BTreeSet<String> = Capability::ALL
         .into_iter()
-        .filter(|c| portal_lambda::seals_reports(*c))
+        .filter(|c| portal_lambda::reads_report_key(*c))
         .map(|c| c.name().to_string())
         .collect();
     expected.insert("report-dispatch".into());
+    assert_eq!(expected, set(&["reports", "report-dispatch", "session"]));
+    // Whoever may read the secret is one of them (below: exactly the secrets each is given).
+    let readers: BTreeSet<String> = functions
+        .iter()
+        .filter(|(_, f)| {
+            statements(f).iter().any(|s| {
+                actions(s).contains("secretsmanager:GetSecretValue")
+                    && names(&s["Resource"]).contains("ReportContentsSecret")
+            })
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    assert_eq!(readers, expected, "who may read ReportContentsSecret");
     let holding: BTreeSet<String> = functions
         .iter()
         .filter(|(_, f)| {
@@ -778,22 +789,52 @@ fn the_token_function_reads_clients_and_records_used_assertion_ids_and_nothing_e
     );
 }
 
-#[test]
-fn only_the_token_function_signs_with_the_token_key_and_only_the_machine_apis_functions_read_it() {
-    use portal_lambda::{TOKEN_KEY_ID, TOKEN_KEYS_PUBLISHED, TokenKeyUse, token_key_use};
-    let template = template();
-    // The key that signs, and (during a rotation, infra/README.md) the others published with it.
-    let variables = &functions(&template)["token"]["Properties"]["Environment"]["Variables"];
-    let signing_key = names(&variables[TOKEN_KEY_ID]);
-    assert_eq!(signing_key.len(), 1, "{TOKEN_KEY_ID} names one key: {signing_key:?}");
-    let mut token_keys = signing_key.clone();
-    token_keys.extend(names(&variables[TOKEN_KEYS_PUBLISHED]));
-    for id in &token_keys {
+/// The keys a `*_KEYS_PUBLISHED` variable names: one (`!GetAtt K.Arn`) or several
+/// (`!Join [",", [!GetAtt K1.Arn, !GetAtt K2.Arn]]`, as the functions split it).
+fn published_keys(value: &Value) -> BTreeSet<String> {
+    match tagged(value, "Join").and_then(Value::as_sequence) {
+        Some(join) => {
+            assert_eq!(join[0].as_str(), Some(","), "joined by commas: {value:?}");
+            names(&join[1])
+        }
+        None => names(value),
+    }
+}
+
+/// Who may do what with one signing key of the template, by its variables: the key that signs
+/// (`id_variable`, as `told_by`'s environment names it) and those published with it
+/// (`published_variable`, during and after rotations, infra/RUNBOOK.md).
+struct KeyRights {
+    /// The key that signs, and every key published (it among them).
+    signing_key: BTreeSet<String>,
+    keys: BTreeSet<String>,
+    /// The functions with `kms:Sign` on the signing key, with `kms:GetPublicKey` on the keys, and
+    /// whose environment names the key.
+    signers: BTreeSet<String>,
+    readers: BTreeSet<String>,
+    told: BTreeSet<String>,
+}
+
+fn key_rights(
+    template: &Value,
+    told_by: &str,
+    id_variable: &str,
+    published_variable: &str,
+) -> KeyRights {
+    let variables = &functions(template)[told_by]["Properties"]["Environment"]["Variables"];
+    let signing_key = names(&variables[id_variable]);
+    assert_eq!(signing_key.len(), 1, "{id_variable} names one key: {signing_key:?}");
+    let mut keys = signing_key.clone();
+    keys.extend(published_keys(&variables[published_variable]));
+    for id in &keys {
         let key = &template["Resources"][id.as_str()];
         assert_eq!(key["Type"], "AWS::KMS::Key", "{id}");
         assert_eq!(key["Properties"]["KeySpec"], "ECC_NIST_P256", "{id}");
         assert_eq!(key["Properties"]["KeyUsage"], "SIGN_VERIFY", "{id}");
         assert_eq!(key["DeletionPolicy"], "Retain", "{id}: its public half checks what it signed");
+        assert_eq!(key["UpdateReplacePolicy"], "Retain", "{id}");
+        // The pipeline's boundary lets the stack's roles use only keys tagged with the stage.
+        assert!(format!("{:?}", key["Properties"]["Tags"]).contains("portal:stage"), "{id}");
         // The key policy names no principal but the account, which grants through IAM (below).
         for statement in key["Properties"]["KeyPolicy"]["Statement"].as_sequence().unwrap() {
             let principal = text(statement, &["Principal", "AWS"]).unwrap_or_default();
@@ -801,62 +842,133 @@ fn only_the_token_function_signs_with_the_token_key_and_only_the_machine_apis_fu
             assert!(statement["Principal"].get("Service").is_none(), "{id}: {statement:?}");
         }
     }
-
-    let by_use = |wanted: TokenKeyUse| -> BTreeSet<String> {
-        Capability::ALL
-            .into_iter()
-            .filter(|c| token_key_use(*c) == Some(wanted))
-            .map(|c| c.name().to_string())
-            .collect()
-    };
-    let signers = by_use(TokenKeyUse::Signs);
-    let mut readers = signers.clone();
-    readers.extend(by_use(TokenKeyUse::Verifies));
-    assert_eq!(signers, set(&["token"]));
-    assert_eq!(readers, set(&["token", "fhir"]));
-
-    let mut signing = BTreeSet::new();
-    let mut reading = BTreeSet::new();
-    let mut given = BTreeSet::new();
-    for (name, function) in functions(&template) {
+    let (mut signers, mut readers, mut told) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for (name, function) in functions(template) {
         for statement in statements(function) {
             let granted = actions(statement);
             let on = names(&statement["Resource"]);
-            // No function may use any key by a wildcard, or KMS beyond these actions.
-            assert!(!granted.contains("kms:*"), "{name}: kms:*");
-            if granted.iter().any(|a| a.starts_with("kms:")) {
-                assert!(!on.contains("*"), "{name}: a KMS action on every key");
+            if on.is_disjoint(&keys) {
+                continue;
             }
+            let allowed = set(&["kms:Sign", "kms:GetPublicKey"]);
+            assert!(granted.is_subset(&allowed), "{name}: {granted:?} on {keys:?}");
             if granted.contains("kms:Sign") {
                 assert_eq!(on, signing_key, "{name}: signs with");
                 let condition = &statement["Condition"]["StringEquals"];
                 assert_eq!(condition["kms:SigningAlgorithm"], "ECDSA_SHA_256", "{name}");
                 assert_eq!(condition["kms:MessageType"], "RAW", "{name}");
-                signing.insert(name.clone());
+                signers.insert(name.clone());
             }
             if granted.contains("kms:GetPublicKey") {
-                assert_eq!(on, token_keys, "{name}: reads the public keys of");
-                reading.insert(name.clone());
-            }
-            if !on.is_disjoint(&token_keys) {
-                let allowed = set(&["kms:Sign", "kms:GetPublicKey"]);
-                assert!(granted.is_subset(&allowed), "{name}: {granted:?} on the token key");
+                assert_eq!(on, keys, "{name}: reads the public keys of");
+                readers.insert(name.clone());
             }
         }
         let own = &function["Properties"]["Environment"]["Variables"];
-        if !own[TOKEN_KEY_ID].is_null() {
-            assert_eq!(names(&own[TOKEN_KEY_ID]), signing_key, "{name}: {TOKEN_KEY_ID}");
-            let published = names(&own[TOKEN_KEYS_PUBLISHED]);
-            assert_eq!(published, names(&variables[TOKEN_KEYS_PUBLISHED]), "{name}");
-            given.insert(name.clone());
+        if !own[id_variable].is_null() {
+            assert_eq!(names(&own[id_variable]), signing_key, "{name}: {id_variable}");
+            let published = published_keys(&own[published_variable]);
+            assert_eq!(published, published_keys(&variables[published_variable]), "{name}");
+            told.insert(name.clone());
         }
     }
-    assert_eq!(signing, signers, "who may kms:Sign with the token key");
-    assert_eq!(reading, readers, "who may kms:GetPublicKey of the token key");
-    assert_eq!(given, readers, "who is told the token key");
     let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
-    assert!(globals.get(TOKEN_KEY_ID).is_none(), "not in Globals");
-    assert!(globals.get(TOKEN_KEYS_PUBLISHED).is_none(), "not in Globals");
+    assert!(globals.get(id_variable).is_none(), "{id_variable} not in Globals");
+    assert!(globals.get(published_variable).is_none(), "{published_variable} not in Globals");
+    KeyRights { signing_key, keys, signers, readers, told }
+}
+
+/// The functions whose capability uses a key as `wanted`.
+fn by_use(
+    uses: fn(Capability) -> Option<portal_lambda::KeyUse>,
+    wanted: &[portal_lambda::KeyUse],
+) -> BTreeSet<String> {
+    Capability::ALL
+        .into_iter()
+        .filter(|c| uses(*c).is_some_and(|u| wanted.contains(&u)))
+        .map(|c| c.name().to_string())
+        .collect()
+}
+
+#[test]
+fn only_the_token_function_signs_with_the_token_key_and_only_the_machine_apis_functions_read_it() {
+    use portal_lambda::KeyUse::{ReadsPublicKeys, Signs};
+    use portal_lambda::{TOKEN_KEY_ID, TOKEN_KEYS_PUBLISHED, token_key_use};
+    let template = template();
+    let rights = key_rights(&template, "token", TOKEN_KEY_ID, TOKEN_KEYS_PUBLISHED);
+    let signers = by_use(token_key_use, &[Signs]);
+    let readers = by_use(token_key_use, &[Signs, ReadsPublicKeys]);
+    assert_eq!(signers, set(&["token"]));
+    assert_eq!(readers, set(&["token", "fhir"]));
+    assert_eq!(rights.signers, signers, "who may kms:Sign with the token key");
+    assert_eq!(rights.readers, readers, "who may kms:GetPublicKey of the token key");
+    assert_eq!(rights.told, readers, "who is told the token key");
+}
+
+#[test]
+fn only_the_query_and_fhir_functions_sign_proofs_and_the_token_and_proofs_functions_read_the_proof_keys()
+ {
+    use portal_lambda::KeyUse::{ReadsPublicKeys, Signs};
+    use portal_lambda::{
+        PROOF_KEY_ID, PROOF_KEYS_PUBLISHED, TOKEN_KEY_ID, TOKEN_KEYS_PUBLISHED, proof_key_use,
+    };
+    let template = template();
+    let rights = key_rights(&template, "query", PROOF_KEY_ID, PROOF_KEYS_PUBLISHED);
+    let signers = by_use(proof_key_use, &[Signs]);
+    let readers = by_use(proof_key_use, &[Signs, ReadsPublicKeys]);
+    // Without a signer a query answers 503: both functions that answer queries sign.
+    assert_eq!(signers, set(&["query", "fhir"]));
+    // The token function publishes the proof keys in /oauth/jwks.json, the proofs function
+    // checks proofs against them.
+    assert_eq!(readers, set(&["query", "fhir", "token", "proofs"]));
+    assert_eq!(rights.signers, signers, "who may kms:Sign with the proof key");
+    assert_eq!(rights.readers, readers, "who may kms:GetPublicKey of the proof keys");
+    assert_eq!(rights.told, readers, "who is told the proof key");
+    // A key of its own: what answers queries cannot mint access tokens, nor the reverse.
+    let token = key_rights(&template, "token", TOKEN_KEY_ID, TOKEN_KEYS_PUBLISHED);
+    assert!(token.keys.is_disjoint(&rights.keys), "{:?} {:?}", token.keys, rights.keys);
+    assert!(rights.signing_key.is_subset(&rights.keys));
+    // Proofs are kept for years: the key is never rotated by KMS (asymmetric) nor deleted.
+    let key = &template["Resources"][rights.signing_key.first().unwrap().as_str()];
+    assert!(format!("{:?}", key["Metadata"]["checkov"]).contains("CKV_AWS_7"));
+}
+
+#[test]
+fn no_function_uses_a_kms_key_beyond_its_own_and_the_boundary_allows_signing_with_the_stages_keys_only()
+ {
+    let template = template();
+    let mut known = key_rights(
+        &template,
+        "token",
+        portal_lambda::TOKEN_KEY_ID,
+        portal_lambda::TOKEN_KEYS_PUBLISHED,
+    )
+    .keys;
+    known.extend(
+        key_rights(
+            &template,
+            "query",
+            portal_lambda::PROOF_KEY_ID,
+            portal_lambda::PROOF_KEYS_PUBLISHED,
+        )
+        .keys,
+    );
+    known.insert("DataKey".into());
+    for (name, function) in functions(&template) {
+        for statement in statements(function) {
+            let granted = actions(statement);
+            if !granted.iter().any(|a| a.starts_with("kms:")) {
+                continue;
+            }
+            // No function may use any key by a wildcard, or KMS beyond the named actions.
+            assert!(!granted.contains("kms:*"), "{name}: kms:*");
+            let on = names(&statement["Resource"]);
+            assert!(!on.is_empty() && on.is_subset(&known), "{name}: KMS on {on:?}");
+            if granted.contains("kms:Sign") || granted.contains("kms:GetPublicKey") {
+                assert!(!on.contains("DataKey"), "{name}: signs with the data key");
+            }
+        }
+    }
     // The permissions boundary lets the stack's roles sign only with the stage's keys.
     let boundary = yaml("infra/deploy-role.yaml");
     let statements =
@@ -868,6 +980,52 @@ fn only_the_token_function_signs_with_the_token_key_and_only_the_machine_apis_fu
         .find(|s| actions(s).contains("kms:Sign"))
         .expect("the boundary allows kms:Sign");
     assert!(format!("{:?}", sign["Condition"]).contains("aws:ResourceTag/portal:stage"));
+}
+
+#[test]
+fn the_proofs_function_reads_one_audit_record_and_counts_its_own_checks_and_nothing_else() {
+    let template = template();
+    let proofs = functions(&template)["proofs"];
+    let expected: BTreeMap<String, BTreeSet<String>> = [
+        ("AuditTable".to_string(), set(&["dynamodb:GetItem"])),
+        ("CountersTable".to_string(), set(&["dynamodb:UpdateItem"])),
+    ]
+    .into();
+    assert_eq!(table_actions(proofs), expected, "the proofs function's tables");
+    for forbidden in [
+        "AccountsTable",
+        "SessionsTable",
+        "ExemptionsTable",
+        "ClientsTable",
+        "ProvidersTable",
+        "ReportsTable",
+        "TokenSigningKey",
+    ] {
+        assert!(
+            !statements(proofs).iter().any(|s| format!("{:?}", s["Resource"]).contains(forbidden)),
+            "the proofs function may touch {forbidden}"
+        );
+    }
+    assert!(secrets_in_environment(&template, proofs).is_empty());
+    // Its counters are only its own rate limit (`<tenant>#proof-checks#…`): no quota can be
+    // raised or reset, and the key the code counts under matches.
+    let counters = statements(proofs)
+        .into_iter()
+        .find(|s| names(&s["Resource"]).contains("CountersTable"))
+        .expect("a statement on the counters");
+    let leading = &counters["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+    assert_eq!(names(leading), set(&["*#proof-checks#*"]), "{counters:?}");
+    let client = portal_domain::ClientAddress::of("192.0.2.7".parse().unwrap());
+    let key = portal_core::Counter::proof_checks_of(client, time::OffsetDateTime::now_utc()).key();
+    let scoped = format!("{}#{key}", crate::harness::tenant_ik());
+    assert!(scoped.contains("#proof-checks#"), "{scoped}");
+    // Nothing but DynamoDB (through the data key) and the proof keys' public halves.
+    let services: BTreeSet<String> = statements(proofs)
+        .iter()
+        .flat_map(|s| actions(s))
+        .map(|a| a.split(':').next().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(services, set(&["dynamodb", "kms"]));
 }
 
 #[test]
@@ -951,4 +1109,159 @@ fn cloudfront_sends_every_path_the_api_answers_to_the_api_uncached_with_the_view
         same["PathPattern"] = api["PathPattern"].clone();
         assert_eq!(&same, api, "{prefix} is routed as /api/* is");
     }
+}
+
+// ------------------------------------------------------------------ the tables as the adapter
+// makes them, and the second factor's routes (sessions listed and ended)
+
+/// A table's keys, attributes and indexes, as comparable text: `(name, type)` of the key schema
+/// in order, `name: type` of the attributes, and per index its key schema and projection.
+type TableShape =
+    (Vec<(String, String)>, BTreeSet<String>, BTreeMap<String, (Vec<(String, String)>, String)>);
+
+fn template_tables(template: &Value) -> BTreeMap<String, TableShape> {
+    let key_schema = |schema: &Value| -> Vec<(String, String)> {
+        schema
+            .as_sequence()
+            .expect("a KeySchema")
+            .iter()
+            .map(|k| {
+                let name = text(k, &["AttributeName"]).unwrap().to_string();
+                (name, text(k, &["KeyType"]).unwrap().to_string())
+            })
+            .collect()
+    };
+    resources(template, "AWS::DynamoDB::Table")
+        .into_values()
+        .map(|table| {
+            let properties = &table["Properties"];
+            let name = text(properties, &["TableName"]).expect("a TableName").to_string();
+            let attributes = properties["AttributeDefinitions"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    let name = text(a, &["AttributeName"]).unwrap();
+                    format!("{name}: {}", text(a, &["AttributeType"]).unwrap())
+                })
+                .collect();
+            let indexes = properties["GlobalSecondaryIndexes"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .map(|index| {
+                    let projection = text(index, &["Projection", "ProjectionType"]).unwrap();
+                    (
+                        text(index, &["IndexName"]).unwrap().to_string(),
+                        (key_schema(&index["KeySchema"]), projection.to_string()),
+                    )
+                })
+                .collect();
+            (name, (key_schema(&properties["KeySchema"]), attributes, indexes))
+        })
+        .collect()
+}
+
+fn adapter_tables() -> BTreeMap<String, TableShape> {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
+    // Never sent: only the requests' contents are compared.
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-central-1"))
+        .build();
+    // The template's names, `portal-${Stage}-<table>`.
+    let tables = portal_store_dynamodb::Tables::with_prefix("portal-${Stage}-");
+    let store = portal_store_dynamodb::DynamoStore::new(
+        aws_sdk_dynamodb::Client::from_conf(config),
+        tables,
+        &crate::harness::tenant_ik(),
+    );
+    let key_schema = |schema: &[aws_sdk_dynamodb::types::KeySchemaElement]| {
+        schema
+            .iter()
+            .map(|k| (k.attribute_name().to_string(), k.key_type().as_str().to_string()))
+            .collect::<Vec<_>>()
+    };
+    store
+        .table_requests()
+        .expect("the adapter's tables")
+        .into_iter()
+        .map(|request| {
+            let name = request.get_table_name().clone().expect("a table name");
+            let keys = key_schema(request.get_key_schema().as_deref().unwrap_or_default());
+            let attributes = request
+                .get_attribute_definitions()
+                .iter()
+                .flatten()
+                .map(|a| format!("{}: {}", a.attribute_name(), a.attribute_type().as_str()))
+                .collect();
+            let indexes = request
+                .get_global_secondary_indexes()
+                .iter()
+                .flatten()
+                .map(|index| {
+                    let projection = index
+                        .projection()
+                        .and_then(|p| p.projection_type())
+                        .map(|p| p.as_str().to_string())
+                        .unwrap_or_default();
+                    (index.index_name().to_string(), (key_schema(index.key_schema()), projection))
+                })
+                .collect();
+            (name, (keys, attributes, indexes))
+        })
+        .collect()
+}
+
+#[test]
+fn every_table_of_the_template_is_the_one_the_adapter_makes() {
+    let template = template();
+    let deployed = template_tables(&template);
+    let made = adapter_tables();
+    assert_eq!(deployed.keys().collect::<Vec<_>>(), made.keys().collect::<Vec<_>>());
+    for (name, shape) in &made {
+        assert_eq!(&deployed[name], shape, "{name}: keys, attributes, indexes");
+    }
+    // The second factor's list of sessions: a provider's, by when they began.
+    let sessions = &made["portal-${Stage}-sessions"];
+    let by_ik = &sessions.2["by_ik"];
+    assert_eq!(by_ik.0, [("owner".into(), "HASH".into()), ("created_at".into(), "RANGE".into())]);
+}
+
+#[test]
+fn the_session_function_lists_a_providers_sessions_on_the_by_ik_index_only_and_reads_no_audit() {
+    let template = template();
+    let functions = functions(&template);
+    for (name, function) in &functions {
+        let on_index = statements(function)
+            .into_iter()
+            .filter(|s| format!("{:?}", s["Resource"]).contains("SessionsTable.Arn}/index/"))
+            .collect::<Vec<_>>();
+        if name != "session" {
+            assert!(on_index.is_empty(), "{name} may read a provider's sessions");
+            continue;
+        }
+        assert_eq!(on_index.len(), 1, "{on_index:?}");
+        assert_eq!(actions(on_index[0]), set(&["dynamodb:Query"]));
+        assert_eq!(names(&on_index[0]["Resource"]), set(&["${SessionsTable.Arn}/index/by_ik"]));
+    }
+    // The table itself is never queried or scanned: a session is read by its key.
+    for (name, function) in &functions {
+        for statement in statements(function) {
+            if names(&statement["Resource"]).contains("SessionsTable") {
+                let granted = actions(statement);
+                assert!(!granted.contains("dynamodb:Query"), "{name}");
+                assert!(!granted.contains("dynamodb:Scan"), "{name}");
+            }
+        }
+    }
+    let session = table_actions(functions["session"]);
+    for forbidden in ["AuditTable", "ExemptionsTable", "ReportsTable"] {
+        assert!(!session.contains_key(forbidden), "the session function may touch {forbidden}");
+    }
+    // The provider's own machine API clients: read and revoked, never registered (PutItem).
+    assert_eq!(
+        session.get("ClientsTable").cloned().unwrap_or_default(),
+        set(&["dynamodb:GetItem", "dynamodb:UpdateItem"])
+    );
 }

@@ -13,7 +13,7 @@ use portal_core::import::import_exemptions;
 use portal_core::model::{Channel, ClientId, Jwks};
 use portal_core::oha::verify_audit;
 use portal_domain::Ik;
-use reqwest::{Response, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
 use serde_json::{Value, json};
@@ -26,6 +26,7 @@ on_both_apps! {
     a_client_gets_a_token_and_asks_for_an_exempt_a_not_exempt_and_an_unknown_person,
     every_bad_assertion_is_refused_as_invalid_client_without_saying_why,
     searches_without_a_valid_token_scope_or_parameters_answer_operation_outcomes,
+    a_provider_sees_its_clients_and_revokes_one_and_no_other_providers,
 }
 
 mod shared_with_the_web {
@@ -664,4 +665,44 @@ fn the_back_office_adds_lists_and_revokes_clients() {
     let bad =
         portal(&["clients", "add", IK, "--jwks", dir.path().join("bad.json").to_str().unwrap()]);
     assert!(!bad.status.success());
+}
+
+async fn a_provider_sees_its_clients_and_revokes_one_and_no_other_providers(app: TestApp) {
+    let session = app.provider_session().await;
+    let software = app.software().await;
+    let token = app.access_token(&software, SCOPE).await;
+    let listed: Vec<Value> =
+        app.with_cookie(Method::GET, "/api/clients", &session, None).await.json().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["client_id"], software.client_id.to_string());
+    assert_eq!(listed[0]["keys"], json!(["key-1"]));
+    assert!(listed[0].get("revoked_at").is_none());
+    // Another provider's client does not exist for this one.
+    let other =
+        app.clients().register(Ik::parse("401612342").unwrap(), software_jwks()).await.unwrap();
+    let path = format!("/api/clients/{}", other.id);
+    let refused = app.with_cookie(Method::DELETE, &path, &session, None).await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    assert!(app.clients().list(None).await.unwrap().iter().all(|c| c.revoked_at.is_none()));
+    // Its own: revoked at once, and its token stops working.
+    let path = format!("/api/clients/{}", software.client_id);
+    let revoked = app.with_cookie(Method::DELETE, &path, &session, None).await;
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let listed: Vec<Value> =
+        app.with_cookie(Method::GET, "/api/clients", &session, None).await.json().await.unwrap();
+    assert!(listed[0]["revoked_at"].is_string());
+    let search = app
+        .search(
+            &token,
+            &[
+                ("beneficiary:identifier", &format!("{KVID}|A123456780")),
+                ("einwilligung", "insured_present"),
+            ],
+        )
+        .await;
+    assert_eq!(search.status(), StatusCode::UNAUTHORIZED);
+}
+
+fn software_jwks() -> Jwks {
+    Jwks::parse(&json!({"keys": [new_key("other-1").1]}).to_string()).unwrap()
 }

@@ -17,6 +17,7 @@ on_both_apps! {
     a_changed_byte_another_kvnr_or_garbage_is_not_genuine_and_still_answered_200,
     an_api_answers_proof_verifies_from_its_provenance_and_so_does_a_no_match,
     proof_checks_are_rationed_per_client,
+    a_proof_of_this_portal_prints_as_a_qr_code_and_nothing_else_does,
 }
 
 mod two_insurers {
@@ -289,4 +290,25 @@ async fn the_back_office_verifies_a_proof_offline_with_the_local_or_the_publishe
     ]);
     assert_eq!(code, Some(1));
     assert!(text.contains("nicht veröffentlicht"), "{text}");
+}
+
+async fn a_proof_of_this_portal_prints_as_a_qr_code_and_nothing_else_does(app: TestApp) {
+    let session = app.provider_session().await;
+    let body = json!({"kvnr": "A123456780", "consent": "insured_present"});
+    let proof = app.web_answer(&session, body).await["proof"].as_str().unwrap().to_string();
+    let qr = app.post("/api/proofs/qr", json!({"proof": proof})).await;
+    assert_eq!(qr.status(), StatusCode::OK);
+    assert_eq!(qr.headers()["content-type"], "image/svg+xml");
+    let svg = qr.text().await.unwrap();
+    assert!(svg.contains("<svg") && svg.contains("<path"), "an SVG drawing");
+    // The portal is no QR service: only its own proofs, never arbitrary text.
+    for text in ["hello", "a.b.c", &format!("{proof}x")] {
+        let (status, body) =
+            problem(app.post("/api/proofs/qr", json!({"proof": text})).await).await;
+        assert_eq!(
+            (status, body["code"].as_str(), body["errors"][0]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_proof"), Some("proof")),
+            "{text}"
+        );
+    }
 }

@@ -169,6 +169,9 @@ pub enum VerifyError {
     /// This client's checks of the minute are used up.
     #[error("too many proof checks from this client")]
     TooMany { retry_after: Duration },
+    /// Not a proof signed with this deployment's keys (a QR code is made only of those).
+    #[error("not a proof of this portal")]
+    NotAProof,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -198,15 +201,7 @@ impl Proofs {
         proof: &str,
         kvnr: &str,
     ) -> Result<Verification, VerifyError> {
-        let now = self.clock.now();
-        let counter = Counter::proof_checks_of(client, now);
-        let counted = self
-            .limits
-            .try_count(&counter.key(), CHECKS_PER_CLIENT_PER_MINUTE, counter.window_ends())
-            .await?;
-        if !counted {
-            return Err(VerifyError::TooMany { retry_after: counter.window_ends() - now });
-        }
+        self.count(client).await?;
         let checked = check(proof, kvnr, &self.public_keys());
         let in_audit_log = match (&checked.verdict, &checked.claims) {
             (Verdict::Genuine, Some(claims)) => self.recorded(claims, kvnr).await?,
@@ -219,6 +214,40 @@ impl Proofs {
             "proof checked"
         );
         Ok(Verification { checked, in_audit_log })
+    }
+
+    /// The proof as a QR code (SVG) for the print view, so it can be read back from paper.
+    /// Only a proof signed with one of this portal's keys: the portal is no QR service. Counted
+    /// per client like the checks.
+    pub async fn qr_svg(&self, client: ClientAddress, proof: &str) -> Result<String, VerifyError> {
+        self.count(client).await?;
+        // The KVNR is not given here: a proof of another KVNR is still signed by us.
+        let checked = check(proof, "", &self.public_keys());
+        if !matches!(checked.verdict, Verdict::Genuine | Verdict::OtherKvnr) {
+            return Err(VerifyError::NotAProof);
+        }
+        let code =
+            qrcode::QrCode::new(proof.trim().as_bytes()).map_err(|_| VerifyError::NotAProof)?;
+        Ok(code
+            .render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(240, 240)
+            .dark_color(qrcode::render::svg::Color("#000000"))
+            .light_color(qrcode::render::svg::Color("#ffffff"))
+            .build())
+    }
+
+    /// Counts one check of `client`, or says when it may check again.
+    async fn count(&self, client: ClientAddress) -> Result<(), VerifyError> {
+        let now = self.clock.now();
+        let counter = Counter::proof_checks_of(client, now);
+        let counted = self
+            .limits
+            .try_count(&counter.key(), CHECKS_PER_CLIENT_PER_MINUTE, counter.window_ends())
+            .await?;
+        match counted {
+            true => Ok(()),
+            false => Err(VerifyError::TooMany { retry_after: counter.window_ends() - now }),
+        }
     }
 
     /// Whether this insurer's log holds the query the proof names.

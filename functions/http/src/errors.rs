@@ -425,34 +425,40 @@ impl ApiError for QueryError {
 }
 
 impl ApiError for VerifyError {
+    fn field(&self) -> Option<&'static str> {
+        matches!(self, VerifyError::NotAProof).then_some("proof")
+    }
     fn status(&self) -> StatusCode {
         match self {
             VerifyError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+            VerifyError::NotAProof => StatusCode::UNPROCESSABLE_ENTITY,
             VerifyError::Store(e) => e.status(),
         }
     }
     fn code(&self) -> ProblemCode {
         match self {
             VerifyError::TooMany { .. } => ProblemCode::TooManyRequests,
+            VerifyError::NotAProof => ProblemCode::InvalidProof,
             VerifyError::Store(e) => e.code(),
         }
     }
     fn text(&self) -> Text {
         match self {
             VerifyError::TooMany { .. } => Text::ProofChecksUsedUp,
+            VerifyError::NotAProof => Text::InvalidProof,
             VerifyError::Store(e) => e.text(),
         }
     }
     fn retry_after(&self) -> Option<Duration> {
         match self {
             VerifyError::TooMany { retry_after } => Some(*retry_after),
-            VerifyError::Store(_) => None,
+            VerifyError::NotAProof | VerifyError::Store(_) => None,
         }
     }
     fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             VerifyError::Store(e) => delegate!(e).cause(),
-            VerifyError::TooMany { .. } => None,
+            VerifyError::TooMany { .. } | VerifyError::NotAProof => None,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod client;
+mod clients;
 mod errors;
 mod fhir;
 mod headers;
@@ -219,6 +220,8 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
         endpoint(Session, Method::GET, "/api/sessions", second_factor::list_sessions),
         endpoint(Session, Method::DELETE, "/api/sessions", second_factor::end_sessions),
         endpoint(Session, Method::DELETE, "/api/sessions/{id}", second_factor::end_session),
+        endpoint(Session, Method::GET, "/api/clients", clients::list),
+        endpoint(Session, Method::DELETE, "/api/clients/{id}", clients::revoke),
         endpoint(Query, Method::POST, "/api/exemption-queries", oha::ask),
         endpoint(Reports, Method::GET, "/api/physicians", therapy::physicians),
         endpoint(Reports, Method::GET, "/api/practice", therapy::practice),
@@ -241,6 +244,7 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
         endpoint(Token, Method::POST, "/oauth/token", oauth::token),
         endpoint(Token, Method::GET, "/oauth/jwks.json", oauth::jwks),
         endpoint(Proofs, Method::POST, "/api/proofs/verify", proofs::verify),
+        endpoint(Proofs, Method::POST, "/api/proofs/qr", proofs::qr),
     ]
 }
 

@@ -91,3 +91,43 @@ pub async fn verify(
         in_audit_log: verification.in_audit_log,
     }))
 }
+
+/// `POST /api/proofs/qr`.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProofQrBody {
+    /// The compact JWS, as the answer carried it.
+    #[serde(default)]
+    proof: String,
+}
+
+/// A proof of this portal as a QR code (SVG), for the print view of an answer: read back from
+/// paper, it checks as the text does.
+#[utoipa::path(
+    post,
+    path = "/api/proofs/qr",
+    tag = "oha",
+    request_body = ProofQrBody,
+    responses(
+        (status = 200, description = "The QR code", content_type = "image/svg+xml", body = String),
+        (status = 400, description = "`invalid_json`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_proof`: not a proof signed by this portal; `invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_requests`: this client's checks of the minute are used up", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn qr(
+    Tenanted(app): Tenanted,
+    RequestLang(lang): RequestLang,
+    Client(client): Client,
+    ApiJson(body): ApiJson<ProofQrBody>,
+) -> Result<axum::response::Response, Problem> {
+    let svg = app.proofs.qr_svg(client, &body.proof).await.map_err(|e| Problem::of(&e, lang))?;
+    let mut response = axum::response::Response::new(axum::body::Body::from(svg));
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("image/svg+xml"),
+    );
+    Ok(response)
+}

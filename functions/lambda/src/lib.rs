@@ -1,5 +1,5 @@
 //! What the Lambda mains share: reading the settings, building the AWS clients once per cold
-//! start (and the machine API's token key from KMS), and the three event handlers (letters to
+//! start (and the token and proof keys from KMS), and the three event handlers (letters to
 //! send, reports to send, files to import). The HTTP functions run the very router the local
 //! server runs, restricted to their own routes.
 
@@ -67,11 +67,37 @@ pub async fn serve(capability: Capability) -> Result<(), Error> {
     // Letters are sent by the dispatch function, which the letters table's stream wakes; reports
     // by the report-dispatch function, which the reports table's stream wakes.
     let stores = stores(&aws, &tenants);
-    // Only the reports function holds the reports' key: no other role may read the secret.
-    let reporting = if seals_reports(capability) {
-        reporting(&aws_sdk_secretsmanager::Client::new(&aws)).await?
-    } else {
-        Reporting::none()
+    // What the function holds is read once, at the cold start, side by side: the reports' key
+    // material (only the functions that seal: their roles alone may read the secret), the token
+    // key (the machine API's functions) and the proof key (whatever signs, checks or publishes
+    // proofs). Each role may read exactly these (tests/integration/deploy.rs).
+    let kms = aws_sdk_kms::Client::new(&aws);
+    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+    let (keys, token, proof) = tokio::try_join!(
+        async {
+            match reads_report_key(capability) {
+                true => report_keys(&secrets).await.map(Some),
+                false => Ok(None),
+            }
+        },
+        async {
+            match token_key_use(capability) {
+                Some(_) => token_key(&kms).await.map(Some),
+                None => Ok(None),
+            }
+        },
+        async {
+            match proof_key_use(capability) {
+                Some(_) => proof_key(&kms).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    )?;
+    let reporting = match (&keys, seals_reports(capability)) {
+        (Some(keys), true) => {
+            Reporting { keys: Some(keys.clone()), renderer: Arc::new(PdfRenderer::new()) }
+        }
+        _ => Reporting::none(),
     };
     let mut state = AppState::wire(
         &tenants,
@@ -81,11 +107,20 @@ pub async fn serve(capability: Capability) -> Result<(), Error> {
         Arc::new(SystemClock),
         Arc::new(|| {}),
     )?;
-    // Only the machine API's functions read the token key: the token function signs with it,
-    // the FHIR function checks tokens against its public half (its role may not sign).
-    if token_key_use(capability).is_some() {
-        let key = token_key(&aws_sdk_kms::Client::new(&aws)).await?;
+    // The second factor's TOTP secrets, sealed with keys derived from the same material as the
+    // reports' (another HKDF info), as the local portal wires them.
+    if let (Some(keys), true) = (&keys, seals_account_secrets(capability)) {
+        state = state.with_account_keys(keys);
+    }
+    // The token function signs with the token key, the FHIR function checks tokens against its
+    // public half (its role may not sign).
+    if let Some(key) = token {
         state = state.with_token_signer(Arc::new(key));
+    }
+    // The query and FHIR functions sign the proofs of their answers; the proofs function checks
+    // proofs and the token function publishes the keys in its JWKS (their roles may not sign).
+    if let Some(key) = proof {
+        state = state.with_proof_signer(Arc::new(key));
     }
     let router = portal_http::api_for(&[capability], state)
         .layer(axum::middleware::map_request(with_source_address));
@@ -157,7 +192,7 @@ pub async fn run_dispatch() -> Result<(), Error> {
     .await
 }
 
-// ------------------------------------------------------------------ the machine API's token key
+// ------------------------------------------------------------------ the signing keys in KMS
 
 /// The KMS key (its ARN) that signs the machine API's access tokens: set for the functions with
 /// a [`token_key_use`] only.
@@ -165,45 +200,78 @@ pub const TOKEN_KEY_ID: &str = "PORTAL_TOKEN_KEY_ID";
 /// Optional: further KMS keys (ARNs, comma-separated) whose public halves are published and
 /// accepted besides it, for a rotation (infra/README.md, "Machine API").
 pub const TOKEN_KEYS_PUBLISHED: &str = "PORTAL_TOKEN_KEYS_PUBLISHED";
+/// The KMS key (its ARN) that signs the proofs of answered queries: set for the functions with
+/// a [`proof_key_use`] only.
+pub const PROOF_KEY_ID: &str = "PORTAL_PROOF_KEY_ID";
+/// Optional: the proof keys signed with before (ARNs, comma-separated), whose public halves stay
+/// published and accepted for as long as proofs are kept (years): a rotated proof key is never
+/// retired (infra/RUNBOOK.md, "Rotating keys").
+pub const PROOF_KEYS_PUBLISHED: &str = "PORTAL_PROOF_KEYS_PUBLISHED";
 
-/// What a function does with the token key.
+/// What a function does with a signing key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenKeyUse {
-    /// Signs access tokens (`kms:Sign`) and publishes the public keys.
+pub enum KeyUse {
+    /// Signs (`kms:Sign`), and reads the public keys.
     Signs,
-    /// Checks access tokens against the public keys (`kms:GetPublicKey` only).
-    Verifies,
+    /// Reads the public keys only (`kms:GetPublicKey`): to check signatures, or to publish them.
+    ReadsPublicKeys,
 }
 
 /// Whether the function of `capability` reads the token key, and what for (the template gives
 /// exactly these the key's ARN and the rights to match; `tests/integration/deploy.rs` checks).
-pub fn token_key_use(capability: Capability) -> Option<TokenKeyUse> {
+pub fn token_key_use(capability: Capability) -> Option<KeyUse> {
     match capability {
-        Capability::Token => Some(TokenKeyUse::Signs),
-        Capability::Fhir => Some(TokenKeyUse::Verifies),
+        Capability::Token => Some(KeyUse::Signs),
+        Capability::Fhir => Some(KeyUse::ReadsPublicKeys),
+        _ => None,
+    }
+}
+
+/// Whether the function of `capability` reads the proof key, and what for: the query and FHIR
+/// functions sign the proof of every answer (without a signer they answer no query: 503), the
+/// proofs function checks proofs, the token function publishes the keys in its JWKS.
+pub fn proof_key_use(capability: Capability) -> Option<KeyUse> {
+    match capability {
+        Capability::Query | Capability::Fhir => Some(KeyUse::Signs),
+        Capability::Proofs | Capability::Token => Some(KeyUse::ReadsPublicKeys),
         _ => None,
     }
 }
 
 /// The token key in KMS, its public keys read once (at the cold start).
 pub async fn token_key(kms: &aws_sdk_kms::Client) -> anyhow::Result<KmsSigningKey> {
-    let key = std::env::var(TOKEN_KEY_ID).with_context(|| format!("{TOKEN_KEY_ID} is not set"))?;
-    let published: Vec<String> = std::env::var(TOKEN_KEYS_PUBLISHED)
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(str::to_string)
-        .collect();
-    KmsSigningKey::load(kms.clone(), portal_sign_kms::TOKEN_KEY_PREFIX, &key, &published)
+    signing_key(kms, portal_sign_kms::TOKEN_KEY_PREFIX, TOKEN_KEY_ID, TOKEN_KEYS_PUBLISHED).await
+}
+
+/// The proof key in KMS, with the public keys of the proof keys before it (read once).
+pub async fn proof_key(kms: &aws_sdk_kms::Client) -> anyhow::Result<KmsSigningKey> {
+    signing_key(kms, portal_sign_kms::PROOF_KEY_PREFIX, PROOF_KEY_ID, PROOF_KEYS_PUBLISHED).await
+}
+
+/// The key whose ARN the variable `key_variable` holds, with those `published_variable` lists.
+async fn signing_key(
+    kms: &aws_sdk_kms::Client,
+    prefix: &str,
+    key_variable: &str,
+    published_variable: &str,
+) -> anyhow::Result<KmsSigningKey> {
+    let key = std::env::var(key_variable).with_context(|| format!("{key_variable} is not set"))?;
+    let published = key_list(&std::env::var(published_variable).unwrap_or_default());
+    KmsSigningKey::load(kms.clone(), prefix, &key, &published)
         .await
-        .with_context(|| format!("cannot read the token key {key} ({TOKEN_KEY_ID})"))
+        .with_context(|| format!("cannot read the signing key {key} ({key_variable})"))
+}
+
+/// The ARNs of a comma-separated list, blanks left out.
+pub fn key_list(text: &str) -> Vec<String> {
+    text.split(',').map(str::trim).filter(|k| !k.is_empty()).map(str::to_string).collect()
 }
 
 // ------------------------------------------------------------------ the eTherapiebericht
 
 /// The ARN of the Secrets Manager secret whose text is the reports' key
-/// ([`ReportKeys::from_secret`]): set for the reports and report-dispatch functions only.
+/// ([`ReportKeys::from_secret`]): set for the functions that [`reads_report_key`] and the
+/// report-dispatch function only.
 pub const REPORT_KEY_SECRET: &str = "PORTAL_REPORT_KEY_SECRET";
 /// The KIM client module's host name (also the name its TLS certificate must carry).
 pub const KIM_SMTP_HOST: &str = "PORTAL_KIM_SMTP_HOST";
@@ -231,9 +299,21 @@ pub const KIM_PLACEHOLDER: &str = "SET-ME";
 pub const KIM_SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Whether the function of `capability` seals and opens reports' contents, and so gets the key
-/// and the renderer (the template lets only its role read the secret).
+/// and the renderer.
 pub fn seals_reports(capability: Capability) -> bool {
     capability == Capability::Reports
+}
+
+/// Whether the function of `capability` seals and opens account secrets (the second factor's
+/// TOTP secrets), with keys derived from the reports' key material.
+pub fn seals_account_secrets(capability: Capability) -> bool {
+    capability == Capability::Session
+}
+
+/// Whether the function of `capability` reads the secret `PORTAL_REPORT_KEY_SECRET` names (the
+/// template lets only these roles, and the report-dispatch function's, read it).
+pub fn reads_report_key(capability: Capability) -> bool {
+    seals_reports(capability) || seals_account_secrets(capability)
 }
 
 /// The text of the secret whose ARN the variable `variable` holds.
@@ -252,16 +332,21 @@ async fn secret_text(
     Ok(text.to_string())
 }
 
-/// The reports' key, from the secret `PORTAL_REPORT_KEY_SECRET` names (read once, at the cold
-/// start), and the PDF renderer.
-pub async fn reporting(secrets: &aws_sdk_secretsmanager::Client) -> anyhow::Result<Reporting> {
+/// The reports' key material, from the secret `PORTAL_REPORT_KEY_SECRET` names (read once, at
+/// the cold start).
+pub async fn report_keys(secrets: &aws_sdk_secretsmanager::Client) -> anyhow::Result<ReportKeys> {
     let text = secret_text(secrets, REPORT_KEY_SECRET).await?;
-    let keys = ReportKeys::from_secret(&text).with_context(|| {
+    ReportKeys::from_secret(&text).with_context(|| {
         format!(
             "the secret of {REPORT_KEY_SECRET} is shorter than {} characters",
             ReportKeys::SECRET_MIN_CHARS
         )
-    })?;
+    })
+}
+
+/// The reports' key and the PDF renderer.
+pub async fn reporting(secrets: &aws_sdk_secretsmanager::Client) -> anyhow::Result<Reporting> {
+    let keys = report_keys(secrets).await?;
     Ok(Reporting { keys: Some(keys), renderer: Arc::new(PdfRenderer::new()) })
 }
 

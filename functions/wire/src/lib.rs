@@ -20,6 +20,26 @@ pub use oha::{
 };
 pub use problem::{FieldProblem, Problem, ProblemCode};
 pub use tenant::{ColorsBody, TenantBody};
+
+/// A machine API client of the logged-in provider (`GET /api/clients`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClientBody {
+    pub client_id: String,
+    #[serde(with = "crate::dates::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: time::OffsetDateTime,
+    /// Set once revoked: no tokens any more.
+    #[serde(
+        default,
+        with = "crate::dates::rfc3339_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub revoked_at: Option<time::OffsetDateTime>,
+    /// The `kid`s of its registered public keys.
+    pub keys: Vec<String>,
+}
 pub use therapy::{
     FailureBody, PhysicianBody, PhysicianRefBody, PracticeBody, ReportBody, ReportDraftBody,
     ReportPhysicianBody, ReportStatusBody,

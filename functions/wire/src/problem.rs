@@ -105,6 +105,8 @@ problem_codes! {
     NoEarztbrief = "no_earztbrief",
     /// `corrects` names no sent report of this practice.
     UnknownReport = "unknown_report",
+    /// Not a proof signed by this portal.
+    InvalidProof = "invalid_proof",
     /// The report was sent: it cannot change; write a correction instead.
     ReportSent = "report_sent",
     /// Another request changed the report meanwhile: load it again.

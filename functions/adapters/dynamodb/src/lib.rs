@@ -8,7 +8,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::BuildError;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
+use aws_sdk_dynamodb::operation::create_table::builders::{
+    CreateTableFluentBuilder, CreateTableInputBuilder,
+};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
@@ -127,6 +129,13 @@ impl DynamoStore {
             }
         }
         Ok(())
+    }
+
+    /// The `CreateTable` requests of [`create_tables`](Self::create_tables), unsent: what
+    /// `tests/integration/deploy.rs` holds `infra/template.yaml`'s tables to (keys, attributes,
+    /// indexes).
+    pub fn table_requests(&self) -> Result<Vec<CreateTableInputBuilder>, BuildError> {
+        Ok(self.table_definitions()?.iter().map(|request| request.as_input().clone()).collect())
     }
 
     fn table_definitions(&self) -> Result<Vec<CreateTableFluentBuilder>, BuildError> {

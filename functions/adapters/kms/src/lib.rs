@@ -20,7 +20,7 @@ use portal_core::{StoreError, TokenSigner};
 use sha2::{Digest as _, Sha256};
 
 /// What a key's `kid` starts with, as `FileTokenKey` names its keys (the fingerprint follows):
-/// the tokens' key, and the proofs' key should one be kept in KMS too.
+/// the tokens' key, and the proofs' key (both in KMS in AWS).
 pub const TOKEN_KEY_PREFIX: &str = "es256";
 pub const PROOF_KEY_PREFIX: &str = "proof-es256";
 
@@ -71,22 +71,22 @@ impl KmsSigningKey {
 /// The `kid` and JWK of one KMS key, by `GetPublicKey`.
 async fn public_key(client: &Client, prefix: &str, key: &str) -> Result<(String, Jwk), StoreError> {
     let answer = client.get_public_key().key_id(key).send().await.map_err(|e| {
-        StoreError::unavailable(format!("GetPublicKey of the token key {key}: {e}"))
+        StoreError::unavailable(format!("GetPublicKey of the signing key {key}: {e}"))
     })?;
     if answer.key_spec() != Some(&KeySpec::EccNistP256)
         || answer.key_usage() != Some(&KeyUsageType::SignVerify)
     {
         return Err(StoreError::Corrupt(format!(
-            "the token key {key} is {:?} for {:?}, not ECC_NIST_P256 for SIGN_VERIFY",
+            "the signing key {key} is {:?} for {:?}, not ECC_NIST_P256 for SIGN_VERIFY",
             answer.key_spec(),
             answer.key_usage()
         )));
     }
     let spki = answer
         .public_key()
-        .ok_or_else(|| StoreError::Corrupt(format!("the token key {key}: no public key")))?;
+        .ok_or_else(|| StoreError::Corrupt(format!("the signing key {key}: no public key")))?;
     jwk_of_spki(prefix, spki.as_ref())
-        .map_err(|e| StoreError::Corrupt(format!("the token key {key}'s public key: {e}")))
+        .map_err(|e| StoreError::Corrupt(format!("the signing key {key}'s public key: {e}")))
 }
 
 #[async_trait]

@@ -84,6 +84,15 @@ impl Clients {
         Ok(revoked)
     }
 
+    /// Revokes a client of provider `ik` (as the provider does in the app); false if `ik` has
+    /// no such client, which answers as if there were none at all.
+    pub async fn revoke_own(&self, ik: &Ik, id: &ClientId) -> Result<bool, StoreError> {
+        match self.registry.client(id).await? {
+            Some(client) if client.ik == *ik => self.revoke(id).await,
+            _ => Ok(false),
+        }
+    }
+
     /// The public keys the access tokens are checked with.
     pub fn public_keys(&self) -> jsonwebtoken::jwk::JwkSet {
         self.signer.as_ref().map(|s| s.public_keys()).unwrap_or_default()

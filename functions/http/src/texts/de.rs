@@ -23,6 +23,7 @@ impl Catalogue for German {
             Text::QueryTooShort => "Bitte geben Sie mindestens zwei Buchstaben des Namens, eine LANR, eine BSNR oder eine Postleitzahl ein.".into(),
             Text::ReportNotFound => "Diesen Bericht gibt es nicht (oder nicht für Ihre Praxis).".into(),
             Text::ReportSent => "Der Bericht wurde versandt und kann nicht mehr geändert werden. Für eine Korrektur schreiben Sie bitte einen neuen Bericht, der den alten korrigiert.".into(),
+            Text::InvalidProof => "Das ist kein Nachweis dieses Portals.".into(),
             Text::ReportChanged => "Der Bericht wurde in der Zwischenzeit geändert. Bitte laden Sie ihn neu.".into(),
             Text::ContentsExpired => "Der Inhalt dieses Berichts wird nicht mehr aufbewahrt (Entwürfe 90 Tage, versandte Berichte 30 Tage nach dem letzten Status).".into(),
             Text::IdempotencyKeyRequired => "Zum Senden fehlt der Kopf „Idempotency-Key“ (1 bis 100 sichtbare Zeichen).".into(),

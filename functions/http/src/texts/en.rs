@@ -21,6 +21,7 @@ impl Catalogue for English {
             Text::QueryTooShort => "Please enter at least two letters of the name, a LANR, a BSNR or a postcode.".into(),
             Text::ReportNotFound => "There is no such report (or not for your practice).".into(),
             Text::ReportSent => "The report was sent and can no longer change. To correct it, write a new report that corrects the old one.".into(),
+            Text::InvalidProof => "This is not a proof of this portal.".into(),
             Text::ReportChanged => "The report was changed meanwhile. Please load it again.".into(),
             Text::ContentsExpired => "The contents of this report are no longer kept (drafts 90 days, sent reports 30 days after their last status).".into(),
             Text::IdempotencyKeyRequired => "Sending needs an \"Idempotency-Key\" header (1 to 100 visible characters).".into(),

@@ -74,6 +74,7 @@ pub enum Text {
     QueryTooShort,
     ReportNotFound,
     ReportSent,
+    InvalidProof,
     ReportChanged,
     ContentsExpired,
     IdempotencyKeyRequired,
