@@ -163,7 +163,11 @@ fn post(path: &str, body: &impl Serialize, lang: Lang) -> Option<Request> {
 }
 
 fn with_body(method: &str, path: &str, body: &impl Serialize, lang: Lang) -> Option<Request> {
-    let value = js::to_value(body).ok()?;
+    with_value(method, path, js::to_value(body).ok()?, lang)
+}
+
+/// A request with the browser's value as its JSON body. Not generic: one copy serves every body.
+fn with_value(method: &str, path: &str, value: JsValue, lang: Lang) -> Option<Request> {
     let body: String = JSON::stringify(&value).ok()?.into();
     request(method, path, Some(body), lang)
 }
@@ -282,11 +286,24 @@ pub async fn save_report(
     draft: &ReportDraftBody,
     lang: Lang,
 ) -> Result<ReportBody, Problem> {
-    let request = match id {
-        Some(id) => with_body("PUT", &format!("{REPORTS}/{id}"), draft, lang),
-        None => post(REPORTS, draft, lang),
-    };
+    let request = draft_value(draft).and_then(|value| match id {
+        Some(id) => with_value("PUT", &format!("{REPORTS}/{id}"), value, lang),
+        None => with_value("POST", REPORTS, value, lang),
+    });
     typed(json(request, lang).await?, lang)
+}
+
+/// The draft as the browser's value, the same flat object its derived `Serialize` writes: the
+/// form's fields, then `physician` and `corrects`. Built from the form's object here, as the
+/// flattened serialization would compile serde's map writing into the wasm for this one body.
+fn draft_value(draft: &ReportDraftBody) -> Option<JsValue> {
+    let value = js::to_value(&draft.form).ok()?;
+    let physician = js::to_value(&draft.physician).ok()?;
+    Reflect::set(&value, &JsValue::from_str("physician"), &physician).ok()?;
+    if let Some(corrects) = &draft.corrects {
+        Reflect::set(&value, &JsValue::from_str("corrects"), &JsValue::from_str(corrects)).ok()?;
+    }
+    Some(value)
 }
 
 pub async fn delete_report(id: &str, lang: Lang) -> Result<(), Problem> {

@@ -257,6 +257,7 @@ texts! {
     CheckFields => "Bitte prüfen Sie die markierten Felder.", "Please check the marked fields.";
     NotADraft => "Dieser Bericht ist gesendet und kann nicht mehr geändert werden.", "This report was sent and can no longer be changed.";
     NetworkError => "Der Dienst ist gerade nicht erreichbar. Bitte prüfen Sie Ihre Verbindung und versuchen Sie es erneut.", "The service cannot be reached right now. Please check your connection and try again.";
+    ModuleFailed => "Dieser Teil des Portals konnte nicht geladen werden. Bitte prüfen Sie Ihre Verbindung und laden Sie die Seite neu.", "This part of the portal could not be loaded. Please check your connection and reload the page.";
 }
 
 /// The app's language, remembered in the browser.

@@ -1,26 +1,20 @@
 //! The provider portal's single-page app: pages in `pages/`, shared pieces in `components/`, the
-//! API client in `api.rs`, every text in `i18n.rs`, the insurer of the address in `tenant.rs`.
-
-mod api;
-mod components;
-mod i18n;
-mod js;
-mod page;
-mod pages;
-mod session;
-mod tenant;
+//! API client in `api.rs`, every text in `i18n.rs`, the insurer of the address in `tenant.rs`
+//! (all in the library both wasm modules use). The eTherapiebericht's two pages are a module of
+//! their own (`etb_main.rs`), loaded by [`EtbPage`] only when one of them is shown.
 
 use leptos::prelude::*;
 use leptos_router::components::Router;
-use leptos_router::hooks::use_location;
+use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::location::{BrowserUrl, LocationProvider};
-
-use crate::components::{Layout, When};
-use crate::i18n::I18n;
-use crate::page::Page;
-use crate::pages::*;
-use crate::session::SessionState;
-use crate::tenant::{TenantState, use_tenant};
+use portal_ui::components::{Layout, When};
+use portal_ui::i18n::{I18n, T, use_i18n};
+use portal_ui::page::Page;
+use portal_ui::pages::*;
+use portal_ui::session::{SessionState, use_session};
+use portal_ui::tenant::{TenantState, use_tenant};
+use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
 fn main() {
     leptos::mount::mount_to_body(App);
@@ -76,8 +70,7 @@ fn CurrentPage() -> impl IntoView {
         Some(Page::SetPassword) => SetPassword().into_any(),
         Some(Page::ResetPassword) => ResetPassword().into_any(),
         Some(Page::Search) => Search().into_any(),
-        Some(Page::Reports) => Reports().into_any(),
-        Some(Page::Report) => Report().into_any(),
+        Some(Page::Reports | Page::Report) => EtbPage().into_any(),
         Some(Page::CareCalculator) => CareCalculator().into_any(),
         Some(Page::CopayCalculator) => CopayCalculator().into_any(),
         Some(Page::SessionEnded) => SessionEnded().into_any(),
@@ -87,5 +80,94 @@ fn CurrentPage() -> impl IntoView {
         Some(Page::Privacy) => PrivacyPage().into_any(),
         Some(Page::Accessibility) => AccessibilityPage().into_any(),
         None => NotFound().into_any(),
+    }
+}
+
+// The eTherapiebericht's module: imported once (the browser keeps it), its wasm started, then
+// mounted into the page's element with the language and the app's navigation and session. A
+// ticket per page shown, so a module that arrives after its page was left mounts nowhere.
+#[wasm_bindgen(inline_js = "let m, live = 0;
+export function etb_open(url, el, lang, address, navigate, loggedIn, refresh, done) {
+  const ticket = ++live;
+  // trunk renames the files after wasm-bindgen: the glue's own default name for its wasm is wrong.
+  import(url).then(async (x) => { await x.default({ module_or_path: url.replace(/\\.js$/, \"_bg.wasm\") }); m = x; })
+    .then(() => { if (ticket === live) { m.mount(el, lang, address, navigate, loggedIn, refresh); done(true); } },
+          (e) => { console.error(e); if (ticket === live) done(false); });
+}
+export function etb_close() { live++; if (m) m.unmount(); }
+export function etb_lang(lang) { if (m) m.set_lang(lang); }")]
+extern "C" {
+    #[allow(clippy::too_many_arguments)]
+    fn etb_open(
+        url: &str,
+        el: &JsValue,
+        lang: &str,
+        address: &str,
+        navigate: &JsValue,
+        logged_in: &JsValue,
+        refresh: &JsValue,
+        done: &JsValue,
+    );
+    fn etb_close();
+    fn etb_lang(lang: &str);
+}
+
+/// Where the eTherapiebericht's module is: `tools/build-app` writes its hashed address into
+/// `index.html` (`<meta name="portal-etb">`).
+fn etb_url() -> Option<String> {
+    web_sys::window()?
+        .document()?
+        .query_selector("meta[name=portal-etb]")
+        .ok()??
+        .get_attribute("content")
+}
+
+/// The eTherapiebericht's list or form: "please wait" while its module comes, a problem if it
+/// does not, then the module's page inside `<main>`.
+#[component]
+fn EtbPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let navigate = use_navigate();
+    // The page's address as the router has it: the browser's address bar follows only once the
+    // page is ready.
+    let location = use_location();
+    // None: loading; then whether the module came.
+    let loaded = RwSignal::new(None::<bool>);
+    let host = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        let Some(el) = host.get() else { return };
+        let Some(url) = etb_url() else { return loaded.set(Some(false)) };
+        let navigate = navigate.clone();
+        let go =
+            Closure::<dyn Fn(String)>::new(move |path: String| navigate(&path, Default::default()));
+        let logged_in =
+            Closure::<dyn Fn() -> bool>::new(move || session.info.get_untracked().is_some());
+        let refresh = Closure::<dyn Fn()>::new(move || {
+            leptos::task::spawn_local(async move {
+                let _ = session.refresh().await;
+            })
+        });
+        let done = Closure::<dyn Fn(bool)>::new(move |ok| loaded.set(Some(ok)));
+        etb_open(
+            &url,
+            &el,
+            i18n.0.get_untracked().tag(),
+            &format!("{}?{}", location.pathname.get_untracked(), location.search.get_untracked()),
+            &go.into_js_value(),
+            &logged_in.into_js_value(),
+            &refresh.into_js_value(),
+            &done.into_js_value(),
+        );
+    });
+    // The module's texts follow the language switch in the header.
+    Effect::new(move |_| etb_lang(i18n.0.get().tag()));
+    on_cleanup(etb_close);
+    view! {
+        <p role="status">{move || if loaded.get().is_none() { i18n.t(T::Working) } else { "" }}</p>
+        <div role="alert" class="problem-slot">
+            {move || (loaded.get() == Some(false)).then(|| view! { <p class="problem">{i18n.tr(T::ModuleFailed)}</p> })}
+        </div>
+        <div node_ref=host></div>
     }
 }

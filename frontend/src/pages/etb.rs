@@ -9,9 +9,6 @@
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::NavigateOptions;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_location, use_navigate};
 use portal_domain::therapy::{
     FREE_TEXT_MAX, FormProblem, RecommendationKind, RemedyForm, ReportForm, ReportKind, Setting,
     TherapyArea,
@@ -23,9 +20,9 @@ use wasm_bindgen::JsCast;
 
 use crate::api::{self, PhysicianBody, Problem, ReportBody, ReportDraftBody};
 use crate::components::FormProblem as ProblemNotice;
+use crate::host;
 use crate::i18n::{T, use_i18n};
 use crate::page::Page;
-use crate::session::{SessionState, use_session};
 
 /// The report's choices: the value on the wire and its text, in the order shown.
 const AREAS: &[(&str, T)] = &[
@@ -320,8 +317,6 @@ fn focus(id: &str) {
 #[component]
 pub fn Reports() -> impl IntoView {
     let i18n = use_i18n();
-    let session = use_session();
-    let navigate = use_navigate();
     let reports = RwSignal::new(None::<Vec<ReportBody>>);
     let problem = RwSignal::new(None::<Problem>);
     let lang = i18n.0.get_untracked();
@@ -330,8 +325,8 @@ pub fn Reports() -> impl IntoView {
             Ok(list) => reports.set(Some(list)),
             // Not logged in: the page says so and leads to the login; a session that ended while
             // logged in leads to its page.
-            Err(p) if p.session_ended() && session.info.get_untracked().is_some() => {
-                navigate(Page::SessionEnded.path(), Default::default())
+            Err(p) if p.session_ended() && host::logged_in() => {
+                host::navigate(Page::SessionEnded.path())
             }
             Err(p) => problem.set(Some(p)),
         }
@@ -339,9 +334,9 @@ pub fn Reports() -> impl IntoView {
     let logged_out = move || problem.with(|p| p.as_ref().is_some_and(Problem::session_ended));
     view! {
         <h1>{i18n.tr(T::ReportsTitle)}</h1>
-        <p hidden=move || !logged_out()><A href=Page::Login.path() attr:class="button">{i18n.tr(T::Login)}</A></p>
+        <p hidden=move || !logged_out()><a href=Page::Login.path() class="button">{i18n.tr(T::Login)}</a></p>
         <p>{i18n.tr(T::ReportsIntro)}</p>
-        <p><A href=Page::Report.path() attr:class="button">{i18n.tr(T::NewReport)}</A></p>
+        <p><a href=Page::Report.path() class="button">{i18n.tr(T::NewReport)}</a></p>
         <ProblemNotice problem />
         <p hidden=move || reports.with(|r| r.as_ref().is_none_or(|r| !r.is_empty()))>{i18n.tr(T::NoReports)}</p>
         <ReportGroup title=T::Drafts drafts=true reports />
@@ -408,9 +403,6 @@ fn ReportItem(r: ReportBody) -> impl IntoView {
 // ---------------------------------------------------------------------------------------------
 // The form.
 
-/// The router's navigation, kept in the arena so the editor stays `Copy`.
-type Navigate = Box<dyn Fn(&str, NavigateOptions)>;
-
 /// What the form holds: the report, the physician picked, where it stands, what the server said.
 #[derive(Clone, Copy)]
 struct Editor {
@@ -431,12 +423,10 @@ struct Editor {
     preview: RwSignal<String>,
     /// Every field at fault by the domain's rules, by its path in the saved form.
     checked: Memo<Vec<FormProblem>>,
-    session: SessionState,
-    navigate: StoredValue<Navigate, LocalStorage>,
 }
 
 impl Editor {
-    fn new(session: SessionState) -> Editor {
+    fn new() -> Editor {
         let form = RwSignal::new(padded(ReportForm {
             kind: Some(ReportKind::Therapiebericht),
             ..ReportForm::default()
@@ -456,15 +446,7 @@ impl Editor {
             checked: Memo::new(move |_| {
                 form.with(|f| cleaned(f).complete(today).err().unwrap_or_default())
             }),
-            session,
-            navigate: StoredValue::new_local(Box::new(use_navigate())),
         }
-    }
-
-    /// To another page, or (`replace`) the same page under a new address.
-    fn go(self, path: &str, replace: bool) {
-        let options = NavigateOptions { replace, scroll: !replace, ..NavigateOptions::default() };
-        self.navigate.with_value(|n| n(path, options));
     }
 
     fn load(self, report: ReportBody) {
@@ -664,7 +646,7 @@ fn act(ed: Editor, action: Action, lang: Lang, go: impl Fn(&str) + 'static) {
         match result {
             Ok(()) => {
                 ed.problem.set(None);
-                let _ = ed.session.refresh().await;
+                host::refresh_session();
                 match action {
                     Action::Save => ed.saved.set(true),
                     Action::Preview => {}
@@ -679,13 +661,13 @@ fn act(ed: Editor, action: Action, lang: Lang, go: impl Fn(&str) + 'static) {
 #[component]
 fn ReportEditor() -> impl IntoView {
     let i18n = use_i18n();
-    let ed = Editor::new(use_session());
-    let go = move |path: &str| ed.go(path, false);
+    let ed = Editor::new();
+    let go = host::navigate;
     let lang = move || i18n.0.get_untracked();
     // The practice's stamp, or why it is not there.
     let (stamp, practice_problem) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let query = RwSignal::new(String::new());
-    if let Some(id) = use_location().query.get_untracked().get("id") {
+    if let Some(id) = host::query_id() {
         spawn_local(async move {
             match api::report(&id, lang()).await {
                 Ok(report) => {
@@ -722,7 +704,7 @@ fn ReportEditor() -> impl IntoView {
     };
     view! {
         <h1>{move || if ed.id.get().is_some() { i18n.t(T::EditReport) } else { i18n.t(T::NewReport) }}</h1>
-        <p><A href=Page::Reports.path()>{i18n.tr(T::ToList)}</A></p>
+        <p><a href=Page::Reports.path()>{i18n.tr(T::ToList)}</a></p>
         <ProblemNotice problem=ed.problem />
         <p class="note" hidden=move || ed.draft.get()>{i18n.tr(T::NotADraft)}</p>
         <p class="note">{i18n.tr(T::Required)}</p>
