@@ -25,7 +25,7 @@ use crate::{Problem, RequestLang, Tenanted};
     ),
     security(("session" = [])),
 )]
-pub async fn list(
+pub async fn list_clients(
     Tenanted(app): Tenanted,
     RequestLang(lang): RequestLang,
     ActiveProvider(provider): ActiveProvider,
@@ -60,7 +60,7 @@ pub async fn list(
     ),
     security(("session" = [])),
 )]
-pub async fn revoke(
+pub async fn revoke_client(
     Tenanted(app): Tenanted,
     RequestLang(lang): RequestLang,
     ActiveProvider(provider): ActiveProvider,
