@@ -13,9 +13,13 @@ pub use portal_wire::{
     SessionBody as SessionInfo, TenantBody as Tenant,
 };
 use portal_wire::{
-    ChallengeAnswer, LoginBody, PasswordBody, QueryBody, RegistrationBody, ResetBody,
+    ChallengeAnswer, LoginBody, PasswordRequest, QueryBody, RegistrationBody, ResetBody,
+    SecondFactorBody,
 };
-pub use portal_wire::{PhysicianBody, PracticeBody, ReportBody, ReportDraftBody};
+pub use portal_wire::{
+    ClientBody, PhysicianBody, PracticeBody, RecoveryCodesBody, ReportBody, ReportDraftBody,
+    SessionEntryBody, TotpConfirmBody, TotpEnrolmentBody, TotpRemoveBody,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -213,6 +217,24 @@ pub async fn login(
     typed(json(post("/api/session", &body, lang), lang).await?, lang)
 }
 
+/// The login's second step: the authenticator app's code, or (`recovery`) a recovery code;
+/// `proof` as for [`login`].
+pub async fn second_factor(
+    code: &str,
+    recovery: bool,
+    proof: Option<(String, u64)>,
+    lang: Lang,
+) -> Result<SessionInfo, Problem> {
+    let challenge = proof.map(|(id, nonce)| solved(id, nonce));
+    let code = Some(code.to_string());
+    let body = if recovery {
+        SecondFactorBody { recovery_code: code, challenge, ..SecondFactorBody::default() }
+    } else {
+        SecondFactorBody { code, challenge, ..SecondFactorBody::default() }
+    };
+    typed(json(post("/api/session/second-factor", &body, lang), lang).await?, lang)
+}
+
 pub async fn session(lang: Lang) -> Result<SessionInfo, Problem> {
     typed(json(get("/api/session", lang), lang).await?, lang)
 }
@@ -221,12 +243,22 @@ pub async fn logout(lang: Lang) -> Result<(), Problem> {
     send(request("DELETE", "/api/session", None, lang), lang).await.map(drop)
 }
 
+/// The first own password with the Prüfnummer, or (`own`: an own password is set) a change
+/// with the current one in `secret` and, where a second factor is active, the app's `code`.
 pub async fn set_password(
-    pruefnummer: &str,
+    own: bool,
+    secret: &str,
     new_password: &str,
+    code: Option<String>,
     lang: Lang,
 ) -> Result<(), Problem> {
-    let body = PasswordBody { pruefnummer: pruefnummer.into(), new_password: new_password.into() };
+    let secret = Some(secret.to_string());
+    let new_password = new_password.to_string();
+    let body = if own {
+        PasswordRequest { current_password: secret, new_password, code, ..Default::default() }
+    } else {
+        PasswordRequest { pruefnummer: secret, new_password, ..Default::default() }
+    };
     send(post("/api/password", &body, lang), lang).await.map(drop)
 }
 
@@ -256,6 +288,20 @@ pub async fn ask(
         dispensing_date: dispensing_date.filter(|d| !d.is_empty()).map(str::to_string),
     };
     typed(json(post("/api/exemption-queries", &body, lang), lang).await?, lang)
+}
+
+/// The proof of an answer as a QR code: the server's SVG in a `data:` address for an `<img>`
+/// (the CSP allows `data:` images; the SVG is never put into the page as markup).
+pub async fn proof_qr(proof: &str, lang: Lang) -> Result<String, Problem> {
+    let body = js_sys::Object::new();
+    let _ = Reflect::set(&body, &JsValue::from_str("proof"), &JsValue::from_str(proof));
+    let response = send(with_value("POST", "/api/proofs/qr", body.into(), lang), lang).await?;
+    let svg = match response.text() {
+        Ok(text) => JsFuture::from(text).await.ok().and_then(|t| t.as_string()),
+        Err(_) => None,
+    };
+    let svg = svg.ok_or_else(|| Problem::network(lang))?;
+    Ok(format!("data:image/svg+xml,{}", String::from(js_sys::encode_uri_component(&svg))))
 }
 
 /// The physicians a report can go to: by name, LANR, BSNR or postcode.
@@ -322,4 +368,37 @@ pub async fn report_pdf(id: &str, lang: Lang) -> Result<JsValue, Problem> {
     let response = send(get(&format!("{REPORTS}/{id}/pdf"), lang), lang).await?;
     let blob = response.blob().map_err(|_| Problem::network(lang))?;
     JsFuture::from(blob).await.map_err(|_| Problem::network(lang))
+}
+
+/// Begins the enrolment of an authenticator app: its secret, as text and as a QR code.
+pub async fn enrol_totp(lang: Lang) -> Result<TotpEnrolmentBody, Problem> {
+    typed(json(request("POST", "/api/second-factor/totp", None, lang), lang).await?, lang)
+}
+
+/// Confirms the enrolment with the app's first code: the ten recovery codes (a new session).
+pub async fn confirm_totp(
+    body: &TotpConfirmBody,
+    lang: Lang,
+) -> Result<RecoveryCodesBody, Problem> {
+    typed(json(post("/api/second-factor/totp/confirm", body, lang), lang).await?, lang)
+}
+
+/// Removes the authenticator app (a new session).
+pub async fn remove_totp(body: &TotpRemoveBody, lang: Lang) -> Result<(), Problem> {
+    send(with_body("DELETE", "/api/second-factor/totp", body, lang), lang).await.map(drop)
+}
+
+/// The account's sessions.
+pub async fn sessions(lang: Lang) -> Result<Vec<SessionEntryBody>, Problem> {
+    typed(json(get("/api/sessions", lang), lang).await?, lang)
+}
+
+/// The provider's machine API clients.
+pub async fn clients(lang: Lang) -> Result<Vec<ClientBody>, Problem> {
+    typed(json(get("/api/clients", lang), lang).await?, lang)
+}
+
+/// Ends a session, revokes a client (`path`: its address), or ends every other session.
+pub async fn delete(path: &str, lang: Lang) -> Result<(), Problem> {
+    send(request("DELETE", path, None, lang), lang).await.map(drop)
 }

@@ -1,5 +1,6 @@
-//! The app around the eTherapiebericht's module: it navigates, knows the session and keeps its
-//! countdown, so the module's pages ask it through the functions it handed over at `mount`.
+//! The app around its modules (the eTherapiebericht's, the account's security page): it
+//! navigates, knows the session and keeps its countdown, so a module's pages ask it through the
+//! functions it handed over at `mount`.
 
 use std::cell::RefCell;
 

@@ -4,22 +4,26 @@
 use leptos::prelude::*;
 pub use portal_domain::Lang;
 
+/// A table of texts: the enum of its keys, the table, and the function that reads it. The
+/// account's module has a table of its own (`pages/security.rs`), so its texts stay out of the
+/// app's wasm.
 macro_rules! texts {
-    ($($key:ident => $de:expr, $en:expr;)*) => {
+    ($t:ident, $text:ident; $($key:ident => $de:expr, $en:expr;)*) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum T { $($key),* }
+        pub enum $t { $($key),* }
 
-        /// German and English of each key, in the order of `T` (a table, not a `match`: the
-        /// wasm keeps it as data instead of code).
+        /// German and English of each key, in the order of the enum (a table, not a `match`:
+        /// the wasm keeps it as data instead of code).
         const TEXTS: &[[&str; 2]] = &[$([$de, $en]),*];
 
-        pub fn text(lang: Lang, key: T) -> &'static str {
+        pub fn $text(lang: Lang, key: $t) -> &'static str {
             TEXTS[key as usize][match lang { Lang::De => 0, Lang::En => 1 }]
         }
     };
 }
+pub(crate) use texts;
 
-texts! {
+texts! { T, text;
     PortalTitle => "Serviceportal für Leistungserbringer", "Service portal for providers";
     SkipToContent => "Zum Inhalt springen", "Skip to content";
     SwitchLanguage => "English", "Deutsch";
@@ -62,6 +66,15 @@ texts! {
     PasswordSaved => "Ihr Kennwort ist gespeichert. Sie erhalten eine Bestätigung per Post an die hinterlegte Adresse.", "Your password is saved. A confirmation goes to the address on file.";
     ResetIntro => "Mit Ihrer Prüfnummer vergeben Sie ein neues Kennwort, auch wenn Ihr Zugang länger nicht genutzt wurde.", "With your Prüfnummer you set a new password, also when your account was not used for a long time.";
     ToLogin => "Zur Anmeldung", "To the login";
+    TotpCode => "Bestätigungscode aus Ihrer Authenticator-App", "Confirmation code from your authenticator app";
+    RecoveryCode => "Wiederherstellungscode", "Recovery code";
+    UseRecoveryCode => "Wiederherstellungscode verwenden", "Use a recovery code";
+    UseTotpCode => "Code aus der Authenticator-App verwenden", "Use the code from the authenticator app";
+    ChangePasswordTitle => "Kennwort ändern", "Change your password";
+    ChangePasswordIntro => "Geben Sie Ihr aktuelles Kennwort und ein neues ein. Ihre anderen Sitzungen werden dabei beendet.", "Enter your current password and a new one. Your other sessions end.";
+    CurrentPassword => "Aktuelles Kennwort", "Current password";
+    SecurityTitle => "Sicherheit", "Security";
+    SecurityLink => "Sicherheit Ihres Zugangs: Zwei-Faktor-Anmeldung, Sitzungen, Kennwort", "Security of your account: two-factor login, sessions, password";
     SearchTitle => "Suche", "Search";
     SearchIntro => "Geben Sie bitte eine KV-Nummer ein und bestätigen Sie eine der folgenden Erklärungen!", "Please enter an insurance number and confirm one of the following declarations.";
     Kvnr => "Versicherungsnummer", "Insurance number (KVNR)";
@@ -88,6 +101,9 @@ texts! {
     Print => "Drucken", "Print";
     QueryId => "Abfrage-ID", "Query id";
     QueriedAt => "Abgefragt am", "Queried on";
+    ProofTitle => "Nachweis (signiert)", "Proof (signed)";
+    ProofQr => "QR-Code des Nachweises", "QR code of the proof";
+    ProofCheck => "Prüfbar unter", "Can be checked at";
     SessionEndsIn => "Ihre Sitzung läuft in {n} Minuten ab.", "Your session ends in {n} minutes.";
     SessionEndsSoon => "Ihre Sitzung läuft in weniger als einer Minute ab.", "Your session ends in less than a minute.";
     ExtendSession => "Sitzung verlängern", "Extend session";
@@ -171,6 +187,7 @@ texts! {
     StDelivered => "zugestellt", "delivered";
     StRead => "gelesen", "read";
     StFailed => "fehlgeschlagen", "failed";
+    SendAgain => "Erneut senden", "Send again";
     ContentsExpired => "Der Inhalt wird nicht mehr aufbewahrt.", "The contents are no longer kept.";
     Edit => "Bearbeiten", "Edit";
     Document => "PDF ansehen", "View PDF";

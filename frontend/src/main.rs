@@ -1,7 +1,8 @@
 //! The provider portal's single-page app: pages in `pages/`, shared pieces in `components/`, the
 //! API client in `api.rs`, every text in `i18n.rs`, the insurer of the address in `tenant.rs`
 //! (all in the library both wasm modules use). The eTherapiebericht's two pages are a module of
-//! their own (`etb_main.rs`), loaded by [`EtbPage`] only when one of them is shown.
+//! their own (`etb_main.rs`), loaded by [`ModulePage`] only when one of them is shown; so is the
+//! account's security page (`account_main.rs`).
 
 use leptos::prelude::*;
 use leptos_router::components::Router;
@@ -70,7 +71,10 @@ fn CurrentPage() -> impl IntoView {
         Some(Page::SetPassword) => SetPassword().into_any(),
         Some(Page::ResetPassword) => ResetPassword().into_any(),
         Some(Page::Search) => Search().into_any(),
-        Some(Page::Reports | Page::Report) => EtbPage().into_any(),
+        Some(Page::Reports | Page::Report) => {
+            ModulePage(ModulePageProps { name: "portal-etb" }).into_any()
+        }
+        Some(Page::Security) => ModulePage(ModulePageProps { name: "portal-account" }).into_any(),
         Some(Page::CareCalculator) => CareCalculator().into_any(),
         Some(Page::CopayCalculator) => CopayCalculator().into_any(),
         Some(Page::SessionEnded) => SessionEnded().into_any(),
@@ -83,22 +87,23 @@ fn CurrentPage() -> impl IntoView {
     }
 }
 
-// The eTherapiebericht's module: imported once (the browser keeps it), its wasm started, then
-// mounted into the page's element with the language and the app's navigation and session. A
-// ticket per page shown, so a module that arrives after its page was left mounts nowhere.
-#[wasm_bindgen(inline_js = "let m, live = 0;
-export function etb_open(url, el, lang, address, navigate, loggedIn, refresh, done) {
+// A module of pages (the eTherapiebericht's, the account's): imported once (the browser keeps
+// it), its wasm started, then mounted into the page's element with the language and the app's
+// navigation and session. A ticket per page shown, so a module that arrives after its page was
+// left mounts nowhere.
+#[wasm_bindgen(inline_js = "const m = {}; let shown, live = 0;
+export function module_open(url, el, lang, address, navigate, loggedIn, refresh, done) {
   const ticket = ++live;
   // trunk renames the files after wasm-bindgen: the glue's own default name for its wasm is wrong.
-  import(url).then(async (x) => { await x.default({ module_or_path: url.replace(/\\.js$/, \"_bg.wasm\") }); m = x; })
-    .then(() => { if (ticket === live) { m.mount(el, lang, address, navigate, loggedIn, refresh); done(true); } },
-          (e) => { console.error(e); if (ticket === live) done(false); });
+  (m[url] ??= import(url).then(async (x) => { await x.default({ module_or_path: url.replace(/\\.js$/, \"_bg.wasm\") }); return x; }))
+    .then((x) => { if (ticket === live) { shown = x; x.mount(el, lang, address, navigate, loggedIn, refresh); done(true); } },
+          (e) => { console.error(e); delete m[url]; if (ticket === live) done(false); });
 }
-export function etb_close() { live++; if (m) m.unmount(); }
-export function etb_lang(lang) { if (m) m.set_lang(lang); }")]
+export function module_close() { live++; if (shown) shown.unmount(); shown = undefined; }
+export function module_lang(lang) { if (shown) shown.set_lang(lang); }")]
 extern "C" {
     #[allow(clippy::too_many_arguments)]
-    fn etb_open(
+    fn module_open(
         url: &str,
         el: &JsValue,
         lang: &str,
@@ -108,24 +113,24 @@ extern "C" {
         refresh: &JsValue,
         done: &JsValue,
     );
-    fn etb_close();
-    fn etb_lang(lang: &str);
+    fn module_close();
+    fn module_lang(lang: &str);
 }
 
-/// Where the eTherapiebericht's module is: `tools/build-app` writes its hashed address into
-/// `index.html` (`<meta name="portal-etb">`).
-fn etb_url() -> Option<String> {
+/// Where a module is: `tools/build-app` writes its hashed address into `index.html`
+/// (`<meta name="portal-etb">`, `<meta name="portal-account">`).
+fn module_url(name: &str) -> Option<String> {
     web_sys::window()?
         .document()?
-        .query_selector("meta[name=portal-etb]")
+        .query_selector(&format!("meta[name={name}]"))
         .ok()??
         .get_attribute("content")
 }
 
-/// The eTherapiebericht's list or form: "please wait" while its module comes, a problem if it
-/// does not, then the module's page inside `<main>`.
+/// A page of a module (`name`: its binary): "please wait" while the module comes, a problem if
+/// it does not, then the module's page inside `<main>`.
 #[component]
-fn EtbPage() -> impl IntoView {
+fn ModulePage(name: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let navigate = use_navigate();
@@ -137,7 +142,7 @@ fn EtbPage() -> impl IntoView {
     let host = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         let Some(el) = host.get() else { return };
-        let Some(url) = etb_url() else { return loaded.set(Some(false)) };
+        let Some(url) = module_url(name) else { return loaded.set(Some(false)) };
         let navigate = navigate.clone();
         let go =
             Closure::<dyn Fn(String)>::new(move |path: String| navigate(&path, Default::default()));
@@ -149,7 +154,7 @@ fn EtbPage() -> impl IntoView {
             })
         });
         let done = Closure::<dyn Fn(bool)>::new(move |ok| loaded.set(Some(ok)));
-        etb_open(
+        module_open(
             &url,
             &el,
             i18n.0.get_untracked().tag(),
@@ -161,8 +166,8 @@ fn EtbPage() -> impl IntoView {
         );
     });
     // The module's texts follow the language switch in the header.
-    Effect::new(move |_| etb_lang(i18n.0.get().tag()));
-    on_cleanup(etb_close);
+    Effect::new(move |_| module_lang(i18n.0.get().tag()));
+    on_cleanup(module_close);
     view! {
         <p role="status">{move || if loaded.get().is_none() { i18n.t(T::Working) } else { "" }}</p>
         <div role="alert" class="problem-slot">

@@ -15,6 +15,8 @@ pub enum Page {
     Reports,
     /// One therapy report's form: a new one, or with `?id=` a saved one.
     Report,
+    /// The account's security: second factor, sessions, machine API clients.
+    Security,
     CareCalculator,
     CopayCalculator,
     SessionEnded,
@@ -31,7 +33,7 @@ impl Page {
         if tenant.offers(Service::Oha) { Page::Search } else { Page::Start }
     }
 
-    pub const ALL: [Page; 16] = [
+    pub const ALL: [Page; 17] = [
         Page::Start,
         Page::Login,
         Page::Register,
@@ -40,6 +42,7 @@ impl Page {
         Page::Search,
         Page::Reports,
         Page::Report,
+        Page::Security,
         Page::CareCalculator,
         Page::CopayCalculator,
         Page::SessionEnded,
@@ -60,6 +63,7 @@ impl Page {
             Page::Search => "/oha",
             Page::Reports => "/therapieberichte",
             Page::Report => "/therapiebericht",
+            Page::Security => "/konto/sicherheit",
             Page::CareCalculator => "/rechner/pflege",
             Page::CopayCalculator => "/rechner/zuzahlung",
             Page::SessionEnded => "/sitzung-abgelaufen",

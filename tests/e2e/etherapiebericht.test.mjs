@@ -5,7 +5,7 @@
 // practice system (an MDN: read) would, and the list follows.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { accessible, activeProvider, fetchInPage, launch, startPortal, tabTo } from './portal.mjs';
 
@@ -117,6 +117,13 @@ function dsnDelivered(messageId, recipient) {
     `--${BOUNDARY}--`,
     '',
   ];
+}
+
+/** A delivery status notification of the physician's mail server: failed for good. */
+function dsnFailed(messageId, recipient) {
+  return dsnDelivered(messageId, recipient)
+    .map((line) => (line === 'Action: delivered' ? 'Action: failed' : line === 'Status: 2.0.0' ? 'Status: 5.1.1' : line))
+    .map((line) => line.replace('(Success)', '(Failure)').replace('Your message was delivered.', 'Your message could not be delivered.'));
 }
 
 /** A read receipt (MDN, RFC 8098) of the physician's practice system: displayed. */
@@ -407,6 +414,66 @@ test('the eTherapiebericht module loads only on its pages, and navigation works 
     await fresh.getByRole('alert').getByText('Dieser Teil des Portals konnte nicht geladen werden.', { exact: false }).waitFor();
     await accessible(fresh, 'etb-module-failed');
     await offline.close();
+  } finally {
+    await context.close();
+    portal.stop();
+  }
+});
+
+// Issue #15: a report whose message the physician's server refused shows why, and is sent again
+// under a new key with one button.
+test('a failed report shows why and is sent again', async () => {
+  const portal = await startPortal();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    await activeProvider(portal, PASSWORD, portal.address, PRACTICE_IK);
+    await page.goto(`${portal.address}/anmelden`);
+    await type(page, '#ik', PRACTICE_IK);
+    await type(page, '#password', PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByText(/Ihre Sitzung läuft in \d+ Minuten ab/).first().waitFor();
+    // A complete report to Dr. Schulz, written and sent over the API.
+    const report = {
+      kind: 'therapiebericht',
+      area: 'logo',
+      patient: { first_name: 'Paul', last_name: 'Abgelehnt', birth_date: '2019-02-11', kvnr: 'A123456780', insurer_ik: '107299005' },
+      prescription: { date: daysAgo(60), lanr: '123456601', bsnr: '781234500', diagnosis_group: 'SP1', icd10: ['F80.1 G'], remedies: [{ name: 'Sprachtherapie 45 Minuten', units: 10 }] },
+      treatment: { first_date: daysAgo(50), last_date: daysAgo(5), units_done: 10 },
+      findings: 'Phonologische Störung.',
+      goals: 'Korrekte Bildung von /k/.',
+      measures: 'Minimalpaartherapie.',
+      course: 'Fortschritte.',
+      recommendation: { kind: 'continue', text: '' },
+      physician: { lanr: '123456601', bsnr: '781234500' },
+    };
+    const created = await fetchInPage(page, '/api/therapy-reports', report);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.id;
+    const firstKey = 'erster-versand';
+    const sentFirst = await page.evaluate(async ([id, key]) => (await fetch(`/api/therapy-reports/${id}/send`, { method: 'POST', headers: { 'idempotency-key': key } })).status, [id, firstKey]);
+    assert.equal(sentFirst, 202);
+    const { file, text } = await message(portal.outbox);
+    const messageId = text.match(/^Message-ID:\s*(<[^>]+>)/mi)?.[1];
+    assert.ok(messageId, 'the message has a Message-ID');
+    rmSync(file);
+    drop(portal.outbox, 'dsn-failed.eml', dsnFailed(messageId, 'praxis.schulz@hno-erfurt.kim.telematik'));
+
+    await page.goto(`${portal.address}/therapieberichte`);
+    await listShows(page, 'fehlgeschlagen');
+    const item = page.locator('.report', { hasText: 'Paul Abgelehnt' });
+    assert.notEqual((await item.locator('p.error').first().innerText()).trim(), '', 'the failure says why');
+    await accessible(page, 'etb-failed');
+    const again = page.waitForRequest((r) => r.url().endsWith(`/api/therapy-reports/${id}/send`));
+    await reach(page, item.getByRole('button', { name: 'Erneut senden – Paul Abgelehnt' }));
+    await page.keyboard.press('Enter');
+    const key = (await again).headers()['idempotency-key'] ?? '';
+    assert.match(key, /^[0-9a-f-]{36}$/);
+    assert.notEqual(key, firstKey, 'a new key');
+    await item.locator('.status', { hasText: /in Warteschlange|versandt/ }).waitFor();
+    assert.equal(await item.getByRole('button', { name: /Erneut senden/ }).isHidden(), true);
+    await message(portal.outbox);
+    await listShows(page, 'versandt');
   } finally {
     await context.close();
     portal.stop();

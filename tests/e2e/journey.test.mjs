@@ -169,7 +169,20 @@ async function journey(portal, tenant) {
     await page.getByText(tenant.rule).waitFor();
     await accessible(page, name('result-exempt'));
     await page.emulateMedia({ media: 'print' });
-    assert.match(await page.locator('.print-only').innerText(), /Abfrage-ID: [0-9A-Z]{26} · Abgefragt am/);
+    assert.match(await page.locator('.print-only').first().innerText(), /Abfrage-ID: [0-9A-Z]{26} · Abgefragt am/);
+    // The signed proof (#17): as text and as a QR code, and it checks with the KVNR.
+    const proofSection = page.getByRole('region', { name: 'Nachweis (signiert)' });
+    await proofSection.waitFor();
+    const proof = (await proofSection.locator('.proof-text').innerText()).trim();
+    assert.match(proof, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'a compact JWS');
+    const qr = proofSection.getByRole('img', { name: 'QR-Code des Nachweises' });
+    await qr.waitFor();
+    assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code shows');
+    assert.match(await proofSection.innerText(), new RegExp(`Prüfbar unter ${address}/nachweis`));
+    const checked = await http(`${address}/api/proofs/verify`, { method: 'POST', json: { proof, kvnr } });
+    assert.equal(checked.status, 200, checked.text);
+    assert.equal(checked.json().genuine, true, checked.text);
+    assert.equal(checked.json().in_audit_log, true, checked.text);
     await page.screenshot({ path: `${screenshots}/${name('print')}.png`, fullPage: true });
     await page.emulateMedia({ media: 'screen' });
 

@@ -1,9 +1,9 @@
 // What the browser tests stand on: the real `portal` binary serving the built app on a free port
 // (embedded store in a temp folder, the two demo insurers with their demo data, letters in one
 // outbox), Debian's Chromium, and axe.
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -18,10 +18,16 @@ mkdirSync(screenshots, { recursive: true });
 
 /** Starts `portal serve --demo`: the insurers at `http://plus.localhost:PORT` and
  * `http://bayern.localhost:PORT` (`tenants`), the list of them at `http://127.0.0.1:PORT`
- * (`loopback`); `address` is AOK PLUS's, where the single-insurer tests run. */
-export async function startPortal(env = {}) {
+ * (`loopback`); `address` is AOK PLUS's, where the single-insurer tests run. `tenantsFile` changes
+ * the demo's tenants file (its text in, its text out) before the portal starts. */
+export async function startPortal(env = {}, { tenantsFile } = {}) {
   assert.ok(existsSync(join(root, 'frontend/dist/index.html')), 'build the app first: tools/build-app');
   const dataDir = mkdtempSync(join(tmpdir(), 'portal-e2e-'));
+  if (tenantsFile) {
+    const demo = join(root, 'functions/portal/demo');
+    writeFileSync(join(dataDir, 'tenants.toml'), tenantsFile(readFileSync(join(demo, 'tenants.toml'), 'utf8')));
+    cpSync(join(demo, 'logos'), join(dataDir, 'logos'), { recursive: true });
+  }
   const child = spawn(portalBin, ['serve', '--demo'], {
     env: {
       ...process.env,
@@ -56,6 +62,7 @@ export async function startPortal(env = {}) {
     tenants,
     loopback: `http://127.0.0.1:${port}`,
     outbox: join(dataDir, 'outbox'),
+    dataDir,
     stop: () => child.kill(),
   };
 }
@@ -170,4 +177,44 @@ export async function activeProvider(portal, newPassword, address = portal.addre
 /** The sender of an insurer's letters in the demo: `serviceportal@plus.aok.example`. */
 export function mailFrom(address) {
   return `serviceportal@${new URL(address).hostname.replace(/\.localhost$/, '')}.aok.example`;
+}
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) of a base32 secret at time step `step`. */
+export function totp(secret, step) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/[=\s]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[19] & 15;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/** An authenticator app for a secret: each code it gives is of a later time step than the one
+ * before (the portal takes each step once, and one step of drift either way), so a test needs
+ * not wait for the clock: the first code is of the step before now. */
+export function authenticator(secret) {
+  let last = 0;
+  return () => {
+    const now = Math.floor(Date.now() / 30_000);
+    const step = Math.max(last + 1, now - 1);
+    assert.ok(step <= now + 1, 'more codes than time steps: wait for the clock');
+    last = step;
+    return totp(secret, step);
+  };
+}
+
+/** The session cookie a response of the portal set (`__Host-session=…`). */
+export function sessionCookie(response) {
+  return response.headers['set-cookie'][0].split(';')[0];
+}
+
+/** Runs the portal's command line on the running portal's data (the back office's commands):
+ * its standard output. */
+export function portalCli(portal, args) {
+  const run = spawnSync(portalBin, args, { env: { ...process.env, PORTAL_DATA_DIR: portal.dataDir, PORTAL_LOG: 'warn' }, encoding: 'utf8' });
+  assert.equal(run.status, 0, `portal ${args.join(' ')}: ${run.stderr}`);
+  return run.stdout;
 }

@@ -19,6 +19,22 @@ fn field_error(problem: RwSignal<Option<Problem>>, field: &'static str) -> Signa
     Signal::derive(move || problem.get().and_then(|p| p.field(field)))
 }
 
+/// One attempt of the login: the password step, or (`step`: whether a recovery code) the code
+/// step, with a solved security check when the server asked for one.
+async fn attempt(
+    ik: &str,
+    password: &str,
+    code: &str,
+    step: Option<bool>,
+    proof: Option<(String, u64)>,
+    lang: Lang,
+) -> Result<api::SessionInfo, Problem> {
+    match step {
+        None => api::login(ik, password, proof, lang).await,
+        Some(recovery) => api::second_factor(code, recovery, proof, lang).await,
+    }
+}
+
 #[component]
 pub fn Login() -> impl IntoView {
     let i18n = use_i18n();
@@ -26,28 +42,43 @@ pub fn Login() -> impl IntoView {
     let tenant = use_tenant();
     let navigate = use_navigate();
     let (ik, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let code = RwSignal::new(String::new());
+    // None: the password step; then the code step, `Some(true)` with a recovery code.
+    let step = RwSignal::new(None::<bool>);
     let problem = RwSignal::new(None::<Problem>);
     let pending = RwSignal::new(false);
     let progress = RwSignal::new(None::<u32>);
     let login = move || {
-        let (ik, password, lang) =
-            (ik.get_untracked(), password.get_untracked(), i18n.0.get_untracked());
+        let (ik, password, code, now, lang) = (
+            ik.get_untracked(),
+            password.get_untracked(),
+            code.get_untracked(),
+            step.get_untracked(),
+            i18n.0.get_untracked(),
+        );
         let navigate = navigate.clone();
         pending.set(true);
         spawn_local(async move {
-            let mut result = api::login(&ik, &password, None, lang).await;
+            let mut result = attempt(&ik, &password, &code, now, None, lang).await;
             // After several failed attempts for this IK the server wants a solved check first.
             if result.as_ref().is_err_and(|p| p.code == Some(ProblemCode::ChallengeRequired)) {
                 result = match solve_security_check(progress, lang).await {
-                    Ok(proof) => api::login(&ik, &password, Some(proof), lang).await,
+                    Ok(proof) => attempt(&ik, &password, &code, now, Some(proof), lang).await,
                     Err(p) => Err(p),
                 };
                 progress.set(None);
             }
             pending.set(false);
             match result {
+                // The password was right; the code from the app is still to come.
+                Ok(info) if info.second_factor_required => {
+                    problem.set(None);
+                    step.set(Some(false));
+                }
                 Ok(info) => {
-                    let next = if info.must_change_password {
+                    let next = if info.enrolment_required {
+                        Page::Security.path()
+                    } else if info.must_change_password {
                         Page::SetPassword.path()
                     } else {
                         Page::home(tenant).path()
@@ -56,10 +87,16 @@ pub fn Login() -> impl IntoView {
                     problem.set(None);
                     navigate(next, Default::default());
                 }
+                // Too many wrong codes end the half session: the password step again.
+                Err(p) if now.is_some() && p.session_ended() => {
+                    step.set(None);
+                    problem.set(Some(p));
+                }
                 Err(p) => problem.set(Some(p)),
             }
         });
     };
+    let password_step = move || step.get().is_none();
     view! {
         <h1>{i18n.tr(T::Login)}</h1>
         <FormProblem problem />
@@ -67,18 +104,32 @@ pub fn Login() -> impl IntoView {
             ev.prevent_default();
             login();
         }>
-            <Field id="ik" label=T::UserName value=ik error=field_error(problem, "ik") autocomplete="username" inputmode="numeric" />
-            <Field id="password" kind="password" label=T::Password value=password error=field_error(problem, "password") autocomplete="current-password" />
+            <When when=password_step fallback=move || view! {
+                <When when=move || step.get() == Some(true) fallback=move || view! {
+                    <Field id="code" label=T::TotpCode value=code error=field_error(problem, "code") autocomplete="one-time-code" inputmode="numeric" />
+                }>
+                    <Field id="recovery-code" label=T::RecoveryCode value=code error=field_error(problem, "recovery_code") autocomplete="off" />
+                </When>
+                <p><button type="button" class="link" on:click=move |_| {
+                    code.set(String::new());
+                    step.update(|s| *s = s.map(|r| !r));
+                }>{move || if step.get() == Some(true) { i18n.t(T::UseTotpCode) } else { i18n.t(T::UseRecoveryCode) }}</button></p>
+            }>
+                <Field id="ik" label=T::UserName value=ik error=field_error(problem, "ik") autocomplete="username" inputmode="numeric" />
+                <Field id="password" kind="password" label=T::Password value=password error=field_error(problem, "password") autocomplete="current-password" />
+            </When>
             <button type="submit" disabled=move || pending.get()>
                 {move || if pending.get() { i18n.t(T::Working) } else { i18n.t(T::Login) }}
             </button>
             <SecurityCheckProgress progress />
         </form>
-        <h2>{i18n.tr(T::LoginProblems)}</h2>
-        <ul class="links">
-            <li><A href=Page::Register.path()>{i18n.tr(T::Register)}</A></li>
-            <li><A href=Page::ResetPassword.path()>{i18n.tr(T::ResetPassword)}</A></li>
-        </ul>
+        <When when=password_step>
+            <h2>{i18n.tr(T::LoginProblems)}</h2>
+            <ul class="links">
+                <li><A href=Page::Register.path()>{i18n.tr(T::Register)}</A></li>
+                <li><A href=Page::ResetPassword.path()>{i18n.tr(T::ResetPassword)}</A></li>
+            </ul>
+        </When>
     }
 }
 
@@ -250,22 +301,30 @@ fn PasswordRules(password: RwSignal<String>, ik: Signal<String>) -> impl IntoVie
     }
 }
 
+/// The first own password with the Prüfnummer or, once an own password is set, a change with
+/// the current one (and the app's code where a second factor is active: the field appears when
+/// the server asks for it).
 #[component]
 pub fn SetPassword() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let tenant = use_tenant();
     let navigate = use_navigate();
-    let (pruefnummer, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (secret, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let code = RwSignal::new(String::new());
+    let needs_code = RwSignal::new(false);
     let problem = RwSignal::new(None::<Problem>);
     let pending = RwSignal::new(false);
+    let own = move || session.info.get().is_some_and(|i| !i.must_change_password);
     let save = move || {
-        let (pruefnummer, password, lang) =
-            (pruefnummer.get_untracked(), password.get_untracked(), i18n.0.get_untracked());
+        let (secret, password, lang) =
+            (secret.get_untracked(), password.get_untracked(), i18n.0.get_untracked());
+        let code = needs_code.get_untracked().then(|| code.get_untracked());
+        let own = session.info.get_untracked().is_some_and(|i| !i.must_change_password);
         let nav = navigate.clone();
         pending.set(true);
         spawn_local(async move {
-            let result = match api::set_password(&pruefnummer, &password, lang).await {
+            let result = match api::set_password(own, &secret, &password, code, lang).await {
                 Ok(()) => session.refresh().await,
                 Err(p) => Err(p),
             };
@@ -273,23 +332,35 @@ pub fn SetPassword() -> impl IntoView {
             match result {
                 Ok(()) => nav(Page::home(tenant).path(), Default::default()),
                 Err(p) if p.session_ended() => nav(Page::SessionEnded.path(), Default::default()),
-                Err(p) => problem.set(Some(p)),
+                Err(p) => {
+                    if p.field("code").is_some() {
+                        needs_code.set(true);
+                    }
+                    problem.set(Some(p));
+                }
             }
         });
     };
     let ik = Signal::derive(move || session.info.get().map(|i| i.ik).unwrap_or_default());
     view! {
-        <h1>{i18n.tr(T::SetPasswordTitle)}</h1>
-        <p>{i18n.tr(T::SetPasswordIntro)}</p>
+        <h1>{move || if own() { i18n.t(T::ChangePasswordTitle) } else { i18n.t(T::SetPasswordTitle) }}</h1>
+        <p>{move || if own() { i18n.t(T::ChangePasswordIntro) } else { i18n.t(T::SetPasswordIntro) }}</p>
         <FormProblem problem />
         <form on:submit=move |ev| {
             ev.prevent_default();
             save();
         }>
             <input type="text" name="username" autocomplete="username" hidden prop:value=move || ik.get() />
-            <Field id="pruefnummer" label=T::Pruefnummer hint=T::PruefnummerHint value=pruefnummer error=field_error(problem, "pruefnummer") autocomplete="off" />
+            <When when=own fallback=move || view! {
+                <Field id="pruefnummer" label=T::Pruefnummer hint=T::PruefnummerHint value=secret error=field_error(problem, "pruefnummer") autocomplete="off" />
+            }>
+                <Field id="current-password" kind="password" label=T::CurrentPassword value=secret error=field_error(problem, "current_password") autocomplete="current-password" />
+            </When>
             <Field id="new-password" kind="password" label=T::NewPassword value=password error=field_error(problem, "new_password") autocomplete="new-password" />
             <PasswordRules password ik />
+            <When when=move || needs_code.get()>
+                <Field id="code" label=T::TotpCode value=code error=field_error(problem, "code") autocomplete="one-time-code" inputmode="numeric" />
+            </When>
             <button type="submit" disabled=move || pending.get()>{i18n.tr(T::SavePassword)}</button>
         </form>
     }

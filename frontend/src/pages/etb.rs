@@ -361,14 +361,48 @@ fn ReportGroup(
     view! {
         <section hidden=move || mine().is_empty()>
             <h2>{i18n.tr(title)}</h2>
-            <ul class="reports">{move || mine().into_iter().map(|r| ReportItem(ReportItemProps { r })).collect_view()}</ul>
+            <ul class="reports">{move || mine().into_iter().map(|r| ReportItem(ReportItemProps { r, reports })).collect_view()}</ul>
         </section>
     }
 }
 
+/// Sends a failed report again, under a new key (the server queues it anew): the list shows its
+/// new status, or the problem at the report.
+fn send_again(
+    id: String,
+    reports: RwSignal<Option<Vec<ReportBody>>>,
+    pending: RwSignal<bool>,
+    problem: RwSignal<String>,
+    lang: Lang,
+) {
+    pending.set(true);
+    problem.set(String::new());
+    spawn_local(async move {
+        let key = api::random_uuid();
+        let sent = api::send_report(&id, &key, lang).await;
+        pending.set(false);
+        match sent {
+            Ok(sent) => {
+                host::refresh_session();
+                reports.update(|list| {
+                    let found = list.iter_mut().flatten().find(|r| r.id == sent.id);
+                    if let Some(r) = found {
+                        *r = sent;
+                    }
+                });
+            }
+            Err(p) if p.session_ended() => host::navigate(Page::SessionEnded.path()),
+            Err(p) => problem.set(p.title),
+        }
+    });
+}
+
 #[component]
-fn ReportItem(r: ReportBody) -> impl IntoView {
+fn ReportItem(r: ReportBody, reports: RwSignal<Option<Vec<ReportBody>>>) -> impl IntoView {
     let i18n = use_i18n();
+    let failed = r.status == ReportStatusBody::Failed;
+    let (pending, problem) = (RwSignal::new(false), RwSignal::new(String::new()));
+    let id = r.id.clone();
     let patient = format!("{} {}", r.form.patient.first_name, r.form.patient.last_name);
     let patient =
         if patient.trim().is_empty() { "–".to_string() } else { patient.trim().to_string() };
@@ -389,6 +423,13 @@ fn ReportItem(r: ReportBody) -> impl IntoView {
                 " · "{i18n.tr(T::LastChange)}" "{format!("{day}, {clock}")}
             </p>
             <p class="error">{failure}</p>
+            <p class="actions" hidden=!failed>
+                <button type="button" class="secondary" disabled=move || pending.get()
+                    on:click=move |_| send_again(id.clone(), reports, pending, problem, i18n.0.get_untracked())>
+                    {i18n.tr(T::SendAgain)}<span class="visually-hidden">" – "{patient.clone()}</span>
+                </button>
+            </p>
+            <p class="error" role="alert">{move || problem.get()}</p>
             <p class="note" hidden=!r.contents_expired>{i18n.tr(T::ContentsExpired)}</p>
             <p hidden=r.contents_expired>
                 <a href=href target=if draft { "_self" } else { "_blank" }>

@@ -18,6 +18,9 @@ pub fn Start() -> impl IntoView {
     let tenant = use_tenant();
     view! {
         <h1>{i18n.tr(T::PortalTitle)}</h1>
+        <When when=move || session.info.get().is_some()>
+            <p><A href=Page::Security.path()>{i18n.tr(T::SecurityLink)}</A></p>
+        </When>
         <p>{i18n.tr(T::ChooseService)}</p>
         <div class="services">
             <When when=move || tenant.offers(Service::Oha)>

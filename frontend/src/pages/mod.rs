@@ -3,6 +3,7 @@ mod calc;
 mod etb;
 mod info;
 mod oha;
+mod security;
 
 pub use account::{Login, Register, ResetPassword, SetPassword};
 pub use calc::{CareCalculator, CopayCalculator};
@@ -12,3 +13,4 @@ pub use info::{
     TermsPage,
 };
 pub use oha::Search;
+pub use security::Security;

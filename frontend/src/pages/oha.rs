@@ -195,6 +195,7 @@ fn QueryResult(answer: Signal<Option<(Answer, String)>>) -> impl IntoView {
             };
             let print_info = view! {
                 <p class="print-only">{i18n.tr(T::QueryId)}": "{a.query_id.clone()}" · "{i18n.tr(T::QueriedAt)}" "{when.clone()}</p>
+                <Proof proof=a.proof.clone() />
             };
             if !a.found {
                 return view! {
@@ -229,6 +230,31 @@ fn QueryResult(answer: Signal<Option<(Answer, String)>>) -> impl IntoView {
                 </section>
             }.into_any()
         })
+    }
+}
+
+/// The answer's signed proof on the printout: as text to copy and as a QR code, and where it is
+/// checked.
+#[component]
+fn Proof(proof: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let qr = RwSignal::new(String::new());
+    let (text, lang) = (proof.clone(), i18n.0.get_untracked());
+    spawn_local(async move {
+        if let Ok(url) = api::proof_qr(&text, lang).await {
+            qr.set(url);
+        }
+    });
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    view! {
+        <section class="print-only proof" aria-labelledby="proof-title">
+            <h3 id="proof-title">{i18n.tr(T::ProofTitle)}</h3>
+            <p class="proof-text">{proof}</p>
+            <When when=move || !qr.get().is_empty()>
+                <img src=move || qr.get() alt=move || i18n.t(T::ProofQr).to_string() width="160" height="160" />
+            </When>
+            <p>{i18n.tr(T::ProofCheck)}" "{origin}"/nachweis"</p>
+        </section>
     }
 }
 
