@@ -4,27 +4,13 @@
 //! and calls [`mount`] with `<main>`'s element, the language and its own navigation and session;
 //! the header, footer, countdown and router stay the app's.
 
-use std::any::Any;
-use std::cell::{Cell, RefCell};
-
 use leptos::prelude::*;
 use portal_ui::host::{self, Host};
-use portal_ui::i18n::{I18n, Lang};
 use portal_ui::page::Page;
 use portal_ui::pages::{Report, Reports};
 use wasm_bindgen::prelude::*;
 
-thread_local! {
-    /// The page shown (dropping it unmounts it and ends its reactive owner).
-    static SHOWN: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
-    static LANG: Cell<Option<I18n>> = const { Cell::new(None) };
-}
-
 fn main() {}
-
-fn lang_of(tag: &str) -> Lang {
-    if tag == "en" { Lang::En } else { Lang::De }
-}
 
 /// Shows the page of `address` (the list, or the form with `?id=` a saved one) in `element`.
 #[wasm_bindgen]
@@ -36,35 +22,21 @@ pub fn mount(
     logged_in: js_sys::Function,
     refresh_session: js_sys::Function,
 ) {
-    unmount();
-    let path = address.split('?').next().unwrap_or_default().to_string();
-    host::set(Host { address, navigate, logged_in, refresh_session });
-    let lang = lang_of(&lang);
-    let shown = leptos::mount::mount_to(element, move || {
-        let i18n = I18n(RwSignal::new(lang));
-        provide_context(i18n);
-        LANG.set(Some(i18n));
-        if Page::at(&path) == Some(Page::Report) {
-            Report().into_any()
-        } else {
-            Reports().into_any()
-        }
+    let report = Page::at(address.split('?').next().unwrap_or_default()) == Some(Page::Report);
+    let host = Host { address, navigate, logged_in, refresh_session };
+    host::mount_module(element, &lang, host, move || {
+        if report { Report().into_any() } else { Reports().into_any() }
     });
-    SHOWN.with(|s| *s.borrow_mut() = Some(Box::new(shown)));
 }
 
 /// Takes the page away (the app shows another).
 #[wasm_bindgen]
 pub fn unmount() {
-    LANG.set(None);
-    let shown = SHOWN.with(|s| s.borrow_mut().take());
-    drop(shown);
+    host::unmount_module();
 }
 
 /// The language switched in the app's header.
 #[wasm_bindgen]
 pub fn set_lang(lang: String) {
-    if let Some(i18n) = LANG.get() {
-        i18n.0.set(lang_of(&lang));
-    }
+    host::set_module_lang(&lang);
 }

@@ -2,9 +2,13 @@
 //! navigates, knows the session and keeps its countdown, so a module's pages ask it through the
 //! functions it handed over at `mount`.
 
-use std::cell::RefCell;
+use std::any::Any;
+use std::cell::{Cell, RefCell};
 
+use leptos::prelude::*;
 use wasm_bindgen::JsValue;
+
+use crate::i18n::{I18n, Lang};
 
 /// The app's functions: navigate to a path, whether a provider is logged in, and "the session
 /// was extended, ask for its new end".
@@ -18,6 +22,48 @@ pub struct Host {
 
 thread_local! {
     static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
+    /// The module's page shown (dropping it unmounts it and ends its reactive owner).
+    static SHOWN: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+    /// Its language, which the app's header switches.
+    static LANG: Cell<Option<I18n>> = const { Cell::new(None) };
+}
+
+fn lang_of(tag: &str) -> Lang {
+    if tag == "en" { Lang::En } else { Lang::De }
+}
+
+/// What a module's `mount` does: takes the app's functions and shows `page` in `element`, in
+/// the language tagged `lang`, replacing what it showed before.
+pub fn mount_module<V: IntoView + 'static>(
+    element: web_sys::HtmlElement,
+    lang: &str,
+    host: Host,
+    page: impl FnOnce() -> V + 'static,
+) {
+    unmount_module();
+    set(host);
+    let lang = lang_of(lang);
+    let shown = leptos::mount::mount_to(element, move || {
+        let i18n = I18n(RwSignal::new(lang));
+        provide_context(i18n);
+        LANG.set(Some(i18n));
+        page()
+    });
+    SHOWN.with(|s| *s.borrow_mut() = Some(Box::new(shown)));
+}
+
+/// What a module's `unmount` does: takes its page away (the app shows another).
+pub fn unmount_module() {
+    LANG.set(None);
+    let shown = SHOWN.with(|s| s.borrow_mut().take());
+    drop(shown);
+}
+
+/// What a module's `set_lang` does: the language switched in the app's header.
+pub fn set_module_lang(lang: &str) {
+    if let Some(i18n) = LANG.get() {
+        i18n.0.set(lang_of(lang));
+    }
 }
 
 pub fn set(host: Host) {
