@@ -78,17 +78,9 @@ impl FileAnchorKey {
 
     /// Reads the key at `path`, or makes one there if there is none yet.
     pub fn open_or_create(path: &Path) -> Result<FileAnchorKey, StoreError> {
-        let pkcs8 = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                let made = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
-                    .map_err(|_| StoreError::unavailable("no randomness for a new anchor key"))?;
-                write_new_private(path, made.as_ref()).map_err(StoreError::unavailable)?;
-                // Another process may have made one first: whichever file won is the key.
-                std::fs::read(path).map_err(StoreError::unavailable)?
-            }
-            Err(error) => return Err(StoreError::unavailable(error)),
-        };
+        let pkcs8 = read_or_make(path, "anchor key", || {
+            Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).ok().map(|d| d.as_ref().to_vec())
+        })?;
         FileAnchorKey::from_pkcs8(path, &pkcs8)
     }
 
@@ -101,6 +93,27 @@ impl FileAnchorKey {
             fingerprint[..8].iter().map(|b| format!("{b:02x}")).collect::<String>()
         );
         Ok(FileAnchorKey { pair, id })
+    }
+}
+
+/// The bytes of the key file at `path`; where there is none, the bytes `make` makes are written
+/// there first (a `what` is named when there is no randomness to make one). Another process may
+/// make one at the same moment: whichever file won is the key.
+pub(crate) fn read_or_make(
+    path: &Path,
+    what: &str,
+    make: impl FnOnce() -> Option<Vec<u8>>,
+) -> Result<Vec<u8>, StoreError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(bytes),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let made = make().ok_or_else(|| {
+                StoreError::unavailable(format!("no randomness for a new {what}"))
+            })?;
+            write_new_private(path, &made).map_err(StoreError::unavailable)?;
+            std::fs::read(path).map_err(StoreError::unavailable)
+        }
+        Err(error) => Err(StoreError::unavailable(error)),
     }
 }
 
@@ -165,17 +178,7 @@ pub fn open_or_create_report_keys(
     path: &Path,
 ) -> Result<portal_core::therapy::ReportKeys, StoreError> {
     use portal_core::therapy::ReportKeys;
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            let made = ReportKeys::generate()
-                .map_err(|_| StoreError::unavailable("no randomness for a new report key"))?;
-            write_new_private(path, &made).map_err(StoreError::unavailable)?;
-            // Another process may have made one first: whichever file won is the key.
-            std::fs::read(path).map_err(StoreError::unavailable)?
-        }
-        Err(error) => return Err(StoreError::unavailable(error)),
-    };
+    let bytes = read_or_make(path, "report key", || ReportKeys::generate().ok().map(Vec::from))?;
     ReportKeys::from_bytes(&bytes).ok_or_else(|| {
         StoreError::Corrupt(format!("the report key {} is not 32 bytes", path.display()))
     })

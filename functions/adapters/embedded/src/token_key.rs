@@ -14,7 +14,7 @@ use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
 use sha2::{Digest as _, Sha256};
 
-use crate::anchors::write_new_private;
+use crate::anchors::read_or_make;
 
 pub struct FileTokenKey {
     pair: EcdsaKeyPair,
@@ -45,16 +45,12 @@ impl FileTokenKey {
 
     fn read(path: &Path, prefix: &str, create: bool) -> Result<FileTokenKey, StoreError> {
         let random = SystemRandom::new();
-        let pkcs8 = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(error) if create && error.kind() == std::io::ErrorKind::NotFound => {
-                let made = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &random)
-                    .map_err(|_| StoreError::unavailable("no randomness for a new token key"))?;
-                write_new_private(path, made.as_ref()).map_err(StoreError::unavailable)?;
-                // Another process may have made one first: whichever file won is the key.
-                std::fs::read(path).map_err(StoreError::unavailable)?
-            }
-            Err(error) => return Err(StoreError::unavailable(error)),
+        let pkcs8 = match create {
+            true => read_or_make(path, "token key", || {
+                let made = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &random);
+                made.ok().map(|d| d.as_ref().to_vec())
+            })?,
+            false => std::fs::read(path).map_err(StoreError::unavailable)?,
         };
         let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8, &random)
             .map_err(|e| StoreError::Corrupt(format!("the token key {}: {e}", path.display())))?;
