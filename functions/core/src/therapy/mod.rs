@@ -344,16 +344,7 @@ impl Reports {
         let (report, physician) = self.complete(contents, date).await?;
         let to = physician.receives_earztbrief().cloned().ok_or(ReportsError::NoEarztbrief)?;
         let from = self.tenant.kim_address.clone().ok_or(ReportsError::NoKimAddress)?;
-        let document = ReportDocument {
-            id: &record.id,
-            report: &report,
-            practice,
-            physician: &physician,
-            insurer: &self.tenant.name,
-            date,
-            corrects: record.corrects.as_ref(),
-        };
-        let pdf = self.renderer.render(&document)?;
+        let pdf = self.render(record, &report, practice, &physician, date)?;
         let id = record.id.to_string();
         let xml = earztbrief_xml(&report, &Letter { id: &id, at, practice, physician: &physician });
         let kind = earztbrief::title(report.kind);
@@ -393,11 +384,23 @@ impl Reports {
         }
         let date = self.clock.today();
         let (report, physician) = self.complete(&contents, date).await?;
+        self.render(&record, &report, &practice, &physician, date)
+    }
+
+    /// The report's PDF/A as of `date`.
+    fn render(
+        &self,
+        record: &StoredReport,
+        report: &TherapyReport,
+        practice: &Provider,
+        physician: &Physician,
+        date: Date,
+    ) -> Result<Vec<u8>, ReportsError> {
         let document = ReportDocument {
-            id,
-            report: &report,
-            practice: &practice,
-            physician: &physician,
+            id: &record.id,
+            report,
+            practice,
+            physician,
             insurer: &self.tenant.name,
             date,
             corrects: record.corrects.as_ref(),
