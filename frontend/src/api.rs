@@ -8,6 +8,7 @@
 
 use js_sys::futures::JsFuture;
 use js_sys::{Array, JSON, Reflect};
+pub use portal_wire::{AccountEventKind, BlockRequest, HistoryEntryBody, SecondFactorKind};
 pub use portal_wire::{
     AnswerBody as Answer, ChallengeBody as Challenge, ProblemCode, RegisteredBody as Registered,
     SessionBody as SessionInfo, TenantBody as Tenant,
@@ -176,6 +177,11 @@ fn with_value(method: &str, path: &str, value: JsValue, lang: Lang) -> Option<Re
     request(method, path, Some(body), lang)
 }
 
+/// The portal's public figures, the last twelve months.
+pub async fn service_figures(lang: Lang) -> Result<portal_wire::ServiceFiguresBody, Problem> {
+    typed(json(get("/api/service-figures", lang), lang).await?, lang)
+}
+
 /// The insurer whose portal this address is.
 pub async fn tenant(lang: Lang) -> Result<Tenant, Problem> {
     typed(json(get("/api/tenant", lang), lang).await?, lang)
@@ -310,6 +316,26 @@ pub async fn physicians(q: &str, lang: Lang) -> Result<Vec<PhysicianBody>, Probl
     typed(json(get(&format!("/api/physicians?q={q}"), lang), lang).await?, lang)
 }
 
+/// The information pages for `berufsfeld` (empty: all) that the search `q` finds.
+pub async fn content_pages(
+    berufsfeld: &str,
+    q: &str,
+    lang: Lang,
+) -> Result<Vec<portal_wire::ContentPageSummaryBody>, Problem> {
+    let q = String::from(js_sys::encode_uri_component(q));
+    let path = match berufsfeld {
+        "" => format!("/api/content/pages?q={q}"),
+        b => format!("/api/content/pages?berufsfeld={b}&q={q}"),
+    };
+    typed(json(get(&path, lang), lang).await?, lang)
+}
+
+/// One information page (its HTML sanitised by the server).
+pub async fn content_page(slug: &str, lang: Lang) -> Result<portal_wire::ContentPageBody, Problem> {
+    let slug = String::from(js_sys::encode_uri_component(slug));
+    typed(json(get(&format!("/api/content/pages/{slug}"), lang), lang).await?, lang)
+}
+
 /// The practice's stamp, as the directory has it.
 pub async fn practice(lang: Lang) -> Result<PracticeBody, Problem> {
     typed(json(get("/api/practice", lang), lang).await?, lang)
@@ -396,6 +422,17 @@ pub async fn sessions(lang: Lang) -> Result<Vec<SessionEntryBody>, Problem> {
 /// The provider's machine API clients.
 pub async fn clients(lang: Lang) -> Result<Vec<ClientBody>, Problem> {
     typed(json(get("/api/clients", lang), lang).await?, lang)
+}
+
+/// The account's history of the last 90 days, the newest first.
+pub async fn history(lang: Lang) -> Result<Vec<HistoryEntryBody>, Problem> {
+    typed(json(get("/api/account/history", lang), lang).await?, lang)
+}
+
+/// "Das war ich nicht": the token of a change notice's link blocks the account.
+pub async fn block_account(token: &str, lang: Lang) -> Result<(), Problem> {
+    let body = BlockRequest { token: token.to_string() };
+    send(post("/api/account/block", &body, lang), lang).await.map(drop)
 }
 
 /// Ends a session, revokes a client (`path`: its address), or ends every other session.

@@ -40,6 +40,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href=Page::Imprint.path()>{i18n.tr(T::Imprint)}</A>
                 <A href=Page::Privacy.path()>{i18n.tr(T::Privacy)}</A>
                 <A href=Page::Accessibility.path()>{i18n.tr(T::Accessibility)}</A>
+                <A href=Page::Figures.path()>{i18n.tr(T::Figures)}</A>
             </nav>
             {move || tenant.get().map(|t| view! { <p class="contact" lang="de">{t.contact}</p> })}
         </footer>

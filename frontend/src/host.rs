@@ -97,9 +97,23 @@ pub fn refresh_session() {
     });
 }
 
+/// The page's path and query as the app's router had them when the module was mounted.
+pub fn address() -> String {
+    HOST.with(|h| h.borrow().as_ref().map(|h| h.address.clone()).unwrap_or_default())
+}
+
 /// The address's `?id=` (a report's ULID: nothing to decode).
 pub fn query_id() -> Option<String> {
+    query_value("id=")
+}
+
+/// The address's `?token=` (a block link's: URL-safe base64, nothing to decode).
+pub fn query_token() -> Option<String> {
+    query_value("token=")
+}
+
+fn query_value(key: &str) -> Option<String> {
     let search =
         HOST.with(|h| Some(h.borrow().as_ref()?.address.split_once('?')?.1.to_string()))?;
-    search.split('&').find_map(|kv| kv.strip_prefix("id=")).map(str::to_string)
+    search.split('&').find_map(|kv| kv.strip_prefix(key)).map(str::to_string)
 }

@@ -74,7 +74,13 @@ fn CurrentPage() -> impl IntoView {
         Some(Page::Reports | Page::Report) => {
             ModulePage(ModulePageProps { name: "portal-etb" }).into_any()
         }
-        Some(Page::Security) => ModulePage(ModulePageProps { name: "portal-account" }).into_any(),
+        Some(Page::Security | Page::Block) => {
+            ModulePage(ModulePageProps { name: "portal-account" }).into_any()
+        }
+        Some(Page::Figures) => ModulePage(ModulePageProps { name: "portal-figures" }).into_any(),
+        Some(Page::Info | Page::InfoPage) => {
+            ModulePage(ModulePageProps { name: "portal-info" }).into_any()
+        }
         Some(Page::CareCalculator) => CareCalculator().into_any(),
         Some(Page::CopayCalculator) => CopayCalculator().into_any(),
         Some(Page::SessionEnded) => SessionEnded().into_any(),

@@ -17,6 +17,8 @@ pub enum Page {
     Report,
     /// The account's security: second factor, sessions, machine API clients.
     Security,
+    /// The link of a change notice (`?token=`): "Das war ich nicht", block the account.
+    Block,
     CareCalculator,
     CopayCalculator,
     SessionEnded,
@@ -25,6 +27,12 @@ pub enum Page {
     Imprint,
     Privacy,
     Accessibility,
+    /// The information pages per Berufsfeld: the list.
+    Info,
+    /// One information page, `/info/{slug}`.
+    InfoPage,
+    /// The portal's public figures ("Servicezahlen").
+    Figures,
 }
 
 impl Page {
@@ -33,7 +41,7 @@ impl Page {
         if tenant.offers(Service::Oha) { Page::Search } else { Page::Start }
     }
 
-    pub const ALL: [Page; 17] = [
+    pub const ALL: [Page; 21] = [
         Page::Start,
         Page::Login,
         Page::Register,
@@ -43,6 +51,7 @@ impl Page {
         Page::Reports,
         Page::Report,
         Page::Security,
+        Page::Block,
         Page::CareCalculator,
         Page::CopayCalculator,
         Page::SessionEnded,
@@ -51,6 +60,9 @@ impl Page {
         Page::Imprint,
         Page::Privacy,
         Page::Accessibility,
+        Page::Info,
+        Page::InfoPage,
+        Page::Figures,
     ];
 
     pub fn path(self) -> &'static str {
@@ -64,6 +76,7 @@ impl Page {
             Page::Reports => "/therapieberichte",
             Page::Report => "/therapiebericht",
             Page::Security => "/konto/sicherheit",
+            Page::Block => "/sperren",
             Page::CareCalculator => "/rechner/pflege",
             Page::CopayCalculator => "/rechner/zuzahlung",
             Page::SessionEnded => "/sitzung-abgelaufen",
@@ -72,6 +85,10 @@ impl Page {
             Page::Imprint => "/impressum",
             Page::Privacy => "/datenschutz",
             Page::Accessibility => "/barrierefreiheit",
+            Page::Info => "/info",
+            // A page's address is this with `/{slug}` after it (`Page::at` finds it).
+            Page::InfoPage => "/info/",
+            Page::Figures => "/servicezahlen",
         }
     }
 
@@ -89,6 +106,10 @@ impl Page {
     pub fn at(path: &str) -> Option<Page> {
         let path = path.trim_end_matches('/');
         let path = if path.is_empty() { "/" } else { path };
+        // `/info/{slug}`: the one page family with a name in its address.
+        if path.strip_prefix("/info/").is_some_and(|slug| !slug.is_empty() && !slug.contains('/')) {
+            return Some(Page::InfoPage);
+        }
         Page::ALL.into_iter().find(|page| page.path() == path)
     }
 }

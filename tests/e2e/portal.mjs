@@ -34,6 +34,7 @@ export async function startPortal(env = {}, { tenantsFile } = {}) {
       PORTAL_ADDR: '127.0.0.1:0',
       PORTAL_DATA_DIR: dataDir,
       PORTAL_STATIC_DIR: join(root, 'frontend/dist'),
+      PORTAL_CONTENT_DIR: join(root, 'content'),
       PORTAL_CHALLENGE_DIFFICULTY: '8',
       PORTAL_LOG: 'warn',
       ...env,

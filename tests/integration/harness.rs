@@ -342,6 +342,7 @@ impl TestApp {
             kim_smtp: None,
             static_dir: data_dir.join("no-app"),
             store: StoreKind::Embedded,
+            content_dir: repo_root().join("content"),
             settings: Settings {
                 public_url: "https://portal.example".into(),
                 mail_from: "serviceportal@portal.example".into(),
@@ -409,6 +410,11 @@ pub async fn spawn(options: AppOptions) -> TestApp {
         Backend::DynamoDb => Some(dynamodb_tables().await),
         Backend::Embedded => None,
     };
+    // The practices' own PDFs: on DynamoDB in a bucket of the S3 emulator, as in AWS.
+    let attachments = match options.backend {
+        Backend::DynamoDb => Some(s3_bucket().await),
+        Backend::Embedded => None,
+    };
     let stores: Vec<TenantStores> = tenants
         .iter()
         .map(|tenant| match &tables {
@@ -425,7 +431,13 @@ pub async fn spawn(options: AppOptions) -> TestApp {
             }
             Some(tables) => TenantStores {
                 tenant: tenant.clone(),
-                stores: Stores::of(DynamoStore::new(dynamodb_client(), tables.clone(), &tenant.ik)),
+                stores: Stores::of({
+                    let store = DynamoStore::new(dynamodb_client(), tables.clone(), &tenant.ik);
+                    match &attachments {
+                        Some((s3, bucket)) => store.with_attachments(s3.clone(), bucket.clone()),
+                        None => store,
+                    }
+                }),
                 embedded: None,
             },
         })

@@ -58,12 +58,16 @@ macro_rules! on_both_apps {
     };
 }
 
+mod account_notices;
 mod accounts;
 mod cli;
+mod content;
+mod crash;
 mod deploy;
 mod example_client;
 mod faults;
 mod fhir;
+mod figures;
 mod http;
 mod import;
 mod lambda;

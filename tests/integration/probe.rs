@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
-use portal_core::accounts::{Accounts, SecretHasher};
+use portal_core::accounts::{Accounts, Device, SecretHasher};
 use portal_core::model::{
     Account, AuditEntry, AuditRow, Browser, Counter, Limit, Outcome, Policy, QueryId, Sender,
 };
@@ -264,6 +264,10 @@ async fn a_failed_login_does_the_same_work_whether_or_not_the_ik_has_an_account(
         sessions: store.clone(),
         challenges: store.clone(),
         limits: store.clone(),
+        // Not recorded: a failed login writes its history entry for known and unknown IKs alike.
+        history: Arc::new(fixture.store.clone()),
+        devices: Arc::new(fixture.store.clone()),
+        block_tokens: Arc::new(fixture.store.clone()),
         hasher: hasher.clone(),
         clock: Arc::new(portal_core::SystemClock),
         policy: Policy::default(),
@@ -293,7 +297,16 @@ async fn a_failed_login_does_the_same_work_whether_or_not_the_ik_has_an_account(
     let mut calls = Vec::new();
     for ik in [IK, "401612342"] {
         let started = Instant::now();
-        let refused = accounts.login(ik, "falsches Kennwort", None, client, Browser::Other).await;
+        let refused = accounts
+            .login(
+                ik,
+                "falsches Kennwort",
+                None,
+                client,
+                Browser::Other,
+                &Device::from_cookie(None),
+            )
+            .await;
         timings.push(started.elapsed());
         assert!(matches!(refused, Err(portal_core::accounts::LoginError::InvalidCredentials)));
         calls.push(store.take_calls());

@@ -23,14 +23,14 @@ on_both_apps! {
 }
 
 /// An enrolled factor: its secret (as the app keeps it) and the recovery codes.
-struct Enrolled {
-    secret: Vec<u8>,
+pub(crate) struct Enrolled {
+    pub(crate) secret: Vec<u8>,
     recovery_codes: Vec<String>,
-    session: String,
+    pub(crate) session: String,
 }
 
 /// The code the app shows now (the test clock's now).
-fn code(app: &TestApp, secret: &[u8]) -> String {
+pub(crate) fn code(app: &TestApp, secret: &[u8]) -> String {
     totp::code_at(secret, app.clock_now().unix_timestamp()).unwrap()
 }
 
@@ -51,7 +51,7 @@ async fn begin_enrolment(app: &TestApp, session: &str) -> Vec<u8> {
 }
 
 /// An active provider with an authenticator app enrolled.
-async fn enrolled(app: &TestApp) -> Enrolled {
+pub(crate) async fn enrolled(app: &TestApp) -> Enrolled {
     let (_, session) = app.active().await;
     enrol(app, &session, Some(STRONG)).await
 }
@@ -275,6 +275,7 @@ async fn every_authenticated_route_refuses_a_half_logged_in_session(app: TestApp
         "GET /api/sessions",
         "DELETE /api/sessions",
         "DELETE /api/sessions/{id}",
+        "GET /api/account/history",
     ] {
         assert!(tried.iter().any(|t| t == needed), "{needed} in {tried:?}");
     }

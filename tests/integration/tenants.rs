@@ -216,6 +216,7 @@ async fn every_authenticated_route_refuses_a_session_of_the_other_insurer(app: T
         "POST /api/password",
         "POST /api/exemption-queries",
         "GET /api/physicians",
+        "GET /api/account/history",
     ] {
         assert!(tried.iter().any(|t| t == needed), "{needed} in {tried:?}");
     }

@@ -19,6 +19,9 @@ on_both_apps! {
     a_report_goes_out_as_an_earztbrief_and_its_receipts_move_it_on,
     another_practice_cannot_see_change_or_send_the_report,
     a_report_to_a_practice_without_earztbrief_is_not_sent,
+    a_practice_sends_its_own_pdf_behind_a_cover_with_the_patient_and_prescription,
+    an_upload_that_is_not_a_plain_pdf_of_at_most_10_mb_is_refused_and_nothing_is_kept,
+    an_own_pdf_is_replaced_or_removed_on_a_draft_and_never_reaches_another_practice,
 }
 
 /// Dr. Schulz's KIM address, where the reports go.
@@ -498,6 +501,7 @@ async fn one_report_sent() -> Dispatching {
             bsnr: body.physician.bsnr,
         },
         frozen: None,
+        attachment: None,
     };
     let id = app.reports.create(&practice, contents, None).await.unwrap().record.id;
     app.reports.send(&practice, &id, Some("k")).await.unwrap();
@@ -673,4 +677,273 @@ async fn a_receipt_never_moves_a_draft_nor_brings_back_expired_contents() {
     let view = reports.report(&practice, &id).await.unwrap();
     assert_eq!(view.record.status, ReportStatus::Read);
     assert_eq!((view.contents, view.record.contents), (None, None));
+}
+
+/// A small, plain PDF of `pages` pages with the text `mark` on each: objects written with their
+/// offsets in the cross-reference table, as a practice's word processor would.
+fn own_pdf(pages: usize, mark: &str) -> Vec<u8> {
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        format!(
+            "<< /Type /Pages /Count {pages} /Kids [{}] >>",
+            (0..pages).map(|i| format!("{} 0 R", 4 + 2 * i)).collect::<Vec<_>>().join(" ")
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    for i in 0..pages {
+        let content = format!("BT /F1 24 Tf 72 720 Td ({mark} {}) Tj ET", i + 1);
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
+            5 + 2 * i
+        ));
+        objects.push(format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()));
+    }
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+/// The pages of a PDF, as qpdf counts them (and it must pass qpdf's check).
+fn pages_of(pdf: &[u8]) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("doc.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("qpdf")
+            .args(args)
+            .arg(&file)
+            .output()
+            .expect("qpdf runs (Debian package qpdf)");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string())
+    };
+    let (check, text) = run(&["--check"]);
+    assert!(check == Some(0) || check == Some(3), "qpdf --check: {text}");
+    run(&["--show-npages"]).1.trim().parse().unwrap()
+}
+
+/// `pdf` encrypted by qpdf with an empty user password (it opens without one, but is
+/// encrypted).
+fn encrypted(pdf: &[u8]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, locked) = (dir.path().join("plain.pdf"), dir.path().join("locked.pdf"));
+    std::fs::write(&plain, pdf).unwrap();
+    let status = std::process::Command::new("qpdf")
+        .args(["--encrypt", "", "owner-secret", "256", "--"])
+        .arg(&plain)
+        .arg(&locked)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::read(locked).unwrap()
+}
+
+async fn upload(
+    app: &TestApp,
+    session: &str,
+    id: &str,
+    name: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    app.http
+        .put(app.url(&format!("/api/therapy-reports/{id}/attachment?name={}", urlencode(name))))
+        .header("cookie", session)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn preview(app: &TestApp, session: &str, id: &str) -> Vec<u8> {
+    let path = format!("/api/therapy-reports/{id}/pdf");
+    let pdf = app.with_cookie(Method::GET, &path, session, None).await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    pdf.bytes().await.unwrap().to_vec()
+}
+
+/// The report with the header data only: the practice's own PDF says the rest.
+fn header_only_report() -> Value {
+    let mut body = complete_report();
+    for field in ["findings", "goals", "measures", "course"] {
+        body[field] = json!("");
+    }
+    body
+}
+
+async fn a_practice_sends_its_own_pdf_behind_a_cover_with_the_patient_and_prescription(
+    app: TestApp,
+) {
+    let session = practice_session(&app, PRACTICE).await;
+    let id = create(&app, &session, header_only_report()).await["id"].as_str().unwrap().to_string();
+    // Without its own PDF the report misses its text.
+    let (status, _) = problem(send(&app, &session, &id, "before").await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let own = own_pdf(3, "Eigener Bericht Seite");
+    let uploaded =
+        upload(&app, &session, &id, "Bericht Mia.pdf", "application/pdf", own.clone()).await;
+    assert_eq!(uploaded.status(), StatusCode::OK);
+    let body: Value = uploaded.json().await.unwrap();
+    assert_eq!(
+        body["attachment"],
+        json!({"name": "Bericht Mia.pdf", "bytes": own.len(), "pages": 3})
+    );
+    // Saving the form keeps the PDF.
+    let path = format!("/api/therapy-reports/{id}");
+    let saved = app.with_cookie(Method::PUT, &path, &session, Some(header_only_report())).await;
+    assert_eq!(saved.json::<Value>().await.unwrap()["attachment"]["pages"], 3);
+    // The preview: the cover, then the practice's three pages, in one document.
+    let shown = preview(&app, &session, &id).await;
+    let cover_pages = pages_of(&shown) - 3;
+    assert!(cover_pages >= 1, "a cover");
+    assert_eq!(send(&app, &session, &id, "once").await.status(), StatusCode::ACCEPTED);
+    status_becomes(&app, &session, &id, "sent").await;
+    // The message: the PDF/A cover and the XML as ever, the practice's PDF as it came.
+    let raw = std::fs::read(&etb_messages(&app)[0]).unwrap();
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    let parts: Vec<_> = parsed.attachments().collect();
+    use mail_parser::MimeHeaders as _;
+    let described: Vec<_> = parts.iter().map(|p| p.content_description().unwrap()).collect();
+    assert_eq!(described, ["eAB-PDF", "eAB-XML", "Praxisbericht-PDF"]);
+    assert_eq!(parts[2].contents(), own.as_slice());
+    assert_eq!(pages_of(parts[0].contents()), cover_pages);
+    assert!(!String::from_utf8_lossy(&raw).contains("Bericht Mia"), "the upload's name stays");
+    // The sent report's PDF is the same cover and pages; nothing more may be uploaded.
+    assert_eq!(pages_of(&preview(&app, &session, &id).await), cover_pages + 3);
+    let (status, body) =
+        problem(upload(&app, &session, &id, "x.pdf", "application/pdf", own.clone()).await).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("report_sent")));
+    let (status, _) = problem(
+        app.with_cookie(Method::DELETE, &format!("{path}/attachment"), &session, None).await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+async fn an_upload_that_is_not_a_plain_pdf_of_at_most_10_mb_is_refused_and_nothing_is_kept(
+    app: TestApp,
+) {
+    let session = practice_session(&app, PRACTICE).await;
+    let id = create(&app, &session, complete_report()).await["id"].as_str().unwrap().to_string();
+    let mut too_large = own_pdf(1, "x");
+    too_large.resize(10 * 1024 * 1024 + 1, b' ');
+    let cases = [
+        (too_large, "application/pdf", StatusCode::PAYLOAD_TOO_LARGE, "pdf_too_large"),
+        (
+            b"GIF89a not a pdf".to_vec(),
+            "application/pdf",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "pdf_invalid",
+        ),
+        (
+            b"%PDF-1.7\n1 0 obj broken".to_vec(),
+            "application/pdf",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "pdf_invalid",
+        ),
+        (
+            encrypted(&own_pdf(1, "x")),
+            "application/pdf",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "pdf_encrypted",
+        ),
+        (
+            own_pdf(101, "x"),
+            "application/pdf",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "pdf_too_many_pages",
+        ),
+        (
+            own_pdf(1, "x"),
+            "image/png",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+    ];
+    for (bytes, content_type, status, code) in cases {
+        let (got, body) =
+            problem(upload(&app, &session, &id, "a.pdf", content_type, bytes).await).await;
+        assert_eq!((got, body["code"].as_str()), (status, Some(code)));
+        assert!(body["detail"].is_string() || body["title"].is_string());
+    }
+    let read = report(&app, &session, &id).await;
+    assert!(read.get("attachment").is_none_or(Value::is_null), "{read}");
+    assert_eq!(
+        app.stores.attachments.attachment(&practice_ik(), &report_id(&id)).await.unwrap(),
+        None
+    );
+    // A PDF just under the limit is taken.
+    let mut large = own_pdf(1, "x");
+    large.resize(10 * 1024 * 1024, b' ');
+    let taken = upload(&app, &session, &id, "groß.pdf", "application/pdf", large).await;
+    assert_eq!(taken.status(), StatusCode::OK);
+}
+
+async fn an_own_pdf_is_replaced_or_removed_on_a_draft_and_never_reaches_another_practice(
+    app: TestApp,
+) {
+    let session = practice_session(&app, PRACTICE).await;
+    let id = create(&app, &session, complete_report()).await["id"].as_str().unwrap().to_string();
+    let cover = pages_of(&preview(&app, &session, &id).await);
+    let first = upload(&app, &session, &id, "a.pdf", "application/pdf", own_pdf(2, "A")).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = upload(&app, &session, &id, "b.pdf", "application/pdf", own_pdf(4, "B")).await;
+    assert_eq!(second.json::<Value>().await.unwrap()["attachment"]["name"], "b.pdf");
+    assert_eq!(pages_of(&preview(&app, &session, &id).await), cover + 4);
+    // The stored bytes are sealed: no text of the PDF in them.
+    let sealed = app.stores.attachments.attachment(&practice_ik(), &report_id(&id)).await.unwrap();
+    assert!(!String::from_utf8_lossy(&sealed.unwrap()).contains("%PDF"));
+    // Another practice: the report does not exist for it.
+    let other = app.activated(OTHER_PRACTICE, 2).await;
+    let (status, body) =
+        problem(upload(&app, &other, &id, "c.pdf", "application/pdf", own_pdf(1, "C")).await).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let path = format!("/api/therapy-reports/{id}/attachment");
+    let (status, _) = problem(app.with_cookie(Method::DELETE, &path, &other, None).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Removed, the preview is the report alone again, and the bytes are gone.
+    let removed = app.with_cookie(Method::DELETE, &path, &session, None).await;
+    assert_eq!(removed.status(), StatusCode::OK);
+    assert!(removed.json::<Value>().await.unwrap().get("attachment").is_none_or(Value::is_null));
+    assert_eq!(pages_of(&preview(&app, &session, &id).await), cover);
+    assert_eq!(
+        app.stores.attachments.attachment(&practice_ik(), &report_id(&id)).await.unwrap(),
+        None
+    );
+    // Deleting a draft deletes its PDF.
+    upload(&app, &session, &id, "a.pdf", "application/pdf", own_pdf(1, "A")).await;
+    let deleted = app
+        .with_cookie(Method::DELETE, &format!("/api/therapy-reports/{id}"), &session, None)
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.stores.attachments.attachment(&practice_ik(), &report_id(&id)).await.unwrap(),
+        None
+    );
+}
+
+fn practice_ik() -> portal_domain::Ik {
+    portal_domain::Ik::parse(PRACTICE).unwrap()
+}
+
+fn report_id(id: &str) -> portal_core::model::ReportId {
+    portal_core::model::ReportId::parse(id).unwrap()
 }

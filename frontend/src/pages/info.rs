@@ -55,6 +55,11 @@ pub fn Start() -> impl IntoView {
                     </When>
                 </section>
             </When>
+            <section class="service" aria-labelledby="info-title">
+                <h2 id="info-title">{i18n.tr(T::InfoTitle)}</h2>
+                <p>{i18n.tr(T::InfoIntro)}</p>
+                <p><A href=Page::Info.path()>{i18n.tr(T::InfoLink)}</A></p>
+            </section>
         </div>
     }
 }

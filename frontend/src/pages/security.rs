@@ -1,7 +1,9 @@
 //! The account's security, a page of its own wasm module (`account_main.rs`): the second factor
 //! (an authenticator app: enrol with its QR code or secret, confirm with a first code, keep the
-//! recovery codes; or remove it), the account's sessions, and the provider's machine API
-//! clients. Its texts are a table of their own, so they stay out of the app's wasm.
+//! recovery codes; or remove it), the account's sessions, its history (the last 90 days), and
+//! the provider's machine API clients; and the page of a change notice's link that blocks the
+//! account ("Das war ich nicht"). Its texts are a table of their own, so they stay out of the
+//! app's wasm.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,8 +11,8 @@ use portal_domain::german_day_and_clock;
 use time::OffsetDateTime;
 
 use crate::api::{
-    self, ClientBody, Problem, ProblemCode, SessionEntryBody, TotpConfirmBody, TotpEnrolmentBody,
-    TotpRemoveBody,
+    self, AccountEventKind, ClientBody, HistoryEntryBody, Problem, ProblemCode, SessionEntryBody,
+    TotpConfirmBody, TotpEnrolmentBody, TotpRemoveBody,
 };
 use crate::components::{Field, FormProblem, When};
 use crate::host;
@@ -19,7 +21,7 @@ use crate::page::Page;
 
 texts! { S, stext;
     Title => "Sicherheit", "Security";
-    Intro => "Hier schützen Sie Ihren Zugang mit einem zweiten Faktor, sehen, wo Sie angemeldet sind, und welche Programme die Maschinen-Schnittstelle nutzen.", "Protect your account with a second factor, see where you are logged in, and which software uses the machine API.";
+    Intro => "Hier schützen Sie Ihren Zugang mit einem zweiten Faktor, sehen, wo Sie angemeldet sind, was an Ihrem Zugang geschah, und welche Programme die Maschinen-Schnittstelle nutzen.", "Protect your account with a second factor, see where you are logged in, what happened to your account, and which software uses the machine API.";
     EnrolRequired => "Ihre Krankenkasse verlangt eine Anmeldung mit zweitem Faktor. Richten Sie bitte zuerst eine Authenticator-App ein.", "Your insurer requires a second factor. Please set up an authenticator app first.";
     FactorTitle => "Zwei-Faktor-Anmeldung", "Two-factor login";
     FactorIntro => "Mit einer Authenticator-App, etwa auf Ihrem Smartphone, geben Sie bei jeder Anmeldung zusätzlich einen sechsstelligen Code ein.", "With an authenticator app, for example on your phone, you enter a six-digit code at every login as well.";
@@ -54,6 +56,47 @@ texts! { S, stext;
     Revoke => "Widerrufen", "Revoke";
     ConfirmRevoke => "Diesen Zugang endgültig widerrufen? Die Software erhält danach keine Tokens mehr.", "Revoke this access for good? The software gets no more tokens.";
     ChangePassword => "Kennwort ändern", "Change your password";
+    FactorOn => "Eine Authenticator-App ist eingerichtet: Die Anmeldung fragt nach ihrem Code.", "An authenticator app is set up: the login asks for its code.";
+    FactorOff => "Es ist keine Authenticator-App eingerichtet: Die Anmeldung fragt nur nach dem Kennwort.", "No authenticator app is set up: the login asks for the password only.";
+    HistoryTitle => "Verlauf der letzten 90 Tage", "History of the last 90 days";
+    HistoryIntro => "Anmeldungen, Fehlversuche und Änderungen an Ihrem Zugang. Ist Ihnen ein Eintrag fremd, ändern Sie bitte Ihr Kennwort und wenden Sie sich an den Leistungserbringer-Service.", "Logins, failed attempts and changes to your account. If you do not recognise an entry, please change your password and contact the provider service.";
+    NoHistory => "Keine Einträge.", "No entries.";
+    ByService => "durch den Leistungserbringer-Service", "by the provider service";
+    EvLogin => "Anmeldung", "Login";
+    EvLoginFailed => "Fehlgeschlagene Anmeldung", "Failed login";
+    EvSecondFactorFailed => "Falscher Code bei der Anmeldung", "Wrong code at login";
+    EvFactorEnrolled => "Authenticator-App eingerichtet", "Authenticator app set up";
+    EvFactorRemoved => "Authenticator-App entfernt", "Authenticator app removed";
+    EvFactorReset => "Zweiter Faktor vom Service entfernt", "Second factor removed by the service";
+    EvRecoveryCodeUsed => "Wiederherstellungscode verwendet", "Recovery code used";
+    EvPasswordChanged => "Kennwort geändert", "Password changed";
+    EvPasswordReset => "Kennwort mit der Prüfnummer zurückgesetzt", "Password reset with the Prüfnummer";
+    EvBlocked => "Zugang gesperrt", "Account blocked";
+    EvBlockedByLink => "Zugang über den Link gesperrt, neue Zugangsdaten versandt", "Account blocked with the link, new credentials sent";
+    EvOther => "Sonstiges", "Other";
+    BlockTitle => "Zugang sperren", "Block the account";
+    BlockIntro => "Sie haben eine Nachricht über eine Änderung an Ihrem Zugang erhalten, die Sie nicht veranlasst haben? Dann sperren Sie Ihren Zugang hier sofort.", "You were told of a change to your account that you did not make? Then block your account here at once.";
+    BlockWhat => "Danach enden alle Sitzungen, Kennwort und Prüfnummer gelten nicht mehr, und Sie erhalten neue Zugangsdaten (Initialkennwort und Prüfnummer) in zwei Schreiben. Mit ihnen melden Sie sich wieder an.", "Then every session ends, the password and the Prüfnummer no longer work, and you receive new credentials (initial password and Prüfnummer) in two letters. With them you log in again.";
+    BlockButton => "Zugang sperren", "Block the account";
+    BlockDone => "Ihr Zugang ist gesperrt. Neue Zugangsdaten sind an die hinterlegte Adresse unterwegs. Bitte informieren Sie außerdem den Leistungserbringer-Service.", "Your account is blocked. New credentials are on their way to the address on file. Please also tell the provider service.";
+    BlockNoToken => "Diesem Link fehlt sein Schlüssel. Bitte öffnen Sie den Link aus der Nachricht vollständig.", "This link lacks its key. Please open the whole link from the message.";
+}
+
+fn event_text(event: AccountEventKind) -> S {
+    match event {
+        AccountEventKind::Login => S::EvLogin,
+        AccountEventKind::LoginFailed => S::EvLoginFailed,
+        AccountEventKind::SecondFactorFailed => S::EvSecondFactorFailed,
+        AccountEventKind::FactorEnrolled => S::EvFactorEnrolled,
+        AccountEventKind::FactorRemoved => S::EvFactorRemoved,
+        AccountEventKind::FactorReset => S::EvFactorReset,
+        AccountEventKind::RecoveryCodeUsed => S::EvRecoveryCodeUsed,
+        AccountEventKind::PasswordChanged => S::EvPasswordChanged,
+        AccountEventKind::PasswordReset => S::EvPasswordReset,
+        AccountEventKind::Blocked => S::EvBlocked,
+        AccountEventKind::BlockedByLink => S::EvBlockedByLink,
+        AccountEventKind::Other => S::EvOther,
+    }
 }
 
 fn tr(i18n: I18n, key: S) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
@@ -84,6 +127,9 @@ struct State {
     pending: RwSignal<bool>,
     sessions: RwSignal<Vec<SessionEntryBody>>,
     clients: RwSignal<Vec<ClientBody>>,
+    history: RwSignal<Vec<HistoryEntryBody>>,
+    /// The account has an active second factor: the page offers its removal, else enrolment.
+    factor_active: RwSignal<bool>,
     /// The insurer requires a second factor and this session must enrol one first.
     enrolling: RwSignal<bool>,
     logged_out: RwSignal<bool>,
@@ -100,6 +146,8 @@ impl State {
             pending: RwSignal::new(false),
             sessions: RwSignal::new(Vec::new()),
             clients: RwSignal::new(Vec::new()),
+            history: RwSignal::new(Vec::new()),
+            factor_active: RwSignal::new(false),
             enrolling: RwSignal::new(false),
             logged_out: RwSignal::new(false),
             code: RwSignal::new(String::new()),
@@ -123,14 +171,17 @@ impl State {
         }
     }
 
-    /// The sessions and the clients, anew.
+    /// Whether a factor is active, the sessions, the history and the clients, anew.
     fn load(self, lang: Lang) {
         spawn_local(async move {
-            let loaded = match api::sessions(lang).await {
-                Ok(list) => {
-                    self.sessions.set(list);
-                    self.enrolling.set(false);
-                    api::clients(lang).await.map(|list| self.clients.set(list))
+            let loaded = match api::session(lang).await {
+                Ok(session) => {
+                    self.factor_active.set(session.second_factor.is_some());
+                    self.enrolling.set(session.enrolment_required);
+                    if session.enrolment_required {
+                        return;
+                    }
+                    self.load_lists(lang).await
                 }
                 Err(p) => Err(p),
             };
@@ -139,6 +190,13 @@ impl State {
                 Err(p) => self.refused(p),
             }
         });
+    }
+
+    async fn load_lists(self, lang: Lang) -> Result<(), Problem> {
+        self.sessions.set(api::sessions(lang).await?);
+        self.history.set(api::history(lang).await?);
+        self.clients.set(api::clients(lang).await?);
+        Ok(())
     }
 
     /// Runs a request of a button or form; `then` with its answer once it succeeded.
@@ -185,6 +243,7 @@ pub fn Security() -> impl IntoView {
             <Factor state />
             <When when=move || !enrolling.get()>
                 <Sessions state />
+                <History state />
                 <Clients state />
                 <p><a href=Page::SetPassword.path()>{tr(i18n, S::ChangePassword)}</a></p>
             </When>
@@ -198,7 +257,7 @@ pub fn Security() -> impl IntoView {
 #[component]
 fn Factor(state: State) -> impl IntoView {
     let i18n = use_i18n();
-    let State { step, pending, code, password, problem, enrolling, .. } = state;
+    let State { step, pending, code, password, problem, enrolling, factor_active, .. } = state;
     let kept = RwSignal::new(false);
     let enrol = move |_| {
         let lang = i18n.0.get_untracked();
@@ -263,11 +322,12 @@ fn Factor(state: State) -> impl IntoView {
             {move || match step.get() {
                 Step::Idle => view! {
                     <p>{tr(i18n, S::FactorIntro)}</p>
+                    <p>{move || stext(i18n.lang(), if factor_active.get() { S::FactorOn } else { S::FactorOff })}</p>
                     <p class="actions">
-                        <button type="button" on:click=enrol disabled=move || pending.get()>{tr(i18n, S::Enrol)}</button>
-                        " "
-                        <When when=move || !enrolling.get()>
+                        <When when=move || !factor_active.get() || enrolling.get() fallback=move || view! {
                             <button type="button" class="secondary" on:click=move |_| { problem.set(None); step.set(Step::Removing) }>{tr(i18n, S::Remove)}</button>
+                        }>
+                            <button type="button" on:click=enrol disabled=move || pending.get()>{tr(i18n, S::Enrol)}</button>
                         </When>
                     </p>
                 }.into_any(),
@@ -355,6 +415,69 @@ fn Sessions(state: State) -> impl IntoView {
                 <p><button type="button" disabled=move || pending.get() on:click=move |_| end("/api/sessions?others=true".into())>{tr(i18n, S::EndOthers)}</button></p>
             </When>
         </section>
+    }
+}
+
+/// The account's history of the last 90 days, the newest first.
+#[component]
+fn History(state: State) -> impl IntoView {
+    let i18n = use_i18n();
+    let State { history, .. } = state;
+    view! {
+        <section aria-labelledby="history-title">
+            <h2 id="history-title">{tr(i18n, S::HistoryTitle)}</h2>
+            <p>{tr(i18n, S::HistoryIntro)}</p>
+            <p hidden=move || !history.with(Vec::is_empty)>{tr(i18n, S::NoHistory)}</p>
+            <ul class="entries history">
+                {move || history.get().into_iter().map(|e| {
+                    let by = e.browser.clone();
+                    view! {
+                        <li>
+                            <p><strong>{move || stext(i18n.lang(), event_text(e.event))}</strong></p>
+                            <p>{at(e.at)}" · "{move || by.clone().unwrap_or_else(|| stext(i18n.lang(), S::ByService).to_string())}</p>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// The page of a change notice's link: one button blocks the account.
+#[component]
+pub fn BlockAccount() -> impl IntoView {
+    let i18n = use_i18n();
+    let token = host::query_token().filter(|t| !t.is_empty());
+    let problem = RwSignal::new(None::<Problem>);
+    let pending = RwSignal::new(false);
+    let done = RwSignal::new(false);
+    let has_token = token.is_some();
+    let block = move |_| {
+        let Some(token) = token.clone() else { return };
+        let lang = i18n.0.get_untracked();
+        pending.set(true);
+        problem.set(None);
+        spawn_local(async move {
+            let result = api::block_account(&token, lang).await;
+            pending.set(false);
+            match result {
+                Ok(()) => done.set(true),
+                Err(p) => problem.set(Some(p)),
+            }
+        });
+    };
+    view! {
+        <h1>{tr(i18n, S::BlockTitle)}</h1>
+        <p role="status">{move || done.get().then(|| stext(i18n.lang(), S::BlockDone))}</p>
+        <When when=move || !done.get()>
+            <p>{tr(i18n, S::BlockIntro)}</p>
+            <p>{tr(i18n, S::BlockWhat)}</p>
+            <FormProblem problem />
+            <p hidden=has_token class="problem">{tr(i18n, S::BlockNoToken)}</p>
+            <p hidden=!has_token>
+                <button type="button" disabled=move || pending.get() on:click=block.clone()>{tr(i18n, S::BlockButton)}</button>
+            </p>
+        </When>
     }
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::accounts::{Accounts, SecretHasher};
 use crate::clients::Clients;
+use crate::content::{Content, ContentLibrary};
 use crate::model::{Policy, Tenant};
 use crate::oha::{Oha, OhaSettings};
 use crate::ports::{Clock, TokenSigner};
@@ -24,6 +25,10 @@ pub struct UseCases {
     pub clients: Clients,
     /// Checking the proofs of answered queries.
     pub proofs: Proofs,
+    /// The information pages (none until `with_content` gives them).
+    pub content: Content,
+    /// The daily roll-up and the figures read from it.
+    pub figures: crate::figures::Figures,
 }
 
 impl UseCases {
@@ -47,6 +52,9 @@ impl UseCases {
             sessions: stores.sessions.clone(),
             challenges: stores.challenges.clone(),
             limits: stores.limits.clone(),
+            history: stores.history.clone(),
+            devices: stores.devices.clone(),
+            block_tokens: stores.block_tokens.clone(),
             hasher: hasher.clone(),
             clock: clock.clone(),
             policy: Policy {
@@ -88,17 +96,41 @@ impl UseCases {
             clock: clock.clone(),
             signer: None,
         };
+        let figures = crate::figures::Figures {
+            tenant: Arc::clone(tenant),
+            timeline: stores.timeline.clone(),
+            store: stores.figures.clone(),
+            clock: clock.clone(),
+        };
+        let content =
+            Content { library: Arc::new(ContentLibrary::default()), clock: clock.clone() };
         let reports = Reports {
             tenant: Arc::clone(tenant),
             providers: stores.providers.clone(),
             physicians: stores.physicians.clone(),
             reports: stores.reports.clone(),
+            attachments: stores.attachments.clone(),
             cipher: Arc::new(reporting.cipher(&tenant.ik)),
             renderer: reporting.renderer.clone(),
             clock,
             reports_queued: work_queued,
         };
-        UseCases { tenant: Arc::clone(tenant), accounts, oha, reports, clients, proofs }
+        UseCases {
+            tenant: Arc::clone(tenant),
+            accounts,
+            oha,
+            reports,
+            clients,
+            proofs,
+            figures,
+            content,
+        }
+    }
+
+    /// These use cases with the insurer's information pages.
+    pub fn with_content(mut self, library: Arc<ContentLibrary>) -> UseCases {
+        self.content.library = library;
+        self
     }
 
     /// These use cases with the tenant's key for account secrets (the TOTP secrets of the second

@@ -7,6 +7,8 @@
 pub mod accounts;
 pub mod app;
 pub mod clients;
+pub mod content;
+pub mod figures;
 pub mod import;
 pub mod model;
 pub mod oha;
@@ -20,11 +22,13 @@ pub mod therapy;
 pub use app::UseCases;
 pub use model::Counter;
 pub use ports::{
-    AccountStore, AnchorLog, AnchorSigner, AuditLog, ChallengeStore, ClientRegistry, Clock,
-    DeliveryError, ExemptionStore, LetterQueue, Limits, MailError, Mailer, PhysicianDirectory,
-    ProviderDirectory, RenderError, ReportDelivery, ReportQueue, ReportRenderer, ReportStore,
-    Saved, SeenTokenIds, SessionStore, StoreError, SystemClock, TokenSigner, error_chain,
+    AccountHistory, AccountStore, AnchorLog, AnchorSigner, AuditLog, BlockTokens, ChallengeStore,
+    ClientRegistry, Clock, DeliveryError, ExemptionStore, KnownDevices, LetterQueue, Limits,
+    MailError, Mailer, PdfFacts, PdfRefused, PhysicianDirectory, ProviderDirectory, RenderError,
+    ReportAttachments, ReportDelivery, ReportQueue, ReportRenderer, ReportStore, Saved,
+    SeenTokenIds, SessionStore, StoreError, SystemClock, TokenSigner, error_chain,
 };
+pub use ports::{AuditTimeline, FigureStore};
 pub use settings::{Settings, SettingsError};
 pub use stores::{Store, Stores};
 pub use tenants::{Tenants, TenantsError, host_name};

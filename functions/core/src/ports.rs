@@ -7,9 +7,9 @@ use portal_domain::{Exemption, Ik, Kvnr, Provider, german_date};
 use time::{Date, OffsetDateTime};
 
 use crate::model::{
-    Account, AuditEntry, AuditHead, AuditRow, Challenge, ChallengeId, Client, ClientId,
-    DeliveryFailure, Letter, LetterId, Limit, Receipt, Recorded, ReportDocument, ReportId,
-    ReportMessage, Session, SessionIdHash, Standing, StoredReport,
+    Account, AuditEntry, AuditHead, AuditRow, BlockToken, Challenge, ChallengeId, Client, ClientId,
+    DeliveryFailure, DeviceSeen, HistoryEntry, Letter, LetterId, Limit, Receipt, Recorded,
+    ReportDocument, ReportId, ReportMessage, Session, SessionIdHash, Standing, StoredReport,
 };
 pub use crate::model::{Source, StoreError, error_chain};
 
@@ -141,6 +141,41 @@ pub trait SessionStore: Send + Sync {
     async fn sessions_of(&self, ik: &Ik) -> Result<Vec<Session>, StoreError>;
 }
 
+/// What happened to each account (BSI TR-03161 O.Pass_4): appended to, read newest first,
+/// each entry gone after 90 days (TTL in DynamoDB, `purge_expired` locally).
+#[async_trait]
+pub trait AccountHistory: Send + Sync {
+    async fn record_event(&self, entry: &HistoryEntry) -> Result<(), StoreError>;
+    /// The account's entries since `since`, the newest first.
+    async fn history_of(
+        &self,
+        ik: &Ik,
+        since: OffsetDateTime,
+    ) -> Result<Vec<HistoryEntry>, StoreError>;
+}
+
+/// The browsers each account has been logged in from, by the hash of their device cookie.
+#[async_trait]
+pub trait KnownDevices: Send + Sync {
+    /// Notes the browser `device_hash` for the account until `expires_at`, atomically (a
+    /// conditional insert, so that of two logins at once only one finds it new), and says
+    /// whether it was known, new, or the account's first.
+    async fn remember_device(
+        &self,
+        ik: &Ik,
+        device_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<DeviceSeen, StoreError>;
+}
+
+/// The links of change notices that block an account, by the hash of their token.
+#[async_trait]
+pub trait BlockTokens: Send + Sync {
+    async fn put_block_token(&self, token: &BlockToken) -> Result<(), StoreError>;
+    /// Removes the token and returns it (expired or not), so that each works once.
+    async fn take_block_token(&self, hash: &str) -> Result<Option<BlockToken>, StoreError>;
+}
+
 /// Counters for quotas and rate limits.
 #[async_trait]
 pub trait Limits: Send + Sync {
@@ -240,6 +275,51 @@ pub struct RenderError(#[source] pub Source);
 /// what is sent.
 pub trait ReportRenderer: Send + Sync {
     fn render(&self, document: &ReportDocument) -> Result<Vec<u8>, RenderError>;
+    /// Parses a practice's own PDF whole: how many pages it has, or why it is refused.
+    fn inspect_pdf(&self, _pdf: &[u8]) -> Result<PdfFacts, PdfRefused> {
+        Err(PdfRefused::Invalid)
+    }
+    /// The pages of `documents`, one after the other, in one PDF: the preview of a report
+    /// sent with the practice's own PDF behind its cover (not a PDF/A: the foreign pages are
+    /// the practice's, as they came).
+    fn join_pdfs(&self, _documents: &[&[u8]]) -> Result<Vec<u8>, RenderError> {
+        Err(RenderError("this process renders no reports".into()))
+    }
+}
+
+/// What an uploaded PDF is, once parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PdfFacts {
+    pub pages: u32,
+}
+
+/// Why an uploaded PDF is not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PdfRefused {
+    /// Not a PDF, or one whose structure does not parse.
+    Invalid,
+    /// Encrypted (even with an empty password): the physician's system could not file it.
+    Encrypted,
+}
+
+/// The practices' own PDFs, sealed, one per report (too large for a DynamoDB item: S3 in AWS,
+/// a table of the SQLite file locally). Keyed by tenant, practice and report like the report.
+#[async_trait]
+pub trait ReportAttachments: Send + Sync {
+    /// Stores (or replaces) the sealed PDF of `practice`'s report `report`.
+    async fn put_attachment(
+        &self,
+        practice: &Ik,
+        report: &ReportId,
+        sealed: &[u8],
+    ) -> Result<(), StoreError>;
+    async fn attachment(
+        &self,
+        practice: &Ik,
+        report: &ReportId,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Deletes it; deleting one that is not there is no error.
+    async fn delete_attachment(&self, practice: &Ik, report: &ReportId) -> Result<(), StoreError>;
 }
 
 /// The audit log of exemption queries: per provider a hash chain, appended to and never changed.
@@ -260,6 +340,36 @@ pub trait AuditLog: Send + Sync {
     async fn audit_of_kvnr(&self, kvnr: &Kvnr) -> Result<Vec<AuditRow>, StoreError>;
     /// One provider's record at `seq` (from 1), as a proof names it; `None` if there is none.
     async fn audit_record(&self, ik: &Ik, seq: u64) -> Result<Option<AuditRow>, StoreError>;
+}
+
+/// The audit log read by time, across providers: what the daily roll-up of the figures reads
+/// (requests never do).
+#[async_trait]
+pub trait AuditTimeline: Send + Sync {
+    /// Every intact record of every provider of the tenant with `from <= at < to`, in no
+    /// particular order (damaged records tell no time and are left to `portal audit verify`).
+    async fn audit_between(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<crate::model::AuditRecord>, StoreError>;
+}
+
+/// The daily figures, one value per German calendar day.
+#[async_trait]
+pub trait FigureStore: Send + Sync {
+    /// Writes the day's figures, replacing any written before: rolling a day up again is
+    /// harmless.
+    async fn put_day_figures(&self, figures: &crate::model::DayFigures) -> Result<(), StoreError>;
+    /// The figures of the days from `from` to `to` (inclusive) that were rolled up, by day;
+    /// with the per-provider counts only if `with_providers` (they are large, and the public
+    /// figures do not need them).
+    async fn day_figures(
+        &self,
+        from: Date,
+        to: Date,
+        with_providers: bool,
+    ) -> Result<Vec<crate::model::DayFigures>, StoreError>;
 }
 
 /// Where anchors of the audit chains go: outside the store, append-only (a local file; in AWS

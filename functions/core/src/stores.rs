@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use crate::{
-    AccountStore, AuditLog, ChallengeStore, ClientRegistry, ExemptionStore, LetterQueue, Limits,
-    PhysicianDirectory, ProviderDirectory, ReportQueue, ReportStore, SeenTokenIds, SessionStore,
+    AccountHistory, AccountStore, AuditLog, BlockTokens, ChallengeStore, ClientRegistry,
+    ExemptionStore, KnownDevices, LetterQueue, Limits, PhysicianDirectory, ProviderDirectory,
+    ReportAttachments, ReportQueue, ReportStore, SeenTokenIds, SessionStore,
 };
 
 /// The store adapters behind their ports, one value per port, so that a test can wrap one.
@@ -18,11 +19,19 @@ pub struct Stores {
     pub limits: Arc<dyn Limits>,
     pub challenges: Arc<dyn ChallengeStore>,
     pub audit: Arc<dyn AuditLog>,
+    /// The audit log by time and the daily figures rolled up from it.
+    pub timeline: Arc<dyn crate::AuditTimeline>,
+    pub figures: Arc<dyn crate::FigureStore>,
     pub physicians: Arc<dyn PhysicianDirectory>,
     pub reports: Arc<dyn ReportStore>,
     pub report_queue: Arc<dyn ReportQueue>,
+    /// The practices' own PDFs (in AWS an S3 bucket the DynamoDB store is given).
+    pub attachments: Arc<dyn ReportAttachments>,
     pub clients: Arc<dyn ClientRegistry>,
     pub seen_token_ids: Arc<dyn SeenTokenIds>,
+    pub history: Arc<dyn AccountHistory>,
+    pub devices: Arc<dyn KnownDevices>,
+    pub block_tokens: Arc<dyn BlockTokens>,
 }
 
 /// Everything one store adapter implements.
@@ -35,11 +44,17 @@ pub trait Store:
     + Limits
     + ChallengeStore
     + AuditLog
+    + crate::AuditTimeline
+    + crate::FigureStore
     + PhysicianDirectory
     + ReportStore
     + ReportQueue
+    + ReportAttachments
     + ClientRegistry
     + SeenTokenIds
+    + AccountHistory
+    + KnownDevices
+    + BlockTokens
 {
 }
 impl<S> Store for S where
@@ -51,11 +66,17 @@ impl<S> Store for S where
         + Limits
         + ChallengeStore
         + AuditLog
+        + crate::AuditTimeline
+        + crate::FigureStore
         + PhysicianDirectory
         + ReportStore
         + ReportQueue
+        + ReportAttachments
         + ClientRegistry
         + SeenTokenIds
+        + AccountHistory
+        + KnownDevices
+        + BlockTokens
 {
 }
 
@@ -72,11 +93,17 @@ impl Stores {
             limits: store.clone(),
             challenges: store.clone(),
             audit: store.clone(),
+            timeline: store.clone(),
+            figures: store.clone(),
             physicians: store.clone(),
             reports: store.clone(),
             report_queue: store.clone(),
+            attachments: store.clone(),
             clients: store.clone(),
-            seen_token_ids: store,
+            seen_token_ids: store.clone(),
+            history: store.clone(),
+            devices: store.clone(),
+            block_tokens: store,
         }
     }
 }

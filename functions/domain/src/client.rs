@@ -38,6 +38,23 @@ impl ClientAddress {
     }
 }
 
+impl ClientAddress {
+    /// The coarse network a notice names: the /24 of an IPv4 address, the /48 of an IPv6 one;
+    /// never the address itself.
+    pub fn network(&self) -> String {
+        match self.0 {
+            IpAddr::V4(v4) => {
+                let [a, b, c, _] = v4.octets();
+                format!("{a}.{b}.{c}.0/24")
+            }
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                format!("{}/48", Ipv6Addr::new(s[0], s[1], s[2], 0, 0, 0, 0, 0))
+            }
+        }
+    }
+}
+
 impl fmt::Display for ClientAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
@@ -53,6 +70,14 @@ mod tests {
 
     fn parsed(text: &str) -> Option<String> {
         ClientAddress::parse(text).map(|c| c.to_string())
+    }
+
+    #[test]
+    fn a_notice_names_the_network_never_the_address() {
+        let network = |text: &str| ClientAddress::parse(text).unwrap().network();
+        assert_eq!(network("198.51.100.10"), "198.51.100.0/24");
+        assert_eq!(network("2001:db8:1234:5678::1"), "2001:db8:1234::/48");
+        assert_eq!(network("::ffff:198.51.100.10"), "198.51.100.0/24");
     }
 
     #[test]

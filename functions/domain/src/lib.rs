@@ -9,6 +9,7 @@ pub mod benefits;
 mod challenge;
 mod client;
 mod consent;
+pub mod content;
 mod date;
 mod exemption;
 mod german_time;

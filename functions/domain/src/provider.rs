@@ -24,6 +24,7 @@ pub struct Address {
 
 /// The provider's field, as the directory names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Berufsfeld {
     Apotheke,

@@ -100,11 +100,13 @@ pub(crate) fn session_body(s: SessionStatus) -> SessionBody {
     SessionBody {
         ik: s.ik.to_string(),
         name: s.name,
+        berufsfeld: s.berufsfeld,
         must_change_password: s.must_change_password,
         idle_timeout_s: s.idle_timeout.whole_seconds(),
         expires_at: s.expires_at,
         second_factor_required: s.second_factor_required,
         enrolment_required: s.enrolment_required,
+        second_factor: s.second_factor_active.then_some(portal_wire::SecondFactorKind::Totp),
     }
 }
 
@@ -122,7 +124,7 @@ pub(crate) fn browser_of(headers: &HeaderMap) -> Browser {
     tag = "accounts",
     request_body = LoginBody,
     responses(
-        (status = 200, description = "The password is right: logged in, or (`second_factor_required: true`) half logged in until `POST /api/session/second-factor`, or (`enrolment_required: true`) led to enrolment because the insurer requires a second factor", body = SessionBody, headers(("Set-Cookie" = String, description = "`__Host-session=…; Path=/; Secure; HttpOnly; SameSite=Strict`"))),
+        (status = 200, description = "The password is right: logged in, or (`second_factor_required: true`) half logged in until `POST /api/session/second-factor`, or (`enrolment_required: true`) led to enrolment because the insurer requires a second factor", body = SessionBody, headers(("Set-Cookie" = String, description = "`__Host-session=…; Path=/; Secure; HttpOnly; SameSite=Strict`, then `__Host-device=…` (the browser's id, 400 days; a login from a browser not seen before for the account is told to the address on file)"))),
         (status = 400, description = "`invalid_json`: the body is not JSON", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 408, description = "`request_timeout`: the body did not arrive in time", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`: more than 16 KiB", body = portal_wire::Problem, content_type = "application/problem+json"),
@@ -144,13 +146,16 @@ pub async fn login(
     // A check whose id is not one counts as none sent.
     let proof = body.challenge.as_ref().and_then(|c| Some((ChallengeId::parse(&c.id)?, &c.nonce)));
     let proof = proof.as_ref().map(|(id, nonce)| (id, nonce.as_str()));
+    let device = crate::notices::device_of(&headers);
     let logged_in = app
         .accounts
-        .login(&body.ik, &body.password, proof, client, browser_of(&headers))
+        .login(&body.ik, &body.password, proof, client, browser_of(&headers), &device)
         .await
         .map_err(|e| Problem::at(&e, lang, &app.tenant))?;
     let mut response = Json(session_body(logged_in.status)).into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&logged_in.session_id));
+    // After the session's: the browser's device id, so that a new browser is noticed.
+    response.headers_mut().append(header::SET_COOKIE, crate::notices::device_cookie(&device));
     Ok(response)
 }
 

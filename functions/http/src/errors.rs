@@ -510,7 +510,12 @@ impl ApiError for ReportsError {
             ReportsError::QueryTooShort
             | ReportsError::Incomplete(_)
             | ReportsError::NoEarztbrief
-            | ReportsError::UnknownCorrected => StatusCode::UNPROCESSABLE_ENTITY,
+            | ReportsError::UnknownCorrected
+            | ReportsError::PdfInvalid
+            | ReportsError::PdfEncrypted
+            | ReportsError::PdfTooManyPages => StatusCode::UNPROCESSABLE_ENTITY,
+            ReportsError::PdfTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ReportsError::AttachmentMissing => StatusCode::GONE,
             ReportsError::Cipher(_) | ReportsError::Render(_) | ReportsError::NoKimAddress => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -529,6 +534,11 @@ impl ApiError for ReportsError {
             ReportsError::Incomplete(_) => ProblemCode::Required,
             ReportsError::NoEarztbrief => ProblemCode::NoEarztbrief,
             ReportsError::UnknownCorrected => ProblemCode::UnknownReport,
+            ReportsError::PdfTooLarge => ProblemCode::PdfTooLarge,
+            ReportsError::PdfInvalid => ProblemCode::PdfInvalid,
+            ReportsError::PdfEncrypted => ProblemCode::PdfEncrypted,
+            ReportsError::PdfTooManyPages => ProblemCode::PdfTooManyPages,
+            ReportsError::AttachmentMissing => ProblemCode::AttachmentMissing,
             ReportsError::Cipher(_) | ReportsError::Render(_) | ReportsError::NoKimAddress => {
                 ProblemCode::Internal
             }
@@ -547,6 +557,11 @@ impl ApiError for ReportsError {
             ReportsError::Incomplete(_) => Text::ReportIncomplete,
             ReportsError::NoEarztbrief => Text::NoEarztbrief,
             ReportsError::UnknownCorrected => Text::UnknownReport,
+            ReportsError::PdfTooLarge => Text::PdfTooLarge,
+            ReportsError::PdfInvalid => Text::PdfInvalid,
+            ReportsError::PdfEncrypted => Text::PdfEncrypted,
+            ReportsError::PdfTooManyPages => Text::PdfTooManyPages,
+            ReportsError::AttachmentMissing => Text::AttachmentMissing,
             ReportsError::Cipher(_) | ReportsError::Render(_) | ReportsError::NoKimAddress => {
                 Text::Internal
             }
@@ -558,6 +573,10 @@ impl ApiError for ReportsError {
             ReportsError::QueryTooShort => Some("q"),
             ReportsError::NoEarztbrief => Some("physician"),
             ReportsError::UnknownCorrected => Some("corrects"),
+            ReportsError::PdfTooLarge
+            | ReportsError::PdfInvalid
+            | ReportsError::PdfEncrypted
+            | ReportsError::PdfTooManyPages => Some("attachment"),
             _ => None,
         }
     }

@@ -4,10 +4,13 @@
 mod accounts;
 mod client;
 mod clients;
+mod content;
 mod errors;
 mod fhir;
+mod figures;
 mod headers;
 mod json;
+mod notices;
 mod oauth;
 mod oha;
 mod openapi;
@@ -37,6 +40,7 @@ pub use client::{Client, ORIGIN_VERIFY};
 pub use errors::{ApiError, RequestError};
 pub use headers::{HEADERS as SECURITY_HEADERS, security_headers};
 pub use json::{ApiJson, BODY_TIMEOUT, MAX_BODY_BYTES, REPORT_BODY_BYTES};
+pub use notices::DEVICE_COOKIE;
 pub use openapi::ApiDoc;
 pub use problem::{FieldProblem, Problem, ProblemCode, RequestLang, field_problem};
 pub use request_id::{REQUEST_ID, RequestId};
@@ -116,6 +120,23 @@ impl AppState {
         self
     }
 
+    /// Every tenant's information pages, by its short name (a tenant missing there shows none).
+    pub fn with_content(
+        mut self,
+        libraries: &std::collections::BTreeMap<String, portal_core::content::ContentLibrary>,
+    ) -> AppState {
+        let apps: Vec<UseCases> = self
+            .apps
+            .iter()
+            .map(|app| match libraries.get(app.tenant.slug.as_str()) {
+                Some(library) => app.clone().with_content(Arc::new(library.clone())),
+                None => app.clone(),
+            })
+            .collect();
+        self.apps = apps.into();
+        self
+    }
+
     /// The use cases of the tenant serving `host`.
     pub fn app_for_host(&self, host: &str) -> Option<&UseCases> {
         let tenant = self.tenants.for_host(host)?;
@@ -158,10 +179,15 @@ pub enum Capability {
     /// The public check of the proofs of answered queries (`/api/proofs/verify`): counts checks
     /// per client, reads single audit records, needs the proof key's public half only.
     Proofs,
+    /// The public service figures (`/api/service-figures…`): reads the daily roll-ups only.
+    Figures,
+    /// The information pages per Berufsfeld (`/api/content/…`): public, reads no store; in
+    /// AWS the pages are built into the function.
+    Content,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 8] = [
+    pub const ALL: [Capability; 10] = [
         Capability::Health,
         Capability::Registration,
         Capability::Session,
@@ -170,6 +196,8 @@ impl Capability {
         Capability::Fhir,
         Capability::Token,
         Capability::Proofs,
+        Capability::Figures,
+        Capability::Content,
     ];
 
     pub fn name(self) -> &'static str {
@@ -182,6 +210,8 @@ impl Capability {
             Capability::Fhir => "fhir",
             Capability::Token => "token",
             Capability::Proofs => "proofs",
+            Capability::Content => "content",
+            Capability::Figures => "figures",
         }
     }
 }
@@ -200,7 +230,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
-    use Capability::{Fhir, Health, Proofs, Query, Registration, Reports, Session, Token};
+    use Capability::{Fhir, Figures, Health, Proofs, Query, Registration, Reports, Session, Token};
     vec![
         endpoint(Health, Method::GET, "/api/health", health),
         endpoint(Health, Method::GET, "/api/openapi.json", openapi::document),
@@ -220,6 +250,8 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
         endpoint(Session, Method::GET, "/api/sessions", second_factor::list_sessions),
         endpoint(Session, Method::DELETE, "/api/sessions", second_factor::end_sessions),
         endpoint(Session, Method::DELETE, "/api/sessions/{id}", second_factor::end_session),
+        endpoint(Session, Method::POST, "/api/account/block", notices::block),
+        endpoint(Session, Method::GET, "/api/account/history", notices::history),
         endpoint(Session, Method::GET, "/api/clients", clients::list_clients),
         endpoint(Session, Method::DELETE, "/api/clients/{id}", clients::revoke_client),
         endpoint(Query, Method::POST, "/api/exemption-queries", oha::ask),
@@ -232,6 +264,8 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
         endpoint(Reports, Method::DELETE, "/api/therapy-reports/{id}", therapy::delete),
         endpoint(Reports, Method::POST, "/api/therapy-reports/{id}/send", therapy::send),
         endpoint(Reports, Method::GET, "/api/therapy-reports/{id}/pdf", therapy::pdf),
+        endpoint(Reports, Method::PUT, "/api/therapy-reports/{id}/attachment", therapy::attach),
+        endpoint(Reports, Method::DELETE, "/api/therapy-reports/{id}/attachment", therapy::detach),
         endpoint(Fhir, Method::GET, "/fhir/metadata", fhir::metadata),
         endpoint(
             Fhir,
@@ -245,6 +279,10 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
         endpoint(Token, Method::GET, "/oauth/jwks.json", oauth::jwks),
         endpoint(Proofs, Method::POST, "/api/proofs/verify", proofs::verify),
         endpoint(Proofs, Method::POST, "/api/proofs/qr", proofs::qr),
+        endpoint(Capability::Content, Method::GET, "/api/content/pages", content::pages),
+        endpoint(Capability::Content, Method::GET, "/api/content/pages/{slug}", content::page),
+        endpoint(Figures, Method::GET, "/api/service-figures", figures::service_figures),
+        endpoint(Figures, Method::GET, "/api/service-figures.csv", figures::service_figures_csv),
     ]
 }
 

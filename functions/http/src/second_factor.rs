@@ -89,15 +89,19 @@ pub async fn confirm(
     RequestLang(lang): RequestLang,
     Client(client): Client,
     Enrolling(any): Enrolling,
+    headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<TotpConfirmBody>,
 ) -> Result<Response, Problem> {
+    // The end of a login where enrolment was required: the browser is noted there.
+    let device = crate::notices::device_of(&headers);
     let (codes, session_id) = app
         .accounts
-        .confirm_enrolment(&any.session, &body.code, body.password.as_deref(), client)
+        .confirm_enrolment(&any.session, &body.code, body.password.as_deref(), client, &device)
         .await
         .map_err(|e| Problem::at(&e, lang, &app.tenant))?;
     let mut response = Json(RecoveryCodesBody { recovery_codes: codes }).into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&session_id));
+    response.headers_mut().append(header::SET_COOKIE, crate::notices::device_cookie(&device));
     Ok(response)
 }
 
@@ -167,6 +171,7 @@ pub async fn second_step(
     RequestLang(lang): RequestLang,
     Client(client): Client,
     any: AnySession,
+    headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<SecondFactorBody>,
 ) -> Result<Response, Problem> {
     match any.session.stage {
@@ -179,13 +184,15 @@ pub async fn second_step(
     let challenge =
         body.challenge.as_ref().and_then(|c| Some((ChallengeId::parse(&c.id)?, c.nonce.as_str())));
     let challenge = challenge.as_ref().map(|(id, nonce)| (id, *nonce));
+    let device = crate::notices::device_of(&headers);
     let logged_in = app
         .accounts
-        .verify_second_factor(&any.session, proof, challenge, client)
+        .verify_second_factor(&any.session, proof, challenge, client, &device)
         .await
         .map_err(|e| Problem::at(&e, lang, &app.tenant))?;
     let mut response = Json(session_body(logged_in.status)).into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&logged_in.session_id));
+    response.headers_mut().append(header::SET_COOKIE, crate::notices::device_cookie(&device));
     Ok(response)
 }
 

@@ -12,8 +12,8 @@ use portal_core::model::{ReportId, ReportStatus, Service};
 use portal_core::therapy::{ReportView, ReportsError};
 use portal_domain::{Lang, UserFacing};
 use portal_wire::{
-    FailureBody, PhysicianBody, PracticeBody, ReportBody, ReportDraftBody, ReportPhysicianBody,
-    ReportStatusBody,
+    AttachmentBody, FailureBody, PhysicianBody, PracticeBody, ReportBody, ReportDraftBody,
+    ReportPhysicianBody, ReportStatusBody,
 };
 use serde::Deserialize;
 
@@ -372,6 +372,102 @@ pub async fn pdf(
     Ok(response)
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AttachmentParams {
+    /// The file's name as the practice chose it (shown to it; the message names the file
+    /// itself).
+    #[serde(default)]
+    name: String,
+}
+
+/// Puts the practice's own PDF behind the draft's cover (replacing one it had): the body is
+/// the PDF itself, at most 10 MB, not encrypted, at most 100 pages. Locally only: in AWS a
+/// Lambda takes at most 6 MB, and the edge refuses larger bodies on this route.
+#[utoipa::path(
+    put,
+    path = "/api/therapy-reports/{id}/attachment",
+    tag = "etherapiebericht",
+    params(("id" = String, Path, description = "The report's id"), AttachmentParams),
+    request_body(content = Vec<u8>, content_type = "application/pdf", description = "The PDF, at most 10 MB"),
+    responses(
+        (status = 200, description = "The draft with its own PDF (`attachment`: name, bytes, pages)", body = ReportBody),
+        (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`password_change_required`, or `heilmittel_only`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`, or `service_not_offered`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`report_sent`: a sent report cannot change", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`contents_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`pdf_too_large`: more than 10 MB", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: not `application/pdf`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`pdf_invalid`: not a PDF that parses; `pdf_encrypted`; `pdf_too_many_pages`: more than 100", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])),
+)]
+pub async fn attach(
+    Tenanted(app): Tenanted,
+    RequestLang(lang): RequestLang,
+    ActiveProvider(provider): ActiveProvider,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<ReportBody>, Problem> {
+    let Query(params) = Query::<AttachmentParams>::try_from_uri(&uri)
+        .map_err(|e| Problem::of(&RequestError::UnexpectedShape(e.body_text()), lang))?;
+    offered(&app, lang)?;
+    let id = report_id(&id, lang)?;
+    let pdf = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/pdf"));
+    if !pdf {
+        return Err(Problem::of(&RequestError::UnsupportedMediaType, lang));
+    }
+    // One byte more than allowed tells "too large" without reading the rest.
+    let limit = portal_core::therapy::ATTACHMENT_MAX_BYTES;
+    let bytes = axum::body::to_bytes(body, limit + 1)
+        .await
+        .map_err(|_| problem(ReportsError::PdfTooLarge, lang))?;
+    let view = app
+        .reports
+        .attach(&provider.standing.ik, &id, &params.name, &bytes)
+        .await
+        .map_err(|e| problem(e, lang))?;
+    Ok(Json(report_body(view, lang)))
+}
+
+/// Takes the own PDF off a draft.
+#[utoipa::path(
+    delete,
+    path = "/api/therapy-reports/{id}/attachment",
+    tag = "etherapiebericht",
+    params(("id" = String, Path, description = "The report's id")),
+    responses(
+        (status = 200, description = "The draft without an own PDF", body = ReportBody),
+        (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`password_change_required`, or `heilmittel_only`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`, or `service_not_offered`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`report_sent`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`contents_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])),
+)]
+pub async fn detach(
+    Tenanted(app): Tenanted,
+    RequestLang(lang): RequestLang,
+    ActiveProvider(provider): ActiveProvider,
+    Path(id): Path<String>,
+) -> Result<Json<ReportBody>, Problem> {
+    offered(&app, lang)?;
+    let id = report_id(&id, lang)?;
+    let view =
+        app.reports.detach(&provider.standing.ik, &id).await.map_err(|e| problem(e, lang))?;
+    Ok(Json(report_body(view, lang)))
+}
+
 fn contents(body: ReportDraftBody) -> portal_core::model::ReportContents {
     portal_core::model::ReportContents {
         form: body.form,
@@ -380,6 +476,7 @@ fn contents(body: ReportDraftBody) -> portal_core::model::ReportContents {
             bsnr: body.physician.bsnr,
         },
         frozen: None,
+        attachment: None,
     }
 }
 
@@ -387,6 +484,11 @@ fn report_body(view: ReportView, lang: Lang) -> ReportBody {
     let r = view.record;
     let expired = view.contents.is_none();
     let contents = view.contents.unwrap_or_default();
+    let attachment = contents.attachment.as_ref().map(|a| AttachmentBody {
+        name: a.name.clone(),
+        bytes: a.bytes,
+        pages: a.pages,
+    });
     ReportBody {
         id: r.id.to_string(),
         status: match r.status {
@@ -420,5 +522,6 @@ fn report_body(view: ReportView, lang: Lang) -> ReportBody {
             message: f.message(lang).to_string(),
         }),
         contents_expired: expired,
+        attachment,
     }
 }

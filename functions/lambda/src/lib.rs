@@ -47,9 +47,21 @@ pub fn tenants(settings: &Settings) -> anyhow::Result<Tenants> {
 pub fn stores(aws: &SdkConfig, tenants: &Tenants) -> Vec<Stores> {
     let client = aws_sdk_dynamodb::Client::new(aws);
     let tables = Tables::from_env();
+    // The practices' own PDFs (reports and report-dispatch only; the others have no bucket,
+    // nor the rights to one).
+    let attachments = std::env::var("PORTAL_ATTACHMENTS_BUCKET")
+        .ok()
+        .filter(|bucket| !bucket.is_empty())
+        .map(|bucket| (aws_sdk_s3::Client::new(aws), bucket));
     tenants
         .iter()
-        .map(|tenant| Stores::of(DynamoStore::new(client.clone(), tables.clone(), &tenant.ik)))
+        .map(|tenant| {
+            let store = DynamoStore::new(client.clone(), tables.clone(), &tenant.ik);
+            Stores::of(match &attachments {
+                Some((s3, bucket)) => store.with_attachments(s3.clone(), bucket.clone()),
+                None => store,
+            })
+        })
         .collect()
 }
 
@@ -122,9 +134,49 @@ pub async fn serve(capability: Capability) -> Result<(), Error> {
     if let Some(key) = proof {
         state = state.with_proof_signer(Arc::new(key));
     }
+    // The information pages, built in and rendered once here.
+    if capability == Capability::Content {
+        state = state.with_content(&content_libraries(&tenants)?);
+    }
     let router = portal_http::api_for(&[capability], state)
         .layer(axum::middleware::map_request(with_source_address));
     lambda_http::run(router).await
+}
+
+mod content_files {
+    include!(concat!(env!("OUT_DIR"), "/content_files.rs"));
+}
+
+/// The content folder as built in (`content/`, see build.rs): `pages/*.md` for every insurer,
+/// `tenants/<slug>/*.md` for one.
+pub fn content_set() -> portal_core::content::ContentSet {
+    let mut set = portal_core::content::ContentSet::default();
+    for (path, text) in content_files::CONTENT_FILES {
+        let file =
+            portal_core::content::ContentFile { path: path.to_string(), text: text.to_string() };
+        match path.split('/').collect::<Vec<_>>().as_slice() {
+            ["pages", _] => set.pages.push(file),
+            ["tenants", tenant, _] => set.tenants.entry(tenant.to_string()).or_default().push(file),
+            // Anything else (a README beside the folders) is not a page.
+            _ => {}
+        }
+    }
+    set
+}
+
+/// Every insurer's information pages from what is built in; a problem fails the cold start
+/// (tools/test checks them first, so a deploy never meets one).
+pub fn content_libraries(
+    tenants: &Tenants,
+) -> anyhow::Result<std::collections::BTreeMap<String, portal_core::content::ContentLibrary>> {
+    portal_core::content::ContentLibrary::for_tenants(
+        &content_set(),
+        tenants.iter().map(|t| t.slug.as_str()),
+    )
+    .map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("the built-in information pages are not usable: {}", list.join("; "))
+    })
 }
 
 /// The address API Gateway saw the request come from, where the router looks for a peer's
@@ -188,6 +240,41 @@ pub async fn run_dispatch() -> Result<(), Error> {
     let (stores, mailer) = (&stores, &mailer);
     lambda_runtime::run(service_fn(move |_wake: LambdaEvent<serde_json::Value>| {
         dispatch(stores, mailer)
+    }))
+    .await
+}
+
+/// Rolls up every tenant's figures (today so far, and the days missed); one tenant failing
+/// does not stop the others, and fails the invocation so that its alarm shows it.
+pub async fn roll_up_figures(tenants: &Tenants, stores: &[Stores]) -> Result<(), Error> {
+    let mut failed = 0;
+    for (tenant, stores) in tenants.iter().zip(stores) {
+        let figures = portal_core::figures::Figures {
+            tenant: tenant.clone(),
+            timeline: stores.timeline.clone(),
+            store: stores.figures.clone(),
+            clock: Arc::new(SystemClock),
+        };
+        if let Err(error) = figures.roll_up_due().await {
+            failed += 1;
+            tracing::error!(tenant = %tenant.slug, error = %portal_core::error_chain(&error), "rolling up the figures failed");
+        }
+    }
+    match failed {
+        0 => Ok(()),
+        n => Err(format!("the figures of {n} tenants could not be rolled up").into()),
+    }
+}
+
+/// Runs the roll-up function: woken by its schedule, it reads the audit table (the heads index
+/// and the partitions written to since) and writes the figures into the counters table.
+pub async fn run_figures_rollup() -> Result<(), Error> {
+    let aws = start().await;
+    let tenants = tenants(&settings()?)?;
+    let stores = stores(&aws, &tenants);
+    let (tenants, stores) = (&tenants, &stores);
+    lambda_runtime::run(service_fn(move |_wake: LambdaEvent<serde_json::Value>| {
+        roll_up_figures(tenants, stores)
     }))
     .await
 }
@@ -429,6 +516,7 @@ pub fn report_work(tenants: &Tenants, stores: &[Stores], reporting: &Reporting) 
                 providers: stores.providers.clone(),
                 physicians: stores.physicians.clone(),
                 reports: stores.reports.clone(),
+                attachments: stores.attachments.clone(),
                 cipher: Arc::new(reporting.cipher(&tenant.ik)),
                 renderer: reporting.renderer.clone(),
                 clock: Arc::new(SystemClock),

@@ -1,4 +1,4 @@
-//! `portal accounts block|unlock|resend IK`: what the provider service does for a caller; and
+//! `portal accounts block|unlock|resend|reset-factor|history IK`: what the provider service does for a caller; and
 //! `portal reports IK`: a practice's therapy reports, metadata only.
 
 use anyhow::{Context, bail};
@@ -14,11 +14,21 @@ pub enum Action {
     Unlock { ik: String },
     /// New credential letters for a pending account; the earlier letters become void.
     Resend { ik: String },
+    /// Remove the second factor and its recovery codes (phone and codes lost): every session
+    /// ends, the provider logs in with the password alone, and a letter tells the address on file.
+    ResetFactor { ik: String },
+    /// The account's history of the last 90 days, the newest first: logins, failed logins,
+    /// changes of password and second factor, blocks.
+    History { ik: String },
 }
 
 /// Runs the action and says what happened, in the back office's language.
 pub async fn run(accounts: &Accounts, action: Action, lang: Lang) -> anyhow::Result<String> {
-    let (Action::Block { ik } | Action::Unlock { ik } | Action::Resend { ik }) = &action;
+    let (Action::Block { ik }
+    | Action::Unlock { ik }
+    | Action::Resend { ik }
+    | Action::ResetFactor { ik }
+    | Action::History { ik }) = &action;
     let ik = Ik::parse(ik).map_err(|e| anyhow::anyhow!("{}", e.message(lang)))?;
     let no_account = || match lang {
         Lang::De => format!("Für IK {ik} gibt es keinen Zugang."),
@@ -47,6 +57,23 @@ pub async fn run(accounts: &Accounts, action: Action, lang: Lang) -> anyhow::Res
                 Lang::En => format!("The account of IK {ik} is unlocked."),
             })
         }
+        Action::ResetFactor { .. } => {
+            if !accounts.reset_factor(&ik).await.context("the store failed")? {
+                bail!(no_account());
+            }
+            Ok(match lang {
+                Lang::De => format!(
+                    "Der zweite Faktor des Zugangs für IK {ik} ist entfernt, alle Sitzungen sind beendet; ein Schreiben an die hinterlegte Adresse ist unterwegs. Die Anmeldung geht jetzt mit dem Kennwort allein."
+                ),
+                Lang::En => format!(
+                    "The second factor of the account of IK {ik} is removed and every session has ended; a letter to the address on file is on its way. Logging in now takes the password alone."
+                ),
+            })
+        }
+        Action::History { .. } => {
+            let entries = accounts.history(&ik).await.context("the store failed")?;
+            Ok(history_table(&entries, lang))
+        }
         Action::Resend { .. } => match accounts.resend(&ik).await {
             Ok(registered) => Ok(match lang {
                 Lang::De => format!(
@@ -73,6 +100,26 @@ pub async fn run(accounts: &Accounts, action: Action, lang: Lang) -> anyhow::Res
             Err(error) => Err(anyhow::Error::new(error).context("resending failed")),
         },
     }
+}
+
+/// `portal accounts history IK`: when (German time), what, which browser family.
+pub fn history_table(entries: &[portal_core::accounts::HistoryLine], lang: Lang) -> String {
+    let mut lines = vec![match lang {
+        Lang::De => "Zeit;Ereignis;Browser".to_string(),
+        Lang::En => "time;event;browser".to_string(),
+    }];
+    for entry in entries {
+        let (day, clock) = portal_domain::german_day_and_clock(entry.at);
+        let browser = entry.browser.map_or("–", |b| b.name());
+        lines.push(format!("{day} {clock};{};{browser}", entry.event.as_str()));
+    }
+    if entries.is_empty() {
+        lines.push(match lang {
+            Lang::De => "Keine Einträge in den letzten 90 Tagen.".into(),
+            Lang::En => "No entries in the last 90 days.".into(),
+        });
+    }
+    lines.join("\n")
 }
 
 /// `portal reports IK`: a practice's reports as the back office may see them (metadata only; the

@@ -32,6 +32,9 @@ pub struct Config {
     pub static_dir: PathBuf,
     /// `PORTAL_STORE`: `embedded` (default) or `dynamodb`.
     pub store: StoreKind,
+    /// `PORTAL_CONTENT_DIR`, default `content`: the information pages (`pages/*.md`, and an
+    /// insurer's own in `tenants/<slug>/*.md`), rendered once at start.
+    pub content_dir: PathBuf,
     /// `PORTAL_ANCHOR_KEY`, default `<data dir>/anchor-key.pk8`: the anchors' signing key (made
     /// on first use). Best kept outside the data folder, so that a copy of it holds no key.
     pub anchor_key: PathBuf,
@@ -89,6 +92,7 @@ impl Config {
             data_dir,
             static_dir: var("PORTAL_STATIC_DIR").unwrap_or_else(|| "frontend/dist".into()).into(),
             store,
+            content_dir: var("PORTAL_CONTENT_DIR").unwrap_or_else(|| "content".into()).into(),
             settings: Settings::from_vars(
                 |name| std::env::var(name).ok(),
                 &format!("http://{addr}"),

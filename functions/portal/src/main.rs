@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use portal::config::{Config, terminal_lang};
 use portal::import::{self, What};
 use portal::stores::{self, TenantStores};
-use portal::{audit, backoffice, calc, clients, demo, proof, serve, wiring};
+use portal::{audit, backoffice, calc, clients, demo, proof, serve, stats, wiring};
 use portal_core::accounts::dispatch_letters;
 use portal_core::{Clock, SystemClock};
 use portal_mail_outbox::OutboxMailer;
@@ -39,8 +39,24 @@ enum Command {
         #[command(subcommand)]
         action: proof::Action,
     },
+    /// The information pages: check a content folder before it is served or deployed.
+    Content {
+        #[command(subcommand)]
+        action: ContentAction,
+    },
     #[command(flatten)]
     WithStore(StoreCommand),
+}
+
+#[derive(Subcommand)]
+enum ContentAction {
+    /// Front matter, Berufsfeld, duplicate pages, links to pages that do not exist: every
+    /// problem listed, exit 1 if there is one.
+    Check {
+        /// The content folder (`pages/*.md`, `tenants/<slug>/*.md`); default PORTAL_CONTENT_DIR
+        /// or `content`.
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Which tenant a back-office command is for.
@@ -69,6 +85,12 @@ enum StoreCommand {
     Audit {
         #[command(flatten)]
         args: audit::AuditArgs,
+    },
+    /// The figures per day (queries, providers, top providers, anomalies): `--from`/`--to`,
+    /// `--json`; or `rollup` to roll days up from the audit log.
+    Stats {
+        #[command(flatten)]
+        args: stats::StatsArgs,
     },
     /// After upgrading to a release with tenants, with traffic stopped: the DynamoDB items written
     /// before become the named insurer's (`--tenant`). It can be stopped and run again. The local
@@ -132,6 +154,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{report}");
             Ok(if genuine { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
+        Command::Content { action: ContentAction::Check { dir } } => {
+            let dir = dir
+                .or_else(|| std::env::var_os("PORTAL_CONTENT_DIR").map(PathBuf::from))
+                .unwrap_or_else(|| PathBuf::from("content"));
+            let (report, fine) = portal::content::check(&dir, terminal_lang())?;
+            match fine {
+                true => println!("{report}"),
+                false => eprintln!("{report}"),
+            }
+            Ok(if fine { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
         Command::WithStore(command) => run_with_store(command, &cli.tenant).await,
     }
 }
@@ -189,6 +222,9 @@ async fn run_with_store(command: StoreCommand, tenant: &TenantArg) -> anyhow::Re
             let outbox = Arc::new(OutboxMailer::new(config.data_dir.join("outbox")));
             let delivery = wiring::report_delivery(&config)?;
             wiring::spawn_background(work, outbox, delivery, portal.work_queued, clock);
+            stats::spawn_rollups(
+                portal.state.apps().iter().map(|app| app.figures.clone()).collect(),
+            );
             let listener = tokio::net::TcpListener::bind(config.addr)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -242,6 +278,26 @@ async fn run_with_store(command: StoreCommand, tenant: &TenantArg) -> anyhow::Re
                     Ok(ExitCode::SUCCESS)
                 }
             }
+        }
+        StoreCommand::Stats { args } => {
+            let tenant = pick(&all, tenant)?;
+            let portal = wiring::portal(&config, &tenants, &all, clock.clone())?;
+            let app = portal.state.app(tenant.tenant.slug.as_str()).context("the tenant")?;
+            match &args.command {
+                Some(stats::StatsCommand::Rollup { from, to }) => {
+                    println!("{}", stats::rollup(&app.figures, from, to, lang).await?);
+                }
+                None => {
+                    let quota = app.oha.settings.quota_per_day;
+                    let report = stats::report(&app.figures, &args, quota, lang).await?;
+                    if args.json {
+                        println!("{}", serde_json::to_string_pretty(&report)?);
+                    } else {
+                        print!("{}", stats::table(&report, lang));
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         StoreCommand::Upgrade => {
             let tenant = pick(&all, tenant)?;

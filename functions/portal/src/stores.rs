@@ -61,11 +61,16 @@ pub async fn open(config: &Config, tenants: &Tenants) -> anyhow::Result<Vec<Tena
                 .iter()
                 .map(|tenant| TenantStores {
                     tenant: Arc::clone(tenant),
-                    stores: Stores::of(DynamoStore::new(
-                        client.clone(),
-                        tables.clone(),
-                        &tenant.ik,
-                    )),
+                    stores: Stores::of({
+                        let store = DynamoStore::new(client.clone(), tables.clone(), &tenant.ik);
+                        // The practices' own PDFs go to this bucket (an S3 emulator locally).
+                        match std::env::var("PORTAL_ATTACHMENTS_BUCKET") {
+                            Ok(bucket) if !bucket.is_empty() => {
+                                store.with_attachments(aws_sdk_s3::Client::new(&aws), bucket)
+                            }
+                            _ => store,
+                        }
+                    }),
                     embedded: None,
                 })
                 .collect())

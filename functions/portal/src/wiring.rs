@@ -88,6 +88,7 @@ pub fn portal(
             format!("cannot read or make the proof key {}", config.proof_key.display())
         })?;
     let state = state.with_token_signer(Arc::new(token_key)).with_proof_signer(Arc::new(proof_key));
+    let state = state.with_content(&crate::content::libraries(&config.content_dir, tenants)?);
     Ok(Portal { state, work_queued })
 }
 

@@ -73,6 +73,10 @@ pub struct LoginBody {
 pub struct SessionBody {
     pub ik: String,
     pub name: String,
+    /// The provider's field in the insurer's directory (`apotheke`, `heilmittel`,
+    /// `hilfsmittel`, `sonstige`): the information pages open on its own.
+    #[serde(default)]
+    pub berufsfeld: Option<portal_domain::Berufsfeld>,
     /// True until an own password is set with the Prüfnummer.
     pub must_change_password: bool,
     pub idle_timeout_s: i64,
@@ -89,6 +93,19 @@ pub struct SessionBody {
     /// route answers 403 `second_factor_enrolment_required`.
     #[serde(default)]
     pub enrolment_required: bool,
+    /// The account's active second factor: `totp` (an authenticator app), or `null` without
+    /// one (the security page offers enrolment then, removal otherwise).
+    #[serde(default)]
+    pub second_factor: Option<SecondFactorKind>,
+}
+
+/// A kind of second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum SecondFactorKind {
+    /// An authenticator app (TOTP, RFC 6238).
+    Totp,
 }
 
 /// `POST /api/password`: the first own password, with the Prüfnummer.
@@ -213,4 +230,50 @@ pub struct ResetBody {
     pub pruefnummer: String,
     #[serde(default)]
     pub new_password: String,
+}
+
+/// `POST /api/account/block`: the token of a change notice's link ("Das war ich nicht").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BlockRequest {
+    pub token: String,
+}
+
+/// What happened to the account (`GET /api/account/history`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum AccountEventKind {
+    Login,
+    LoginFailed,
+    SecondFactorFailed,
+    FactorEnrolled,
+    FactorRemoved,
+    /// The back office removed the second factor.
+    FactorReset,
+    RecoveryCodeUsed,
+    PasswordChanged,
+    /// Set anew with the Prüfnummer.
+    PasswordReset,
+    /// Blocked by the back office.
+    Blocked,
+    /// Blocked with the link of a change notice; new letters were sent.
+    BlockedByLink,
+    /// An event this app does not know yet.
+    #[serde(other)]
+    Other,
+}
+
+/// One line of the account's history, the newest first (the last 90 days).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryEntryBody {
+    #[serde(with = "crate::dates::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: OffsetDateTime,
+    pub event: AccountEventKind,
+    /// The browser family (`Firefox`, `Chrome`, `Safari`, `Edge` or `andere`); `null` for
+    /// what the back office did.
+    pub browser: Option<String>,
 }

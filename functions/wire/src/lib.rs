@@ -3,17 +3,22 @@
 //! one place. No logic here: parsing into domain types happens in the handlers.
 
 mod accounts;
+mod content;
 pub mod dates;
+mod figures;
 mod oha;
 mod problem;
 mod tenant;
 mod therapy;
 
 pub use accounts::{
-    ChallengeAnswer, ChallengeBody, LoginBody, PasswordBody, PasswordRequest, RecoveryCodesBody,
-    RegisteredBody, RegistrationBody, ResetBody, SecondFactorBody, SessionBody, SessionEntryBody,
-    TotpConfirmBody, TotpEnrolmentBody, TotpRemoveBody,
+    AccountEventKind, BlockRequest, ChallengeAnswer, ChallengeBody, HistoryEntryBody, LoginBody,
+    PasswordBody, PasswordRequest, RecoveryCodesBody, RegisteredBody, RegistrationBody, ResetBody,
+    SecondFactorBody, SecondFactorKind, SessionBody, SessionEntryBody, TotpConfirmBody,
+    TotpEnrolmentBody, TotpRemoveBody,
 };
+pub use content::{ContentPageBody, ContentPageSummaryBody, ContentSourceBody};
+pub use figures::{Masked, MaskedShare, MaskedText, MonthFiguresBody, SMALL, ServiceFiguresBody};
 pub use oha::{
     AnswerBody, ProofCheckBody, ProofStatementBody, ProofVerdict, QueryBody, VerifyProofBody,
     YearBody,
@@ -41,8 +46,8 @@ pub struct ClientBody {
     pub keys: Vec<String>,
 }
 pub use therapy::{
-    FailureBody, PhysicianBody, PhysicianRefBody, PracticeBody, ReportBody, ReportDraftBody,
-    ReportPhysicianBody, ReportStatusBody,
+    AttachmentBody, FailureBody, PhysicianBody, PhysicianRefBody, PracticeBody, ReportBody,
+    ReportDraftBody, ReportPhysicianBody, ReportStatusBody,
 };
 
 use serde::{Deserialize, Serialize};

@@ -115,6 +115,16 @@ problem_codes! {
     ContentsExpired = "contents_expired",
     /// A send needs an `Idempotency-Key` header (1 to 100 visible characters).
     IdempotencyKeyRequired = "idempotency_key_required",
+    /// A practice's own PDF larger than 10 MB.
+    PdfTooLarge = "pdf_too_large",
+    /// The uploaded file is not a PDF that parses.
+    PdfInvalid = "pdf_invalid",
+    /// The uploaded PDF is encrypted.
+    PdfEncrypted = "pdf_encrypted",
+    /// The uploaded PDF has more than 100 pages.
+    PdfTooManyPages = "pdf_too_many_pages",
+    /// The report's own PDF is no longer kept: upload it again.
+    AttachmentMissing = "attachment_missing",
     /// Unused for 180 days: reactivate with the Prüfnummer.
     Inactive = "inactive",
     /// The initial password expired: register again.
@@ -140,11 +150,16 @@ problem_codes! {
     SecondFactorActive = "second_factor_active",
     /// No enrolment begun to confirm, or no active factor to remove.
     NoSecondFactor = "no_second_factor",
+    /// The link of a change notice is unknown, expired (after 7 days) or used before.
+    BlockLinkInvalid = "block_link_invalid",
     // The exemption query.
     /// The burst limit or the daily quota is reached.
     RateLimited = "rate_limited",
     /// The query could not be recorded, so no status is given.
     AuditUnavailable = "audit_unavailable",
+    // The information pages.
+    /// `berufsfeld` is not one of `apotheke`, `heilmittel`, `hilfsmittel`, `sonstige`.
+    UnknownBerufsfeld = "unknown_berufsfeld",
 }
 
 impl ProblemCode {

@@ -66,6 +66,16 @@ pub enum ReportStatusBody {
     Failed,
 }
 
+/// The practice's own PDF on a report: sent behind the report's cover.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttachmentBody {
+    /// The file name as uploaded.
+    pub name: String,
+    pub bytes: u64,
+    pub pages: u32,
+}
+
 /// Why a report was not delivered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -135,6 +145,9 @@ pub struct ReportBody {
     /// 30 days after their last status).
     #[serde(default)]
     pub contents_expired: bool,
+    /// The practice's own PDF, when one is uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<AttachmentBody>,
 }
 
 /// `GET /api/practice`: the practice's stamp as the directory has it, which
@@ -201,6 +214,7 @@ const REPORT_KEYS: &[&str] = &[
     "read_at",
     "failure",
     "contents_expired",
+    "attachment",
 ];
 
 /// A key of an object read as its place among `keys` (`None`: not one of them).
@@ -346,6 +360,7 @@ impl<'de> Deserialize<'de> for ReportBody {
                     read_at: None,
                     failure: None,
                     contents_expired: false,
+                    attachment: None,
                 };
                 let mut seen = 0;
                 while let Some(i) = next_key(&mut map, REPORT_KEYS, &mut seen)? {
@@ -361,6 +376,7 @@ impl<'de> Deserialize<'de> for ReportBody {
                         21 => r.read_at = map.next_value::<MaybeAt>()?.0,
                         22 => r.failure = map.next_value()?,
                         23 => r.contents_expired = map.next_value()?,
+                        24 => r.attachment = map.next_value()?,
                         _ => form_value(&mut map, &mut r.form, i)?,
                     }
                 }
@@ -430,6 +446,8 @@ mod tests {
         failure: Option<FailureBody>,
         #[serde(default)]
         contents_expired: bool,
+        #[serde(default)]
+        attachment: Option<AttachmentBody>,
     }
 
     fn draft_of(d: DerivedDraft) -> ReportDraftBody {
@@ -450,6 +468,7 @@ mod tests {
             read_at: r.read_at,
             failure: r.failure,
             contents_expired: r.contents_expired,
+            attachment: r.attachment,
         }
     }
 
@@ -526,6 +545,7 @@ mod tests {
             read_at: Some(datetime!(2026-05-04 09:00:00 UTC)),
             failure: Some(FailureBody { code: "gave_up".into(), message: "Aufgegeben".into() }),
             contents_expired: false,
+            attachment: Some(AttachmentBody { name: "Bericht.pdf".into(), bytes: 1234, pages: 2 }),
         }
     }
 
@@ -543,6 +563,7 @@ mod tests {
             read_at: None,
             failure: None,
             contents_expired: true,
+            attachment: None,
         }
     }
 
@@ -616,6 +637,7 @@ mod tests {
             "read_at",
             "failure",
             "contents_expired",
+            "attachment",
         ]);
         expected.sort_unstable();
         assert_eq!(keys(&json), expected);

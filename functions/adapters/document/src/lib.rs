@@ -15,9 +15,10 @@ mod layout;
 use krilla::Document;
 use krilla::configure::{Archival, ConfigurationBuilder};
 use krilla::metadata::{DateTime, Metadata};
+use krilla::pdf::{Pdf, PdfDocument};
 use krilla::text::Font;
 use portal_core::model::ReportDocument;
-use portal_core::{RenderError, ReportRenderer};
+use portal_core::{PdfFacts, PdfRefused, RenderError, ReportRenderer};
 
 use crate::layout::{Face, Fonts};
 
@@ -70,6 +71,52 @@ impl ReportRenderer for PdfRenderer {
         tracing::debug!(pages = pages.len(), bytes = bytes.len(), "rendered");
         Ok(bytes)
     }
+
+    #[tracing::instrument(level = "debug", name = "document.inspect", skip_all)]
+    fn inspect_pdf(&self, pdf: &[u8]) -> Result<PdfFacts, PdfRefused> {
+        let (_, pages) = inspect(pdf)?;
+        Ok(PdfFacts { pages: u32::try_from(pages).unwrap_or(u32::MAX) })
+    }
+
+    #[tracing::instrument(level = "debug", name = "document.join", skip_all)]
+    fn join_pdfs(&self, documents: &[&[u8]]) -> Result<Vec<u8>, RenderError> {
+        let configuration = ConfigurationBuilder::new()
+            .with_version(krilla::configure::PdfVersion::Pdf20)
+            .finish()
+            .map_err(|e| RenderError(format!("PDF configuration: {e:?}").into()))?;
+        let settings = krilla::SerializeSettings { configuration, ..Default::default() };
+        let mut pdf = Document::new_with(settings);
+        for bytes in documents {
+            let (parsed, count) =
+                inspect(bytes).map_err(|e| RenderError(format!("a joined PDF: {e:?}").into()))?;
+            let indices: Vec<usize> = (0..count).collect();
+            pdf.embed_pdf_pages(&PdfDocument::new(parsed), &indices);
+        }
+        pdf.finish().map_err(|e| RenderError(format!("{e:?}").into()))
+    }
+}
+
+/// A probe password no real document uses: a PDF that opens without a password but not with
+/// this one is encrypted (with an empty user password, which hayro opens silently).
+const PROBE_PASSWORD: &str = "\u{1}portal: not the password";
+
+/// Parses an uploaded PDF whole (cross-reference, page tree) and counts its pages.
+fn inspect(bytes: &[u8]) -> Result<(std::sync::Arc<Pdf>, usize), PdfRefused> {
+    use hayro_syntax::LoadPdfError;
+    let data = std::sync::Arc::new(bytes.to_vec());
+    let pdf = match Pdf::new(data.clone()) {
+        Ok(pdf) => pdf,
+        Err(LoadPdfError::Decryption(_)) => return Err(PdfRefused::Encrypted),
+        Err(LoadPdfError::Invalid) => return Err(PdfRefused::Invalid),
+    };
+    if let Err(LoadPdfError::Decryption(_)) = Pdf::new_with_password(data, PROBE_PASSWORD) {
+        return Err(PdfRefused::Encrypted);
+    }
+    let pages = pdf.pages().len();
+    if pages == 0 {
+        return Err(PdfRefused::Invalid);
+    }
+    Ok((std::sync::Arc::new(pdf), pages))
 }
 
 /// Title, language and the day: no clock, no personal data beyond the practice's name.

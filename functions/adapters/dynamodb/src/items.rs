@@ -492,6 +492,11 @@ pub(crate) fn head_item(scope: &Scope, record: &AuditRecord) -> Item {
         ("ik".to_string(), scope.key(record.ik)),
         ("seq".into(), number(0)),
         ("head_seq".into(), number(record.seq)),
+        // The sparse index `heads_by_day` (the figures' roll-up) holds the heads only, keyed by
+        // the German day of their newest record: it changes once a day per provider, so most
+        // head updates cost the index nothing.
+        ("head_tenant".into(), string(scope.tenant())),
+        ("head_day".into(), string(portal_domain::german_date(record.at))),
         ("hash".into(), string(&record.hash)),
         ("at".into(), nanos(record.at)),
     ])

@@ -23,12 +23,15 @@ use portal_core::{ExemptionStore, ProviderDirectory, StoreError};
 use portal_domain::{Exemption, Ik, Kvnr, Provider};
 
 mod accounts;
+mod attachments;
 pub use accounts::STANDING_ATTRIBUTES;
 mod audit;
 mod clients;
+mod figures;
 mod items;
 
 mod migrate;
+mod notices;
 mod physicians;
 mod reports;
 
@@ -51,6 +54,8 @@ pub struct Tables {
     pub reports: String,
     /// The machine API's clients (not in infra/template.yaml yet).
     pub clients: String,
+    /// The accounts' history, known browsers and notices' block links.
+    pub account_events: String,
 }
 
 impl Tables {
@@ -67,6 +72,7 @@ impl Tables {
             physicians: format!("{prefix}physicians"),
             reports: format!("{prefix}reports"),
             clients: format!("{prefix}clients"),
+            account_events: format!("{prefix}account-events"),
         }
     }
 
@@ -86,6 +92,7 @@ impl Tables {
             physicians: var("PORTAL_TABLE_PHYSICIANS", defaults.physicians),
             reports: var("PORTAL_TABLE_REPORTS", defaults.reports),
             clients: var("PORTAL_TABLE_CLIENTS", defaults.clients),
+            account_events: var("PORTAL_TABLE_ACCOUNT_EVENTS", defaults.account_events),
         }
     }
 }
@@ -105,11 +112,26 @@ pub struct DynamoStore {
     client: Client,
     tables: Tables,
     scope: Scope,
+    /// Where the practices' own PDFs go (`None`: a process that keeps none, and is refused).
+    attachments: Option<attachments::Bucket>,
 }
 
 impl DynamoStore {
     pub fn new(client: Client, tables: Tables, tenant: &Ik) -> DynamoStore {
-        DynamoStore { client, tables, scope: Scope::of(tenant) }
+        DynamoStore { client, tables, scope: Scope::of(tenant), attachments: None }
+    }
+
+    /// This store with the bucket of the practices' own PDFs (sealed objects under
+    /// `sealed/{tenant}/{practice}/{report}`).
+    pub fn with_attachments(
+        self,
+        s3: aws_sdk_s3::Client,
+        bucket: impl Into<String>,
+    ) -> DynamoStore {
+        DynamoStore {
+            attachments: Some(attachments::Bucket { client: s3, name: bucket.into() }),
+            ..self
+        }
     }
 
     /// The tables this store works on (the tests reach past it to damage items).
@@ -187,6 +209,12 @@ impl DynamoStore {
             .attribute_definitions(attribute("pending", ScalarAttributeType::S)?)
             .global_secondary_indexes(pending);
         let by_kvnr = index(audit::BY_KVNR_INDEX, "kvnr", "at", ProjectionType::All)?;
+        let heads_by_day = index(
+            figures::HEADS_BY_DAY_INDEX,
+            "head_tenant",
+            "head_day",
+            ProjectionType::KeysOnly,
+        )?;
         let audit = self
             .client
             .create_table()
@@ -198,7 +226,10 @@ impl DynamoStore {
             .attribute_definitions(attribute("seq", ScalarAttributeType::N)?)
             .attribute_definitions(attribute("kvnr", ScalarAttributeType::S)?)
             .attribute_definitions(attribute("at", ScalarAttributeType::N)?)
-            .global_secondary_indexes(by_kvnr);
+            .attribute_definitions(attribute("head_tenant", ScalarAttributeType::S)?)
+            .attribute_definitions(attribute("head_day", ScalarAttributeType::S)?)
+            .global_secondary_indexes(by_kvnr)
+            .global_secondary_indexes(heads_by_day);
         let physicians = self
             .client
             .create_table()
@@ -232,7 +263,17 @@ impl DynamoStore {
         let clients = simple(&self.tables.clients, "client_id")?
             .attribute_definitions(attribute("ik", ScalarAttributeType::S)?)
             .global_secondary_indexes(by_ik);
+        let account_events = self
+            .client
+            .create_table()
+            .table_name(&self.tables.account_events)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key("pk", KeyType::Hash)?)
+            .key_schema(key("sk", KeyType::Range)?)
+            .attribute_definitions(attribute("pk", ScalarAttributeType::S)?)
+            .attribute_definitions(attribute("sk", ScalarAttributeType::S)?);
         Ok(vec![
+            account_events,
             audit,
             clients,
             physicians,

@@ -234,6 +234,10 @@ impl EmbeddedStore {
             connection
                 .execute("DELETE FROM seen_token_ids WHERE expires_at <= ?1", [now])
                 .map_err(sql)?;
+            for table in ["account_history", "known_devices", "block_tokens"] {
+                let delete = format!("DELETE FROM {table} WHERE expires_at <= ?1");
+                connection.execute(&delete, [now]).map_err(sql)?;
+            }
             connection
                 .execute("DELETE FROM counters WHERE window_ends <= ?1", [now])
                 .map_err(sql)?;

@@ -18,6 +18,8 @@ mod accounts;
 mod anchors;
 mod audit;
 mod clients;
+mod figures;
+mod notices;
 mod physicians;
 mod reports;
 mod rows;
@@ -228,6 +230,53 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE sessions ADD COLUMN last_active_at INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE sessions ADD COLUMN browser TEXT NOT NULL DEFAULT 'other';
     CREATE INDEX sessions_by_ik ON sessions (ik);
+"#,
+    // The figures' daily roll-up (issue #18): the audit log read by time across providers, and
+    // one row of figures per German calendar day.
+    r#"
+    CREATE INDEX audit_by_time ON audit (at);
+    CREATE TABLE day_figures (
+        day       TEXT PRIMARY KEY,
+        figures   TEXT NOT NULL,
+        providers TEXT NOT NULL
+    ) STRICT, WITHOUT ROWID;
+"#,
+    // The account's history (BSI TR-03161 O.Pass_4, kept 90 days), the browsers each account
+    // is known in (by the hash of their device cookie), and the block links of change notices
+    // (by the hash of their token).
+    r#"
+    CREATE TABLE account_history (
+        ik         TEXT NOT NULL,
+        at         INTEGER NOT NULL,
+        id         TEXT NOT NULL,
+        event      TEXT NOT NULL,
+        browser    TEXT,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (ik, at, id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX account_history_expiry ON account_history (expires_at);
+    CREATE TABLE known_devices (
+        ik          TEXT NOT NULL,
+        device_hash TEXT NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        PRIMARY KEY (ik, device_hash)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE block_tokens (
+        token_hash   TEXT PRIMARY KEY,
+        ik           TEXT NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        drops_factor INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+"#,
+    // The eTherapiebericht's own PDFs of practices, sealed (up to 10 MB: a rowid table, which
+    // keeps large rows out of the key's b-tree).
+    r#"
+    CREATE TABLE report_attachments (
+        practice TEXT NOT NULL,
+        report   TEXT NOT NULL,
+        sealed   BLOB NOT NULL,
+        PRIMARY KEY (practice, report)
+    ) STRICT;
 "#,
 ];
 

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use portal_core::model::stored::{corrupt, report::name_of};
 use portal_core::model::{ReportId, ReportStatus, StoredReport};
-use portal_core::{ReportQueue, ReportStore, Saved, StoreError};
+use portal_core::{ReportAttachments, ReportQueue, ReportStore, Saved, StoreError};
 use portal_domain::Ik;
 use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
@@ -174,11 +174,83 @@ impl ReportQueue for EmbeddedStore {
             let records = connection
                 .execute("DELETE FROM reports WHERE expires_at <= ?1", [nanos(now)])
                 .map_err(sql)?;
+            // Own PDFs go with their report's contents.
+            connection
+                .execute(
+                    "DELETE FROM report_attachments WHERE NOT EXISTS (
+                         SELECT 1 FROM reports r WHERE r.practice = report_attachments.practice
+                         AND r.id = report_attachments.report AND r.contents IS NOT NULL)",
+                    [],
+                )
+                .map_err(sql)?;
             if contents + records > 0 {
                 // Removed clinical text leaves no old page behind in the write-ahead log.
                 scrub.store(true, std::sync::atomic::Ordering::SeqCst);
             }
             Ok((contents, records))
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl ReportAttachments for EmbeddedStore {
+    #[tracing::instrument(level = "debug", name = "sqlite.put_attachment", skip_all)]
+    async fn put_attachment(
+        &self,
+        practice: &Ik,
+        report: &ReportId,
+        sealed: &[u8],
+    ) -> Result<(), StoreError> {
+        let (practice, report, sealed) = (*practice, report.to_string(), sealed.to_vec());
+        self.write(move |connection| {
+            connection
+                .execute(
+                    "INSERT OR REPLACE INTO report_attachments (practice, report, sealed)
+                     VALUES (?1, ?2, ?3)",
+                    params![practice.as_str(), report, sealed],
+                )
+                .map_err(sql)?;
+            Ok(())
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", name = "sqlite.attachment", skip_all)]
+    async fn attachment(
+        &self,
+        practice: &Ik,
+        report: &ReportId,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let (practice, report) = (*practice, report.to_string());
+        self.run(move |connection| {
+            connection
+                .query_row(
+                    "SELECT sealed FROM report_attachments WHERE practice = ?1 AND report = ?2",
+                    [practice.as_str(), &report],
+                    |row| row.get::<_, Vec<u8>>(0),
+                )
+                .optional()
+                .map_err(sql)
+        })
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", name = "sqlite.delete_attachment", skip_all)]
+    async fn delete_attachment(&self, practice: &Ik, report: &ReportId) -> Result<(), StoreError> {
+        let (practice, report) = (*practice, report.to_string());
+        let scrub = self.scrub_flag();
+        self.write(move |connection| {
+            let deleted = connection
+                .execute(
+                    "DELETE FROM report_attachments WHERE practice = ?1 AND report = ?2",
+                    [practice.as_str(), &report],
+                )
+                .map_err(sql)?;
+            if deleted > 0 {
+                scrub.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            Ok(())
         })
         .await
     }

@@ -13,6 +13,9 @@ use portal_core::model::{DeliveryFailure, ReportMessage};
 /// The KIM service tag of an eArztbrief (KIM 1.5: a message of an application carries its tag).
 pub const DIENSTKENNUNG: &str = "Arztbrief;VHitG-Versand;V1.2";
 
+/// The `Content-Description` of a practice's own PDF sent with the eArztbrief.
+pub const PRACTICE_PDF: &str = "Praxisbericht-PDF";
+
 /// Names the sending system in `X-KIM-Sendersystem` where no other name is configured.
 pub const DEFAULT_SENDER_SYSTEM: &str =
     concat!("Serviceportal eTherapiebericht;", env!("CARGO_PKG_VERSION"));
@@ -123,7 +126,7 @@ pub(crate) fn build(
             .header(ContentTransferEncoding::Base64)
             .body(bytes.to_vec())
     };
-    let body = MultiPart::mixed()
+    let mut body = MultiPart::mixed()
         .singlepart(
             SinglePart::builder()
                 .header(ContentType::TEXT_PLAIN)
@@ -131,6 +134,12 @@ pub(crate) fn build(
         )
         .singlepart(attachment(&message.pdf_name, "application/pdf", "eAB-PDF", &message.pdf))
         .singlepart(attachment(&message.xml_name, "application/xml", "eAB-XML", &message.xml));
+    // The practice's own PDF, as it came, behind the two parts the physician's system files:
+    // it cannot be made part of the PDF/A (its pages are not ours to vouch for), and a system
+    // that reads only `eAB-PDF` still finds the cover, which names it.
+    if let Some(own) = &message.attachment {
+        body = body.singlepart(attachment(&own.name, "application/pdf", PRACTICE_PDF, &own.pdf));
+    }
     Message::builder()
         .message_id(Some(message.message_id.clone()))
         .from(Mailbox::new(Some(message.from_name.clone()), from.clone()))
@@ -173,6 +182,7 @@ pub(crate) mod tests {
                 .to_vec(),
             pdf_name: format!("Therapiebericht-{report}.pdf"),
             xml_name: format!("Therapiebericht-{report}.xml"),
+            attachment: None,
         }
     }
 
@@ -204,7 +214,13 @@ pub(crate) mod tests {
         let body = parsed.body_text(0).unwrap();
         assert_eq!(body.replace("\r\n", "\n").trim_end(), sent.body);
         let attachments: Vec<_> = parsed.attachments().collect();
-        assert_eq!(attachments.len(), 2);
+        assert_eq!(attachments.len(), 2 + usize::from(sent.attachment.is_some()));
+        if let Some(own) = &sent.attachment {
+            let part = &attachments[2];
+            assert_eq!(part.attachment_name(), Some(own.name.as_str()));
+            assert_eq!(part.content_description(), Some(PRACTICE_PDF));
+            assert_eq!(part.contents(), own.pdf.as_slice());
+        }
         for (part, (name, mime, description, bytes)) in attachments.iter().zip([
             (&sent.pdf_name, "pdf", "eAB-PDF", &sent.pdf),
             (&sent.xml_name, "xml", "eAB-XML", &sent.xml),
@@ -215,6 +231,18 @@ pub(crate) mod tests {
             assert_eq!((ct.ctype(), ct.subtype()), ("application", Some(mime)));
             assert_eq!(part.contents(), bytes.as_slice(), "{description}");
         }
+    }
+
+    #[test]
+    fn a_practices_own_pdf_goes_as_a_third_attachment_behind_the_two_the_system_files() {
+        let report = ReportId::new();
+        let mut sent = sample(&report);
+        sent.attachment = Some(portal_core::model::MessageAttachment {
+            name: format!("Therapiebericht-{report}-Praxisbericht.pdf"),
+            pdf: b"%PDF-1.7 own".repeat(300),
+        });
+        let raw = kim_message(&sent, "S").unwrap();
+        assert_is_the_kim_message(&raw, &sent, "S");
     }
 
     #[test]

@@ -6,8 +6,11 @@
 use portal_domain::{ClientAddress, PasswordError};
 use time::{Duration, OffsetDateTime};
 
-use super::{Accounts, Attempts, LoggedIn, SAVE_ATTEMPTS, letters, totp};
-use crate::model::{Account, ChallengeId, Counter, SecondFactor, Session, SessionStage};
+use super::letters::FactorChange;
+use super::{Accounts, Attempts, Device, LoggedIn, SAVE_ATTEMPTS, letters, totp};
+use crate::model::{
+    Account, AccountEvent, ChallengeId, Counter, SecondFactor, Session, SessionStage,
+};
 use crate::ports::{Saved, StoreError};
 use crate::therapy::CipherError;
 
@@ -113,6 +116,7 @@ impl Accounts {
         code: &str,
         password: Option<&str>,
         client: ClientAddress,
+        device: &Device,
     ) -> Result<(Vec<String>, String), FactorError> {
         let now = self.clock.now();
         let account = self.account_of(session).await?;
@@ -151,6 +155,14 @@ impl Accounts {
         self.credit(&[&attempt.of_ik, &attempt.of_client]).await?;
         let session_id = self.renew(session, SessionStage::Full, now).await?;
         tracing::info!(ik = %session.ik, "second factor active");
+        self.remember(session.ik, AccountEvent::FactorEnrolled, Some(session.browser), now).await;
+        self.tell_of_factor_change(&session.ik, FactorChange::Enrolled, now).await;
+        // Led here by the password step because the insurer requires a factor: this completes
+        // the login.
+        if session.stage == SessionStage::Enrolment {
+            self.remember(session.ik, AccountEvent::Login, Some(session.browser), now).await;
+            self.note_device(session.ik, device, session.browser, client, now).await;
+        }
         Ok((codes, session_id))
     }
 
@@ -193,6 +205,8 @@ impl Accounts {
             if self.second_factor_required { SessionStage::Enrolment } else { SessionStage::Full };
         let session_id = self.renew(session, stage, now).await?;
         tracing::info!(ik = %session.ik, "second factor removed");
+        self.remember(session.ik, AccountEvent::FactorRemoved, Some(session.browser), now).await;
+        self.tell_of_factor_change(&session.ik, FactorChange::Removed, now).await;
         Ok(session_id)
     }
 
@@ -206,6 +220,7 @@ impl Accounts {
         proof: SecondFactorProof<'_>,
         challenge: Option<(&ChallengeId, &str)>,
         client: ClientAddress,
+        device: &Device,
     ) -> Result<LoggedIn, FactorError> {
         let now = self.clock.now();
         if !self.session_may_try(session).await? {
@@ -237,17 +252,23 @@ impl Accounts {
             .await?
             .unwrap_or(false);
         if !accepted {
+            let browser = Some(session.browser);
+            self.remember(session.ik, AccountEvent::SecondFactorFailed, browser, now).await;
             return Err(self.failed(session, FactorError::InvalidCode).await);
         }
         self.credit(&[&of_ik, &of_client]).await?;
         let (session_id, full) =
             self.begin_session(session.ik, now, SessionStage::Full, session.browser).await?;
         self.sessions.delete_session(&session.id_hash).await?;
+        let browser = Some(session.browser);
         if let SecondFactorProof::RecoveryCode(_) = proof {
             tracing::info!(ik = %session.ik, "logged in with a recovery code");
+            self.remember(session.ik, AccountEvent::RecoveryCodeUsed, browser, now).await;
         } else {
             tracing::info!(ik = %session.ik, "logged in");
         }
+        self.remember(session.ik, AccountEvent::Login, browser, now).await;
+        self.note_device(session.ik, device, session.browser, client, now).await;
         let status = self.status(&full, account.must_change_password).await?;
         Ok(LoggedIn { session_id, status })
     }
@@ -284,6 +305,7 @@ impl Accounts {
             }
         })?;
         let new_hash = self.hasher.hash(new_password).await?;
+        let block = self.new_block_link(&session.ik, false, now).await?;
         let notice = provider.as_ref().map(|provider| {
             letters::Compose {
                 sender: &self.sender,
@@ -291,7 +313,7 @@ impl Accounts {
                 generation: account.letters_generation,
                 now,
             }
-            .password_changed()
+            .password_changed(&block)
         });
         let mut saved = false;
         for _ in 0..SAVE_ATTEMPTS {
@@ -322,6 +344,8 @@ impl Accounts {
         self.credit(&[&attempt.of_ik, &attempt.of_client]).await?;
         let session_id = self.renew(session, SessionStage::Full, now).await?;
         tracing::info!(ik = %session.ik, "own password changed");
+        let browser = Some(session.browser);
+        self.remember(session.ik, AccountEvent::PasswordChanged, browser, now).await;
         Ok(session_id)
     }
 

@@ -153,22 +153,82 @@ impl Compose<'_> {
         self.letter(LetterKind::Pruefnummer, "Ihre Prüfnummer für das Serviceportal", &body)
     }
 
-    pub fn password_changed(&self) -> Letter {
+    /// The password was changed or reset; `block` is the link that blocks the account.
+    pub fn password_changed(&self, block: &BlockLink) -> Letter {
         let when = german_date_and_time(self.now);
         let body = format!(
             "{greeting}das Kennwort Ihres Zugangs zum Serviceportal für Leistungserbringer \
-             (IK {ik}) wurde am {when} Uhr geändert.\n\n\
-             Waren Sie das nicht? Dann vergeben Sie bitte sofort unter {url} mit Ihrer Prüfnummer \
-             ein neues Kennwort (\"Passwort zurücksetzen\"); damit ist das geänderte Kennwort \
-             ungültig. Bitte informieren Sie außerdem unseren Leistungserbringer-Service.\n{footer}",
+             (IK {ik}) wurde am {when} Uhr geändert.\n\n{not_you}{footer}",
             greeting = GREETING,
             ik = self.provider.ik,
-            url = self.sender.portal_url,
+            not_you = not_you(block),
             footer = self.closing(),
         );
         self.letter(
             LetterKind::PasswordChanged,
             "Ihr Kennwort im Serviceportal wurde geändert",
+            &body,
+        )
+    }
+
+    /// The second factor was enrolled, removed, or reset by the back office (`block`: the link
+    /// that blocks the account, for a change the provider made, or someone in their name).
+    pub fn factor_changed(&self, change: FactorChange, block: Option<&BlockLink>) -> Letter {
+        let when = german_date_and_time(self.now);
+        let what = match change {
+            FactorChange::Enrolled => {
+                "wurde eine Authenticator-App als zweiter Faktor eingerichtet"
+            }
+            FactorChange::Removed => "wurde der zweite Faktor (Authenticator-App) entfernt",
+            FactorChange::Reset => {
+                "hat unser Leistungserbringer-Service den zweiten Faktor (Authenticator-App) \
+                 entfernt; alle Sitzungen wurden beendet. Sie melden sich jetzt mit Ihrem \
+                 Kennwort allein an und können in der Anwendung unter \"Sicherheit\" eine neue \
+                 App einrichten"
+            }
+        };
+        let not_you = match block {
+            Some(block) => not_you(block),
+            None => "Haben Sie das nicht veranlasst? Dann wenden Sie sich bitte sofort an unseren \
+                     Leistungserbringer-Service.\n"
+                .to_string(),
+        };
+        let body = format!(
+            "{greeting}für Ihren Zugang zum Serviceportal für Leistungserbringer (IK {ik}) \
+             {what} (am {when} Uhr).\n\n{not_you}{footer}",
+            greeting = GREETING,
+            ik = self.provider.ik,
+            footer = self.closing(),
+        );
+        self.letter(
+            LetterKind::FactorChanged,
+            "Der zweite Faktor Ihres Zugangs zum Serviceportal wurde geändert",
+            &body,
+        )
+    }
+
+    /// A login from a browser not seen before for the account: when, which browser family, and
+    /// the coarse network (never the address).
+    pub fn new_browser(&self, browser: &str, network: &str) -> Letter {
+        let body = format!(
+            "{greeting}am {when} Uhr hat sich jemand mit Ihrem Zugang zum Serviceportal für \
+             Leistungserbringer (IK {ik}) in einem Browser angemeldet, in dem Ihr Zugang bisher \
+             nicht genutzt wurde.\n\n\
+             Browser: {browser}\n\
+             Netz: {network}\n\n\
+             Waren Sie das, brauchen Sie nichts zu tun. Waren Sie es nicht, dann ändern Sie bitte \
+             sofort Ihr Kennwort (\"Sicherheit\" in der Anwendung, oder \"Passwort \
+             zurücksetzen\" mit Ihrer Prüfnummer unter {url}) und informieren Sie unseren \
+             Leistungserbringer-Service.\n{footer}",
+            greeting = GREETING,
+            when = german_date_and_time(self.now),
+            ik = self.provider.ik,
+            url = self.sender.portal_url,
+            footer = self.closing(),
+        );
+        self.letter(
+            LetterKind::NewBrowser,
+            "Anmeldung in einem neuen Browser im Serviceportal",
             &body,
         )
     }
@@ -199,6 +259,40 @@ impl Compose<'_> {
             &body,
         )
     }
+}
+
+/// What a change notice was about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactorChange {
+    Enrolled,
+    Removed,
+    /// By the back office.
+    Reset,
+}
+
+/// The link of a change notice that blocks the account, and until when it works.
+#[derive(Debug, Clone)]
+pub struct BlockLink {
+    pub url: String,
+    pub valid_until: OffsetDateTime,
+}
+
+/// The label of the block link's line (the tests read the link after it).
+pub const BLOCK_LINK_LABEL: &str = "Zugang sperren";
+
+/// "Was it not you?" with the link on a line of its own.
+fn not_you(block: &BlockLink) -> String {
+    format!(
+        "Waren Sie das nicht? Dann sperren Sie Ihren Zugang bitte sofort über diesen Link \
+         (gültig bis {until} Uhr):\n\n\
+         {label}: {url}\n\n\
+         Damit enden alle Sitzungen, das Kennwort wird ungültig, und Sie erhalten neue \
+         Zugangsdaten (Initialkennwort und Prüfnummer) in zwei Schreiben. Bitte informieren Sie \
+         außerdem unseren Leistungserbringer-Service.\n",
+        until = german_date_and_time(block.valid_until),
+        label = BLOCK_LINK_LABEL,
+        url = block.url,
+    )
 }
 
 /// "04.05.2026 um 10:00" in German local time.

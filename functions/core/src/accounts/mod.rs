@@ -3,6 +3,7 @@
 
 mod factor;
 mod letters;
+mod notices;
 mod secrets;
 mod sessions;
 pub mod totp;
@@ -16,17 +17,18 @@ use portal_domain::{
 use time::{Duration, OffsetDateTime};
 
 pub use factor::{Enrolment, FactorError, SecondFactorProof};
-pub use letters::secret_in;
+pub use letters::{BLOCK_LINK_LABEL, secret_in};
+pub use notices::{BlockError, Device, HistoryLine};
 pub use secrets::{HashError, SecretHasher, session_id_hash};
 pub use sessions::{SessionEntry, public_session_id};
 
 use crate::model::{
-    Account, Barrier, Browser, Challenge, ChallengeId, Counter, Letter, Policy, Sender, Session,
-    SessionStage, Standing,
+    Account, AccountEvent, Barrier, Browser, Challenge, ChallengeId, Counter, Letter, Policy,
+    Sender, Session, SessionStage, Standing,
 };
 use crate::ports::{
-    AccountStore, ChallengeStore, Clock, LetterQueue, Limits, Mailer, ProviderDirectory, Saved,
-    SessionStore, StoreError,
+    AccountHistory, AccountStore, BlockTokens, ChallengeStore, Clock, KnownDevices, LetterQueue,
+    Limits, Mailer, ProviderDirectory, Saved, SessionStore, StoreError,
 };
 use crate::therapy::SecretCipher;
 
@@ -38,6 +40,11 @@ pub struct Accounts {
     pub sessions: Arc<dyn SessionStore>,
     pub challenges: Arc<dyn ChallengeStore>,
     pub limits: Arc<dyn Limits>,
+    /// The account's history (O.Pass_4), its known browsers (O.Auth_6), and the block links
+    /// of its change notices (O.Auth_16).
+    pub history: Arc<dyn AccountHistory>,
+    pub devices: Arc<dyn KnownDevices>,
+    pub block_tokens: Arc<dyn BlockTokens>,
     pub hasher: SecretHasher,
     pub clock: Arc<dyn Clock>,
     pub policy: Policy,
@@ -164,6 +171,8 @@ pub struct LoggedIn {
 pub struct SessionStatus {
     pub ik: Ik,
     pub name: String,
+    /// The provider's field in the directory (the information pages it sees first).
+    pub berufsfeld: Option<portal_domain::Berufsfeld>,
     pub must_change_password: bool,
     pub idle_timeout: Duration,
     pub expires_at: OffsetDateTime,
@@ -171,6 +180,8 @@ pub struct SessionStatus {
     pub second_factor_required: bool,
     /// The insurer requires a second factor and the account has none: enrolment is next.
     pub enrolment_required: bool,
+    /// The account has an active second factor (TOTP).
+    pub second_factor_active: bool,
 }
 
 /// How a new password is set with the Prüfnummer: logged in with the initial password (which
@@ -288,7 +299,7 @@ impl Accounts {
                 return Err(RegisterError::LettersOnTheWay { until });
             }
         }
-        self.issue_credentials(&provider, previous.as_ref(), now).await
+        self.issue_credentials_with(&provider, previous.as_ref(), now, |_| {}).await
     }
 
     /// Tells the address on file that someone asked for new letters while the earlier ones are
@@ -327,20 +338,22 @@ impl Accounts {
         if previous.as_ref().is_some_and(Account::is_active) {
             return Err(RegisterError::AlreadyActive);
         }
-        self.issue_credentials(&provider, previous.as_ref(), now).await
+        self.issue_credentials_with(&provider, previous.as_ref(), now, |_| {}).await
     }
 
-    async fn issue_credentials(
+    /// New letters (the earlier ones void), the account changed by `adjust` besides.
+    async fn issue_credentials_with(
         &self,
         provider: &Provider,
         previous: Option<&Account>,
         now: OffsetDateTime,
+        adjust: impl FnOnce(&mut Account),
     ) -> Result<Registered, RegisterError> {
         let password = secrets::new_initial_password();
         let pruefnummer = secrets::new_pruefnummer();
         let (password_hash, pruefnummer_hash) =
             tokio::try_join!(self.hasher.hash(&password), self.hasher.hash(pruefnummer.expose()))?;
-        let account = Account::registered(
+        let mut account = Account::registered(
             provider.ik,
             previous,
             password_hash,
@@ -348,6 +361,7 @@ impl Accounts {
             now,
             &self.policy,
         );
+        adjust(&mut account);
         let compose = letters::Compose {
             sender: &self.sender,
             provider,
@@ -382,6 +396,7 @@ impl Accounts {
         proof: Option<(&ChallengeId, &str)>,
         client: ClientAddress,
         browser: Browser,
+        device: &Device,
     ) -> Result<LoggedIn, LoginError> {
         let now = self.clock.now();
         let of_client = Attempts::of_client(client, now);
@@ -407,6 +422,8 @@ impl Accounts {
         let account = self.accounts.account(&ik).await?;
         let hash = account.as_ref().map(|a| a.password_hash.as_str());
         if !self.hasher.verify(password, hash).await {
+            // Written for an unknown IK too, so that the work (and its time) tells nothing.
+            self.remember(ik, AccountEvent::LoginFailed, Some(browser), now).await;
             return Err(LoginError::InvalidCredentials);
         }
         let Some(account) = account else { return Err(LoginError::InvalidCredentials) };
@@ -423,6 +440,9 @@ impl Accounts {
             })
             .await?
             .ok_or(LoginError::InvalidCredentials)?;
+        if barrier.is_some() {
+            self.remember(ik, AccountEvent::LoginFailed, Some(browser), now).await;
+        }
         match barrier {
             Some(Barrier::Blocked) => return Err(LoginError::Blocked),
             Some(Barrier::Inactive) => return Err(LoginError::Inactive),
@@ -434,6 +454,11 @@ impl Accounts {
         let stage = self.stage_after_password(&account);
         let (session_id, session) = self.begin_session(account.ik, now, stage, browser).await?;
         tracing::info!(ik = %account.ik, stage = stage.as_str(), "password accepted");
+        // Logged in (the code step, where there is one, does this when it is done).
+        if stage == SessionStage::Full {
+            self.remember(ik, AccountEvent::Login, Some(browser), now).await;
+            self.note_device(ik, device, browser, client, now).await;
+        }
         let status = self.status(&session, account.must_change_password).await?;
         Ok(LoggedIn { session_id, status })
     }
@@ -494,15 +519,20 @@ impl Accounts {
         session: &Session,
         must_change_password: bool,
     ) -> Result<SessionStatus, StoreError> {
-        let name = self.providers.provider(&session.ik).await?.map(|p| p.name).unwrap_or_default();
+        let provider = self.providers.provider(&session.ik).await?;
+        let berufsfeld = provider.as_ref().map(|p| p.berufsfeld);
+        let name = provider.map(|p| p.name).unwrap_or_default();
+        let account = self.accounts.account(&session.ik).await?;
         Ok(SessionStatus {
             ik: session.ik,
             name,
+            berufsfeld,
             must_change_password,
             idle_timeout: self.policy.session_idle,
             expires_at: session.expires_at(&self.policy),
             second_factor_required: session.stage == SessionStage::SecondFactor,
             enrolment_required: session.stage == SessionStage::Enrolment,
+            second_factor_active: account.is_some_and(|a| a.has_active_factor()),
         })
     }
 
@@ -544,7 +574,7 @@ impl Accounts {
             &session.ik,
             pruefnummer,
             new_password,
-            via,
+            (via, Some(session.browser)),
             client,
             now,
         )
@@ -595,8 +625,8 @@ impl Accounts {
             return Err(PasswordChangeError::InvalidCredentials);
         };
         let now = self.clock.now();
-        self.set_password_with_pruefnummer(&ik, pruefnummer, new_password, Via::Reset, client, now)
-            .await
+        let via = (Via::Reset, None);
+        self.set_password_with_pruefnummer(&ik, pruefnummer, new_password, via, client, now).await
     }
 
     async fn set_password_with_pruefnummer(
@@ -604,7 +634,7 @@ impl Accounts {
         ik: &Ik,
         pruefnummer: &str,
         new_password: &str,
-        via: Via,
+        (via, browser): (Via, Option<Browser>),
         client: ClientAddress,
         now: OffsetDateTime,
     ) -> Result<(), PasswordChangeError> {
@@ -636,6 +666,7 @@ impl Accounts {
         let provider = self.providers.provider(ik).await?;
         self.check_new_password(&account, provider.as_ref(), new_password).await?;
         let new_hash = self.hasher.hash(new_password).await?;
+        let block = self.new_block_link(ik, false, now).await?;
         let notice = provider.as_ref().map(|provider| {
             letters::Compose {
                 sender: &self.sender,
@@ -643,7 +674,7 @@ impl Accounts {
                 generation: account.letters_generation,
                 now,
             }
-            .password_changed()
+            .password_changed(&block)
         });
         for _ in 0..SAVE_ATTEMPTS {
             let Some(mut current) = self.accounts.account(ik).await? else {
@@ -661,6 +692,11 @@ impl Accounts {
             if self.accounts.save_account(&current, notice.as_slice()).await? == Saved::Done {
                 tracing::info!(%ik, "own password set");
                 (self.letters_queued)();
+                let event = match via {
+                    Via::Session => AccountEvent::PasswordChanged,
+                    Via::Reset => AccountEvent::PasswordReset,
+                };
+                self.remember(*ik, event, browser, now).await;
                 return Ok(());
             }
         }
@@ -703,7 +739,11 @@ impl Accounts {
     /// False when there is no account.
     pub async fn block(&self, ik: &Ik) -> Result<bool, StoreError> {
         let now = self.clock.now();
-        Ok(self.update(ik, |a| a.block(now)).await?.is_some())
+        let found = self.update(ik, |a| a.block(now)).await?.is_some();
+        if found {
+            self.remember(*ik, AccountEvent::Blocked, None, now).await;
+        }
+        Ok(found)
     }
 
     /// Back office: lifts a block. False when there is no account.

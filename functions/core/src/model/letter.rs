@@ -13,6 +13,10 @@ pub enum LetterKind {
     PasswordChanged,
     /// Tells the provider that someone asked for new letters while the earlier ones are valid.
     RegistrationRepeated,
+    /// Tells the provider that the second factor was enrolled, removed, or reset.
+    FactorChanged,
+    /// Tells the provider of a login from a browser not seen before for the account.
+    NewBrowser,
 }
 
 impl LetterKind {
@@ -22,6 +26,8 @@ impl LetterKind {
             LetterKind::Pruefnummer => "pruefnummer",
             LetterKind::PasswordChanged => "password_changed",
             LetterKind::RegistrationRepeated => "registration_repeated",
+            LetterKind::FactorChanged => "factor_changed",
+            LetterKind::NewBrowser => "new_browser",
         }
     }
 
@@ -31,6 +37,8 @@ impl LetterKind {
             LetterKind::Pruefnummer,
             LetterKind::PasswordChanged,
             LetterKind::RegistrationRepeated,
+            LetterKind::FactorChanged,
+            LetterKind::NewBrowser,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

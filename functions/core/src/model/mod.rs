@@ -7,6 +7,8 @@ mod challenge;
 mod client;
 mod counter;
 mod error;
+mod figures;
+mod history;
 mod ids;
 mod letter;
 mod report;
@@ -19,13 +21,19 @@ pub use challenge::Challenge;
 pub use client::{Client, Jwks, JwksError, SigningAlgorithm};
 pub use counter::Counter;
 pub use error::{Source, StoreError, error_chain};
+pub use figures::{DayFigures, ProviderDay};
+pub use history::{
+    AccountEvent, BLOCK_LINK_VALID_FOR, BlockToken, DEVICE_KNOWN_FOR, DeviceSeen, HISTORY_KEPT_FOR,
+    HistoryEntry,
+};
 pub use ids::{ChallengeId, ClientId, LetterId, QueryId, ReportId};
 pub use letter::{Letter, LetterKind, LetterStatus, Sender};
 pub use portal_domain::access::{
     Account, Barrier, Browser, Policy, SecondFactor, Session, SessionIdHash, SessionStage, Standing,
 };
 pub use report::{
-    DeliveryFailure, FrozenMessage, PhysicianRef, Receipt, ReceiptKind, ReportContents,
-    ReportDocument, ReportMessage, ReportStatus, Sealed, StoredReport,
+    AttachmentInfo, DeliveryFailure, FrozenMessage, MessageAttachment, PhysicianRef, Receipt,
+    ReceiptKind, ReportContents, ReportDocument, ReportMessage, ReportStatus, Sealed, StoredReport,
+    sha256_hex,
 };
 pub use tenant::{Letterhead, Look, Service, Tenant};

@@ -174,6 +174,22 @@ pub struct ReportContents {
     /// afterwards), however the directories change later.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frozen: Option<FrozenMessage>,
+    /// The practice's own PDF, sent behind the report's cover (its bytes are sealed apart, in
+    /// the attachments store: too large for a record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<AttachmentInfo>,
+}
+
+/// A practice's own PDF as the report knows it. The file name may name the patient, so it is
+/// sealed with the contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentInfo {
+    /// The file name as uploaded (for the practice's eyes and the attachment's name).
+    pub name: String,
+    pub bytes: u64,
+    pub pages: u32,
+    /// SHA-256 of the PDF, hex: the sealed bytes found in the store are these and no others.
+    pub sha256: String,
 }
 
 /// A report's KIM message as made at its send, but for the ids (derived from the report).
@@ -191,6 +207,10 @@ pub struct FrozenMessage {
     pub xml: Vec<u8>,
     pub pdf_name: String,
     pub xml_name: String,
+    /// The practice's own PDF, attached behind the PDF/A: its file name in the message and
+    /// its SHA-256 (the bytes stay in the attachments store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<(String, String)>,
 }
 
 impl FrozenMessage {
@@ -206,11 +226,21 @@ impl FrozenMessage {
             xml: message.xml.clone(),
             pdf_name: message.pdf_name.clone(),
             xml_name: message.xml_name.clone(),
+            attachment: message
+                .attachment
+                .as_ref()
+                .map(|a| (a.name.clone(), crate::model::sha256_hex(&a.pdf))),
         }
     }
 
-    /// The message of report `report` of `practice`; `None` if an address no longer parses.
-    pub fn message(&self, report: &ReportId, practice: &Ik) -> Option<ReportMessage> {
+    /// The message of report `report` of `practice`, with the practice's own PDF `attached`
+    /// if it had one; `None` if an address no longer parses.
+    pub fn message(
+        &self,
+        report: &ReportId,
+        practice: &Ik,
+        attached: Option<Vec<u8>>,
+    ) -> Option<ReportMessage> {
         Some(ReportMessage {
             report: *report,
             message_id: ReportMessage::message_id_of(report, practice),
@@ -224,6 +254,10 @@ impl FrozenMessage {
             xml: self.xml.clone(),
             pdf_name: self.pdf_name.clone(),
             xml_name: self.xml_name.clone(),
+            attachment: match (&self.attachment, attached) {
+                (Some((name, _)), Some(pdf)) => Some(MessageAttachment { name: name.clone(), pdf }),
+                _ => None,
+            },
         })
     }
 }
@@ -307,6 +341,15 @@ pub struct ReportMessage {
     /// File names of the attachments.
     pub pdf_name: String,
     pub xml_name: String,
+    /// The practice's own PDF, as it uploaded it, behind the PDF/A cover.
+    pub attachment: Option<MessageAttachment>,
+}
+
+/// A further PDF in the message: the practice's own report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageAttachment {
+    pub name: String,
+    pub pdf: Vec<u8>,
 }
 
 impl ReportMessage {
@@ -359,6 +402,12 @@ pub struct Receipt {
     pub at: OffsetDateTime,
     /// How the delivery port finds it again to acknowledge it (a file name, a mailbox id).
     pub handle: String,
+}
+
+/// SHA-256 of `bytes` in lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

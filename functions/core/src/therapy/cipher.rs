@@ -203,6 +203,57 @@ impl ReportCipher {
         serde_json::from_slice(plain).map_err(|_| CipherError::Open)
     }
 
+    /// A practice's own PDF sealed like the contents, bound to its report and marked as an
+    /// attachment (so it never opens as contents, nor contents as it).
+    pub fn seal_attachment(
+        &self,
+        pdf: &[u8],
+        practice: &Ik,
+        report: &ReportId,
+    ) -> Result<Vec<u8>, CipherError> {
+        let key = self.key.as_ref().ok_or(CipherError::Seal)?;
+        let mut nonce = [0; NONCE_LEN];
+        SystemRandom::new().fill(&mut nonce).map_err(|_| CipherError::Seal)?;
+        let mut sealed = Vec::with_capacity(1 + NONCE_LEN + pdf.len() + 16);
+        sealed.push(FORMAT);
+        sealed.extend_from_slice(&nonce);
+        sealed.extend_from_slice(pdf);
+        let mut aad = self.bound_to(practice, report);
+        aad.extend_from_slice(b"|attachment");
+        let tag = key
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad),
+                &mut sealed[1 + NONCE_LEN..],
+            )
+            .map_err(|_| CipherError::Seal)?;
+        sealed.extend_from_slice(tag.as_ref());
+        Ok(sealed)
+    }
+
+    pub fn open_attachment(
+        &self,
+        sealed: &[u8],
+        practice: &Ik,
+        report: &ReportId,
+    ) -> Result<Vec<u8>, CipherError> {
+        let key = self.key.as_ref().ok_or(CipherError::Open)?;
+        let (format, rest) = sealed.split_first().ok_or(CipherError::Open)?;
+        if *format != FORMAT || rest.len() < NONCE_LEN {
+            return Err(CipherError::Open);
+        }
+        let (nonce, data) = rest.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CipherError::Open)?;
+        let mut data = data.to_vec();
+        let mut aad = self.bound_to(practice, report);
+        aad.extend_from_slice(b"|attachment");
+        let plain =
+            key.open_in_place(nonce, Aad::from(aad), &mut data).map_err(|_| CipherError::Open)?;
+        let len = plain.len();
+        data.truncate(len);
+        Ok(data)
+    }
+
     /// What a sealed value belongs to: the tenant, the practice, the report.
     fn bound_to(&self, practice: &Ik, report: &ReportId) -> Vec<u8> {
         format!("{}|{practice}|{report}", self.tenant).into_bytes()
@@ -254,6 +305,22 @@ mod tests {
         assert!(cipher.open(&changed, &practice, &report).is_err());
         assert!(cipher.open(&Sealed(vec![]), &practice, &report).is_err());
         assert!(ReportKeys::from_bytes(&[1; 31]).is_none());
+    }
+
+    #[test]
+    fn an_attachment_opens_for_its_report_only_and_never_as_contents() {
+        let keys = ReportKeys::from_bytes(&[7; 32]).unwrap();
+        let cipher = keys.for_tenant(&ik("107299005"));
+        let (practice, report) = (ik("401612342"), ReportId::new());
+        let pdf = b"%PDF-1.7 Schulterschmerz".to_vec();
+        let sealed = cipher.seal_attachment(&pdf, &practice, &report).unwrap();
+        assert!(!String::from_utf8_lossy(&sealed).contains("Schulter"));
+        assert_eq!(cipher.open_attachment(&sealed, &practice, &report).unwrap(), pdf);
+        assert!(cipher.open_attachment(&sealed, &practice, &ReportId::new()).is_err());
+        assert!(cipher.open_attachment(&sealed, &ik("401612353"), &report).is_err());
+        assert!(cipher.open(&Sealed(sealed.clone()), &practice, &report).is_err());
+        let as_contents = cipher.seal(&contents(), &practice, &report).unwrap();
+        assert!(cipher.open_attachment(&as_contents.0, &practice, &report).is_err());
     }
 
     #[test]

@@ -90,10 +90,11 @@ async fn dispatch_one(
         return Ok(None);
     }
     let claimed = StoredReport { version: claimed.version + 1, ..claimed };
-    let outcome = match frozen_message(reports, &claimed) {
+    let outcome = match frozen_message(reports, &claimed).await {
         Ok(message) => delivery.deliver(&message).await,
-        // Sealed when it was sent, it opens or it never will: nothing to retry.
-        Err(failure) => Err(DeliveryError::Refused(failure)),
+        // Sealed when it was sent, it opens or it never will: nothing to retry (but a store
+        // that did not answer for the own PDF may next time).
+        Err(error) => Err(error),
     };
     let now = reports.clock.now();
     let (next, outcome) = match outcome {
@@ -137,21 +138,30 @@ async fn dispatch_one(
     Ok(Some(outcome))
 }
 
-/// The message frozen when the practice sent the report, or why there is none to send.
-fn frozen_message(
+/// The message frozen when the practice sent the report (with the practice's own PDF, read
+/// back from the attachments store and checked against the hash frozen with it), or why there
+/// is none to send.
+async fn frozen_message(
     reports: &Reports,
     record: &StoredReport,
-) -> Result<ReportMessage, DeliveryFailure> {
-    let contents = reports.contents(record).map_err(|error| {
-        if !matches!(error, ReportsError::ContentsExpired) {
-            tracing::error!(report = %record.id, error = %crate::error_chain(&error), "report contents do not open");
+) -> Result<ReportMessage, DeliveryError> {
+    let undeliverable = DeliveryError::Refused(DeliveryFailure::Undeliverable);
+    let not_opened = |error: ReportsError| match error {
+        ReportsError::Store(error) => DeliveryError::Unavailable(Box::new(error)),
+        error => {
+            if !matches!(error, ReportsError::ContentsExpired) {
+                tracing::error!(report = %record.id, error = %crate::error_chain(&error), "report contents do not open");
+            }
+            DeliveryError::Refused(DeliveryFailure::Undeliverable)
         }
-        DeliveryFailure::Undeliverable
-    })?;
-    contents
-        .frozen
-        .and_then(|frozen| frozen.message(&record.id, &record.practice))
-        .ok_or(DeliveryFailure::Undeliverable)
+    };
+    let contents = reports.contents(record).map_err(not_opened)?;
+    let Some(frozen) = contents.frozen else { return Err(undeliverable) };
+    let attached = match &frozen.attachment {
+        Some((_, sha256)) => Some(reports.attached_pdf(record, sha256).await.map_err(not_opened)?),
+        None => None,
+    };
+    frozen.message(&record.id, &record.practice, attached).ok_or(undeliverable)
 }
 
 /// Records each receipt on its report, then acknowledges it. A receipt for no report of this

@@ -13,12 +13,12 @@ use portal_domain::{Berufsfeld, Ik, Provider};
 use time::{Date, Duration, OffsetDateTime};
 
 use crate::model::{
-    FrozenMessage, ReportContents, ReportDocument, ReportId, ReportMessage, ReportStatus,
-    StoredReport, Tenant,
+    AttachmentInfo, FrozenMessage, MessageAttachment, ReportContents, ReportDocument, ReportId,
+    ReportMessage, ReportStatus, StoredReport, Tenant, sha256_hex,
 };
 use crate::ports::{
-    Clock, PhysicianDirectory, ProviderDirectory, RenderError, ReportRenderer, ReportStore, Saved,
-    StoreError,
+    Clock, PdfRefused, PhysicianDirectory, ProviderDirectory, RenderError, ReportAttachments,
+    ReportRenderer, ReportStore, Saved, StoreError,
 };
 
 pub use cipher::{CipherError, ReportCipher, ReportKeys, SecretCipher};
@@ -38,6 +38,13 @@ pub const RECORD_KEPT: Duration = Duration::days(365);
 pub const HISTORY: Duration = Duration::days(31);
 /// The longest `Idempotency-Key` kept.
 pub const IDEMPOTENCY_KEY_MAX: usize = 100;
+/// The largest own PDF a practice uploads (the 10 MB, as MiB): with the cover well
+/// below KIM 1.5's 500 MB and the 25 MB of KIM 1.0 client modules.
+pub const ATTACHMENT_MAX_BYTES: usize = 10 * 1024 * 1024;
+/// The most pages of an own PDF: a therapy report, not a file.
+pub const ATTACHMENT_MAX_PAGES: u32 = 100;
+/// What the cover says in a free-text section the practice's own PDF fills.
+pub const SEE_ATTACHED: &str = "Siehe den beigefügten Bericht der Praxis (eigenes PDF).";
 
 /// What every tenant's reports share in one process: the deployment's key and the renderer.
 #[derive(Clone)]
@@ -71,6 +78,27 @@ impl ReportRenderer for NoRenderer {
     }
 }
 
+/// The form of a report whose text is the practice's own PDF: the free-text sections left
+/// empty point to it, so the cover carries the patient and prescription block and the PDF the
+/// rest. What the practice did write stays.
+fn cover_form(form: &portal_domain::therapy::ReportForm) -> portal_domain::therapy::ReportForm {
+    let mut form = form.clone();
+    for text in [
+        &mut form.findings,
+        &mut form.goals,
+        &mut form.measures,
+        &mut form.course,
+        &mut form.compliance,
+        &mut form.prognosis,
+        &mut form.recommendation.text,
+    ] {
+        if text.trim().is_empty() {
+            *text = SEE_ATTACHED.to_string();
+        }
+    }
+    form
+}
+
 /// A physician picked who is not (or no longer) in the directory.
 const UNKNOWN_PHYSICIAN: portal_domain::therapy::FieldError =
     portal_domain::therapy::FieldError::Rule(
@@ -88,6 +116,8 @@ pub struct Reports {
     pub providers: Arc<dyn ProviderDirectory>,
     pub physicians: Arc<dyn PhysicianDirectory>,
     pub reports: Arc<dyn ReportStore>,
+    /// The practices' own PDFs, sealed.
+    pub attachments: Arc<dyn ReportAttachments>,
     pub cipher: Arc<ReportCipher>,
     pub renderer: Arc<dyn ReportRenderer>,
     pub clock: Arc<dyn Clock>,
@@ -139,6 +169,21 @@ pub enum ReportsError {
     /// Changed by another request while this one worked on it: try again.
     #[error("the report changed meanwhile")]
     Changed,
+    /// An own PDF larger than [`ATTACHMENT_MAX_BYTES`].
+    #[error("the PDF is larger than 10 MB")]
+    PdfTooLarge,
+    /// Not a PDF, or one that does not parse.
+    #[error("the file is not a readable PDF")]
+    PdfInvalid,
+    /// An encrypted PDF (the physician's system could not file it).
+    #[error("the PDF is encrypted")]
+    PdfEncrypted,
+    /// More than [`ATTACHMENT_MAX_PAGES`] pages.
+    #[error("the PDF has too many pages")]
+    PdfTooManyPages,
+    /// The own PDF the report names is no longer in the store (or not the one uploaded).
+    #[error("the report's own PDF is no longer kept")]
+    AttachmentMissing,
     /// The insurer's tenants file names no KIM address to send from.
     #[error("the insurer has no KIM address to send from")]
     NoKimAddress,
@@ -236,6 +281,9 @@ impl Reports {
         contents: ReportContents,
     ) -> Result<ReportView, ReportsError> {
         let record = self.draft(ik, id).await?;
+        // The own PDF stays with the report: the form's body does not carry it.
+        let attachment = self.contents(&record).ok().and_then(|c| c.attachment);
+        let contents = ReportContents { attachment, ..contents };
         let now = self.clock.now();
         let record = StoredReport {
             kind: contents.form.kind,
@@ -254,9 +302,89 @@ impl Reports {
     pub async fn delete(&self, ik: &Ik, id: &ReportId) -> Result<(), ReportsError> {
         let record = self.draft(ik, id).await?;
         match self.reports.delete_report(&record).await? {
-            Saved::Done => Ok(()),
+            Saved::Done => Ok(self.attachments.delete_attachment(ik, id).await?),
             Saved::Conflict => Err(self.why_not_a_draft(ik, id).await),
         }
+    }
+
+    /// Puts the practice's own PDF behind the draft's cover (replacing one it had): at most
+    /// 10 MB, a PDF that parses, not encrypted, at most 100 pages. Sealed like the contents.
+    pub async fn attach(
+        &self,
+        ik: &Ik,
+        id: &ReportId,
+        name: &str,
+        pdf: &[u8],
+    ) -> Result<ReportView, ReportsError> {
+        let record = self.draft(ik, id).await?;
+        if pdf.len() > ATTACHMENT_MAX_BYTES {
+            return Err(ReportsError::PdfTooLarge);
+        }
+        let facts = self.renderer.inspect_pdf(pdf).map_err(|refused| match refused {
+            PdfRefused::Invalid => ReportsError::PdfInvalid,
+            PdfRefused::Encrypted => ReportsError::PdfEncrypted,
+        })?;
+        if facts.pages > ATTACHMENT_MAX_PAGES {
+            return Err(ReportsError::PdfTooManyPages);
+        }
+        let mut contents = self.contents(&record)?;
+        let name: String = name.trim().chars().filter(|c| !c.is_control()).take(200).collect();
+        contents.attachment = Some(AttachmentInfo {
+            name: if name.is_empty() { "Bericht.pdf".into() } else { name },
+            bytes: pdf.len() as u64,
+            pages: facts.pages,
+            sha256: sha256_hex(pdf),
+        });
+        let sealed = self.cipher.seal_attachment(pdf, ik, id)?;
+        self.attachments.put_attachment(ik, id, &sealed).await?;
+        let now = self.clock.now();
+        let record = StoredReport {
+            contents: Some(self.cipher.seal(&contents, ik, id)?),
+            updated_at: now,
+            contents_expire_at: now + DRAFT_KEPT,
+            expires_at: now + RECORD_KEPT,
+            ..record
+        };
+        self.save(&record).await?;
+        tracing::info!(report = %id, bytes = pdf.len(), pages = facts.pages, "own PDF attached");
+        self.view(StoredReport { version: record.version + 1, ..record }).await
+    }
+
+    /// Takes the own PDF off a draft (none there: nothing changes).
+    pub async fn detach(&self, ik: &Ik, id: &ReportId) -> Result<ReportView, ReportsError> {
+        let record = self.draft(ik, id).await?;
+        let mut contents = self.contents(&record)?;
+        if contents.attachment.take().is_none() {
+            return self.view(record).await;
+        }
+        let now = self.clock.now();
+        let record = StoredReport {
+            contents: Some(self.cipher.seal(&contents, ik, id)?),
+            updated_at: now,
+            contents_expire_at: now + DRAFT_KEPT,
+            ..record
+        };
+        self.save(&record).await?;
+        self.attachments.delete_attachment(ik, id).await?;
+        self.view(StoredReport { version: record.version + 1, ..record }).await
+    }
+
+    /// The own PDF as uploaded, checked against what the report names.
+    async fn attached_pdf(
+        &self,
+        record: &StoredReport,
+        sha256: &str,
+    ) -> Result<Vec<u8>, ReportsError> {
+        let sealed = self
+            .attachments
+            .attachment(&record.practice, &record.id)
+            .await?
+            .ok_or(ReportsError::AttachmentMissing)?;
+        let pdf = self.cipher.open_attachment(&sealed, &record.practice, &record.id)?;
+        if sha256_hex(&pdf) != sha256 {
+            return Err(ReportsError::AttachmentMissing);
+        }
+        Ok(pdf)
     }
 
     /// Freezes a complete report (its message made now, PDF and XML included) and queues it
@@ -343,6 +471,10 @@ impl Reports {
         let date = portal_domain::german_date(at);
         let (report, physician) = self.complete(contents, date).await?;
         let to = physician.receives_earztbrief().cloned().ok_or(ReportsError::NoEarztbrief)?;
+        let attachment = match &contents.attachment {
+            Some(info) => Some(self.attached_pdf(record, &info.sha256).await?),
+            None => None,
+        };
         let from = self.tenant.kim_address.clone().ok_or(ReportsError::NoKimAddress)?;
         let pdf = self.render(record, &report, practice, &physician, date)?;
         let id = record.id.to_string();
@@ -369,6 +501,11 @@ impl Reports {
             xml,
             pdf_name: format!("{kind}-{id}.pdf").replace(' ', "-"),
             xml_name: format!("{kind}-{id}.xml").replace(' ', "-"),
+            // A name of its own: the uploaded file's may name the patient.
+            attachment: attachment.map(|pdf| MessageAttachment {
+                name: format!("{kind}-{id}-Praxisbericht.pdf").replace(' ', "-"),
+                pdf,
+            }),
         })
     }
 
@@ -379,12 +516,23 @@ impl Reports {
         let practice = self.heilmittel_practice(ik).await?;
         let record = self.reports.report(ik, id).await?.ok_or(ReportsError::NotFound)?;
         let contents = self.contents(&record)?;
-        if let Some(frozen) = contents.frozen {
-            return Ok(frozen.pdf);
+        let attached = match &contents.attachment {
+            Some(info) => Some(self.attached_pdf(&record, &info.sha256).await?),
+            None => None,
+        };
+        let cover = match &contents.frozen {
+            Some(frozen) => frozen.pdf.clone(),
+            None => {
+                let date = self.clock.today();
+                let (report, physician) = self.complete(&contents, date).await?;
+                self.render(&record, &report, &practice, &physician, date)?
+            }
+        };
+        match attached {
+            // What the physician gets, in one file: the cover, then the practice's pages.
+            Some(pdf) => Ok(self.renderer.join_pdfs(&[&cover, &pdf])?),
+            None => Ok(cover),
         }
-        let date = self.clock.today();
-        let (report, physician) = self.complete(&contents, date).await?;
-        self.render(&record, &report, &practice, &physician, date)
     }
 
     /// The report's PDF/A as of `date`.
@@ -415,7 +563,10 @@ impl Reports {
         today: Date,
     ) -> Result<(TherapyReport, Physician), ReportsError> {
         let physician = self.physician(contents).await?;
-        let report = contents.form.complete(today);
+        let report = match contents.attachment {
+            Some(_) => cover_form(&contents.form).complete(today),
+            None => contents.form.complete(today),
+        };
         match (report, physician) {
             (Ok(report), Ok(physician)) => Ok((report, physician)),
             (Err(mut problems), Err(missing)) => {

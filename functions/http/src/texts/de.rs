@@ -30,6 +30,11 @@ impl Catalogue for German {
             Text::NoEarztbrief => "Diese Arztpraxis empfängt keine eArztbriefe. Bitte drucken Sie den Bericht (Vorschau) und übergeben Sie ihn auf anderem Weg.".into(),
             Text::UnknownReport => "Der zu korrigierende Bericht ist kein versandter Bericht Ihrer Praxis.".into(),
             Text::ReportIncomplete => "Der Bericht ist noch nicht vollständig.".into(),
+            Text::PdfTooLarge => "Die PDF-Datei ist größer als 10 MB. Bitte verkleinern Sie sie (zum Beispiel ohne eingebettete Bilder in hoher Auflösung).".into(),
+            Text::PdfInvalid => "Die Datei ist keine lesbare PDF-Datei. Bitte speichern Sie den Bericht erneut als PDF.".into(),
+            Text::PdfEncrypted => "Die PDF-Datei ist verschlüsselt oder kennwortgeschützt. Bitte laden Sie sie ohne Kennwortschutz hoch.".into(),
+            Text::PdfTooManyPages => "Die PDF-Datei hat mehr als 100 Seiten.".into(),
+            Text::AttachmentMissing => "Das hochgeladene PDF wird nicht mehr aufbewahrt. Bitte laden Sie es erneut hoch.".into(),
             Text::ServiceNotOffered => "Diesen Dienst bietet Ihre Krankenkasse in diesem Portal nicht an.".into(),
             Text::UnknownTenant => "Unter dieser Adresse ist kein Serviceportal einer Krankenkasse eingerichtet.".into(),
             Text::MethodNotAllowed => "Diese Adresse kann so nicht aufgerufen werden.".into(),
@@ -79,6 +84,7 @@ impl Catalogue for German {
             Text::CurrentPasswordRequired => "Ihr Zugang hat bereits ein eigenes Kennwort. Zum Ändern geben Sie bitte Ihr aktuelles Kennwort ein.".into(),
             Text::SecondFactorActive => "Für Ihren Zugang ist bereits eine Authenticator-App eingerichtet. Entfernen Sie sie zuerst, um eine neue einzurichten.".into(),
             Text::NoSecondFactor => "Für Ihren Zugang ist keine Authenticator-App eingerichtet oder in Einrichtung.".into(),
+            Text::BlockLinkInvalid => "Dieser Link gilt nicht (mehr): Er ist unbekannt, älter als sieben Tage oder wurde schon verwendet. Bitte wenden Sie sich an unseren Leistungserbringer-Service.".into(),
             Text::SessionEndedAfterFailures => "Zu viele Fehlversuche: Ihre Sitzung wurde beendet. Bitte melden Sie sich erneut an.".into(),
             Text::SessionNotFound => "Diese Sitzung gibt es nicht (mehr).".into(),
             Text::QuotaUsedUp { quota } => format!(
@@ -87,6 +93,8 @@ impl Catalogue for German {
             Text::TooFast => "Zu viele Abfragen in kurzer Zeit. Bitte warten Sie einen Moment.".into(),
             Text::AuditUnavailable => "Die Abfrage konnte nicht protokolliert werden. Ohne Protokoll zeigen wir kein Ergebnis; bitte versuchen Sie es in einigen Minuten erneut.".into(),
             Text::ProofChecksUsedUp => "Zu viele Nachweise in kurzer Zeit geprüft. Bitte versuchen Sie es in einer Minute erneut.".into(),
+            Text::PageNotFound => "Diese Informationsseite gibt es nicht (oder noch nicht).".into(),
+            Text::UnknownBerufsfeld => "Dieses Berufsfeld gibt es nicht. Möglich sind apotheke, heilmittel, hilfsmittel und sonstige.".into(),
         }
     }
 }

@@ -27,6 +27,11 @@ impl Catalogue for English {
             Text::IdempotencyKeyRequired => "Sending needs an \"Idempotency-Key\" header (1 to 100 visible characters).".into(),
             Text::NoEarztbrief => "This physician's practice receives no eArztbrief. Please print the report (preview) and hand it over another way.".into(),
             Text::UnknownReport => "The report to correct is not a sent report of your practice.".into(),
+            Text::PdfTooLarge => "The PDF is larger than 10 MB. Please make it smaller (for example without high-resolution images).".into(),
+            Text::PdfInvalid => "The file is not a readable PDF. Please save the report as a PDF again.".into(),
+            Text::PdfEncrypted => "The PDF is encrypted or password-protected. Please upload it without a password.".into(),
+            Text::PdfTooManyPages => "The PDF has more than 100 pages.".into(),
+            Text::AttachmentMissing => "The uploaded PDF is no longer kept. Please upload it again.".into(),
             Text::ReportIncomplete => "The report is not complete yet.".into(),
             Text::ServiceNotOffered => "Your insurer does not offer this service in this portal.".into(),
             Text::UnknownTenant => "No insurer's service portal is set up at this address.".into(),
@@ -74,6 +79,7 @@ impl Catalogue for English {
             Text::CurrentPasswordRequired => "Your account already has its own password. To change it, please enter your current password.".into(),
             Text::SecondFactorActive => "An authenticator app is already set up for your account. Remove it first to set up a new one.".into(),
             Text::NoSecondFactor => "No authenticator app is set up, or being set up, for your account.".into(),
+            Text::BlockLinkInvalid => "This link does not work (any more): it is unknown, older than seven days, or was used before. Please contact our provider service.".into(),
             Text::SessionEndedAfterFailures => "Too many failed attempts: your session has ended. Please log in again.".into(),
             Text::SessionNotFound => "This session does not exist (any more).".into(),
             Text::QuotaUsedUp { quota } => format!(
@@ -82,6 +88,8 @@ impl Catalogue for English {
             Text::TooFast => "Too many queries in a short time. Please wait a moment.".into(),
             Text::AuditUnavailable => "The query could not be recorded. Without a record we show no result; please try again in a few minutes.".into(),
             Text::ProofChecksUsedUp => "Too many proofs checked in a short time. Please try again in a minute.".into(),
+            Text::PageNotFound => "There is no such information page (or not yet).".into(),
+            Text::UnknownBerufsfeld => "There is no such Berufsfeld. It is one of apotheke, heilmittel, hilfsmittel and sonstige.".into(),
         }
     }
 }

@@ -67,6 +67,7 @@ pub enum Text {
     CurrentPasswordRequired,
     SecondFactorActive,
     NoSecondFactor,
+    BlockLinkInvalid,
     SessionEndedAfterFailures,
     SessionNotFound,
     // The eTherapiebericht.
@@ -81,6 +82,11 @@ pub enum Text {
     NoEarztbrief,
     UnknownReport,
     ReportIncomplete,
+    PdfTooLarge,
+    PdfInvalid,
+    PdfEncrypted,
+    PdfTooManyPages,
+    AttachmentMissing,
     // The exemption query.
     QuotaUsedUp {
         quota: u32,
@@ -89,6 +95,9 @@ pub enum Text {
     AuditUnavailable,
     // The proofs.
     ProofChecksUsedUp,
+    // The information pages.
+    PageNotFound,
+    UnknownBerufsfeld,
 }
 
 /// Where a text sends the provider: the insurer's provider service and its contact line, or,
