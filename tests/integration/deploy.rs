@@ -118,8 +118,14 @@ async fn each_function_answers_its_own_routes_and_treats_the_others_as_unknown()
         for route in routes() {
             let request = Request::builder()
                 .method(route.method.clone())
-                // A search parameter that exists (the path's own `{id}` is none).
-                .uri(route.path.replace("SearchParameter/{id}", "SearchParameter/einwilligung"))
+                // A search parameter and a content page that exist (the path's own `{id}` and
+                // `{slug}` are none).
+                .uri(
+                    route
+                        .path
+                        .replace("SearchParameter/{id}", "SearchParameter/einwilligung")
+                        .replace("pages/{slug}", "pages/oha"),
+                )
                 .body(Body::empty())
                 .unwrap();
             let status = router.clone().oneshot(request).await.unwrap().status();
