@@ -378,12 +378,22 @@ mod tests {
             Letter { id: "01JDREPORT", at, practice: &practice(), physician: &physician() };
         let xml = earztbrief_xml(&report("Anna <Lena> & \"Co\""), &letter);
         let mut reader = Reader::from_reader(xml.as_slice());
-        let mut texts = Vec::new();
+        // The reader hands text and entity references (`&lt;`) over as events of their own:
+        // each element's text is the run of them, unescaped.
+        let (mut texts, mut run) = (Vec::new(), String::new());
         loop {
             match reader.read_event().expect("well-formed XML") {
-                Event::Text(t) => texts.push(t.unescape().unwrap().into_owned()),
-                Event::Eof => break,
-                _ => {}
+                Event::Text(t) => run.push_str(&t.decode().unwrap()),
+                Event::GeneralRef(r) => run.push_str(&format!("&{};", r.decode().unwrap())),
+                event => {
+                    if !run.is_empty() {
+                        texts.push(quick_xml::escape::unescape(&run).unwrap().into_owned());
+                        run.clear();
+                    }
+                    if matches!(event, Event::Eof) {
+                        break;
+                    }
+                }
             }
         }
         assert!(texts.iter().any(|t| t == "Anna <Lena> & \"Co\""), "{texts:?}");
