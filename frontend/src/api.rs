@@ -182,6 +182,26 @@ pub async fn service_figures(lang: Lang) -> Result<portal_wire::ServiceFiguresBo
     typed(json(get("/api/service-figures", lang), lang).await?, lang)
 }
 
+/// The back office's login (its own role and cookie, not a provider's).
+pub async fn backoffice_login(
+    name: &str,
+    password: &str,
+    lang: Lang,
+) -> Result<portal_wire::BackofficeSessionBody, Problem> {
+    let body = portal_wire::BackofficeLoginBody { name: name.into(), password: password.into() };
+    typed(json(post("/api/backoffice/session", &body, lang), lang).await?, lang)
+}
+
+/// The logged-in back-office user, if any.
+pub async fn backoffice_session(lang: Lang) -> Result<portal_wire::BackofficeSessionBody, Problem> {
+    typed(json(get("/api/backoffice/session", lang), lang).await?, lang)
+}
+
+/// The back office's figures of the last 14 days.
+pub async fn backoffice_figures(lang: Lang) -> Result<portal_wire::BackofficeFiguresBody, Problem> {
+    typed(json(get("/api/backoffice/figures", lang), lang).await?, lang)
+}
+
 /// The insurer whose portal this address is.
 pub async fn tenant(lang: Lang) -> Result<Tenant, Problem> {
     typed(json(get("/api/tenant", lang), lang).await?, lang)
@@ -394,6 +414,107 @@ pub async fn report_pdf(id: &str, lang: Lang) -> Result<JsValue, Problem> {
     let response = send(get(&format!("{REPORTS}/{id}/pdf"), lang), lang).await?;
     let blob = response.blob().map_err(|_| Problem::network(lang))?;
     JsFuture::from(blob).await.map_err(|_| Problem::network(lang))
+}
+
+/// Puts the practice's own PDF behind the draft's cover: in AWS straight into S3 at a presigned
+/// address (a Lambda takes at most 6 MB), then `complete`; where the portal has no such upload
+/// (`direct_upload_only`: the local portal) as the body of `PUT …/attachment`. `progress` hears
+/// the percent sent.
+pub async fn upload_attachment(
+    id: &str,
+    file: &web_sys::File,
+    lang: Lang,
+    progress: impl Fn(u32) + 'static,
+) -> Result<ReportBody, Problem> {
+    let base = format!("{REPORTS}/{id}/attachment");
+    let name = file.name();
+    let ticket = json(request("POST", &format!("{base}/upload"), None, lang), lang).await;
+    let answer = match ticket {
+        Ok(ticket) => {
+            // Read field by field (`UploadTicketBody`): a serde mapping per body costs the wasm
+            // more than these few lookups.
+            let field = |name: &str| {
+                Reflect::get(&ticket, &JsValue::from_str(name)).ok().and_then(|v| v.as_string())
+            };
+            let (Some(upload), Some(url), Some(method), Some(content_type)) =
+                (field("upload"), field("url"), field("method"), field("content_type"))
+            else {
+                return Err(Problem::network(lang));
+            };
+            let ct = [("Content-Type", content_type.as_str())];
+            let (status, _) = put_file(&method, &url, &ct, file, lang, progress).await?;
+            if !(200..300).contains(&status) {
+                return Err(Problem { status, ..Problem::network(lang) });
+            }
+            let done = js_sys::Object::new();
+            let _ = Reflect::set(&done, &JsValue::from_str("upload"), &JsValue::from_str(&upload));
+            let _ = Reflect::set(&done, &JsValue::from_str("name"), &JsValue::from_str(&name));
+            json(with_value("POST", &format!("{base}/complete"), done.into(), lang), lang).await?
+        }
+        Err(p) if p.code == Some(ProblemCode::DirectUploadOnly) => {
+            let url = format!("{base}?name={}", js_sys::encode_uri_component(&name));
+            let headers = [("Content-Type", "application/pdf"), ("Accept-Language", lang.tag())];
+            let (status, text) = put_file("PUT", &url, &headers, file, lang, progress).await?;
+            let value = JSON::parse(&text).map_err(|_| Problem::network(lang))?;
+            if !(200..300).contains(&status) {
+                let problem = js::from_value::<portal_wire::Problem>(known_codes(value))
+                    .map_or_else(|_| Problem::network(lang), Problem::from);
+                return Err(Problem { status, ..problem });
+            }
+            value
+        }
+        Err(p) => return Err(p),
+    };
+    typed(answer, lang)
+}
+
+/// Sends the file with `XMLHttpRequest` (fetch tells nothing of an upload's progress): its
+/// status and answer, or a network problem.
+async fn put_file(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    file: &web_sys::File,
+    lang: Lang,
+    progress: impl Fn(u32) + 'static,
+) -> Result<(u16, String), Problem> {
+    use wasm_bindgen::closure::Closure;
+    let network = || Problem::network(lang);
+    let xhr = web_sys::XmlHttpRequest::new().map_err(|_| network())?;
+    xhr.open_with_async(method, url, true).map_err(|_| network())?;
+    for (name, value) in headers {
+        xhr.set_request_header(name, value).map_err(|_| network())?;
+    }
+    let on_progress =
+        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+            if e.length_computable() && e.total() > 0.0 {
+                progress((e.loaded() * 100.0 / e.total()) as u32);
+            }
+        });
+    if let Ok(upload) = xhr.upload() {
+        upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    }
+    let done = js_sys::Promise::new(&mut |resolve, _| {
+        xhr.set_onloadend(Some(&resolve));
+    });
+    xhr.send_with_opt_blob(Some(file)).map_err(|_| network())?;
+    let _ = JsFuture::from(done).await;
+    if let Ok(upload) = xhr.upload() {
+        upload.set_onprogress(None);
+    }
+    drop(on_progress);
+    match xhr.status().unwrap_or(0) {
+        0 => Err(network()),
+        status => Ok((status, xhr.response_text().ok().flatten().unwrap_or_default())),
+    }
+}
+
+/// Takes the own PDF off the draft.
+pub async fn remove_attachment(id: &str, lang: Lang) -> Result<ReportBody, Problem> {
+    typed(
+        json(request("DELETE", &format!("{REPORTS}/{id}/attachment"), None, lang), lang).await?,
+        lang,
+    )
 }
 
 /// Begins the enrolment of an authenticator app: its secret, as text and as a QR code.

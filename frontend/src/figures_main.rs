@@ -5,7 +5,7 @@
 //! app's.
 
 use portal_ui::host::{self, Host};
-use portal_ui::pages::ServiceFigures;
+use portal_ui::pages::{BackofficeFigures, ServiceFigures};
 use wasm_bindgen::prelude::*;
 
 fn main() {}
@@ -21,7 +21,13 @@ pub fn mount(
     refresh_session: js_sys::Function,
 ) {
     let host = Host { address, navigate, logged_in, refresh_session };
-    host::mount_module(element, &lang, host, ServiceFigures);
+    // One module, two pages: the public figures, and the back office's behind its own login.
+    let path = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default();
+    if path.trim_end_matches('/') == "/backoffice" {
+        host::mount_module(element, &lang, host, BackofficeFigures);
+    } else {
+        host::mount_module(element, &lang, host, ServiceFigures);
+    }
 }
 
 /// Takes the page away (the app shows another).

@@ -77,7 +77,9 @@ fn CurrentPage() -> impl IntoView {
         Some(Page::Security | Page::Block) => {
             ModulePage(ModulePageProps { name: "portal-account" }).into_any()
         }
-        Some(Page::Figures) => ModulePage(ModulePageProps { name: "portal-figures" }).into_any(),
+        Some(Page::Figures | Page::Backoffice) => {
+            ModulePage(ModulePageProps { name: "portal-figures" }).into_any()
+        }
         Some(Page::Info | Page::InfoPage) => {
             ModulePage(ModulePageProps { name: "portal-info" }).into_any()
         }

@@ -33,6 +33,8 @@ pub enum Page {
     InfoPage,
     /// The portal's public figures ("Servicezahlen").
     Figures,
+    /// The back office's figures, behind its own login (in the figures' module).
+    Backoffice,
 }
 
 impl Page {
@@ -41,7 +43,7 @@ impl Page {
         if tenant.offers(Service::Oha) { Page::Search } else { Page::Start }
     }
 
-    pub const ALL: [Page; 21] = [
+    pub const ALL: [Page; 22] = [
         Page::Start,
         Page::Login,
         Page::Register,
@@ -63,6 +65,7 @@ impl Page {
         Page::Info,
         Page::InfoPage,
         Page::Figures,
+        Page::Backoffice,
     ];
 
     pub fn path(self) -> &'static str {
@@ -89,6 +92,7 @@ impl Page {
             // A page's address is this with `/{slug}` after it (`Page::at` finds it).
             Page::InfoPage => "/info/",
             Page::Figures => "/servicezahlen",
+            Page::Backoffice => "/backoffice",
         }
     }
 

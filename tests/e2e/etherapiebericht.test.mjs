@@ -479,3 +479,112 @@ test('a failed report shows why and is sent again', async () => {
     portal.stop();
   }
 });
+
+/** A small PDF written by hand: `pages` pages of Helvetica text, with a correct xref table. */
+function handWrittenPdf(pages) {
+  const objects = ['<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Pages /Count ${pages} /Kids [${Array.from({ length: pages }, (_, i) => `${4 + 2 * i} 0 R`).join(' ')}] >>`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'];
+  for (let i = 0; i < pages; i++) {
+    const content = `BT /F1 24 Tf 72 720 Td (Eigener Bericht Seite ${i + 1}) Tj ET`;
+    objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + 2 * i} 0 R >>`);
+    objects.push(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`);
+  }
+  let pdf = '%PDF-1.7\n';
+  const offsets = objects.map((object, i) => {
+    const at = pdf.length;
+    pdf += `${i + 1} 0 obj\n${object}\nendobj\n`;
+    return at;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, 'latin1');
+}
+
+/** Opens the focused file input with the keyboard and picks `file` in the browser's chooser. */
+async function pickFile(page, file) {
+  await reach(page, page.locator('#attachment'));
+  const chooser = page.waitForEvent('filechooser');
+  await page.keyboard.press('Space');
+  await (await chooser).setFiles(file);
+}
+
+test('a practice uploads its own PDF instead of the texts, previews and sends it; a file that is no PDF shows why', async () => {
+  const portal = await startPortal();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    await activeProvider(portal, PASSWORD, portal.address, PRACTICE_IK);
+    await page.goto(`${portal.address}/anmelden`);
+    await type(page, '#ik', PRACTICE_IK);
+    await type(page, '#password', PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByText(/Ihre Sitzung läuft in \d+ Minuten ab/).first().waitFor();
+    // The header of a report, its texts left empty: the practice's own PDF carries them.
+    const report = {
+      kind: 'therapiebericht',
+      area: 'logo',
+      patient: { first_name: 'Ida', last_name: 'Eigenpdf', birth_date: '2018-05-03', kvnr: 'A123456780', insurer_ik: '107299005' },
+      prescription: { date: daysAgo(60), lanr: '123456601', bsnr: '781234500', diagnosis_group: 'SP1', icd10: ['F80.1 G'], remedies: [{ name: 'Sprachtherapie 45 Minuten', units: 10 }] },
+      treatment: { first_date: daysAgo(50), last_date: daysAgo(5), units_done: 10 },
+      recommendation: { kind: 'continue', text: '' },
+      physician: { lanr: '123456601', bsnr: '781234500' },
+    };
+    const created = await fetchInPage(page, '/api/therapy-reports', report);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await page.goto(`${portal.address}/therapiebericht?id=${created.body.id}`);
+    await page.getByRole('heading', { level: 1, name: 'Therapiebericht bearbeiten' }).waitFor();
+    await page.getByRole('group', { name: 'Eigenes PDF hochladen' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('#patient-last_name')?.value === 'Eigenpdf');
+
+    // A file that is no PDF: the API's reason, in German, at the field, which gets the focus.
+    await pickFile(page, { name: 'notiz.pdf', mimeType: 'application/pdf', buffer: Buffer.from('Nur eine Notiz, kein PDF.') });
+    await page.locator('#attachment-error', { hasText: 'Die Datei ist keine lesbare PDF-Datei.' }).waitFor();
+    assert.equal(await page.locator('#attachment').getAttribute('aria-invalid'), 'true');
+    assert.match(await page.locator('#attachment').getAttribute('aria-describedby'), /attachment-error/);
+    await page.waitForFunction(() => document.activeElement?.id === 'attachment', null, { timeout: 2000 });
+    await accessible(page, 'etb-own-pdf-invalid');
+
+    // The PDF: its name, size and pages show; the error goes.
+    const pdf = handWrittenPdf(2);
+    await pickFile(page, { name: 'Bericht Ida.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await page.locator('.attachment-name', { hasText: 'Bericht Ida.pdf' }).waitFor();
+    assert.match(await page.locator('.attachment-name').innerText(), /Bericht Ida\.pdf \(\d+,\d KB, 2 Seiten\)/);
+    assert.equal((await page.locator('#attachment-error').innerText()).trim(), '');
+    await page.getByRole('button', { name: 'PDF ersetzen' }).waitFor();
+    await page.getByRole('button', { name: 'PDF entfernen' }).waitFor();
+    await accessible(page, 'etb-own-pdf');
+    await fitsPhone(page, 'the form with its own PDF');
+
+    // Removed and uploaded again, by keyboard.
+    await reach(page, page.getByRole('button', { name: 'PDF entfernen' }));
+    await page.keyboard.press('Enter');
+    await page.locator('.attachment-name').waitFor({ state: 'hidden' });
+    assert.equal((await fetchInPage(page, `/api/therapy-reports/${created.body.id}`)).body.attachment, undefined);
+    await pickFile(page, { name: 'Bericht Ida.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await page.locator('.attachment-name', { hasText: '2 Seiten' }).waitFor();
+
+    // The preview: the cover, then the practice's two pages.
+    const previewed = page.waitForResponse((r) => r.url().endsWith('/pdf'));
+    const popup = context.waitForEvent('page');
+    await reach(page, page.getByRole('button', { name: 'Vorschau' }));
+    await page.keyboard.press('Enter');
+    const preview = await previewed;
+    assert.equal(preview.status(), 200);
+    assert.equal(preview.headers()['content-type'], 'application/pdf');
+    await (await popup).close();
+
+    // Sent: the message carries the practice's PDF as it came.
+    await reach(page, page.getByRole('button', { name: 'Senden' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Therapieberichte' }).waitFor();
+    const { text } = await message(portal.outbox);
+    assert.match(text, /Content-Description: Praxisbericht-PDF/);
+    assert.ok(text.includes(pdf.toString('base64').slice(0, 60)), 'the own PDF as uploaded');
+    await listShows(page, 'versandt');
+  } finally {
+    await context.close();
+    portal.stop();
+  }
+});

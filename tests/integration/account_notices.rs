@@ -114,6 +114,14 @@ async fn a_new_browser_is_told_once_and_a_known_one_never(app: TestApp) {
     app.wait_for_letters("new_browser", 2).await;
     login_from(&app, STRONG, Some(&third_device)).await;
     assert_eq!(settled_letters(&app, "new_browser").await.len(), 2);
+    // Fresh browsers one after another make no flood of mail: five notices a day at most.
+    for _ in 0..5 {
+        assert_eq!(login_from(&app, STRONG, None).await.status(), StatusCode::OK);
+    }
+    assert_eq!(settled_letters(&app, "new_browser").await.len(), 5);
+    app.clock.advance(Duration::days(1));
+    login_from(&app, STRONG, None).await;
+    app.wait_for_letters("new_browser", 6).await;
 }
 
 async fn the_block_link_ends_every_session_and_refuses_login_until_the_new_letters_are_used(

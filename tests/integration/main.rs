@@ -3,6 +3,7 @@
 //! (`tools/setup` installs it).
 
 mod api;
+mod attacks;
 mod harness;
 
 /// Runs each named case, an `async fn(&impl Store)` of the invoking module, as
@@ -60,6 +61,7 @@ macro_rules! on_both_apps {
 
 mod account_notices;
 mod accounts;
+mod backoffice;
 mod cli;
 mod content;
 mod crash;

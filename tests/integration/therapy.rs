@@ -947,3 +947,132 @@ fn practice_ik() -> portal_domain::Ik {
 fn report_id(id: &str) -> portal_core::model::ReportId {
     portal_core::model::ReportId::parse(id).unwrap()
 }
+
+/// In AWS the app puts the PDF into S3 itself (a Lambda takes at most 6 MB): the portal
+/// presigns a PUT, the browser (here a plain HTTP client) puts the file, `complete` checks and
+/// seals it; a second `complete`, another practice, or more than 10 MB get nothing.
+#[tokio::test]
+async fn a_pdf_put_at_a_presigned_s3_address_is_checked_sealed_and_taken_once() {
+    let options = crate::harness::AppOptions {
+        backend: crate::harness::Backend::DynamoDb,
+        ..crate::harness::AppOptions::default()
+    };
+    let app = crate::harness::spawn(options).await;
+    let session = practice_session(&app, PRACTICE).await;
+    let id = create(&app, &session, header_only_report()).await["id"].as_str().unwrap().to_string();
+    let base = format!("/api/therapy-reports/{id}/attachment");
+    let ticket = |app: TestApp, session: String, base: String| async move {
+        let answer = app.with_cookie(Method::POST, &format!("{base}/upload"), &session, None).await;
+        assert_eq!(answer.status(), StatusCode::OK);
+        answer.json::<Value>().await.unwrap()
+    };
+    let put = |ticket: &Value, body: Vec<u8>| {
+        let request = reqwest::Client::new()
+            .put(ticket["url"].as_str().unwrap())
+            .header("content-type", ticket["content_type"].as_str().unwrap())
+            .body(body);
+        async move { request.send().await.unwrap().status() }
+    };
+    let first = ticket(app.clone(), session.clone(), base.clone()).await;
+    assert_eq!(
+        (first["method"].as_str(), first["content_type"].as_str()),
+        (Some("PUT"), Some("application/pdf"))
+    );
+    assert!(first["url"].as_str().unwrap().contains("/uploads/"), "{first}");
+    let own = own_pdf(2, "Hochgeladen");
+    assert!(put(&first, own.clone()).await.is_success());
+    let complete = |upload: &Value, name: &str| json!({"upload": upload.clone(), "name": name});
+    let done = app
+        .with_cookie(
+            Method::POST,
+            &format!("{base}/complete"),
+            &session,
+            Some(complete(&first["upload"], "Bericht.pdf")),
+        )
+        .await;
+    assert_eq!(done.status(), StatusCode::OK);
+    let body: Value = done.json().await.unwrap();
+    assert_eq!(body["attachment"], json!({"name": "Bericht.pdf", "bytes": own.len(), "pages": 2}));
+    // Taken once.
+    let again = app
+        .with_cookie(
+            Method::POST,
+            &format!("{base}/complete"),
+            &session,
+            Some(complete(&first["upload"], "x.pdf")),
+        )
+        .await;
+    let (status, body) = problem(again).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("upload_missing"))
+    );
+    assert_eq!(body["errors"][0]["field"], "attachment");
+    // Another practice cannot take this practice's upload onto its own report.
+    let second = ticket(app.clone(), session.clone(), base.clone()).await;
+    assert!(put(&second, own.clone()).await.is_success());
+    let other = practice_session(&app, OTHER_PRACTICE).await;
+    let theirs =
+        create(&app, &other, header_only_report()).await["id"].as_str().unwrap().to_string();
+    let stolen = app
+        .with_cookie(
+            Method::POST,
+            &format!("/api/therapy-reports/{theirs}/attachment/complete"),
+            &other,
+            Some(complete(&second["upload"], "x.pdf")),
+        )
+        .await;
+    assert_eq!(problem(stolen).await.1["code"], "upload_missing");
+    let (status, _) =
+        problem(app.with_cookie(Method::POST, &format!("{base}/upload"), &other, None).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // More than 10 MB: refused by its size before a byte is read, and gone.
+    let third = ticket(app.clone(), session.clone(), base.clone()).await;
+    let mut too_large = own_pdf(1, "x");
+    too_large.resize(10 * 1024 * 1024 + 1, b' ');
+    assert!(put(&third, too_large).await.is_success());
+    let refused = app
+        .with_cookie(
+            Method::POST,
+            &format!("{base}/complete"),
+            &session,
+            Some(complete(&third["upload"], "x.pdf")),
+        )
+        .await;
+    let (status, body) = problem(refused).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("pdf_too_large"))
+    );
+    let read: Value = app
+        .with_cookie(Method::GET, &format!("/api/therapy-reports/{id}"), &session, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["attachment"]["pages"], 2, "the PDF completed first stays");
+    // A name the portal never handed out does not reach the store.
+    let forged = app
+        .with_cookie(
+            Method::POST,
+            &format!("{base}/complete"),
+            &session,
+            Some(complete(&json!("../sealed/x"), "x.pdf")),
+        )
+        .await;
+    assert_eq!(problem(forged).await.1["code"], "upload_missing");
+}
+
+/// The local portal has no presigned upload: the app learns so and puts the PDF directly.
+#[tokio::test]
+async fn the_local_portal_has_no_presigned_upload_and_says_so() {
+    let app = crate::harness::spawn(crate::harness::AppOptions::default()).await;
+    let session = practice_session(&app, PRACTICE).await;
+    let id = create(&app, &session, header_only_report()).await["id"].as_str().unwrap().to_string();
+    let path = format!("/api/therapy-reports/{id}/attachment/upload");
+    let (status, body) = problem(app.with_cookie(Method::POST, &path, &session, None).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::NOT_IMPLEMENTED, Some("direct_upload_only"))
+    );
+}

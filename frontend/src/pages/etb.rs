@@ -14,7 +14,7 @@ use portal_domain::therapy::{
     TherapyArea,
 };
 use portal_domain::{Lang, UserFacing, german_day_and_clock};
-use portal_wire::{PhysicianRefBody, ReportPhysicianBody, ReportStatusBody};
+use portal_wire::{AttachmentBody, PhysicianRefBody, ReportPhysicianBody, ReportStatusBody};
 use time::Date;
 use wasm_bindgen::JsCast;
 
@@ -242,6 +242,38 @@ fn cleaned(form: &ReportForm) -> ReportForm {
     form
 }
 
+/// With its own PDF the report's texts may stay empty (the server's rule: the PDF carries them).
+fn cover(mut form: ReportForm, own_pdf: bool) -> ReportForm {
+    if own_pdf {
+        for text in [
+            &mut form.findings,
+            &mut form.goals,
+            &mut form.measures,
+            &mut form.course,
+            &mut form.compliance,
+            &mut form.prognosis,
+            &mut form.recommendation.text,
+        ] {
+            if text.trim().is_empty() {
+                *text = "–".into();
+            }
+        }
+    }
+    form
+}
+
+/// `2,4 MB` (German) or `2.4 MB`; below a megabyte in KB. In integers: formatting a float
+/// would bring the float printer into the wasm.
+fn file_size(bytes: u64, lang: Lang) -> String {
+    let (tenths, unit) = if bytes >= 1_000_000 {
+        (bytes.div_ceil(100_000), "MB")
+    } else {
+        (bytes.div_ceil(100).max(1), "KB")
+    };
+    let point = if lang == Lang::De { ',' } else { '.' };
+    format!("{}{point}{} {unit}", tenths / 10, tenths % 10)
+}
+
 /// The path the saved form names a control by: the codes and remedies count without the empty
 /// ones (`None`: the control is empty and not saved).
 fn wire_path(form: &ReportForm, path: &str) -> Option<String> {
@@ -462,6 +494,8 @@ struct Editor {
     pending: RwSignal<bool>,
     /// The preview's address (a blob of the PDF); empty before one.
     preview: RwSignal<String>,
+    /// The practice's own PDF, sent behind a cover instead of the report texts.
+    attachment: RwSignal<Option<AttachmentBody>>,
     /// Every field at fault by the domain's rules, by its path in the saved form.
     checked: Memo<Vec<FormProblem>>,
 }
@@ -473,6 +507,7 @@ impl Editor {
             ..ReportForm::default()
         }));
         let today = today();
+        let attachment = RwSignal::new(None::<AttachmentBody>);
         Editor {
             form,
             physician: RwSignal::new(None),
@@ -484,8 +519,10 @@ impl Editor {
             saved: RwSignal::new(false),
             pending: RwSignal::new(false),
             preview: RwSignal::new(String::new()),
+            attachment,
             checked: Memo::new(move |_| {
-                form.with(|f| cleaned(f).complete(today).err().unwrap_or_default())
+                let own = attachment.with(Option::is_some);
+                form.with(|f| cover(cleaned(f), own).complete(today).err().unwrap_or_default())
             }),
         }
     }
@@ -495,6 +532,7 @@ impl Editor {
         let picked = !report.physician.lanr.is_empty();
         self.physician.set(picked.then_some(report.physician));
         self.form.set(padded(report.form));
+        self.attachment.set(report.attachment);
         self.id.set(Some(report.id));
     }
 
@@ -764,6 +802,7 @@ fn ReportEditor() -> impl IntoView {
             <Group ed legend=T::PatientTitle specs=PATIENT />
             <Group ed legend=T::PrescriptionTitle specs=PRESCRIPTION />
             <Group ed legend=T::TreatmentTitle specs=TREATMENT />
+            <OwnPdf ed />
             <Group ed legend=T::ReportTextTitle specs=TEXTS />
             <Group ed legend=T::RecommendationTitle specs=RECOMMENDATION />
             <Group ed legend=T::SpeechTitle specs=SPEECH />
@@ -1127,5 +1166,139 @@ fn PhysicianPicker(ed: Editor, query: RwSignal<String>) -> impl IntoView {
             </div>
             <p class="error" id="physician-error">{move || error.get().unwrap_or_default()}</p>
         </div>
+    }
+}
+
+/// The practice's own PDF instead of the report texts: chosen with a labelled file input,
+/// uploaded at once (saving the draft first) with its progress, replaced or removed. The API's
+/// problem (too large, not a PDF, encrypted, too many pages) shows at the field.
+#[component]
+fn OwnPdf(ed: Editor) -> impl IntoView {
+    let i18n = use_i18n();
+    // The file on its way: its name and size.
+    let chosen = RwSignal::new(None::<(String, u64)>);
+    // Percent sent.
+    let progress = RwSignal::new(None::<u32>);
+    let error = RwSignal::new(String::new());
+    let input = NodeRef::<leptos::html::Input>::new();
+    let lang = move || i18n.0.get_untracked();
+    let pick = move |_| {
+        let Some(element) = input.get_untracked() else { return };
+        let Some(file) = element.files().and_then(|f| f.get(0)) else { return };
+        // The same file again is a new choice.
+        element.set_value("");
+        upload(ed, file, chosen, progress, error, lang());
+    };
+    let replace = move |_| {
+        if let Some(element) = input.get_untracked() {
+            element.click();
+        }
+    };
+    let remove = move |_| {
+        let Some(id) = ed.id.get_untracked() else { return };
+        ed.pending.set(true);
+        error.set(String::new());
+        spawn_local(async move {
+            let result = api::remove_attachment(&id, lang()).await;
+            ed.pending.set(false);
+            match result {
+                Ok(report) => {
+                    ed.attachment.set(report.attachment);
+                    focus("attachment");
+                }
+                Err(p) => shown_at_field(ed, p, error, lang()),
+            }
+        });
+    };
+    let described = move || {
+        let mut ids = String::from("attachment-hint attachment-state");
+        if error.with(|e| !e.is_empty()) {
+            ids.push_str(" attachment-error");
+        }
+        ids
+    };
+    let has = move || ed.attachment.with(Option::is_some);
+    let uploaded = move || {
+        ed.attachment.get().map(|a| {
+            let size = file_size(a.bytes, i18n.lang());
+            format!("{} ({size}, {} {})", a.name, a.pages, i18n.t(T::OwnPdfPages))
+        })
+    };
+    let on_way = move || {
+        chosen.get().map(|(name, bytes)| format!("{name} ({})", file_size(bytes, i18n.lang())))
+    };
+    view! {
+        <fieldset class="own-pdf" hidden=move || !ed.draft.get() && !has()>
+            <legend>{i18n.tr(T::OwnPdfTitle)}</legend>
+            <p class="hint" id="attachment-hint">{i18n.tr(T::OwnPdfHint)}</p>
+            <div class="field" hidden=move || !ed.draft.get()>
+                <label for="attachment">{i18n.tr(T::OwnPdfLabel)}</label>
+                <input id="attachment" name="attachment" type="file" accept="application/pdf,.pdf"
+                    node_ref=input disabled=move || ed.pending.get()
+                    aria-invalid=move || error.with(|e| !e.is_empty()).to_string()
+                    aria-describedby=described on:change=pick />
+            </div>
+            <div id="attachment-state" role="status">
+                <p hidden=move || progress.with(Option::is_none)>
+                    {on_way}" – "{i18n.tr(T::OwnPdfUploading)}" "
+                    <progress max="100" value=move || progress.get().unwrap_or(0).to_string()
+                        aria-label=move || i18n.t(T::OwnPdfUploading).to_string()></progress>
+                </p>
+                <p hidden=move || !has()>{i18n.tr(T::OwnPdfUploaded)}" "<strong class="attachment-name">{uploaded}</strong></p>
+            </div>
+            <p class="error" id="attachment-error">{move || error.get()}</p>
+            <p class="actions" hidden=move || !has() || !ed.draft.get()>
+                <button type="button" class="secondary" disabled=move || ed.pending.get() on:click=replace>{i18n.tr(T::OwnPdfReplace)}</button>
+                <button type="button" class="secondary" disabled=move || ed.pending.get() on:click=remove>{i18n.tr(T::OwnPdfRemove)}</button>
+            </p>
+        </fieldset>
+    }
+}
+
+/// Saves the draft (an upload needs its id), then uploads the file.
+fn upload(
+    ed: Editor,
+    file: web_sys::File,
+    chosen: RwSignal<Option<(String, u64)>>,
+    progress: RwSignal<Option<u32>>,
+    error: RwSignal<String>,
+    lang: Lang,
+) {
+    chosen.set(Some((file.name(), file.size() as u64)));
+    error.set(String::new());
+    progress.set(Some(0));
+    ed.pending.set(true);
+    spawn_local(async move {
+        let result = match ed.store(lang).await {
+            Ok(id) => {
+                api::upload_attachment(&id, &file, lang, move |share| progress.set(Some(share)))
+                    .await
+            }
+            Err(p) => Err(p),
+        };
+        ed.pending.set(false);
+        progress.set(None);
+        chosen.set(None);
+        match result {
+            Ok(report) => {
+                ed.attachment.set(report.attachment);
+                host::refresh_session();
+            }
+            Err(p) => shown_at_field(ed, p, error, lang),
+        }
+    });
+}
+
+/// A problem of the upload: the file's at the field (and the focus there), the rest as the form
+/// shows any.
+fn shown_at_field(ed: Editor, problem: Problem, error: RwSignal<String>, lang: Lang) {
+    if let Some(message) = problem.field("attachment") {
+        error.set(message);
+        focus("attachment");
+    } else if problem.session_ended() || !problem.errors.is_empty() || problem.status == 409 {
+        ed.refused(problem, lang, &host::navigate);
+    } else {
+        error.set(problem.title);
+        focus("attachment");
     }
 }

@@ -11,7 +11,7 @@ pub use account::{Login, Register, ResetPassword, SetPassword};
 pub use calc::{CareCalculator, CopayCalculator};
 pub use content::{InfoArticle, InfoIndex};
 pub use etb::{Report, Reports};
-pub use figures::ServiceFigures;
+pub use figures::{BackofficeFigures, ServiceFigures};
 pub use info::{
     AccessibilityPage, ImprintPage, LoggedOut, NotFound, PrivacyPage, SessionEnded, Start,
     TermsPage,

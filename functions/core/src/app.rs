@@ -29,6 +29,8 @@ pub struct UseCases {
     pub content: Content,
     /// The daily roll-up and the figures read from it.
     pub figures: crate::figures::Figures,
+    /// The back office's own login and its figures.
+    pub backoffice: crate::backoffice::Backoffice,
 }
 
 impl UseCases {
@@ -100,7 +102,18 @@ impl UseCases {
             tenant: Arc::clone(tenant),
             timeline: stores.timeline.clone(),
             store: stores.figures.clone(),
+            limits: stores.limits.clone(),
             clock: clock.clone(),
+        };
+        let backoffice = crate::backoffice::Backoffice {
+            store: stores.backoffice.clone(),
+            limits: stores.limits.clone(),
+            letters: stores.letters.clone(),
+            figures: figures.clone(),
+            hasher: hasher.clone(),
+            clock: clock.clone(),
+            policy: accounts.policy.clone(),
+            quota_per_day: tenant.quota_per_day,
         };
         let content =
             Content { library: Arc::new(ContentLibrary::default()), clock: clock.clone() };
@@ -110,6 +123,7 @@ impl UseCases {
             physicians: stores.physicians.clone(),
             reports: stores.reports.clone(),
             attachments: stores.attachments.clone(),
+            limits: stores.limits.clone(),
             cipher: Arc::new(reporting.cipher(&tenant.ik)),
             renderer: reporting.renderer.clone(),
             clock,
@@ -123,6 +137,7 @@ impl UseCases {
             clients,
             proofs,
             figures,
+            backoffice,
             content,
         }
     }

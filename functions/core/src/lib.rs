@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod backoffice;
 pub mod clients;
 pub mod content;
 pub mod figures;
@@ -24,11 +25,12 @@ pub use model::Counter;
 pub use ports::{
     AccountHistory, AccountStore, AnchorLog, AnchorSigner, AuditLog, BlockTokens, ChallengeStore,
     ClientRegistry, Clock, DeliveryError, ExemptionStore, KnownDevices, LetterQueue, Limits,
-    MailError, Mailer, PdfFacts, PdfRefused, PhysicianDirectory, ProviderDirectory, RenderError,
-    ReportAttachments, ReportDelivery, ReportQueue, ReportRenderer, ReportStore, Saved,
-    SeenTokenIds, SessionStore, StoreError, SystemClock, TokenSigner, error_chain,
+    MailError, Mailer, PdfFacts, PdfRefused, PhysicianDirectory, PresignedUpload,
+    ProviderDirectory, RenderError, ReportAttachments, ReportDelivery, ReportQueue, ReportRenderer,
+    ReportStore, Saved, SeenTokenIds, SessionStore, StoreError, SystemClock, TokenSigner, Uploaded,
+    error_chain,
 };
-pub use ports::{AuditTimeline, FigureStore};
+pub use ports::{AuditTimeline, BackofficeStore, FigureStore};
 pub use settings::{Settings, SettingsError};
 pub use stores::{Store, Stores};
 pub use tenants::{Tenants, TenantsError, host_name};

@@ -176,6 +176,35 @@ pub trait BlockTokens: Send + Sync {
     async fn take_block_token(&self, hash: &str) -> Result<Option<BlockToken>, StoreError>;
 }
 
+/// The back office's own users and their sessions (the tenant's; never a provider's).
+#[async_trait]
+pub trait BackofficeStore: Send + Sync {
+    /// Adds a user; `Conflict` when the name is taken.
+    async fn add_backoffice_user(
+        &self,
+        user: &crate::model::BackofficeUser,
+    ) -> Result<Saved, StoreError>;
+    async fn backoffice_user(
+        &self,
+        name: &crate::model::BackofficeName,
+    ) -> Result<Option<crate::model::BackofficeUser>, StoreError>;
+    /// Removes the user and ends their sessions; false when there was none.
+    async fn remove_backoffice_user(
+        &self,
+        name: &crate::model::BackofficeName,
+    ) -> Result<bool, StoreError>;
+    /// Creates or extends a session.
+    async fn put_backoffice_session(
+        &self,
+        session: &crate::model::BackofficeSession,
+    ) -> Result<(), StoreError>;
+    async fn backoffice_session(
+        &self,
+        id_hash: &str,
+    ) -> Result<Option<crate::model::BackofficeSession>, StoreError>;
+    async fn delete_backoffice_session(&self, id_hash: &str) -> Result<(), StoreError>;
+}
+
 /// Counters for quotas and rate limits.
 #[async_trait]
 pub trait Limits: Send + Sync {
@@ -320,6 +349,44 @@ pub trait ReportAttachments: Send + Sync {
     ) -> Result<Option<Vec<u8>>, StoreError>;
     /// Deletes it; deleting one that is not there is no error.
     async fn delete_attachment(&self, practice: &Ik, report: &ReportId) -> Result<(), StoreError>;
+    /// An address where the browser puts a PDF itself (S3: a presigned PUT, valid `valid` long),
+    /// past the Lambda's 6 MB payload limit; `None`: this store takes PDFs only through the API.
+    async fn presign_upload(
+        &self,
+        _practice: &Ik,
+        _report: &ReportId,
+        _upload: &str,
+        _valid: std::time::Duration,
+    ) -> Result<Option<PresignedUpload>, StoreError> {
+        Ok(None)
+    }
+    /// Takes the uploaded object (deleting it): its bytes, unless larger than `max`.
+    async fn take_upload(
+        &self,
+        _practice: &Ik,
+        _report: &ReportId,
+        _upload: &str,
+        _max: usize,
+    ) -> Result<Uploaded, StoreError> {
+        Ok(Uploaded::Missing)
+    }
+}
+
+/// Where and how the browser puts an upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresignedUpload {
+    pub url: String,
+    pub method: &'static str,
+    /// The `Content-Type` the signature covers.
+    pub content_type: &'static str,
+}
+
+/// What [`ReportAttachments::take_upload`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Uploaded {
+    Missing,
+    TooLarge,
+    Pdf(Vec<u8>),
 }
 
 /// The audit log of exemption queries: per provider a hash chain, appended to and never changed.

@@ -32,6 +32,8 @@ pub struct Stores {
     pub history: Arc<dyn AccountHistory>,
     pub devices: Arc<dyn KnownDevices>,
     pub block_tokens: Arc<dyn BlockTokens>,
+    /// The back office's own users and sessions.
+    pub backoffice: Arc<dyn crate::ports::BackofficeStore>,
 }
 
 /// Everything one store adapter implements.
@@ -55,6 +57,7 @@ pub trait Store:
     + AccountHistory
     + KnownDevices
     + BlockTokens
+    + crate::ports::BackofficeStore
 {
 }
 impl<S> Store for S where
@@ -77,6 +80,7 @@ impl<S> Store for S where
         + AccountHistory
         + KnownDevices
         + BlockTokens
+        + crate::ports::BackofficeStore
 {
 }
 
@@ -103,7 +107,8 @@ impl Stores {
             seen_token_ids: store.clone(),
             history: store.clone(),
             devices: store.clone(),
-            block_tokens: store,
+            block_tokens: store.clone(),
+            backoffice: store,
         }
     }
 }

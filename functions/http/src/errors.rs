@@ -480,6 +480,8 @@ fn german_date_and_time(at: OffsetDateTime) -> String {
 pub enum RequestError {
     NotFound,
     UnknownTenant,
+    /// A changing request from a page of another origin (`Origin`, `Sec-Fetch-Site`).
+    CrossSite,
     ServiceNotOffered,
     MethodNotAllowed,
     UnsupportedMediaType,
@@ -516,6 +518,8 @@ impl ApiError for ReportsError {
             | ReportsError::PdfTooManyPages => StatusCode::UNPROCESSABLE_ENTITY,
             ReportsError::PdfTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ReportsError::AttachmentMissing => StatusCode::GONE,
+            ReportsError::DirectUploadOnly => StatusCode::NOT_IMPLEMENTED,
+            ReportsError::UploadMissing => StatusCode::UNPROCESSABLE_ENTITY,
             ReportsError::Cipher(_) | ReportsError::Render(_) | ReportsError::NoKimAddress => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -539,6 +543,8 @@ impl ApiError for ReportsError {
             ReportsError::PdfEncrypted => ProblemCode::PdfEncrypted,
             ReportsError::PdfTooManyPages => ProblemCode::PdfTooManyPages,
             ReportsError::AttachmentMissing => ProblemCode::AttachmentMissing,
+            ReportsError::DirectUploadOnly => ProblemCode::DirectUploadOnly,
+            ReportsError::UploadMissing => ProblemCode::UploadMissing,
             ReportsError::Cipher(_) | ReportsError::Render(_) | ReportsError::NoKimAddress => {
                 ProblemCode::Internal
             }
@@ -562,6 +568,8 @@ impl ApiError for ReportsError {
             ReportsError::PdfEncrypted => Text::PdfEncrypted,
             ReportsError::PdfTooManyPages => Text::PdfTooManyPages,
             ReportsError::AttachmentMissing => Text::AttachmentMissing,
+            ReportsError::DirectUploadOnly => Text::DirectUploadOnly,
+            ReportsError::UploadMissing => Text::UploadMissing,
             ReportsError::Cipher(_) | ReportsError::Render(_) | ReportsError::NoKimAddress => {
                 Text::Internal
             }
@@ -576,7 +584,8 @@ impl ApiError for ReportsError {
             ReportsError::PdfTooLarge
             | ReportsError::PdfInvalid
             | ReportsError::PdfEncrypted
-            | ReportsError::PdfTooManyPages => Some("attachment"),
+            | ReportsError::PdfTooManyPages
+            | ReportsError::UploadMissing => Some("attachment"),
             _ => None,
         }
     }
@@ -598,6 +607,7 @@ impl ApiError for RequestError {
             | RequestError::UnknownTenant
             | RequestError::ServiceNotOffered => StatusCode::NOT_FOUND,
             RequestError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            RequestError::CrossSite => StatusCode::FORBIDDEN,
             RequestError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             RequestError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             RequestError::TooSlow => StatusCode::REQUEST_TIMEOUT,
@@ -616,6 +626,7 @@ impl ApiError for RequestError {
         match self {
             RequestError::NotFound => ProblemCode::NotFound,
             RequestError::UnknownTenant => ProblemCode::UnknownTenant,
+            RequestError::CrossSite => ProblemCode::CrossSiteRequest,
             RequestError::ServiceNotOffered => ProblemCode::ServiceNotOffered,
             RequestError::MethodNotAllowed => ProblemCode::MethodNotAllowed,
             RequestError::UnsupportedMediaType => ProblemCode::UnsupportedMediaType,
@@ -637,6 +648,7 @@ impl ApiError for RequestError {
         match self {
             RequestError::NotFound => Text::NotFound,
             RequestError::UnknownTenant => Text::UnknownTenant,
+            RequestError::CrossSite => Text::CrossSite,
             RequestError::ServiceNotOffered => Text::ServiceNotOffered,
             RequestError::MethodNotAllowed => Text::MethodNotAllowed,
             RequestError::UnsupportedMediaType => Text::UnsupportedMediaType,
@@ -675,6 +687,49 @@ impl ApiError for RequestError {
     fn retry_after(&self) -> Option<Duration> {
         match self {
             RequestError::ChallengesUsedUp => Some(Duration::MINUTE),
+            _ => None,
+        }
+    }
+}
+
+impl ApiError for portal_core::backoffice::BackofficeLoginError {
+    fn status(&self) -> StatusCode {
+        use portal_core::backoffice::BackofficeLoginError as E;
+        match self {
+            E::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            E::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            E::Store(e) => e.status(),
+        }
+    }
+    fn code(&self) -> ProblemCode {
+        use portal_core::backoffice::BackofficeLoginError as E;
+        match self {
+            E::InvalidCredentials => ProblemCode::InvalidCredentials,
+            E::TooManyAttempts { .. } => ProblemCode::TooManyAttempts,
+            E::Store(e) => e.code(),
+        }
+    }
+    fn text(&self) -> Text {
+        use portal_core::backoffice::BackofficeLoginError as E;
+        match self {
+            E::InvalidCredentials => Text::BackofficeWrongPassword,
+            E::TooManyAttempts { retry_after } => {
+                Text::TooManyAttempts { minutes: seconds(*retry_after).div_ceil(60) }
+            }
+            E::Store(e) => e.text(),
+        }
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            portal_core::backoffice::BackofficeLoginError::TooManyAttempts { retry_after } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        }
+    }
+    fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            portal_core::backoffice::BackofficeLoginError::Store(e) => delegate!(e).cause(),
             _ => None,
         }
     }

@@ -513,8 +513,17 @@ pub async fn coverage_search(Tenanted(app): Tenanted, request: Request) -> Resul
         {
             tracing::error!(error = %portal_core::error_chain(cause), "FHIR search failed");
         }
-        fail(FhirError::from(&e))
-    })?;
+        e
+    });
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(e) => {
+            if e.is_unavailable() {
+                app.figures.note_refused().await;
+            }
+            return Err(fail(FhirError::from(&e)));
+        }
+    };
     Ok(Fhir(bundle(&answer, &app.tenant)))
 }
 

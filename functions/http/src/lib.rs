@@ -2,6 +2,7 @@
 //! local `portal serve` to `axum::serve`: the same handlers answer in both.
 
 mod accounts;
+mod backoffice;
 mod client;
 mod clients;
 mod content;
@@ -44,7 +45,7 @@ pub use notices::DEVICE_COOKIE;
 pub use openapi::ApiDoc;
 pub use problem::{FieldProblem, Problem, ProblemCode, RequestLang, field_problem};
 pub use request_id::{REQUEST_ID, RequestId};
-pub use session::{ActiveProvider, SESSION_COOKIE, SignedIn};
+pub use session::{ActiveProvider, SESSION_COOKIE, SignedIn, session_id};
 pub use tenant::{TENANTS_PAGE, Tenanted};
 
 /// What the middleware and extractors read: every tenant's use cases, and how to tell the
@@ -184,10 +185,14 @@ pub enum Capability {
     /// The information pages per Berufsfeld (`/api/content/…`): public, reads no store; in
     /// AWS the pages are built into the function.
     Content,
+    /// The back office's login and figures (`/api/backoffice/…`): reads the back-office users
+    /// and sessions, the figures' roll-ups and counters, and the pending letters' index; never a
+    /// provider's account or session.
+    Backoffice,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 10] = [
+    pub const ALL: [Capability; 11] = [
         Capability::Health,
         Capability::Registration,
         Capability::Session,
@@ -198,6 +203,7 @@ impl Capability {
         Capability::Proofs,
         Capability::Figures,
         Capability::Content,
+        Capability::Backoffice,
     ];
 
     pub fn name(self) -> &'static str {
@@ -212,6 +218,7 @@ impl Capability {
             Capability::Proofs => "proofs",
             Capability::Content => "content",
             Capability::Figures => "figures",
+            Capability::Backoffice => "backoffice",
         }
     }
 }
@@ -266,6 +273,18 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
         endpoint(Reports, Method::GET, "/api/therapy-reports/{id}/pdf", therapy::pdf),
         endpoint(Reports, Method::PUT, "/api/therapy-reports/{id}/attachment", therapy::attach),
         endpoint(Reports, Method::DELETE, "/api/therapy-reports/{id}/attachment", therapy::detach),
+        endpoint(
+            Reports,
+            Method::POST,
+            "/api/therapy-reports/{id}/attachment/upload",
+            therapy::attachment_upload,
+        ),
+        endpoint(
+            Reports,
+            Method::POST,
+            "/api/therapy-reports/{id}/attachment/complete",
+            therapy::attachment_complete,
+        ),
         endpoint(Fhir, Method::GET, "/fhir/metadata", fhir::metadata),
         endpoint(
             Fhir,
@@ -283,6 +302,30 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
         endpoint(Capability::Content, Method::GET, "/api/content/pages/{slug}", content::page),
         endpoint(Figures, Method::GET, "/api/service-figures", figures::service_figures),
         endpoint(Figures, Method::GET, "/api/service-figures.csv", figures::service_figures_csv),
+        endpoint(
+            Capability::Backoffice,
+            Method::POST,
+            "/api/backoffice/session",
+            backoffice::backoffice_login,
+        ),
+        endpoint(
+            Capability::Backoffice,
+            Method::GET,
+            "/api/backoffice/session",
+            backoffice::backoffice_current_session,
+        ),
+        endpoint(
+            Capability::Backoffice,
+            Method::DELETE,
+            "/api/backoffice/session",
+            backoffice::backoffice_logout,
+        ),
+        endpoint(
+            Capability::Backoffice,
+            Method::GET,
+            "/api/backoffice/figures",
+            backoffice::backoffice_figures,
+        ),
     ]
 }
 

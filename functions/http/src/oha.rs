@@ -95,6 +95,14 @@ pub async fn ask(
     };
     let channel = Channel::Web;
     let question = Question { ik: provider.standing.ik, kvnr, consent, dispensing_date, channel };
-    let answer = app.oha.ask(question).await.map_err(|e| Problem::of(&e, lang))?;
+    let answer = match app.oha.ask(question).await {
+        Ok(answer) => answer,
+        Err(e) => {
+            if e.is_unavailable() {
+                app.figures.note_refused().await;
+            }
+            return Err(Problem::of(&e, lang));
+        }
+    };
     Ok(Json(answer_body(answer)))
 }

@@ -51,6 +51,8 @@ use crate::SESSION_COOKIE;
         crate::therapy::pdf,
         crate::therapy::attach,
         crate::therapy::detach,
+        crate::therapy::attachment_upload,
+        crate::therapy::attachment_complete,
         crate::fhir::metadata,
         crate::fhir::smart_configuration,
         crate::fhir::search_parameter,
@@ -65,6 +67,10 @@ use crate::SESSION_COOKIE;
         crate::clients::revoke_client,
         crate::figures::service_figures,
         crate::figures::service_figures_csv,
+        crate::backoffice::backoffice_login,
+        crate::backoffice::backoffice_current_session,
+        crate::backoffice::backoffice_logout,
+        crate::backoffice::backoffice_figures,
     ),
     components(schemas(crate::fhir::SearchForm, crate::oauth::TokenForm)),
     modifiers(&SessionCookie),
@@ -74,6 +80,7 @@ use crate::SESSION_COOKIE;
         (name = "oha", description = "The Online-Hintergrund-Abfrage, and the check of its signed proofs"),
         (name = "etherapiebericht", description = "Therapy reports to physicians (eArztbrief over KIM)"),
         (name = "figures", description = "The portal's public service figures per month, small counts masked"),
+        (name = "backoffice", description = "The back office's own login (not a provider's) and its figures per day"),
         (name = "content", description = "The information pages per Berufsfeld: public, sanitised HTML"),
         (name = "fhir", description = "The machine API: FHIR R4 (`application/fhir+json`, OperationOutcome errors) with OAuth2 client credentials and a private_key_jwt assertion (SMART Backend Services); not JSON:API-style"),
     ),
@@ -91,6 +98,11 @@ impl Modify for SessionCookie {
         )));
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("session", cookie);
+        let backoffice = SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            crate::backoffice::BACKOFFICE_COOKIE,
+            "Set by `POST /api/backoffice/session`: HttpOnly, Secure, SameSite=Strict. A back-office user's, never a provider's.",
+        )));
+        components.add_security_scheme("backoffice", backoffice);
         let bearer = SecurityScheme::Http(
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)

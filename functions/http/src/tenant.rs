@@ -46,6 +46,10 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
     let host = host_of(&state, request.headers(), request.uri());
     if let Some(app) = state.app_for_host(&host) {
         tracing::Span::current().record("tenant", app.tenant.slug.as_str());
+        if is_cross_site(&request, &host) {
+            let lang = crate::problem::lang_of(request.headers());
+            return Problem::of(&RequestError::CrossSite, lang).into_response();
+        }
         request.extensions_mut().insert(app.clone());
         return next.run(request).await;
     }
@@ -93,6 +97,28 @@ fn host_of(state: &AppState, headers: &axum::http::HeaderMap, uri: &axum::http::
         .map(str::to_string)
         .or_else(|| uri.authority().map(|a| a.to_string()))
         .unwrap_or_default()
+}
+
+/// A request that changes something (not GET, HEAD or OPTIONS) under `/api`, sent by a page of
+/// another origin: its browser says so in `Sec-Fetch-Site` (`same-site` counts too: the insurers'
+/// portals are sibling hosts) or in an `Origin` that is not the request's host. The `SameSite`
+/// cookie already keeps the session out of such requests; this refuses them even where a browser
+/// would send it. Clients that are no browser send neither header and are not affected.
+fn is_cross_site(request: &Request, host: &str) -> bool {
+    use axum::http::Method;
+    let changes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let path = request.uri().path();
+    if !changes || !(path == "/api" || path.starts_with("/api/")) {
+        return false;
+    }
+    let headers = request.headers();
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if matches!(fetch_site, Some("cross-site" | "same-site")) {
+        return true;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else { return false };
+    let authority = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, a)| a);
+    !authority.is_some_and(|authority| authority.eq_ignore_ascii_case(host))
 }
 
 fn is_loopback(host: &str) -> bool {

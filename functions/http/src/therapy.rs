@@ -13,7 +13,7 @@ use portal_core::therapy::{ReportView, ReportsError};
 use portal_domain::{Lang, UserFacing};
 use portal_wire::{
     AttachmentBody, FailureBody, PhysicianBody, PracticeBody, ReportBody, ReportDraftBody,
-    ReportPhysicianBody, ReportStatusBody,
+    ReportPhysicianBody, ReportStatusBody, UploadCompleteBody, UploadTicketBody,
 };
 use serde::Deserialize;
 
@@ -433,6 +433,86 @@ pub async fn attach(
     let view = app
         .reports
         .attach(&provider.standing.ik, &id, &params.name, &bytes)
+        .await
+        .map_err(|e| problem(e, lang))?;
+    Ok(Json(report_body(view, lang)))
+}
+
+/// An address where the browser puts the draft's own PDF itself (S3, a presigned PUT valid 15
+/// minutes), past the Lambda's 6 MB payload limit; then `…/attachment/complete`. Where the
+/// portal has none (locally): 501 `direct_upload_only`, and `PUT …/attachment` takes the PDF.
+#[utoipa::path(
+    post,
+    path = "/api/therapy-reports/{id}/attachment/upload",
+    tag = "etherapiebericht",
+    params(("id" = String, Path, description = "The report's id")),
+    responses(
+        (status = 200, description = "Where to `PUT` the PDF, with which `Content-Type`, until when", body = UploadTicketBody),
+        (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`password_change_required`, or `heilmittel_only`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`, or `service_not_offered`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`report_sent`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`contents_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 501, description = "`direct_upload_only`: `PUT …/attachment` takes the PDF", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])),
+)]
+pub async fn attachment_upload(
+    Tenanted(app): Tenanted,
+    RequestLang(lang): RequestLang,
+    ActiveProvider(provider): ActiveProvider,
+    Path(id): Path<String>,
+) -> Result<Json<UploadTicketBody>, Problem> {
+    offered(&app, lang)?;
+    let id = report_id(&id, lang)?;
+    let (upload, presigned, expires_at) = app
+        .reports
+        .upload_ticket(&provider.standing.ik, &id)
+        .await
+        .map_err(|e| problem(e, lang))?;
+    Ok(Json(UploadTicketBody {
+        upload,
+        url: presigned.url,
+        method: presigned.method.into(),
+        content_type: presigned.content_type.into(),
+        expires_at,
+    }))
+}
+
+/// The PDF the browser put at the presigned address: checked, sealed and kept as the `PUT`
+/// does (the same answers); the upload itself is deleted.
+#[utoipa::path(
+    post,
+    path = "/api/therapy-reports/{id}/attachment/complete",
+    tag = "etherapiebericht",
+    params(("id" = String, Path, description = "The report's id")),
+    request_body = UploadCompleteBody,
+    responses(
+        (status = 200, description = "The draft with its own PDF (`attachment`: name, bytes, pages)", body = ReportBody),
+        (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`password_change_required`, or `heilmittel_only`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`, or `service_not_offered`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`report_sent`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`contents_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`pdf_too_large`: more than 10 MB", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`upload_missing`; `pdf_invalid`; `pdf_encrypted`; `pdf_too_many_pages`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])),
+)]
+pub async fn attachment_complete(
+    Tenanted(app): Tenanted,
+    RequestLang(lang): RequestLang,
+    ActiveProvider(provider): ActiveProvider,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UploadCompleteBody>,
+) -> Result<Json<ReportBody>, Problem> {
+    offered(&app, lang)?;
+    let id = report_id(&id, lang)?;
+    let view = app
+        .reports
+        .complete_upload(&provider.standing.ik, &id, &body.upload, &body.name)
         .await
         .map_err(|e| problem(e, lang))?;
     Ok(Json(report_body(view, lang)))

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod backoffice;
+pub mod backoffice_users;
 pub mod calc;
 pub mod clients;
 pub mod config;

@@ -10,8 +10,10 @@ use clap::{Parser, Subcommand};
 use portal::config::{Config, terminal_lang};
 use portal::import::{self, What};
 use portal::stores::{self, TenantStores};
-use portal::{audit, backoffice, calc, clients, demo, proof, serve, stats, wiring};
-use portal_core::accounts::dispatch_letters;
+use portal::{
+    audit, backoffice, backoffice_users, calc, clients, demo, proof, serve, stats, wiring,
+};
+use portal_core::accounts::dispatch_letters_counting;
 use portal_core::{Clock, SystemClock};
 use portal_mail_outbox::OutboxMailer;
 
@@ -101,6 +103,12 @@ enum StoreCommand {
     Reports {
         /// The practice's IK.
         ik: String,
+    },
+    /// The back office's own users for the figures page (`/backoffice`): `add NAME` prints a
+    /// generated password once, `remove NAME`.
+    Backoffice {
+        #[command(subcommand)]
+        action: backoffice_users::Action,
     },
     /// Back-office help for a provider's account.
     Accounts {
@@ -222,9 +230,7 @@ async fn run_with_store(command: StoreCommand, tenant: &TenantArg) -> anyhow::Re
             let outbox = Arc::new(OutboxMailer::new(config.data_dir.join("outbox")));
             let delivery = wiring::report_delivery(&config)?;
             wiring::spawn_background(work, outbox, delivery, portal.work_queued, clock);
-            stats::spawn_rollups(
-                portal.state.apps().iter().map(|app| app.figures.clone()).collect(),
-            );
+            stats::spawn_rollups(portal.state.apps().to_vec());
             let listener = tokio::net::TcpListener::bind(config.addr)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -337,6 +343,13 @@ async fn run_with_store(command: StoreCommand, tenant: &TenantArg) -> anyhow::Re
             println!("{}", backoffice::reports_table(&reports, lang));
             Ok(ExitCode::SUCCESS)
         }
+        StoreCommand::Backoffice { action } => {
+            let tenant = pick(&all, tenant)?;
+            let portal = wiring::portal(&config, &tenants, &all, clock.clone())?;
+            let app = portal.state.app(tenant.tenant.slug.as_str()).context("the tenant")?;
+            println!("{}", backoffice_users::run(&app.backoffice, action, lang).await?);
+            Ok(ExitCode::SUCCESS)
+        }
         StoreCommand::Clients { action } => {
             let tenant = pick(&all, tenant)?;
             let portal = wiring::portal(&config, &tenants, &all, clock.clone())?;
@@ -355,7 +368,9 @@ async fn run_with_store(command: StoreCommand, tenant: &TenantArg) -> anyhow::Re
                 let outbox = OutboxMailer::new(config.data_dir.join("outbox"));
                 let stores = &tenant.stores;
                 let (letters, accounts) = (stores.letters.as_ref(), stores.accounts.as_ref());
-                dispatch_letters(letters, accounts, &outbox, clock.as_ref()).await?;
+                let figures = Some(stores.limits.as_ref());
+                dispatch_letters_counting(letters, accounts, &outbox, clock.as_ref(), figures)
+                    .await?;
             }
             Ok(ExitCode::SUCCESS)
         }

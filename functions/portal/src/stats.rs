@@ -147,6 +147,9 @@ fn day_json(d: &DayFigures, quota_per_day: u32) -> Value {
         "reports_sent": d.reports_sent,
         "reports_delivered": d.reports_delivered,
         "refused_unavailable": d.refused_unavailable,
+        "login_failures": d.login_failures,
+        "blocks": d.blocks,
+        "backoffice_login_failures": d.backoffice_failures,
         "top_providers": top,
         "near_quota": near,
         "rolled_up_at": d.rolled_up_at.unix_timestamp(),
@@ -229,14 +232,19 @@ pub fn table(report: &Value, lang: Lang) -> String {
 }
 
 /// `portal serve`'s roll-up: at start, then hourly, each tenant's today so far and any day
-/// missed. A failure is logged and tried again at the next round.
-pub fn spawn_rollups(figures: Vec<Figures>) -> tokio::task::JoinHandle<()> {
+/// missed, and once a day the audit chains' verification for the back office. A failure is
+/// logged and tried again at the next round.
+pub fn spawn_rollups(apps: Vec<portal_core::UseCases>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            for figures in &figures {
+            for app in &apps {
+                let figures = &app.figures;
+                let tenant = figures.tenant.slug.as_str();
                 if let Err(error) = figures.roll_up_due().await {
-                    let tenant = figures.tenant.slug.as_str();
                     tracing::error!(tenant, error = %portal_core::error_chain(&error), "rolling up the figures failed, will retry");
+                }
+                if let Err(error) = figures.check_audit(|| app.oha.verify()).await {
+                    tracing::error!(tenant, error = %portal_core::error_chain(&error), "verifying the audit chains failed, will retry");
                 }
             }
             tokio::time::sleep(ROLLUP_EVERY).await;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use portal_core::accounts::dispatch_letters;
+use portal_core::accounts::dispatch_letters_counting;
 use portal_core::model::Service;
 use portal_core::oha::{ANCHOR_EVERY, Anchoring};
 use portal_core::therapy::{Reporting, Reports, dispatch_reports};
@@ -198,7 +198,9 @@ async fn one_round(
             }
         }
     }
-    match dispatch_letters(stores.letters.as_ref(), stores.accounts.as_ref(), mailer, clock).await {
+    let (letters, accounts) = (stores.letters.as_ref(), stores.accounts.as_ref());
+    let figures = Some(stores.limits.as_ref());
+    match dispatch_letters_counting(letters, accounts, mailer, clock, figures).await {
         Ok(done) if done.failed > 0 => {
             tracing::warn!(tenant, failed = done.failed, "letters left for the next round")
         }

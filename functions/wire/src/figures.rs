@@ -138,3 +138,97 @@ mod schema {
     }
     impl utoipa::ToSchema for super::MaskedShare {}
 }
+
+/// `POST /api/backoffice/session`: a back-office user's login (not a provider's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BackofficeLoginBody {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+/// The logged-in back-office user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BackofficeSessionBody {
+    pub name: String,
+    /// The session ends after this many seconds without a request.
+    pub idle_timeout_s: i64,
+}
+
+/// `GET /api/backoffice/figures`: per day, unmasked (the back office sees the counts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BackofficeFiguresBody {
+    /// `YYYY-MM-DD`, the range answered.
+    pub from: String,
+    pub to: String,
+    /// The days rolled up in the range, oldest first (a day never rolled up is missing).
+    pub days: Vec<BackofficeDayBody>,
+    /// Letters waiting for the dispatcher now (at most 1000 counted). Letters are retried
+    /// until sent, so none is "failed".
+    pub letters_pending: u64,
+    /// The last verification of the audit chains (by the roll-up, once a day); `null` when
+    /// none ran in the last two days.
+    pub audit_check: Option<AuditCheckBody>,
+    pub anomalies: Vec<AnomalyBody>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BackofficeDayBody {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub queries_answered: u64,
+    pub queries_exempt: u64,
+    pub queries_not_found: u64,
+    pub queries_night: u64,
+    pub providers_active: u64,
+    /// `null`: not recorded on that day (rolled up before the portal counted it).
+    pub providers_registered: Option<u64>,
+    pub median_hours_to_letters: Option<f64>,
+    pub reports_sent: Option<u64>,
+    pub reports_delivered: Option<u64>,
+    pub refused_unavailable: Option<u64>,
+    pub login_failures: Option<u64>,
+    pub blocks: Option<u64>,
+    pub backoffice_login_failures: Option<u64>,
+    /// The 20 providers with the most queries, with their share of the daily quota.
+    pub top_providers: Vec<ProviderShareBody>,
+    /// Providers at 80 % of their daily quota or more.
+    pub close_to_quota: Vec<ProviderShareBody>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderShareBody {
+    pub ik: String,
+    pub queries: u32,
+    /// Queries / the daily quota, 0 to 1.
+    pub share_of_quota: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditCheckBody {
+    #[serde(with = "crate::dates::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub checked_at: time::OffsetDateTime,
+    pub chains: u64,
+    pub records: u64,
+    /// 0: every chain intact.
+    pub problems: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AnomalyBody {
+    pub day: String,
+    pub ik: String,
+    /// `jump`, `not_found` or `night`.
+    pub rule: String,
+    pub detail: String,
+}

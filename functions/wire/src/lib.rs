@@ -18,7 +18,11 @@ pub use accounts::{
     TotpEnrolmentBody, TotpRemoveBody,
 };
 pub use content::{ContentPageBody, ContentPageSummaryBody, ContentSourceBody};
-pub use figures::{Masked, MaskedShare, MaskedText, MonthFiguresBody, SMALL, ServiceFiguresBody};
+pub use figures::{
+    AnomalyBody, AuditCheckBody, BackofficeDayBody, BackofficeFiguresBody, BackofficeLoginBody,
+    BackofficeSessionBody, Masked, MaskedShare, MaskedText, MonthFiguresBody, ProviderShareBody,
+    SMALL, ServiceFiguresBody,
+};
 pub use oha::{
     AnswerBody, ProofCheckBody, ProofStatementBody, ProofVerdict, QueryBody, VerifyProofBody,
     YearBody,
@@ -47,7 +51,7 @@ pub struct ClientBody {
 }
 pub use therapy::{
     AttachmentBody, FailureBody, PhysicianBody, PhysicianRefBody, PracticeBody, ReportBody,
-    ReportDraftBody, ReportPhysicianBody, ReportStatusBody,
+    ReportDraftBody, ReportPhysicianBody, ReportStatusBody, UploadCompleteBody, UploadTicketBody,
 };
 
 use serde::{Deserialize, Serialize};

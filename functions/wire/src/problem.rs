@@ -41,6 +41,9 @@ problem_codes! {
     NotFound = "not_found",
     /// No insurer's portal is set up under the request's host name.
     UnknownTenant = "unknown_tenant",
+    /// A changing request sent by a page of another site (another origin): refused, so no
+    /// other site can act with the provider's session.
+    CrossSiteRequest = "cross_site_request",
     /// This insurer does not offer the service in its portal.
     ServiceNotOffered = "service_not_offered",
     MethodNotAllowed = "method_not_allowed",
@@ -125,6 +128,10 @@ problem_codes! {
     PdfTooManyPages = "pdf_too_many_pages",
     /// The report's own PDF is no longer kept: upload it again.
     AttachmentMissing = "attachment_missing",
+    /// No presigned upload here (the embedded store): `PUT …/attachment` takes the PDF itself.
+    DirectUploadOnly = "direct_upload_only",
+    /// The upload named to `…/attachment/complete` is not there (never put, or expired).
+    UploadMissing = "upload_missing",
     /// Unused for 180 days: reactivate with the Prüfnummer.
     Inactive = "inactive",
     /// The initial password expired: register again.

@@ -76,6 +76,34 @@ pub struct AttachmentBody {
     pub pages: u32,
 }
 
+/// `POST /api/therapy-reports/{id}/attachment/upload`: where the browser puts the PDF itself
+/// (an S3 presigned PUT, beyond the Lambda's 6 MB payload limit), then names `upload` to
+/// `…/attachment/complete`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadTicketBody {
+    /// The upload's name, for `complete`.
+    pub upload: String,
+    /// The presigned address: `PUT` the PDF there, with exactly this `content_type`.
+    pub url: String,
+    pub method: String,
+    pub content_type: String,
+    #[serde(with = "crate::dates::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: OffsetDateTime,
+}
+
+/// `POST /api/therapy-reports/{id}/attachment/complete`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadCompleteBody {
+    /// As `upload` answered.
+    pub upload: String,
+    /// The file's name as the practice chose it.
+    #[serde(default)]
+    pub name: String,
+}
+
 /// Why a report was not delivered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use aws_sdk_s3::primitives::ByteStream;
 use portal_core::model::ReportId;
-use portal_core::{ReportAttachments, StoreError};
+use portal_core::{PresignedUpload, ReportAttachments, StoreError, Uploaded};
 use portal_domain::Ik;
 
 use crate::DynamoStore;
@@ -27,6 +27,12 @@ impl DynamoStore {
 
     fn attachment_key(&self, practice: &Ik, report: &ReportId) -> String {
         format!("sealed/{}/{practice}/{report}", self.scope.tenant())
+    }
+
+    /// Where the browser puts a PDF: apart from the sealed objects, and expired by the bucket's
+    /// lifecycle rule if never completed (`infra/template.yaml`).
+    fn upload_key(&self, practice: &Ik, report: &ReportId, upload: &str) -> String {
+        format!("uploads/{}/{practice}/{report}/{upload}", self.scope.tenant())
     }
 }
 
@@ -89,5 +95,80 @@ impl ReportAttachments for DynamoStore {
             .await
             .map_err(StoreError::unavailable)?;
         Ok(())
+    }
+
+    /// A presigned PUT rather than a POST policy: the SDK signs it (no hand-built SigV4), and
+    /// the PUT is as simple for the browser as the local upload. A PUT cannot bound its size, so
+    /// [`Self::take_upload`] asks the object's size (HeadObject) before it reads a byte.
+    #[tracing::instrument(level = "debug", name = "s3.presign_upload", skip_all)]
+    async fn presign_upload(
+        &self,
+        practice: &Ik,
+        report: &ReportId,
+        upload: &str,
+        valid: std::time::Duration,
+    ) -> Result<Option<PresignedUpload>, StoreError> {
+        let bucket = self.bucket()?;
+        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(valid)
+            .map_err(StoreError::unavailable)?;
+        let presigned = bucket
+            .client
+            .put_object()
+            .bucket(&bucket.name)
+            .key(self.upload_key(practice, report, upload))
+            .content_type("application/pdf")
+            .presigned(config)
+            .await
+            .map_err(StoreError::unavailable)?;
+        Ok(Some(PresignedUpload {
+            url: presigned.uri().to_string(),
+            method: "PUT",
+            content_type: "application/pdf",
+        }))
+    }
+
+    #[tracing::instrument(level = "debug", name = "s3.take_upload", skip_all)]
+    async fn take_upload(
+        &self,
+        practice: &Ik,
+        report: &ReportId,
+        upload: &str,
+        max: usize,
+    ) -> Result<Uploaded, StoreError> {
+        let bucket = self.bucket()?;
+        let key = self.upload_key(practice, report, upload);
+        let head = bucket.client.head_object().bucket(&bucket.name).key(&key).send().await;
+        let size = match head {
+            Ok(head) => head.content_length().unwrap_or_default(),
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found()) => {
+                return Ok(Uploaded::Missing);
+            }
+            Err(error) => return Err(StoreError::unavailable(error)),
+        };
+        let taken = if usize::try_from(size).map_or(true, |size| size > max) {
+            Uploaded::TooLarge
+        } else {
+            let object = bucket.client.get_object().bucket(&bucket.name).key(&key).send().await;
+            match object {
+                Ok(object) => {
+                    let bytes = object.body.collect().await.map_err(StoreError::unavailable)?;
+                    Uploaded::Pdf(bytes.into_bytes().to_vec())
+                }
+                Err(error) if error.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
+                    return Ok(Uploaded::Missing);
+                }
+                Err(error) => return Err(StoreError::unavailable(error)),
+            }
+        };
+        // Taken once: a second `complete` finds nothing.
+        bucket
+            .client
+            .delete_object()
+            .bucket(&bucket.name)
+            .key(&key)
+            .send()
+            .await
+            .map_err(StoreError::unavailable)?;
+        Ok(taken)
     }
 }

@@ -26,6 +26,7 @@ mod accounts;
 mod attachments;
 pub use accounts::STANDING_ATTRIBUTES;
 mod audit;
+mod backoffice;
 mod clients;
 mod figures;
 mod items;

@@ -17,6 +17,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 mod accounts;
 mod anchors;
 mod audit;
+mod backoffice;
 mod clients;
 mod figures;
 mod notices;
@@ -277,6 +278,21 @@ const MIGRATIONS: &[&str] = &[
         sealed   BLOB NOT NULL,
         PRIMARY KEY (practice, report)
     ) STRICT;
+"#,
+    // The back office's own users (issue 18) and their sessions, by the hash of the cookie.
+    r#"
+    CREATE TABLE backoffice_users (
+        name          TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        created_at    INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE backoffice_sessions (
+        id_hash         TEXT PRIMARY KEY,
+        name            TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        idle_expires_at INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX backoffice_sessions_by_name ON backoffice_sessions (name);
 "#,
 ];
 

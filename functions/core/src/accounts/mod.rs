@@ -19,12 +19,12 @@ use time::{Duration, OffsetDateTime};
 pub use factor::{Enrolment, FactorError, SecondFactorProof};
 pub use letters::{BLOCK_LINK_LABEL, secret_in};
 pub use notices::{BlockError, Device, HistoryLine};
-pub use secrets::{HashError, SecretHasher, session_id_hash};
+pub use secrets::{HashError, SecretHasher, new_initial_password, new_session_id, session_id_hash};
 pub use sessions::{SessionEntry, public_session_id};
 
 use crate::model::{
-    Account, AccountEvent, Barrier, Browser, Challenge, ChallengeId, Counter, Letter, Policy,
-    Sender, Session, SessionStage, Standing,
+    Account, AccountEvent, Barrier, Browser, Challenge, ChallengeId, Counter, DayCount, Letter,
+    LetterKind, Policy, Sender, Session, SessionStage, Standing,
 };
 use crate::ports::{
     AccountHistory, AccountStore, BlockTokens, ChallengeStore, Clock, KnownDevices, LetterQueue,
@@ -375,6 +375,9 @@ impl Accounts {
             Saved::Done => {}
             Saved::Conflict => return Err(RegisterError::Busy),
         }
+        if previous.is_none() {
+            crate::figures::count_figure(self.limits.as_ref(), DayCount::Registered, now).await;
+        }
         tracing::info!(ik = %provider.ik, generation = account.letters_generation, "credential letters queued");
         (self.letters_queued)();
         Ok(Registered {
@@ -424,6 +427,7 @@ impl Accounts {
         if !self.hasher.verify(password, hash).await {
             // Written for an unknown IK too, so that the work (and its time) tells nothing.
             self.remember(ik, AccountEvent::LoginFailed, Some(browser), now).await;
+            crate::figures::count_figure(self.limits.as_ref(), DayCount::LoginFailures, now).await;
             return Err(LoginError::InvalidCredentials);
         }
         let Some(account) = account else { return Err(LoginError::InvalidCredentials) };
@@ -742,6 +746,7 @@ impl Accounts {
         let found = self.update(ik, |a| a.block(now)).await?.is_some();
         if found {
             self.remember(*ik, AccountEvent::Blocked, None, now).await;
+            crate::figures::count_figure(self.limits.as_ref(), DayCount::Blocks, now).await;
         }
         Ok(found)
     }
@@ -794,6 +799,18 @@ pub async fn dispatch_letters(
     mailer: &dyn Mailer,
     clock: &dyn Clock,
 ) -> Result<Dispatched, StoreError> {
+    dispatch_letters_counting(queue, accounts, mailer, clock, None).await
+}
+
+/// [`dispatch_letters`], counting each initial-password letter sent in the figures' histogram
+/// of hours from registration (the letter's creation) to sending, in `figures`.
+pub async fn dispatch_letters_counting(
+    queue: &dyn LetterQueue,
+    accounts: &dyn AccountStore,
+    mailer: &dyn Mailer,
+    clock: &dyn Clock,
+    figures: Option<&dyn Limits>,
+) -> Result<Dispatched, StoreError> {
     let mut done = Dispatched::default();
     for letter in queue.pending_letters(100).await? {
         let now = clock.now();
@@ -801,7 +818,15 @@ pub async fn dispatch_letters(
             continue; // another dispatcher has it, or has sent it
         }
         match dispatch_claimed(&letter, queue, accounts, mailer).await {
-            Ok(Handled::Sent) => done.sent += 1,
+            Ok(Handled::Sent) => {
+                done.sent += 1;
+                if let Some(limits) = figures.filter(|_| letter.kind == LetterKind::InitialPassword)
+                {
+                    let now = clock.now();
+                    let bucket = crate::model::hours_bucket(now - letter.created_at);
+                    crate::figures::count_figure(limits, DayCount::LetterHours(bucket), now).await;
+                }
+            }
             Ok(Handled::Voided) => done.voided += 1,
             Ok(Handled::Refused) => {
                 queue.release_letter(&letter.id).await?;

@@ -17,9 +17,13 @@ use time::{Duration, OffsetDateTime};
 use super::letters::{BlockLink, Compose, FactorChange};
 use super::{Accounts, Attempts, HashError, RegisterError, SAVE_ATTEMPTS, secrets};
 use crate::model::{
-    AccountEvent, BLOCK_LINK_VALID_FOR, BlockToken, Browser, DEVICE_KNOWN_FOR, DeviceSeen,
+    AccountEvent, BLOCK_LINK_VALID_FOR, BlockToken, Browser, Counter, DEVICE_KNOWN_FOR, DeviceSeen,
     HISTORY_KEPT_FOR, HistoryEntry, Letter,
 };
+
+/// Notices of new browsers per account and German day at most: someone holding the password
+/// cannot turn fresh browsers into a flood of mail (the history lists every login still).
+const NEW_BROWSER_NOTICES_PER_DAY: u32 = 5;
 use crate::ports::{Saved, StoreError};
 
 /// A browser's device cookie: 256 random bits; the store keeps only its SHA-256.
@@ -114,9 +118,17 @@ impl Accounts {
         let seen = self.devices.remember_device(&ik, &device.hash(), now + DEVICE_KNOWN_FOR).await;
         let outcome = match seen {
             Ok(DeviceSeen::New) => {
-                let network = client.network();
-                self.queue_notice(&ik, now, |compose| compose.new_browser(browser.name(), &network))
-                    .await
+                let ration = Counter::new_browser_notices(ik, now);
+                match self.count(&ration, NEW_BROWSER_NOTICES_PER_DAY).await {
+                    Ok(true) => {
+                        let network = client.network();
+                        let notice =
+                            |compose: &Compose<'_>| compose.new_browser(browser.name(), &network);
+                        self.queue_notice(&ik, now, notice).await
+                    }
+                    Ok(false) => Ok(()),
+                    Err(error) => Err(error),
+                }
             }
             Ok(DeviceSeen::Known | DeviceSeen::First) => Ok(()),
             Err(error) => Err(error),

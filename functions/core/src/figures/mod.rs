@@ -17,8 +17,8 @@ pub use anomalies::{
 };
 pub use month::{Month, MonthError};
 
-use crate::model::{DayFigures, ProviderDay, Tenant};
-use crate::ports::{AuditTimeline, Clock, FigureStore, StoreError};
+use crate::model::{AuditCheck, Counter, DayCount, DayFigures, HOURS_BUCKETS, ProviderDay, Tenant};
+use crate::ports::{AuditTimeline, Clock, FigureStore, Limits, StoreError};
 
 /// A published count below this shows as "< 10", and so does a share computed from one: no
 /// single provider or patient can be singled out.
@@ -28,6 +28,35 @@ pub const MIN_SHOWN: u64 = 10;
 /// scheduled run may have missed a few); older days are rolled up on request
 /// (`portal stats rollup --from`).
 pub const CATCH_UP_DAYS: i64 = 35;
+
+/// Counts one `figure` for the German day of `at`. A figure is never worth failing the user's
+/// action for: a count the store refuses is logged and lost.
+pub async fn count_figure(limits: &dyn Limits, figure: DayCount, at: time::OffsetDateTime) {
+    let counter = Counter::figure(figure, at);
+    if let Err(error) = limits.try_count(&counter.key(), u32::MAX, counter.window_ends()).await {
+        tracing::warn!(figure = %counter.key(), error = %crate::error_chain(&error), "figure not counted");
+    }
+}
+
+/// The median of a histogram of [`HOURS_BUCKETS`]: the upper bound of the bucket holding the
+/// lower median (the `(n-1)/2`-th of the sorted durations), so "at most so many hours"; for
+/// the open last bucket its lower bound. `None` without any count.
+pub fn median_hours(histogram: &[u64]) -> Option<f64> {
+    let total: u64 = histogram.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    let middle = (total - 1) / 2;
+    let mut seen = 0;
+    for (bucket, count) in histogram.iter().enumerate() {
+        seen += count;
+        if seen > middle {
+            let bound = HOURS_BUCKETS.get(bucket).or(HOURS_BUCKETS.last()).copied().unwrap_or(0);
+            return Some(f64::from(bound));
+        }
+    }
+    None
+}
 
 /// Night for the anomaly rules and the figures: 22:00 to 06:00 German time.
 pub fn is_night(at: time::OffsetDateTime) -> bool {
@@ -40,6 +69,8 @@ pub struct Figures {
     pub tenant: Arc<Tenant>,
     pub timeline: Arc<dyn AuditTimeline>,
     pub store: Arc<dyn FigureStore>,
+    /// The per-day counts bumped where accounts, letters, reports and refusals happen.
+    pub limits: Arc<dyn Limits>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -97,6 +128,14 @@ impl Figures {
                 .collect(),
             _ => BTreeSet::new(),
         };
+        // A day rolled up again keeps the audit check recorded on it.
+        let checks: BTreeMap<Date, AuditCheck> = self
+            .store
+            .day_figures(from, to, false)
+            .await?
+            .into_iter()
+            .filter_map(|d| Some((d.day, d.audit_check?)))
+            .collect();
         let mut rolled = Vec::new();
         let mut day = from;
         while day <= to {
@@ -106,7 +145,18 @@ impl Figures {
                 month_active.clear();
             }
             month_active.extend(providers.iter().map(|p| p.ik));
+            let counted = self.counted(day).await?;
             let figures = DayFigures {
+                providers_registered: Some(counted.registered),
+                median_hours_to_letters: median_hours(&counted.letter_hours),
+                letter_hours: counted.letter_hours,
+                reports_sent: Some(counted.reports_sent),
+                reports_delivered: Some(counted.reports_delivered),
+                refused_unavailable: Some(counted.refused),
+                login_failures: Some(counted.login_failures),
+                blocks: Some(counted.blocks),
+                backoffice_failures: Some(counted.backoffice_failures),
+                audit_check: checks.get(&day).cloned(),
                 queries_answered: providers.iter().map(|p| u64::from(p.queries)).sum(),
                 queries_exempt: exempt.get(&day).copied().unwrap_or(0),
                 queries_not_found: providers.iter().map(|p| u64::from(p.not_found)).sum(),
@@ -123,6 +173,81 @@ impl Figures {
         }
         tracing::info!(tenant = %self.tenant.slug, %from, %to, records = records.len(), "figures rolled up");
         Ok(rolled)
+    }
+
+    /// The day's counts bumped at the events (a counter never bumped reads 0): 24 reads.
+    async fn counted(&self, day: Date) -> Result<Counted, StoreError> {
+        let at = german_midnight(day);
+        let read = |figure: DayCount| async move {
+            self.limits.used(&Counter::figure(figure, at).key()).await.map(u64::from)
+        };
+        let mut letter_hours = Vec::with_capacity(HOURS_BUCKETS.len() + 1);
+        for bucket in 0..=HOURS_BUCKETS.len() {
+            letter_hours.push(read(DayCount::LetterHours(bucket)).await?);
+        }
+        Ok(Counted {
+            registered: read(DayCount::Registered).await?,
+            letter_hours,
+            reports_sent: read(DayCount::ReportsSent).await?,
+            reports_delivered: read(DayCount::ReportsDelivered).await?,
+            refused: read(DayCount::Refused).await?,
+            login_failures: read(DayCount::LoginFailures).await?,
+            blocks: read(DayCount::Blocks).await?,
+            backoffice_failures: read(DayCount::BackofficeFailures).await?,
+        })
+    }
+
+    /// Verifies the audit chains with `verify` unless a check of the last 24 hours is on record,
+    /// and records the result on today's figures (rolled up first if need be). Says whether it
+    /// verified. Reading every chain is the expensive part, hence once a day.
+    pub async fn check_audit<F, Fut>(&self, verify: F) -> Result<bool, StoreError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<crate::oha::Verified, StoreError>>,
+    {
+        let now = self.clock.now();
+        let today = self.clock.today();
+        if self.last_audit_check(today - Duration::days(1), today).await?.is_some_and(|c| {
+            now.unix_timestamp() - c.checked_at < Duration::days(1).whole_seconds()
+        }) {
+            return Ok(false);
+        }
+        let verified = verify().await?;
+        let mut days = self.store.day_figures(today, today, true).await?;
+        let mut figures = match days.pop() {
+            Some(figures) => figures,
+            None => self
+                .roll_up(today, today)
+                .await?
+                .pop()
+                .unwrap_or_else(|| DayFigures::empty(today, now)),
+        };
+        figures.audit_check = Some(AuditCheck {
+            checked_at: now.unix_timestamp(),
+            chains: verified.chains as u64,
+            records: verified.records as u64,
+            problems: verified.problems.len() as u64,
+        });
+        self.store.put_day_figures(&figures).await?;
+        if !verified.problems.is_empty() {
+            tracing::error!(tenant = %self.tenant.slug, problems = verified.problems.len(), "the audit chains have problems");
+        }
+        Ok(true)
+    }
+
+    /// The latest audit check recorded on the days `from` to `to`.
+    pub async fn last_audit_check(
+        &self,
+        from: Date,
+        to: Date,
+    ) -> Result<Option<AuditCheck>, StoreError> {
+        let days = self.store.day_figures(from, to, false).await?;
+        Ok(days.into_iter().filter_map(|d| d.audit_check).max_by_key(|c| c.checked_at))
+    }
+
+    /// Counts a query refused with 503 (if the store still takes the count).
+    pub async fn note_refused(&self) {
+        count_figure(self.limits.as_ref(), DayCount::Refused, self.clock.now()).await;
     }
 
     /// What the schedule runs: today so far, and every day of the last [`CATCH_UP_DAYS`] never
@@ -168,6 +293,18 @@ impl Figures {
     }
 }
 
+/// A day's counts from the figure counters.
+struct Counted {
+    registered: u64,
+    letter_hours: Vec<u64>,
+    reports_sent: u64,
+    reports_delivered: u64,
+    refused: u64,
+    login_failures: u64,
+    blocks: u64,
+    backoffice_failures: u64,
+}
+
 fn month_of(month: Month, days: &[&DayFigures]) -> MonthFigures {
     // A figure not recorded on some day is not recorded for the month.
     let sum = |get: fn(&DayFigures) -> Option<u64>| -> Option<u64> {
@@ -184,11 +321,40 @@ fn month_of(month: Month, days: &[&DayFigures]) -> MonthFigures {
         queries_exempt: days.iter().map(|d| d.queries_exempt).sum(),
         providers_active: days.last().map_or(0, |d| d.providers_active_month_to_date),
         providers_registered: sum(|d| d.providers_registered),
-        median_hours_to_letters: None,
+        median_hours_to_letters: median_hours(&merged_histogram(days)),
         reports_sent: sum(|d| d.reports_sent),
         reports_delivered: sum(|d| d.reports_delivered),
         availability: refused
             .filter(|refused| answered + refused > 0)
             .map(|refused| answered as f64 / (answered + refused) as f64),
+    }
+}
+
+/// The days' histograms of hours to letters, added up bucket by bucket.
+pub fn merged_histogram(days: &[&DayFigures]) -> Vec<u64> {
+    let mut merged = vec![0; HOURS_BUCKETS.len() + 1];
+    for day in days {
+        for (sum, count) in merged.iter_mut().zip(&day.letter_hours) {
+            *sum += count;
+        }
+    }
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_is_the_upper_bound_of_the_bucket_holding_the_lower_median() {
+        assert_eq!(median_hours(&[]), None);
+        assert_eq!(median_hours(&[0, 0, 0]), None);
+        // Three letters within an hour, two within two hours: the middle one is within an hour.
+        assert_eq!(median_hours(&[3, 2]), Some(1.0));
+        // Two and two: the lower median, the second, is still in the first bucket.
+        assert_eq!(median_hours(&[2, 2]), Some(1.0));
+        let mut long = vec![0; HOURS_BUCKETS.len() + 1];
+        long[HOURS_BUCKETS.len()] = 1;
+        assert_eq!(median_hours(&long), Some(720.0));
     }
 }

@@ -25,11 +25,67 @@ pub enum Counter {
     SuccessesOfClient { client: ClientAddress, hour: i64 },
     /// Notices that someone asked for new letters, per IK and day (at most one is sent).
     RepeatedRegistrationNotices { ik: Ik, day: Date },
+    /// Notices of logins from new browsers sent for one IK on one German day.
+    NewBrowserNotices { ik: Ik, day: Date },
     /// Proofs checked for one client in one minute (`POST /api/proofs/verify` is public).
     ProofChecksOfClient { client: ClientAddress, minute: i64 },
     /// Wrong codes and passwords sent in one session (the second factor's step, or a change
     /// that asks for them again): after a few, the session ends. Kept as long as the session.
     FailuresOfSession { session: String, until: OffsetDateTime },
+    /// One of the figures' per-day counts, bumped where the event happens (so that the daily
+    /// roll-up reads a handful of counters instead of scanning accounts, letters or reports).
+    Figure { figure: DayCount, day: Date },
+}
+
+/// What a per-day figure counter counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayCount {
+    /// Accounts created (a first registration of an IK).
+    Registered,
+    /// Initial-password letters sent, in the bucket `n` of [`HOURS_BUCKETS`] by the hours since
+    /// their registration.
+    LetterHours(usize),
+    ReportsSent,
+    ReportsDelivered,
+    /// Queries refused with 503 (counted where a store still answered).
+    Refused,
+    /// Failed provider logins.
+    LoginFailures,
+    /// Accounts blocked by the back office.
+    Blocks,
+    /// Failed back-office logins.
+    BackofficeFailures,
+}
+
+/// The upper bounds (hours, inclusive) of the buckets in which letters' times from registration
+/// to sending are counted; the last bucket takes everything longer. A day keeps 17 counts, not a
+/// list of durations.
+pub const HOURS_BUCKETS: [u32; 16] =
+    [1, 2, 4, 8, 12, 24, 36, 48, 72, 96, 120, 168, 240, 336, 504, 720];
+
+/// The bucket of a duration in [`HOURS_BUCKETS`] (`HOURS_BUCKETS.len()` for longer ones).
+pub fn hours_bucket(duration: time::Duration) -> usize {
+    let hours = duration.as_seconds_f64() / 3600.0;
+    HOURS_BUCKETS.iter().position(|bound| hours <= f64::from(*bound)).unwrap_or(HOURS_BUCKETS.len())
+}
+
+/// How long the figures' counters are kept: long enough for a roll-up of any day of the last
+/// year to find them (the roll-up itself keeps the result for good).
+const FIGURE_COUNTERS_KEPT: time::Duration = time::Duration::days(400);
+
+impl DayCount {
+    fn name(self) -> String {
+        match self {
+            DayCount::Registered => "registered".into(),
+            DayCount::LetterHours(bucket) => format!("letter-hours-{bucket}"),
+            DayCount::ReportsSent => "reports-sent".into(),
+            DayCount::ReportsDelivered => "reports-delivered".into(),
+            DayCount::Refused => "refused".into(),
+            DayCount::LoginFailures => "login-failures".into(),
+            DayCount::Blocks => "blocks".into(),
+            DayCount::BackofficeFailures => "backoffice-failures".into(),
+        }
+    }
 }
 
 impl Counter {
@@ -69,8 +125,17 @@ impl Counter {
         Counter::RepeatedRegistrationNotices { ik, day: german_date(now) }
     }
 
+    pub fn new_browser_notices(ik: Ik, now: OffsetDateTime) -> Counter {
+        Counter::NewBrowserNotices { ik, day: german_date(now) }
+    }
+
     pub fn proof_checks_of(client: ClientAddress, now: OffsetDateTime) -> Counter {
         Counter::ProofChecksOfClient { client, minute: now.unix_timestamp().div_euclid(60) }
+    }
+
+    /// The per-day count `figure` of the German day of `at`.
+    pub fn figure(figure: DayCount, at: OffsetDateTime) -> Counter {
+        Counter::Figure { figure, day: german_date(at) }
     }
 
     /// `session`: the session's id hash.
@@ -94,10 +159,12 @@ impl Counter {
             Counter::RepeatedRegistrationNotices { ik, day } => {
                 format!("registration-notices#{ik}#{day}")
             }
+            Counter::NewBrowserNotices { ik, day } => format!("browser-notices#{ik}#{day}"),
             Counter::ProofChecksOfClient { client, minute } => {
                 format!("proof-checks#{client}#{minute}")
             }
             Counter::FailuresOfSession { session, .. } => format!("session-failures#{session}"),
+            Counter::Figure { figure, day } => format!("figures#count#{}#{day}", figure.name()),
         }
     }
 
@@ -118,8 +185,10 @@ impl Counter {
             Counter::Quota { day, .. }
             | Counter::FailuresOfIk { day, .. }
             | Counter::SuccessesOfIk { day, .. }
-            | Counter::RepeatedRegistrationNotices { day, .. } => after(day),
+            | Counter::RepeatedRegistrationNotices { day, .. }
+            | Counter::NewBrowserNotices { day, .. } => after(day),
             Counter::FailuresOfSession { until, .. } => *until,
+            Counter::Figure { day, .. } => after(day) + FIGURE_COUNTERS_KEPT,
         }
     }
 }

@@ -39,18 +39,40 @@ pub struct DayFigures {
     /// Per provider, by IK (kept apart by the stores: read by the back office only; empty when
     /// read without them).
     pub providers: Vec<ProviderDay>,
-    /// Not recorded yet: accounts keep no registration time.
+    /// Accounts created that day (from the figure counters, like the counts below; `None` for
+    /// days rolled up before they were kept).
     pub providers_registered: Option<u64>,
-    /// Not recorded yet: letters keep no time of sending.
+    /// The median of [`DayFigures::letter_hours`] (see `figures::median_hours`).
     pub median_hours_to_letters: Option<f64>,
-    /// Not recorded yet: reports are listed per practice only.
+    /// Initial-password letters sent that day, per bucket of hours since their registration
+    /// (`HOURS_BUCKETS`, the last bucket open-ended); empty when not recorded.
+    pub letter_hours: Vec<u64>,
     pub reports_sent: Option<u64>,
     pub reports_delivered: Option<u64>,
-    /// Not recorded: a query refused because the audit log could not be written cannot be
-    /// written down either.
+    /// Queries refused with 503 where the store still took the count (a store that is down
+    /// entirely counts nothing: in AWS, the API's access log and the Lambdas' error metrics
+    /// are the measure then).
     pub refused_unavailable: Option<u64>,
+    /// Failed provider logins, accounts blocked, failed back-office logins (back office only).
+    pub login_failures: Option<u64>,
+    pub blocks: Option<u64>,
+    pub backoffice_failures: Option<u64>,
+    /// The audit chains' verification run on this day (at most once a day, by the roll-up's
+    /// schedule), so that the back office reads its result instead of verifying per request.
+    pub audit_check: Option<AuditCheck>,
     /// When this roll-up ran (a later run of the same day replaces it).
     pub rolled_up_at: OffsetDateTime,
+}
+
+/// What a verification of the audit chains found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditCheck {
+    /// Unix seconds.
+    pub checked_at: i64,
+    pub chains: u64,
+    pub records: u64,
+    /// Gaps, broken links, forged or missing anchors; 0: intact.
+    pub problems: u64,
 }
 
 /// The stored form: compact JSON without the providers, which are stored apart (see
@@ -74,6 +96,16 @@ struct Stored {
     reports_delivered: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refused: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    letter_hours: Vec<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    login_failures: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    blocks: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    backoffice_failures: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audit_check: Option<AuditCheck>,
     rolled_up_at: i128,
 }
 
@@ -94,6 +126,11 @@ impl DayFigures {
             reports_sent: None,
             reports_delivered: None,
             refused_unavailable: None,
+            letter_hours: Vec::new(),
+            login_failures: None,
+            blocks: None,
+            backoffice_failures: None,
+            audit_check: None,
             rolled_up_at,
         }
     }
@@ -113,6 +150,11 @@ impl DayFigures {
             reports_sent: self.reports_sent,
             reports_delivered: self.reports_delivered,
             refused: self.refused_unavailable,
+            letter_hours: self.letter_hours.clone(),
+            login_failures: self.login_failures,
+            blocks: self.blocks,
+            backoffice_failures: self.backoffice_failures,
+            audit_check: self.audit_check.clone(),
             rolled_up_at: nanos(self.rolled_up_at),
         };
         serde_json::to_string(&stored).unwrap_or_default()
@@ -162,6 +204,11 @@ impl DayFigures {
             reports_sent: stored.reports_sent,
             reports_delivered: stored.reports_delivered,
             refused_unavailable: stored.refused,
+            letter_hours: stored.letter_hours,
+            login_failures: stored.login_failures,
+            blocks: stored.blocks,
+            backoffice_failures: stored.backoffice_failures,
+            audit_check: stored.audit_check,
             rolled_up_at: time(stored.rolled_up_at)?,
         })
     }

@@ -3,6 +3,7 @@
 
 mod anchor;
 mod audit;
+mod backoffice;
 mod challenge;
 mod client;
 mod counter;
@@ -17,11 +18,12 @@ mod tenant;
 
 pub use anchor::{Anchor, AnchoredHead};
 pub use audit::{AuditEntry, AuditHead, AuditRecord, AuditRow, Channel, Limit, Outcome, Recorded};
+pub use backoffice::{BackofficeName, BackofficeNameError, BackofficeSession, BackofficeUser};
 pub use challenge::Challenge;
 pub use client::{Client, Jwks, JwksError, SigningAlgorithm};
-pub use counter::Counter;
+pub use counter::{Counter, DayCount, HOURS_BUCKETS, hours_bucket};
 pub use error::{Source, StoreError, error_chain};
-pub use figures::{DayFigures, ProviderDay};
+pub use figures::{AuditCheck, DayFigures, ProviderDay};
 pub use history::{
     AccountEvent, BLOCK_LINK_VALID_FOR, BlockToken, DEVICE_KNOWN_FOR, DeviceSeen, HISTORY_KEPT_FOR,
     HistoryEntry,

@@ -107,6 +107,19 @@ pub enum QueryError {
     Store(#[from] StoreError),
 }
 
+impl QueryError {
+    /// Refused for our side's unavailability (answered with 503): what the availability figure
+    /// counts against the answered queries.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            QueryError::AuditUnavailable(_)
+                | QueryError::ProofUnavailable(_)
+                | QueryError::Store(_)
+        )
+    }
+}
+
 impl Oha {
     /// Answers a question. The answer leaves only once it is recorded: counted against the
     /// provider's limits and appended to the audit log in one atomic write. Then, and only then,

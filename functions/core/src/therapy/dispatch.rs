@@ -11,7 +11,7 @@ use portal_domain::UserFacing;
 use time::Duration;
 
 use super::{Reports, ReportsError, SENT_KEPT};
-use crate::model::{DeliveryFailure, ReportMessage, ReportStatus, StoredReport};
+use crate::model::{DayCount, DeliveryFailure, ReportMessage, ReportStatus, StoredReport};
 use crate::ports::{DeliveryError, ReportDelivery, ReportQueue, Saved, StoreError};
 
 /// How long a dispatcher may take with a report it claimed before another may try.
@@ -134,6 +134,8 @@ async fn dispatch_one(
     let next = StoredReport { updated_at: now, ..next };
     if reports.reports.save_report(&next).await? == Saved::Conflict {
         tracing::error!(report = %claimed.id, "report changed while it was being sent");
+    } else if matches!(outcome, Outcome::Sent) {
+        crate::figures::count_figure(reports.limits.as_ref(), DayCount::ReportsSent, now).await;
     }
     Ok(Some(outcome))
 }
@@ -221,6 +223,14 @@ async fn record_receipts(
                 continue; // changed meanwhile: the receipt is read again next round
             }
             recorded += 1;
+            if record.delivered_at.is_none() && next.delivered_at.is_some() {
+                crate::figures::count_figure(
+                    reports.limits.as_ref(),
+                    DayCount::ReportsDelivered,
+                    now,
+                )
+                .await;
+            }
             tracing::info!(report = %record.id, status = status.as_str(), "receipt recorded");
         }
         if let Err(error) = delivery.acknowledge(&receipt).await {

@@ -17,8 +17,8 @@ use crate::model::{
     ReportMessage, ReportStatus, StoredReport, Tenant, sha256_hex,
 };
 use crate::ports::{
-    Clock, PdfRefused, PhysicianDirectory, ProviderDirectory, RenderError, ReportAttachments,
-    ReportRenderer, ReportStore, Saved, StoreError,
+    Clock, PdfRefused, PhysicianDirectory, PresignedUpload, ProviderDirectory, RenderError,
+    ReportAttachments, ReportRenderer, ReportStore, Saved, StoreError, Uploaded,
 };
 
 pub use cipher::{CipherError, ReportCipher, ReportKeys, SecretCipher};
@@ -41,6 +41,8 @@ pub const IDEMPOTENCY_KEY_MAX: usize = 100;
 /// The largest own PDF a practice uploads (the 10 MB, as MiB): with the cover well
 /// below KIM 1.5's 500 MB and the 25 MB of KIM 1.0 client modules.
 pub const ATTACHMENT_MAX_BYTES: usize = 10 * 1024 * 1024;
+/// How long a presigned upload's address is valid: a 10 MB upload on a slow line, no longer.
+pub const UPLOAD_VALID: Duration = Duration::minutes(15);
 /// The most pages of an own PDF: a therapy report, not a file.
 pub const ATTACHMENT_MAX_PAGES: u32 = 100;
 /// What the cover says in a free-text section the practice's own PDF fills.
@@ -118,6 +120,8 @@ pub struct Reports {
     pub reports: Arc<dyn ReportStore>,
     /// The practices' own PDFs, sealed.
     pub attachments: Arc<dyn ReportAttachments>,
+    /// The figures' per-day counts of reports sent and delivered.
+    pub limits: Arc<dyn crate::ports::Limits>,
     pub cipher: Arc<ReportCipher>,
     pub renderer: Arc<dyn ReportRenderer>,
     pub clock: Arc<dyn Clock>,
@@ -184,6 +188,12 @@ pub enum ReportsError {
     /// The own PDF the report names is no longer in the store (or not the one uploaded).
     #[error("the report's own PDF is no longer kept")]
     AttachmentMissing,
+    /// No presigned upload in this store (the embedded one): `attach` takes the PDF itself.
+    #[error("this store takes PDFs only through the API")]
+    DirectUploadOnly,
+    /// The upload named is not there (never put, expired, or taken already).
+    #[error("no such upload")]
+    UploadMissing,
     /// The insurer's tenants file names no KIM address to send from.
     #[error("the insurer has no KIM address to send from")]
     NoKimAddress,
@@ -348,6 +358,45 @@ impl Reports {
         self.save(&record).await?;
         tracing::info!(report = %id, bytes = pdf.len(), pages = facts.pages, "own PDF attached");
         self.view(StoredReport { version: record.version + 1, ..record }).await
+    }
+
+    /// A presigned address for the draft's own PDF (the browser puts it, then [`Self::complete_upload`]):
+    /// the upload's name, the address and until when it holds.
+    pub async fn upload_ticket(
+        &self,
+        ik: &Ik,
+        id: &ReportId,
+    ) -> Result<(String, PresignedUpload, OffsetDateTime), ReportsError> {
+        self.draft(ik, id).await?;
+        let upload = hex_of(&rand::random::<[u8; 16]>());
+        let valid = std::time::Duration::from_secs(UPLOAD_VALID.whole_seconds().unsigned_abs());
+        let presigned = self
+            .attachments
+            .presign_upload(ik, id, &upload, valid)
+            .await?
+            .ok_or(ReportsError::DirectUploadOnly)?;
+        Ok((upload, presigned, self.clock.now() + UPLOAD_VALID))
+    }
+
+    /// The PDF the browser put at a presigned address: checked, sealed and kept as
+    /// [`Self::attach`] does; the upload itself is deleted either way.
+    pub async fn complete_upload(
+        &self,
+        ik: &Ik,
+        id: &ReportId,
+        upload: &str,
+        name: &str,
+    ) -> Result<ReportView, ReportsError> {
+        // Only names this portal hands out reach the store's keys.
+        if upload.len() != 32 || !upload.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ReportsError::UploadMissing);
+        }
+        self.draft(ik, id).await?;
+        match self.attachments.take_upload(ik, id, upload, ATTACHMENT_MAX_BYTES).await? {
+            Uploaded::Missing => Err(ReportsError::UploadMissing),
+            Uploaded::TooLarge => Err(ReportsError::PdfTooLarge),
+            Uploaded::Pdf(pdf) => self.attach(ik, id, name, &pdf).await,
+        }
     }
 
     /// Takes the own PDF off a draft (none there: nothing changes).
@@ -659,4 +708,8 @@ impl Reports {
             _ => Err(ReportsError::NotHeilmittel),
         }
     }
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -21,6 +21,7 @@ pub enum Text {
     TooSlow,
     NotFound,
     UnknownTenant,
+    CrossSite,
     ServiceNotOffered,
     MethodNotAllowed,
     InvalidInput,
@@ -42,6 +43,8 @@ pub enum Text {
     RegistrationInProgress,
     // Login and passwords.
     WrongPassword,
+    /// A back-office login with a wrong name or password.
+    BackofficeWrongPassword,
     WrongPruefnummer,
     ChallengeRequired,
     TooManyAttempts {
@@ -87,6 +90,8 @@ pub enum Text {
     PdfEncrypted,
     PdfTooManyPages,
     AttachmentMissing,
+    DirectUploadOnly,
+    UploadMissing,
     // The exemption query.
     QuotaUsedUp {
         quota: u32,
