@@ -96,3 +96,28 @@ async fn a_login_never_adopts_a_session_id_planted_before_it() {
     assert_eq!(current(issued).await, StatusCode::OK);
     assert_eq!(current(planted).await, StatusCode::UNAUTHORIZED, "the planted id opens nothing");
 }
+
+#[tokio::test]
+async fn walking_through_kvnrs_with_many_accounts_from_one_address_meets_that_addresss_limit() {
+    let app = crate::harness::spawn(crate::harness::AppOptions {
+        configure: Box::new(|config| {
+            config.settings.oha.burst_per_minute = 10;
+            config.settings.oha.queries_per_client_per_minute = 3;
+        }),
+        ..crate::harness::AppOptions::default()
+    })
+    .await;
+    let pharmacy = app.provider_session().await;
+    let practice = app.activated("401612342", 2).await;
+    for session in [&pharmacy, &pharmacy, &practice] {
+        assert_eq!(app.ask(session, query()).await.status(), StatusCode::OK);
+    }
+    // The practice has asked once of its ten a minute, but its address has asked three times.
+    let (status, body) = problem(app.ask(&practice, query()).await).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+    let recorded = |ik: &str| {
+        let (app, ik) = (app.clone(), portal_domain::Ik::parse(ik).unwrap());
+        async move { app.stores.audit.audit_of_ik(&ik).await.unwrap().len() }
+    };
+    assert_eq!((recorded(IK).await, recorded("401612342").await), (2, 1), "a refusal is no record");
+}

@@ -32,6 +32,7 @@ pub struct Settings {
     /// `x-origin-verify` with this value, which only the proxy adds.
     pub origin_secret: Option<String>,
     /// `PORTAL_QUERY_QUOTA_PER_DAY` (default 100), `PORTAL_QUERY_BURST_PER_MINUTE` (default 20),
+    /// `PORTAL_QUERIES_PER_CLIENT_PER_MINUTE` (default 300, all providers at one address),
     /// `PORTAL_AUDIT_RETENTION_DAYS` (default 730).
     pub oha: OhaSettings,
 }
@@ -81,6 +82,11 @@ impl Settings {
                 burst_per_minute: within(
                     number("PORTAL_QUERY_BURST_PER_MINUTE"),
                     20,
+                    1..=100_000_000,
+                )?,
+                queries_per_client_per_minute: within(
+                    number("PORTAL_QUERIES_PER_CLIENT_PER_MINUTE"),
+                    300,
                     1..=100_000_000,
                 )?,
                 retention: Duration::days(within(

@@ -483,7 +483,11 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         (status = 503, description = "`audit_unavailable` or `unavailable`", content_type = "application/fhir+json", body = Object),
     ),
 )]
-pub async fn coverage_search(Tenanted(app): Tenanted, request: Request) -> Result<Fhir, Outcome> {
+pub async fn coverage_search(
+    Tenanted(app): Tenanted,
+    client: crate::Client,
+    request: Request,
+) -> Result<Fhir, Outcome> {
     let clients = &app.clients;
     let fail = |error: FhirError| Outcome::of(error, clients);
     negotiated(request.headers(), clients)?;
@@ -505,6 +509,7 @@ pub async fn coverage_search(Tenanted(app): Tenanted, request: Request) -> Resul
         consent,
         dispensing_date: Some(day),
         channel: Channel::Api,
+        client: client.0,
     };
     let answer = app.oha.ask(question).await.map_err(|e| {
         if let QueryError::AuditUnavailable(cause)

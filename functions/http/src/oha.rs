@@ -64,6 +64,7 @@ pub async fn ask(
     Tenanted(app): Tenanted,
     RequestLang(lang): RequestLang,
     ActiveProvider(provider): ActiveProvider,
+    client: crate::Client,
     ApiJson(body): ApiJson<QueryBody>,
 ) -> Result<Json<AnswerBody>, Problem> {
     if !app.tenant.offers(Service::Oha) {
@@ -94,7 +95,8 @@ pub async fn ask(
         return Err(Problem::invalid_fields(errors, lang));
     };
     let channel = Channel::Web;
-    let question = Question { ik: provider.standing.ik, kvnr, consent, dispensing_date, channel };
+    let ik = provider.standing.ik;
+    let question = Question { ik, kvnr, consent, dispensing_date, channel, client: client.0 };
     let answer = match app.oha.ask(question).await {
         Ok(answer) => answer,
         Err(e) => {

@@ -8,6 +8,9 @@ use time::{Date, OffsetDateTime};
 pub enum Counter {
     /// Exemption queries of one provider in one minute: the burst limit.
     Burst { ik: Ik, minute: i64 },
+    /// Exemption queries from one client address in one minute, whoever asks: many accounts
+    /// used from one place to walk through KVNRs meet this before each meets its own burst.
+    QueriesOfClient { client: ClientAddress, minute: i64 },
     /// Exemption queries of one provider on one German calendar day: the quota.
     Quota { ik: Ik, day: Date },
     /// Registration checks issued in one minute, to everyone.
@@ -129,6 +132,10 @@ impl Counter {
         Counter::NewBrowserNotices { ik, day: german_date(now) }
     }
 
+    pub fn queries_of(client: ClientAddress, now: OffsetDateTime) -> Counter {
+        Counter::QueriesOfClient { client, minute: now.unix_timestamp().div_euclid(60) }
+    }
+
     pub fn proof_checks_of(client: ClientAddress, now: OffsetDateTime) -> Counter {
         Counter::ProofChecksOfClient { client, minute: now.unix_timestamp().div_euclid(60) }
     }
@@ -148,6 +155,7 @@ impl Counter {
         match self {
             Counter::Burst { ik, minute } => format!("burst#{ik}#{minute}"),
             Counter::Quota { ik, day } => format!("quota#{ik}#{day}"),
+            Counter::QueriesOfClient { client, minute } => format!("queries#{client}#{minute}"),
             Counter::Challenges { minute } => format!("challenges#{minute}"),
             Counter::ChallengesOfClient { client, minute } => {
                 format!("challenges#{client}#{minute}")
@@ -178,6 +186,7 @@ impl Counter {
             Counter::Burst { minute, .. }
             | Counter::Challenges { minute }
             | Counter::ChallengesOfClient { minute, .. }
+            | Counter::QueriesOfClient { minute, .. }
             | Counter::ProofChecksOfClient { minute, .. } => at((minute + 1) * 60),
             Counter::FailuresOfClient { hour, .. } | Counter::SuccessesOfClient { hour, .. } => {
                 at((hour + 1) * 3600)

@@ -8,7 +8,7 @@ mod audit;
 use std::sync::Arc;
 
 use portal_domain::{
-    Consent, DispensingDateError, Ik, Initials, Kvnr, YearStatus, YearsShown,
+    ClientAddress, Consent, DispensingDateError, Ik, Initials, Kvnr, YearStatus, YearsShown,
     check_dispensing_date, exempt_on, german_date, year_statuses,
 };
 use time::{Date, Duration};
@@ -28,6 +28,10 @@ pub struct OhaSettings {
     pub quota_per_day: u32,
     /// Queries per provider and minute: a burst limit against scripted lookups.
     pub burst_per_minute: u32,
+    /// Queries per client address and minute, of all providers together: against walking
+    /// through KVNRs with many accounts from one place. Generous, for pharmacies behind one
+    /// address (a chain's network, a practice's router).
+    pub queries_per_client_per_minute: u32,
     /// How long audit records are kept.
     pub retention: Duration,
     /// Which years a result shows.
@@ -39,6 +43,7 @@ impl Default for OhaSettings {
         OhaSettings {
             quota_per_day: 100,
             burst_per_minute: 20,
+            queries_per_client_per_minute: 300,
             retention: Duration::days(730),
             years_shown: YearsShown::CurrentAndPreviousUntilJune30,
         }
@@ -68,6 +73,8 @@ pub struct Question {
     pub dispensing_date: Option<Date>,
     /// Where it was asked: recorded with it.
     pub channel: Channel,
+    /// Who sent it (the browser's or the provider software's address), for its ration.
+    pub client: ClientAddress,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,11 +157,15 @@ impl Oha {
             channel: question.channel,
             expires_at: now + self.settings.retention,
         };
-        // The minute's burst limit, then the German calendar day's quota.
+        // The minute's burst limit, the client address's, then the German calendar day's quota.
         let limits = [
             Limit {
                 counter: Counter::burst(question.ik, now),
                 limit: self.settings.burst_per_minute,
+            },
+            Limit {
+                counter: Counter::queries_of(question.client, now),
+                limit: self.settings.queries_per_client_per_minute,
             },
             Limit { counter: Counter::quota(question.ik, now), limit: self.settings.quota_per_day },
         ];
@@ -165,7 +176,9 @@ impl Oha {
             Recorded::OverLimit(counter) => {
                 let retry_after = counter.window_ends() - now;
                 return Err(match counter {
-                    Counter::Burst { .. } => QueryError::TooFast { retry_after },
+                    Counter::Burst { .. } | Counter::QueriesOfClient { .. } => {
+                        QueryError::TooFast { retry_after }
+                    }
                     _ => QueryError::QuotaExceeded {
                         quota: self.settings.quota_per_day,
                         retry_after,
