@@ -13,17 +13,15 @@ use axum::body::Body;
 use axum::extract::FromRequest;
 use axum::http::{HeaderValue, Request, header};
 use portal_core::clients::{Clients, JWT_BEARER, TokenRequest};
+use portal_core::content::{ContentFile, parse_page};
 use portal_core::import::{ImportObserver, RejectedRow};
 use portal_core::model::{Client, ClientId, Jwks};
 use portal_core::ports::{
     ClientRegistry, Clock, ExemptionStore, PhysicianDirectory, ProviderDirectory, SeenTokenIds,
     StoreError,
 };
-use portal_core::content::{ContentFile, parse_page};
 use portal_core::{Settings, Tenants};
-use portal_domain::benefits::{
-    CopayKind, Euro, Household, belastungsgrenze, zuzahlung,
-};
+use portal_domain::benefits::{CopayKind, Euro, Household, belastungsgrenze, zuzahlung};
 use portal_domain::therapy::{
     Bsnr, DiagnosisGroup, Icd10Code, KimAddress, Lanr, Physician, PhysicianQuery,
 };
@@ -33,8 +31,11 @@ use time::OffsetDateTime;
 
 pub use fixtures::{NOW, seed_assertion, seed_proof};
 
+/// A fuzz target: one input, no panic.
+pub type Target = fn(&[u8]);
+
 /// Every target by name: the binaries' names and the corpus folders' too.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("kvnr", kvnr),
     ("ik", ik),
     ("lanr_bsnr", lanr_bsnr),
@@ -234,8 +235,10 @@ impl ImportObserver for Lines {
     }
 }
 
+/// Line breaks are `\n`, `\r\n` and a `\r` alone; the header is line 1.
 fn check_lines(data: &[u8], lines: &Lines) {
-    let in_file = data.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+    let lone_crs = data.windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count();
+    let in_file = (data.iter().filter(|b| **b == b'\n').count() + lone_crs) as u64 + 1;
     assert!(lines.0.iter().all(|&line| (2..=in_file).contains(&line)), "{:?}", lines.0);
     assert!(lines.0.is_sorted(), "{:?}", lines.0);
 }
@@ -291,8 +294,8 @@ pub fn json_bodies(data: &[u8]) {
             let _ = block_on(ApiJson::<$type>::from_request(request(), &())).map(|json| json.0);
         }};
         ($type:ty, $limit:expr) => {{
-            let _ = block_on(ApiJson::<$type, $limit>::from_request(request(), &()))
-                .map(|json| json.0);
+            let _ =
+                block_on(ApiJson::<$type, $limit>::from_request(request(), &())).map(|json| json.0);
         }};
     }
     use portal_wire::*;
@@ -470,8 +473,11 @@ mod tests {
         };
         let issued = block_on(clients().issue(&request));
         assert!(issued.is_ok(), "{issued:?}");
-        let checked =
-            portal_core::proofs::check(&seed_proof("A123456780"), "A123456780", fixtures::public_keys());
+        let checked = portal_core::proofs::check(
+            &seed_proof("A123456780"),
+            "A123456780",
+            fixtures::public_keys(),
+        );
         assert_eq!(checked.verdict, Verdict::Genuine);
     }
 }

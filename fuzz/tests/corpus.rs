@@ -1,5 +1,6 @@
-//! Replays the kept inputs without instrumentation: the corpus (`corpus/<target>/`) and every
-//! input that once crashed a target (`regressions/<target>/`).
+//! Replays the kept inputs without instrumentation: the hand-made seeds (`seeds/<target>/`), the
+//! corpus the fuzzer kept (`corpus/<target>/`) and every input that once crashed a target
+//! (`regressions/<target>/`).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -24,8 +25,9 @@ fn replay(folder: &str) -> usize {
 }
 
 #[test]
-fn every_kept_corpus_input_still_parses_without_a_panic() {
-    assert!(replay("corpus") > 0, "the seed corpus is missing");
+fn every_seed_and_kept_corpus_input_still_parses_without_a_panic() {
+    assert!(replay("seeds") > 0, "the seeds are missing");
+    replay("corpus");
 }
 
 #[test]
@@ -34,11 +36,11 @@ fn every_input_that_once_crashed_a_target_no_longer_does() {
 }
 
 #[test]
-fn every_target_has_a_seed_corpus() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+fn every_target_has_seeds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
     for (name, _) in TARGETS {
         let seeds = std::fs::read_dir(root.join(name)).map(|d| d.count()).unwrap_or(0);
-        assert!(seeds > 0, "corpus/{name} is empty");
+        assert!(seeds > 0, "seeds/{name} is empty");
     }
 }
 
@@ -47,12 +49,24 @@ fn every_target_has_a_seed_corpus() {
 #[test]
 #[ignore]
 fn write_signed_seeds() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
     let write = |target: &str, name: &str, text: String| {
         std::fs::create_dir_all(root.join(target)).unwrap();
         std::fs::write(root.join(target).join(name), text).unwrap();
     };
-    write("client_assertion", "seed-valid", format!("{}\nsystem/Coverage.rs", portal_fuzz::seed_assertion()));
-    write("proof", "seed-genuine", format!("{}\nA123456780", portal_fuzz::seed_proof("A123456780")));
-    write("proof", "seed-other-kvnr", format!("{}\nB123456786", portal_fuzz::seed_proof("A123456780")));
+    write(
+        "client_assertion",
+        "seed-valid",
+        format!("{}\nsystem/Coverage.rs", portal_fuzz::seed_assertion()),
+    );
+    write(
+        "proof",
+        "seed-genuine",
+        format!("{}\nA123456780", portal_fuzz::seed_proof("A123456780")),
+    );
+    write(
+        "proof",
+        "seed-other-kvnr",
+        format!("{}\nB123456786", portal_fuzz::seed_proof("A123456780")),
+    );
 }

@@ -114,7 +114,10 @@ async fn walking_through_kvnrs_with_many_accounts_from_one_address_meets_that_ad
     }
     // The practice has asked once of its ten a minute, but its address has asked three times.
     let (status, body) = problem(app.ask(&practice, query()).await).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
+    );
     let recorded = |ik: &str| {
         let (app, ik) = (app.clone(), portal_domain::Ik::parse(ik).unwrap());
         async move { app.stores.audit.audit_of_ik(&ik).await.unwrap().len() }

@@ -270,3 +270,42 @@ async fn portal_backoffice_add_prints_a_password_that_logs_in_once_and_remove_en
     assert!(removed.status.success(), "{}", String::from_utf8_lossy(&removed.stderr));
     assert_eq!(app.backoffice_figures(&session, "").await.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// The store contract of the back office's users and sessions.
+async fn back_office_users_are_added_once_and_removed_with_their_sessions_ending(
+    store: &impl portal_core::Store,
+) {
+    use portal_core::model::{BackofficeSession, BackofficeUser};
+    use portal_core::{Saved, SystemClock};
+
+    let now = portal_core::Clock::now(&SystemClock);
+    let name = BackofficeName::parse("m.mueller").unwrap();
+    let user =
+        BackofficeUser { name: name.clone(), password_hash: "$argon2id$x".into(), created_at: now };
+    assert_eq!(store.add_backoffice_user(&user).await.unwrap(), Saved::Done);
+    let again = BackofficeUser { password_hash: "$argon2id$y".into(), ..user.clone() };
+    assert_eq!(store.add_backoffice_user(&again).await.unwrap(), Saved::Conflict);
+    let stored = store.backoffice_user(&name).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash, "$argon2id$x", "the first one stays");
+    let session = BackofficeSession {
+        id_hash: "ab".repeat(32),
+        name: name.clone(),
+        created_at: now,
+        idle_expires_at: now + Duration::minutes(10),
+    };
+    store.put_backoffice_session(&session).await.unwrap();
+    let read = store.backoffice_session(&session.id_hash).await.unwrap().unwrap();
+    assert_eq!((read.name, read.idle_expires_at), (name.clone(), session.idle_expires_at));
+    store.delete_backoffice_session(&session.id_hash).await.unwrap();
+    assert!(store.backoffice_session(&session.id_hash).await.unwrap().is_none());
+    assert!(store.remove_backoffice_user(&name).await.unwrap());
+    assert!(!store.remove_backoffice_user(&name).await.unwrap());
+    assert!(store.backoffice_user(&name).await.unwrap().is_none());
+}
+
+mod store {
+    on_both_stores! {
+        back_office_users_are_added_once_and_removed_with_their_sessions_ending,
+    }
+    use super::back_office_users_are_added_once_and_removed_with_their_sessions_ending;
+}

@@ -150,10 +150,12 @@ fn cloudfront_sets_the_same_security_headers_as_the_local_server() {
     let security = &config["SecurityHeadersConfig"];
     let mut deployed: BTreeMap<String, String> = BTreeMap::new();
     let mut put = |name: &str, value: String| deployed.insert(name.to_lowercase(), value);
-    put(
-        "content-security-policy",
-        text(security, &["ContentSecurityPolicy", "ContentSecurityPolicy"]).unwrap().into(),
-    );
+    // In AWS the app also connects to the attachments bucket (the presigned upload of a
+    // practice's own PDF); the local portal takes the PDF itself.
+    let csp = text(security, &["ContentSecurityPolicy", "ContentSecurityPolicy"]).unwrap();
+    let bucket = " https://${ReportAttachmentsBucket.RegionalDomainName}";
+    assert!(csp.contains(&format!("connect-src 'self'{bucket};")), "{csp}");
+    put("content-security-policy", csp.replace(bucket, ""));
     let hsts = &security["StrictTransportSecurity"];
     let mut value = format!("max-age={}", hsts["AccessControlMaxAgeSec"].as_u64().unwrap());
     if hsts["IncludeSubdomains"] == true {

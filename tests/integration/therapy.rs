@@ -287,6 +287,17 @@ async fn a_report_goes_out_as_an_earztbrief_and_its_receipts_move_it_on(app: Tes
     let inbox = app.outbox.join("etb/in");
     std::fs::create_dir_all(&inbox).unwrap();
     let at = time::OffsetDateTime::now_utc();
+    // A receipt for this message but from another address does not count: it stays unmatched
+    // in the inbox, the report stays sent.
+    let stranger = "praxis.fremd@andere-praxis.kim.telematik";
+    std::fs::write(
+        inbox.join("0-mdn-stranger.eml"),
+        portal_kim::receipt_mdn(&message_id, stranger, portal_kim::Disposition::Displayed, at),
+    )
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(report(&app, &session, &id).await["status"], "sent");
+    assert!(inbox.join("0-mdn-stranger.eml").exists(), "left in the inbox");
     std::fs::write(
         inbox.join("dsn.eml"),
         portal_kim::receipt_dsn(
@@ -306,6 +317,7 @@ async fn a_report_goes_out_as_an_earztbrief_and_its_receipts_move_it_on(app: Tes
     )
     .unwrap();
     status_becomes(&app, &session, &id, "read").await;
+    assert!(inbox.join("0-mdn-stranger.eml").exists(), "still unmatched");
 }
 
 async fn another_practice_cannot_see_change_or_send_the_report(app: TestApp) {
@@ -1011,7 +1023,7 @@ async fn a_pdf_put_at_a_presigned_s3_address_is_checked_sealed_and_taken_once() 
     // Another practice cannot take this practice's upload onto its own report.
     let second = ticket(app.clone(), session.clone(), base.clone()).await;
     assert!(put(&second, own.clone()).await.is_success());
-    let other = practice_session(&app, OTHER_PRACTICE).await;
+    let other = app.activated(OTHER_PRACTICE, 2).await;
     let theirs =
         create(&app, &other, header_only_report()).await["id"].as_str().unwrap().to_string();
     let stolen = app
@@ -1073,6 +1085,6 @@ async fn the_local_portal_has_no_presigned_upload_and_says_so() {
     let (status, body) = problem(app.with_cookie(Method::POST, &path, &session, None).await).await;
     assert_eq!(
         (status, body["code"].as_str()),
-        (StatusCode::NOT_IMPLEMENTED, Some("direct_upload_only"))
+        (StatusCode::NOT_FOUND, Some("direct_upload_only"))
     );
 }

@@ -1204,7 +1204,7 @@ fn OwnPdf(ed: Editor) -> impl IntoView {
             match result {
                 Ok(report) => {
                     ed.attachment.set(report.attachment);
-                    focus("attachment");
+                    set_timeout(|| focus("attachment"), std::time::Duration::from_millis(0));
                 }
                 Err(p) => shown_at_field(ed, p, error, lang()),
             }
@@ -1289,16 +1289,16 @@ fn upload(
     });
 }
 
-/// A problem of the upload: the file's at the field (and the focus there), the rest as the form
-/// shows any.
+/// A problem of the upload: the file's at the field (and the focus there, once the field is
+/// enabled again), the rest as the form shows any.
 fn shown_at_field(ed: Editor, problem: Problem, error: RwSignal<String>, lang: Lang) {
-    if let Some(message) = problem.field("attachment") {
-        error.set(message);
-        focus("attachment");
-    } else if problem.session_ended() || !problem.errors.is_empty() || problem.status == 409 {
-        ed.refused(problem, lang, &host::navigate);
-    } else {
-        error.set(problem.title);
-        focus("attachment");
-    }
+    let message = match problem.field("attachment") {
+        Some(message) => message,
+        None if problem.session_ended() || !problem.errors.is_empty() || problem.status == 409 => {
+            return ed.refused(problem, lang, &host::navigate);
+        }
+        None => problem.title,
+    };
+    error.set(message);
+    set_timeout(|| focus("attachment"), std::time::Duration::from_millis(0));
 }

@@ -63,7 +63,9 @@ texts! { F, ftext;
     BoAuditOk => "intakt", "intact";
     BoAuditProblems => "Probleme gefunden", "problems found";
     BoAuditNone => "In den letzten zwei Tagen nicht geprüft.", "Not verified in the last two days.";
-    BoChecked => "geprüft am", "checked at";
+    BoChecked => "geprüft am", "checked on";
+    BoChains => "Ketten", "chains";
+    BoRecords => "Einträge", "records";
     BoAnomalies => "Auffälligkeiten", "Anomalies";
     BoRule => "Regel", "Rule";
     BoDetail => "Einzelheiten", "Detail";
@@ -107,7 +109,8 @@ fn chart(
     i18n: I18n,
     title: F,
     desc: F,
-) -> impl IntoView {
+) -> impl IntoView + use<> {
+    // `use<>`: the drawing owns what it shows and borrows nothing of `months`.
     let (width, height, bottom) = (640.0_f64, 220.0_f64, 30.0_f64);
     let max = months.iter().filter_map(|m| value(m).count()).max().unwrap_or(0).max(1) as f64;
     let slot = width / months.len().max(1) as f64;
@@ -274,7 +277,8 @@ pub fn BackofficeFigures() -> impl IntoView {
         problem.set(None);
         spawn_local(async move {
             let lang = i18n.lang();
-            match api::backoffice_login(&name.get_untracked(), &password.get_untracked(), lang).await
+            match api::backoffice_login(&name.get_untracked(), &password.get_untracked(), lang)
+                .await
             {
                 Ok(session) => {
                     password.set(String::new());
@@ -378,12 +382,18 @@ fn backoffice_tables(body: BackofficeFiguresBody, i18n: I18n) -> impl IntoView {
     let audit = match &body.audit_check {
         None => t(F::BoAuditNone).to_string(),
         Some(c) => format!(
-            "{} ({} {}; {} / {})",
-            if c.problems == 0 { t(F::BoAuditOk).to_string() } else { format!("{}: {}", t(F::BoAuditProblems), c.problems) },
+            "{} ({} {}; {} {}, {} {})",
+            if c.problems == 0 {
+                t(F::BoAuditOk).to_string()
+            } else {
+                format!("{}: {}", t(F::BoAuditProblems), c.problems)
+            },
             t(F::BoChecked),
             c.checked_at.date(),
             c.chains,
+            t(F::BoChains),
             c.records,
+            t(F::BoRecords),
         ),
     };
     let anomalies: Vec<_> = body

@@ -112,7 +112,7 @@ impl UseCases {
             figures: figures.clone(),
             hasher: hasher.clone(),
             clock: clock.clone(),
-            policy: accounts.policy.clone(),
+            policy: accounts.policy,
             quota_per_day: tenant.quota_per_day,
         };
         let content =

@@ -453,12 +453,20 @@ impl<R: Read> Rows<R> {
         })
     }
 
-    /// The line the record just read starts on. Its start offset would point at any blank lines
-    /// before it, so count back from its last byte, less the line breaks inside quoted fields.
+    /// The line the record just read starts on: that of its first byte. `csv` names the
+    /// record's start before any blank lines that precede it, so take the first byte at or
+    /// after that start that begins a line's text. (Counting back from the record's end by the
+    /// line breaks inside it went wrong where a quote left open took the file's last break.)
     fn first_line_of_record(&self) -> u64 {
-        let last_byte = self.reader.position().byte().saturating_sub(1);
-        let breaks_inside = self.record.as_slice().iter().filter(|b| **b == b'\n').count() as u64;
-        self.line_at(last_byte).saturating_sub(breaks_inside)
+        let start = self.record.position().map_or(0, |position| position.byte());
+        let first = {
+            let mut lines = self.lines.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            while lines.text_starts.front().is_some_and(|&at| at < start) {
+                lines.text_starts.pop_front();
+            }
+            lines.text_starts.front().copied().unwrap_or(start)
+        };
+        self.line_at(first)
     }
 
     /// The physical line (1-based) of a byte offset; offsets must not decrease between calls.
@@ -518,10 +526,25 @@ impl<R: Read> Rows<R> {
 /// Where the newlines are in the part of the input the CSV reader has buffered but not yet
 /// passed. `csv`'s own line count skips blank lines, and the back office must find the line
 /// we name in their editor.
-#[derive(Default)]
 struct Lines {
     newlines: VecDeque<u64>,
+    /// Where text begins after line breaks (`\n` or `\r`): where a record can start.
+    text_starts: VecDeque<u64>,
+    after_break: bool,
+    pending_cr: Option<u64>,
     passed: u64,
+}
+
+impl Default for Lines {
+    fn default() -> Lines {
+        Lines {
+            newlines: VecDeque::new(),
+            text_starts: VecDeque::new(),
+            after_break: true,
+            pending_cr: None,
+            passed: 0,
+        }
+    }
 }
 
 struct LineCounter<R> {
@@ -534,15 +557,32 @@ impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut lines = self.lines.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let start = self.read;
-        lines.newlines.extend(memchr_newlines(&buf[..n]).map(|i| start + i as u64));
+        for (at, byte) in (self.read..).zip(&buf[..n]) {
+            // A `\r` alone ends a line too (as it ends a record); before `\n` it is one break.
+            if let Some(cr) = lines.pending_cr.take()
+                && *byte != b'\n'
+            {
+                lines.newlines.push_back(cr);
+            }
+            match byte {
+                b'\n' => {
+                    lines.newlines.push_back(at);
+                    lines.after_break = true;
+                }
+                b'\r' => {
+                    lines.pending_cr = Some(at);
+                    lines.after_break = true;
+                }
+                _ if lines.after_break => {
+                    lines.text_starts.push_back(at);
+                    lines.after_break = false;
+                }
+                _ => {}
+            }
+        }
         self.read += n as u64;
         Ok(n)
     }
-}
-
-fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i)
 }
 
 #[cfg(test)]
@@ -607,6 +647,27 @@ mod tests {
             2 => "[^;\"\r\n]{1,40}".prop_map(Line::Garbage),
             1 => Just(Line::Blank),
         ]
+    }
+
+    /// Found by fuzzing (fuzz/regressions/import_*): the header's line was named instead.
+    #[test]
+    fn a_row_whose_quote_is_never_closed_is_reported_at_the_line_it_starts_on() {
+        for (csv, line) in [
+            (format!("{HEADER}\"A123456780;x\nMax;Mustermann\n"), 2),
+            (format!("{HEADER}\n\"A1\n\n"), 3),
+            (format!("{HEADER}\"A1\n\""), 2),
+            (format!("{HEADER}A1\n"), 2),
+            // Lines that end in a carriage return alone, as old Mac files do.
+            (
+                HEADER.replace('\n', "\r")
+                    + "A1\rA123456780;Max;Mustermann;2026;2026-03-14;2026-12-31\r",
+                2,
+            ),
+            (HEADER.replace('\n', "\r\n") + "\r\nA1\r\n", 3),
+        ] {
+            let (_, rejected, _) = run(csv.as_bytes());
+            assert_eq!(rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [line], "{csv:?}");
+        }
     }
 
     proptest! {

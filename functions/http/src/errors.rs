@@ -518,7 +518,8 @@ impl ApiError for ReportsError {
             | ReportsError::PdfTooManyPages => StatusCode::UNPROCESSABLE_ENTITY,
             ReportsError::PdfTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ReportsError::AttachmentMissing => StatusCode::GONE,
-            ReportsError::DirectUploadOnly => StatusCode::NOT_IMPLEMENTED,
+            // Not a server error (schemathesis and alarms count 5xx): the route is not here.
+            ReportsError::DirectUploadOnly => StatusCode::NOT_FOUND,
             ReportsError::UploadMissing => StatusCode::UNPROCESSABLE_ENTITY,
             ReportsError::Cipher(_) | ReportsError::Render(_) | ReportsError::NoKimAddress => {
                 StatusCode::INTERNAL_SERVER_ERROR

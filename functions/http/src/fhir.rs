@@ -511,18 +511,15 @@ pub async fn coverage_search(
         channel: Channel::Api,
         client: client.0,
     };
-    let answer = app.oha.ask(question).await.map_err(|e| {
-        if let QueryError::AuditUnavailable(cause)
-        | QueryError::ProofUnavailable(cause)
-        | QueryError::Store(cause) = &e
-        {
-            tracing::error!(error = %portal_core::error_chain(cause), "FHIR search failed");
-        }
-        e
-    });
-    let answer = match answer {
+    let answer = match app.oha.ask(question).await {
         Ok(answer) => answer,
         Err(e) => {
+            if let QueryError::AuditUnavailable(cause)
+            | QueryError::ProofUnavailable(cause)
+            | QueryError::Store(cause) = &e
+            {
+                tracing::error!(error = %portal_core::error_chain(cause), "FHIR search failed");
+            }
             if e.is_unavailable() {
                 app.figures.note_refused().await;
             }

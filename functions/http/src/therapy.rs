@@ -440,7 +440,7 @@ pub async fn attach(
 
 /// An address where the browser puts the draft's own PDF itself (S3, a presigned PUT valid 15
 /// minutes), past the Lambda's 6 MB payload limit; then `…/attachment/complete`. Where the
-/// portal has none (locally): 501 `direct_upload_only`, and `PUT …/attachment` takes the PDF.
+/// portal has none (locally): 404 `direct_upload_only`, and `PUT …/attachment` takes the PDF.
 #[utoipa::path(
     post,
     path = "/api/therapy-reports/{id}/attachment/upload",
@@ -450,10 +450,9 @@ pub async fn attach(
         (status = 200, description = "Where to `PUT` the PDF, with which `Content-Type`, until when", body = UploadTicketBody),
         (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 403, description = "`password_change_required`, or `heilmittel_only`", body = portal_wire::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`, or `service_not_offered`", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`, `service_not_offered`, or `direct_upload_only`: no presigned upload here, `PUT …/attachment` takes the PDF", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`report_sent`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 410, description = "`contents_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
-        (status = 501, description = "`direct_upload_only`: `PUT …/attachment` takes the PDF", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
     ),
     security(("session" = [])),
@@ -490,12 +489,14 @@ pub async fn attachment_upload(
     request_body = UploadCompleteBody,
     responses(
         (status = 200, description = "The draft with its own PDF (`attachment`: name, bytes, pages)", body = ReportBody),
+        (status = 400, description = "`invalid_json`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 401, description = "`unauthenticated`, or `session_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 403, description = "`password_change_required`, or `heilmittel_only`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`, or `service_not_offered`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`report_sent`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 410, description = "`contents_expired`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 413, description = "`pdf_too_large`: more than 10 MB", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`upload_missing`; `pdf_invalid`; `pdf_encrypted`; `pdf_too_many_pages`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`", body = portal_wire::Problem, content_type = "application/problem+json"),
     ),

@@ -29,7 +29,52 @@ pub use lambda_runtime::Error;
 /// `AWS_LAMBDA_LOG_FORMAT=JSON`), then the shared AWS configuration.
 pub async fn start() -> SdkConfig {
     lambda_http::tracing::init_default_subscriber();
-    aws_config::load_from_env().await
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https_client())
+        .load()
+        .await
+}
+
+/// The SDK's default HTTPS client (hyper 1, rustls with aws-lc, the proxy from the environment,
+/// the timeouts each client sets), except that it trusts Mozilla's root certificates compiled in
+/// (`webpki-root-certs`) instead of the platform's: loading those read all 147 files under
+/// /etc/ssl/certs at each cold start (BENCHMARKS.md, "Cold start"). Every AWS endpoint's
+/// certificate chains to one of Amazon's roots, which are in Mozilla's list.
+pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, proxy::ProxyConfig};
+    let roots = TrustStore::empty().with_native_roots(false).with_pem_certificate(root_pems());
+    let context = TlsContext::builder()
+        .with_trust_store(roots)
+        .build()
+        .unwrap_or_else(|_| unreachable!("a trust store alone is a valid TLS context"));
+    Builder::new().build_with_connector_fn(move |settings, components| {
+        let mut connector = ConnectorBuilder::default()
+            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
+            .tls_context(context.clone());
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
+}
+
+/// The compiled-in roots as PEM, the only form the SDK's trust store takes.
+pub fn root_pems() -> Vec<u8> {
+    use base64::Engine as _;
+    let mut pems = String::new();
+    for root in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+        let text = base64::engine::general_purpose::STANDARD.encode(root.as_ref());
+        pems += "-----BEGIN CERTIFICATE-----\n";
+        for line in text.as_bytes().chunks(64) {
+            pems += std::str::from_utf8(line).unwrap_or_default();
+            pems.push('\n');
+        }
+        pems += "-----END CERTIFICATE-----\n";
+    }
+    pems.into_bytes()
 }
 
 /// The insurers this deployment serves: `infra/tenants.toml`, built into every function, so that

@@ -21,6 +21,10 @@ pub fn parse_time(text: &str) -> Option<OffsetDateTime> {
     let (clock, fraction) = clock.split_once('.').unwrap_or((clock, ""));
     let mut parts = clock.split(':').map(number);
     let (hour, minute, second) = (parts.next()??, parts.next()??, parts.next()??);
+    // Digits only, all of them: cutting at the ninth byte inside a character would panic.
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let nanos = if fraction.is_empty() {
         0
     } else {
@@ -111,6 +115,15 @@ mod tests {
             ["", "2026-13-01", "2026-02-30", "2026-05-04T25:00:00Z", "2026-05-04T08:10:00+02:00"]
         {
             assert!(parse_time(bad).is_none() && parse_day(bad).is_none(), "{bad}");
+        }
+    }
+
+    /// Found by fuzzing (fuzz/regressions/dates): a non-ASCII character in the fraction's
+    /// first nine bytes made the parser panic instead of refusing the text.
+    #[test]
+    fn a_time_with_a_non_digit_in_its_fraction_is_refused_without_a_panic() {
+        for bad in ["2026-05-04T08:10:00.1234567\u{a0}Z", "2026-05-04T08:10:00.123456789xZ"] {
+            assert_eq!(parse_time(bad), None, "{bad}");
         }
     }
 }

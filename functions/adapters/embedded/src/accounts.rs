@@ -229,6 +229,9 @@ impl EmbeddedStore {
                 .execute("DELETE FROM sessions WHERE idle_expires_at <= ?1", [now])
                 .map_err(sql)?;
             connection
+                .execute("DELETE FROM backoffice_sessions WHERE idle_expires_at <= ?1", [now])
+                .map_err(sql)?;
+            connection
                 .execute("DELETE FROM challenges WHERE expires_at <= ?1", [now])
                 .map_err(sql)?;
             connection

@@ -92,12 +92,12 @@ impl ReportDelivery for OutboxDelivery {
             let path = inbox.join(&name);
             let raw = tokio::fs::read(&path).await.map_err(unavailable)?;
             match read_receipt(&raw) {
-                Ok(Reading::Receipt { message_id, kind, at }) => {
+                Ok(Reading::Receipt { message_id, from, kind, at }) => {
                     let at = match at {
                         Some(at) => at,
                         None => modified(&path).await.map_err(unavailable)?,
                     };
-                    receipts.push(Receipt { message_id, kind, at, handle: name });
+                    receipts.push(Receipt { message_id, from, kind, at, handle: name });
                 }
                 Ok(Reading::Delayed) => {
                     tracing::info!(file = %name, "a delivery is delayed; the final receipt follows");
@@ -244,12 +244,14 @@ mod tests {
             [
                 Receipt {
                     message_id: id(&read),
+                    from: Some(to.into()),
                     kind: ReceiptKind::Read,
                     at,
                     handle: "1-mdn.eml".into()
                 },
                 Receipt {
                     message_id: id(&refused),
+                    from: Some(to.into()),
                     kind: ReceiptKind::Failed(DeliveryFailure::NoCertificate),
                     at,
                     handle: "2-dsn.eml".into()

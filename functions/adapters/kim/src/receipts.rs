@@ -13,6 +13,8 @@ use time::format_description::well_known::Rfc2822;
 pub enum Reading {
     Receipt {
         message_id: String,
+        /// The address it speaks for: its `Final-Recipient` (an MDN's `From` without one).
+        from: Option<String>,
         kind: ReceiptKind,
         at: Option<OffsetDateTime>,
     },
@@ -80,6 +82,11 @@ pub fn read_receipt(raw: &[u8]) -> Result<Reading, Unreadable> {
     let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
     let returned_field =
         |name: &str| returned.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    // `rfc822; praxis@x.kim.telematik`: a DSN's From is the mail server, so the recipient field.
+    let from = field("final-recipient")
+        .or(field("original-recipient"))
+        .and_then(|f| address(f.rsplit(';').next().unwrap_or_default()))
+        .or_else(|| message.header_raw("From").and_then(address));
 
     if mime == "message/disposition-notification" || report_type == "disposition-notification" {
         let disposition = field("disposition").ok_or(Unreadable::UnknownStatus)?;
@@ -98,7 +105,7 @@ pub fn read_receipt(raw: &[u8]) -> Result<Reading, Unreadable> {
             message.header_raw("In-Reply-To"),
             returned_field("message-id"),
         ])?;
-        return Ok(Reading::Receipt { message_id, kind, at });
+        return Ok(Reading::Receipt { message_id, from, kind, at });
     }
 
     // A DSN: per-message fields, then one group per recipient (we send to one).
@@ -117,7 +124,18 @@ pub fn read_receipt(raw: &[u8]) -> Result<Reading, Unreadable> {
         returned_field("x-original-message-id"),
         returned_field("message-id"),
     ])?;
-    Ok(Reading::Receipt { message_id, kind, at })
+    Ok(Reading::Receipt { message_id, from, kind, at })
+}
+
+/// The mail address in `Name <a@b>` or `a@b`, lower case.
+fn address(text: &str) -> Option<String> {
+    let text = text.trim();
+    let inner = match (text.rfind('<'), text.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &text[open + 1..close],
+        _ => text.split_whitespace().find(|w| w.contains('@')).unwrap_or(text),
+    };
+    let inner = inner.trim();
+    inner.contains('@').then(|| inner.to_ascii_lowercase())
 }
 
 /// What an enhanced status code (RFC 3463) of a failed delivery means for the practice.
@@ -315,7 +333,8 @@ mod tests {
     }
 
     fn receipt(kind: ReceiptKind) -> Reading {
-        Reading::Receipt { message_id: ID.into(), kind, at: Some(AT) }
+        let from = Some("praxis.schulz@hno-erfurt.kim.telematik".into());
+        Reading::Receipt { message_id: ID.into(), from, kind, at: Some(AT) }
     }
 
     #[test]

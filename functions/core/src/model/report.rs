@@ -398,6 +398,9 @@ pub enum ReceiptKind {
 pub struct Receipt {
     /// The id of the message it answers.
     pub message_id: String,
+    /// The address it speaks for (its `Final-Recipient`, an MDN's `From` without one), lower
+    /// case: it counts only for a report sent to that address.
+    pub from: Option<String>,
     pub kind: ReceiptKind,
     pub at: OffsetDateTime,
     /// How the delivery port finds it again to acknowledge it (a file name, a mailbox id).

@@ -191,6 +191,17 @@ async fn record_receipts(
             tracing::debug!(message_id = %receipt.message_id, "receipt for no report of this tenant");
             continue;
         };
+        // It counts only if it speaks for the address the report went to: any other (misrouted
+        // or forged) stays unmatched in the inbox. Logged by report id, never by address. Once
+        // the contents expired (30 days after the last status) the address is gone with them:
+        // a late receipt then only moves the status, as before.
+        let sent_to = reports.contents(&record).ok().and_then(|c| c.frozen).map(|f| f.to);
+        if let Some(to) = sent_to
+            && !receipt.from.as_deref().is_some_and(|from| from.eq_ignore_ascii_case(to.trim()))
+        {
+            tracing::warn!(report = %record.id, "a receipt not from the report's recipient: left unmatched");
+            continue;
+        }
         if let Some(status) = record.status.after_receipt(record.failure, receipt.kind) {
             let now = reports.clock.now();
             let at = receipt.at;
