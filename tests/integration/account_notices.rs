@@ -288,8 +288,8 @@ async fn reset_factor_lets_the_provider_in_with_the_password_alone_and_sends_a_l
 
 /// The ports behind the notices and the history, alike on both stores.
 mod store {
+    use portal_core::Store;
     use portal_core::model::{AccountEvent, BlockToken, Browser, DeviceSeen, HistoryEntry};
-    use portal_core::{AccountHistory, BlockTokens, KnownDevices, Store};
     use portal_domain::Ik;
     use time::Duration;
     use time::macros::datetime;

@@ -335,7 +335,11 @@ impl EmbeddedStore {
             let mut name = path.as_os_str().to_owned();
             name.push(companion);
             if Path::new(&name).exists() {
-                private_file(Path::new(&name))?;
+                // Only chmod, never open: closing any descriptor of a file drops every POSIX
+                // lock this process holds on it, and without its lock on the -shm file another
+                // process's first connection truncates the mapped file under this one (the
+                // crash test saw the server die of SIGBUS while an import opened the store).
+                private_mode(Path::new(&name))?;
             }
         }
         let readers = (0..READERS)
@@ -459,6 +463,10 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
 #[cfg(unix)]
 fn private_file(path: &Path) -> Result<(), StoreError> {
     use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    if path.exists() {
+        // Another connection of this process may hold its locks on it (see `private_mode`).
+        return private_mode(path);
+    }
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -470,6 +478,18 @@ fn private_file(path: &Path) -> Result<(), StoreError> {
 
 #[cfg(not(unix))]
 fn private_file(_: &Path) -> Result<(), StoreError> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn private_mode(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(StoreError::unavailable)
+}
+
+#[cfg(not(unix))]
+fn private_mode(_: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
