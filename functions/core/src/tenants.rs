@@ -17,7 +17,8 @@ const DEFAULT_SESSION_HOURS: i64 = 8;
 
 /// The tenants, in the file's order. Never empty.
 #[derive(Debug, Clone)]
-pub struct Tenants(Vec<Arc<Tenant>>);
+// Shared: the router's state is cloned for every request.
+pub struct Tenants(Arc<[Arc<Tenant>]>);
 
 /// What is wrong with a tenants file, naming the tenant and the field.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +59,7 @@ impl Tenants {
             },
             kim_address: KimAddress::parse("etherapiebericht@serviceportal.kim.telematik").ok(),
         };
-        Tenants(vec![Arc::new(tenant)])
+        Tenants(Arc::new([Arc::new(tenant)]))
     }
 
     /// Reads a tenants file. Limits and timeouts a tenant leaves out come from `settings`;
@@ -107,13 +108,13 @@ impl Tenants {
             }
             tenants.push(Arc::new(tenant));
         }
-        Ok(Tenants(tenants))
+        Ok(Tenants(tenants.into()))
     }
 
     /// The tenant serving `host` (a `Host` header: any port and case). The one tenant of a
     /// single-tenant deployment serves every host; with several, an unknown host has none.
     pub fn for_host(&self, host: &str) -> Option<&Arc<Tenant>> {
-        if let [only] = self.0.as_slice() {
+        if let [only] = &*self.0 {
             return Some(only);
         }
         let host = host_name(host);

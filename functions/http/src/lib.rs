@@ -53,13 +53,13 @@ pub use tenant::{TENANTS_PAGE, Tenanted};
 #[derive(Clone)]
 pub struct AppState {
     pub tenants: Tenants,
-    /// One per tenant, in the order of `tenants`.
-    apps: Arc<[UseCases]>,
+    /// One per tenant, in the order of `tenants`; each handed to its requests without a copy.
+    apps: Arc<[Arc<UseCases>]>,
     /// See [`Settings::client_address_header`], [`Settings::tenant_host_header`] and
     /// [`Settings::origin_secret`].
-    pub client_address_header: Option<String>,
-    pub tenant_host_header: Option<String>,
-    pub origin_secret: Option<String>,
+    pub client_address_header: Option<Arc<str>>,
+    pub tenant_host_header: Option<Arc<str>>,
+    pub origin_secret: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -75,28 +75,40 @@ impl AppState {
     ) -> Result<AppState, HashError> {
         assert_eq!(tenants.len(), stores.len(), "one set of stores per tenant");
         let hasher = SecretHasher::for_this_machine()?;
-        let apps: Vec<UseCases> = tenants
+        let apps: Vec<Arc<UseCases>> = tenants
             .iter()
             .zip(stores)
             .map(|(tenant, stores)| {
                 let queued = work_queued.clone();
-                UseCases::wire(stores, settings, tenant, &hasher, reporting, clock.clone(), queued)
+                let app = UseCases::wire(
+                    stores,
+                    settings,
+                    tenant,
+                    &hasher,
+                    reporting,
+                    clock.clone(),
+                    queued,
+                );
+                Arc::new(app)
             })
             .collect();
         Ok(AppState {
             tenants: tenants.clone(),
             apps: apps.into(),
-            client_address_header: settings.client_address_header.clone(),
-            tenant_host_header: settings.tenant_host_header.clone(),
-            origin_secret: settings.origin_secret.clone(),
+            client_address_header: settings.client_address_header.as_deref().map(Arc::from),
+            tenant_host_header: settings.tenant_host_header.as_deref().map(Arc::from),
+            origin_secret: settings.origin_secret.as_deref().map(Arc::from),
         })
     }
 
     /// Every tenant's use cases with `signer` for the machine API's access tokens (one key for
     /// all: each token names its tenant, and each tenant accepts only its own).
     pub fn with_token_signer(mut self, signer: Arc<dyn TokenSigner>) -> AppState {
-        let apps: Vec<UseCases> =
-            self.apps.iter().map(|app| app.clone().with_token_signer(signer.clone())).collect();
+        let apps: Vec<Arc<UseCases>> = self
+            .apps
+            .iter()
+            .map(|app| Arc::new(UseCases::clone(app).with_token_signer(signer.clone())))
+            .collect();
         self.apps = apps.into();
         self
     }
@@ -105,8 +117,11 @@ impl AppState {
     /// all, as for tokens: each proof names its insurer, and each insurer's audit log holds
     /// only its own).
     pub fn with_proof_signer(mut self, signer: Arc<dyn TokenSigner>) -> AppState {
-        let apps: Vec<UseCases> =
-            self.apps.iter().map(|app| app.clone().with_proof_signer(signer.clone())).collect();
+        let apps: Vec<Arc<UseCases>> = self
+            .apps
+            .iter()
+            .map(|app| Arc::new(UseCases::clone(app).with_proof_signer(signer.clone())))
+            .collect();
         self.apps = apps.into();
         self
     }
@@ -115,8 +130,11 @@ impl AppState {
     /// second factor), derived from the deployment's report key material under another HKDF
     /// info; without it, enrolment and the code step fail (500).
     pub fn with_account_keys(mut self, keys: &portal_core::therapy::ReportKeys) -> AppState {
-        let apps: Vec<UseCases> =
-            self.apps.iter().map(|app| app.clone().with_account_keys(keys)).collect();
+        let apps: Vec<Arc<UseCases>> = self
+            .apps
+            .iter()
+            .map(|app| Arc::new(UseCases::clone(app).with_account_keys(keys)))
+            .collect();
         self.apps = apps.into();
         self
     }
@@ -126,12 +144,14 @@ impl AppState {
         mut self,
         libraries: &std::collections::BTreeMap<String, portal_core::content::ContentLibrary>,
     ) -> AppState {
-        let apps: Vec<UseCases> = self
+        let apps: Vec<Arc<UseCases>> = self
             .apps
             .iter()
             .map(|app| match libraries.get(app.tenant.slug.as_str()) {
-                Some(library) => app.clone().with_content(Arc::new(library.clone())),
-                None => app.clone(),
+                Some(library) => {
+                    Arc::new(UseCases::clone(app).with_content(Arc::new(library.clone())))
+                }
+                None => Arc::clone(app),
             })
             .collect();
         self.apps = apps.into();
@@ -139,17 +159,17 @@ impl AppState {
     }
 
     /// The use cases of the tenant serving `host`.
-    pub fn app_for_host(&self, host: &str) -> Option<&UseCases> {
+    pub fn app_for_host(&self, host: &str) -> Option<&Arc<UseCases>> {
         let tenant = self.tenants.for_host(host)?;
         self.apps.iter().find(|app| Arc::ptr_eq(&app.tenant, tenant))
     }
 
     /// The use cases of the tenant named `slug` (for the back office's command line).
-    pub fn app(&self, slug: &str) -> Option<&UseCases> {
+    pub fn app(&self, slug: &str) -> Option<&Arc<UseCases>> {
         self.apps.iter().find(|app| app.tenant.slug.as_str() == slug)
     }
 
-    pub fn apps(&self) -> &[UseCases] {
+    pub fn apps(&self) -> &[Arc<UseCases>] {
         &self.apps
     }
 }

@@ -1,6 +1,8 @@
 //! Which insurer a request is for: resolved once, from the host name, before any handler runs.
 //! Handlers take [`Tenanted`] and so only ever see that tenant's use cases and stores.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -19,14 +21,14 @@ pub const TENANTS_PAGE: &str = "/mandanten";
 
 /// The use cases of the request's tenant.
 #[derive(Clone)]
-pub struct Tenanted(pub UseCases);
+pub struct Tenanted(pub Arc<UseCases>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Tenanted {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        match parts.extensions.get::<UseCases>() {
-            Some(app) => Ok(Tenanted(app.clone())),
+        match parts.extensions.get::<Arc<UseCases>>() {
+            Some(app) => Ok(Tenanted(Arc::clone(app))),
             None => Err(Problem::of(
                 &RequestError::UnknownTenant,
                 crate::problem::lang_of(&parts.headers),
@@ -50,7 +52,7 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
             let lang = crate::problem::lang_of(request.headers());
             return Problem::of(&RequestError::CrossSite, lang).into_response();
         }
-        request.extensions_mut().insert(app.clone());
+        request.extensions_mut().insert(Arc::clone(app));
         return next.run(request).await;
     }
     let path = request.uri().path();

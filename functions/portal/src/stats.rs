@@ -234,7 +234,9 @@ pub fn table(report: &Value, lang: Lang) -> String {
 /// `portal serve`'s roll-up: at start, then hourly, each tenant's today so far and any day
 /// missed, and once a day the audit chains' verification for the back office. A failure is
 /// logged and tried again at the next round.
-pub fn spawn_rollups(apps: Vec<portal_core::UseCases>) -> tokio::task::JoinHandle<()> {
+pub fn spawn_rollups(
+    apps: Vec<std::sync::Arc<portal_core::UseCases>>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             for app in &apps {

@@ -24,7 +24,7 @@ impl AccountStore for EmbeddedStore {
     #[tracing::instrument(level = "debug", name = "sqlite.account", skip_all)]
     async fn account(&self, ik: &Ik) -> Result<Option<Account>, StoreError> {
         let ik = *ik;
-        self.run(move |connection| {
+        self.lookup(move |connection| {
             let query = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE ik = ?1");
             let row = connection
                 .prepare_cached(&query)
@@ -40,7 +40,7 @@ impl AccountStore for EmbeddedStore {
     #[tracing::instrument(level = "debug", name = "sqlite.standing", skip_all)]
     async fn standing(&self, ik: &Ik) -> Result<Option<Standing>, StoreError> {
         let ik = *ik;
-        self.run(move |connection| {
+        self.lookup(move |connection| {
             connection
                 .prepare_cached(
                     "SELECT must_change_password, letters_generation, sessions_valid_from \
@@ -293,7 +293,7 @@ impl SessionStore for EmbeddedStore {
     #[tracing::instrument(level = "debug", name = "sqlite.session", skip_all)]
     async fn session(&self, id_hash: &SessionIdHash) -> Result<Option<Session>, StoreError> {
         let id_hash = id_hash.clone();
-        self.run(move |connection| {
+        self.lookup(move |connection| {
             let query = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = ?1");
             let row = connection
                 .prepare_cached(&query)
@@ -358,7 +358,7 @@ impl Limits for EmbeddedStore {
     #[tracing::instrument(level = "debug", name = "sqlite.used", skip_all)]
     async fn used(&self, key: &str) -> Result<u32, StoreError> {
         let key = key.to_string();
-        self.run(move |connection| {
+        self.lookup(move |connection| {
             let count: Option<i64> = connection
                 .prepare_cached("SELECT count FROM counters WHERE key = ?1")
                 .and_then(|mut select| select.query_row([key], |row| row.get(0)).optional())

@@ -88,10 +88,7 @@ impl FileAnchorKey {
         let pair = Ed25519KeyPair::from_pkcs8(pkcs8)
             .map_err(|e| StoreError::Corrupt(format!("the anchor key {}: {e}", path.display())))?;
         let fingerprint = Sha256::digest(pair.public_key().as_ref());
-        let id = format!(
-            "ed25519:{}",
-            fingerprint[..8].iter().map(|b| format!("{b:02x}")).collect::<String>()
-        );
+        let id = format!("ed25519:{}", hex::encode(&fingerprint[..8]));
         Ok(FileAnchorKey { pair, id })
     }
 }

@@ -39,8 +39,8 @@ impl AuditLog for EmbeddedStore {
         self.write(move |connection| {
             for limit in &limits {
                 let used: Option<i64> = connection
-                    .query_row("SELECT count FROM counters WHERE key = ?1", [limit.counter.key()], |row| row.get(0))
-                    .optional()
+                    .prepare_cached("SELECT count FROM counters WHERE key = ?1")
+                    .and_then(|mut select| select.query_row([limit.counter.key()], |row| row.get(0)).optional())
                     .map_err(sql)?;
                 if used.unwrap_or(0) >= i64::from(limit.limit) {
                     return Ok(Recorded::OverLimit(limit.counter.clone()));
@@ -56,10 +56,14 @@ impl AuditLog for EmbeddedStore {
                     .map_err(sql)?;
             }
             let head = connection
-                .query_row("SELECT seq, hash, at FROM audit_heads WHERE ik = ?1", [entry.ik.as_str()], |row| {
-                    Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
+                .prepare_cached("SELECT seq, hash, at FROM audit_heads WHERE ik = ?1")
+                .and_then(|mut select| {
+                    select
+                        .query_row([entry.ik.as_str()], |row| {
+                            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
+                        })
+                        .optional()
                 })
-                .optional()
                 .map_err(sql)?
                 .map(|(seq, hash, at)| {
                     Ok::<_, StoreError>(AuditHead {
@@ -146,7 +150,7 @@ impl AuditLog for EmbeddedStore {
     #[tracing::instrument(level = "debug", name = "sqlite.audit_record", skip_all)]
     async fn audit_record(&self, ik: &Ik, seq: u64) -> Result<Option<AuditRow>, StoreError> {
         let (ik, Ok(seq)) = (ik.to_string(), i64::try_from(seq)) else { return Ok(None) };
-        self.run(move |connection| {
+        self.lookup(move |connection| {
             let query = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE ik = ?1 AND seq = ?2");
             let mut select = connection.prepare_cached(&query).map_err(sql)?;
             select

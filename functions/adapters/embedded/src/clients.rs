@@ -38,7 +38,7 @@ impl ClientRegistry for EmbeddedStore {
     #[tracing::instrument(level = "debug", name = "sqlite.client", skip_all)]
     async fn client(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
         let id = id.to_string();
-        self.run(move |connection| {
+        self.lookup(move |connection| {
             let query = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = ?1");
             connection
                 .prepare_cached(&query)

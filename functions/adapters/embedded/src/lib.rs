@@ -414,6 +414,29 @@ impl EmbeddedStore {
         .map_err(StoreError::unavailable)?
     }
 
+    /// Runs a point read (rows by their key) on the calling thread when a read connection is
+    /// free. It takes microseconds from the page cache: less than handing it to the blocking
+    /// pool and back, which cost the query path more than its reads and its write together
+    /// (two thread switches per read; see "Query path" in BENCHMARKS.md). Scans, whose rows may
+    /// be many, go through [`EmbeddedStore::run`].
+    async fn lookup<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let first = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        for offset in 0..self.readers.len() {
+            let mut connection =
+                match self.readers[(first + offset) % self.readers.len()].try_lock() {
+                    Ok(connection) => connection,
+                    // As in `run`: nothing is half done on a read-only connection.
+                    Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                    Err(std::sync::TryLockError::WouldBlock) => continue,
+                };
+            return work(&mut connection);
+        }
+        self.run(work).await
+    }
+
     /// Runs a write in the next group commit; returns once it is durable (or failed).
     async fn write<T: Send + 'static>(
         &self,
@@ -453,6 +476,12 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
              PRAGMA foreign_keys = ON;
              PRAGMA secure_delete = ON;",
         )
+        .map_err(StoreError::unavailable)?;
+    // The same plan whatever the values bound: without this SQLite marks a statement whose plan
+    // might depend on a bound value as expired each time the value changes, and prepares it
+    // anew on every run (6 % of the query path's time went there; BENCHMARKS.md).
+    connection
+        .set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
         .map_err(StoreError::unavailable)?;
     Ok(connection)
 }
@@ -639,7 +668,7 @@ impl ProviderDirectory for EmbeddedStore {
     #[tracing::instrument(level = "debug", name = "sqlite.provider", skip_all)]
     async fn provider(&self, ik: &Ik) -> Result<Option<Provider>, StoreError> {
         let ik = *ik;
-        self.run(move |connection| {
+        self.lookup(move |connection| {
             let query = format!("SELECT {PROVIDER_COLUMNS} FROM providers WHERE ik = ?1");
             connection
                 .prepare_cached(&query)
@@ -696,7 +725,7 @@ impl ExemptionStore for EmbeddedStore {
     #[tracing::instrument(level = "debug", name = "sqlite.exemptions_of", skip_all)]
     async fn exemptions_of(&self, kvnr: &Kvnr) -> Result<Vec<Exemption>, StoreError> {
         let kvnr = kvnr.clone();
-        self.run(move |connection| {
+        self.lookup(move |connection| {
             let query = format!(
                 "SELECT {EXEMPTION_COLUMNS} FROM exemptions WHERE kvnr = ?1 ORDER BY year DESC"
             );

@@ -59,7 +59,7 @@ impl PhysicianDirectory for EmbeddedStore {
     #[tracing::instrument(level = "debug", name = "sqlite.physician", skip_all)]
     async fn physician(&self, lanr: &Lanr, bsnr: &Bsnr) -> Result<Option<Physician>, StoreError> {
         let (lanr, bsnr) = (*lanr, *bsnr);
-        self.run(move |connection| {
+        self.lookup(move |connection| {
             let query =
                 format!("SELECT {PHYSICIAN_COLUMNS} FROM physicians WHERE lanr = ?1 AND bsnr = ?2");
             connection

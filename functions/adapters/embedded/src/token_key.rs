@@ -58,10 +58,7 @@ impl FileTokenKey {
         let point = pair.public_key().as_ref();
         let (x, y) = (&point[1..33], &point[33..65]);
         let fingerprint = Sha256::digest(point);
-        let id = format!(
-            "{prefix}-{}",
-            fingerprint[..8].iter().map(|b| format!("{b:02x}")).collect::<String>()
-        );
+        let id = format!("{prefix}-{}", hex::encode(&fingerprint[..8]));
         let jwk = serde_json::json!({
             "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": id,
             "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y),

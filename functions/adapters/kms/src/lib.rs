@@ -184,7 +184,7 @@ fn der_integer(input: &[u8]) -> Result<(&[u8], &[u8]), Malformed> {
 /// first 8 bytes of its SHA-256 in hex, as `FileTokenKey` names its keys.
 pub fn key_id(prefix: &str, point: &[u8]) -> String {
     let fingerprint = Sha256::digest(point);
-    let hex: String = fingerprint[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = hex::encode(&fingerprint[..8]);
     format!("{prefix}-{hex}")
 }
 

@@ -56,7 +56,7 @@ impl Device {
 }
 
 fn hex(digest: Sha256) -> String {
-    digest.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest.finalize())
 }
 
 fn block_token_hash(token: &str) -> String {

@@ -116,7 +116,7 @@ pub fn new_session_id() -> (String, SessionIdHash) {
 
 /// The store never sees the cookie's value: a stolen table does not yield live sessions.
 pub fn session_id_hash(id: &str) -> SessionIdHash {
-    let hex: String = Sha256::digest(id.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = hex::encode(Sha256::digest(id.as_bytes()));
     SessionIdHash::parse(&hex).unwrap_or_else(|| unreachable!("64 hex digits"))
 }
 

@@ -25,7 +25,7 @@ pub fn public_session_id(id_hash: &SessionIdHash) -> String {
         .chain_update(b"portal session list id|")
         .chain_update(id_hash.as_str().as_bytes())
         .finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(&digest[..16])
 }
 
 impl Accounts {

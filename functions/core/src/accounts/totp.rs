@@ -104,12 +104,14 @@ fn normalised(code: &str) -> String {
 /// the account's optimistic update (which a slow hash would hold up by a second).
 pub fn hash_recovery_code(code: &str) -> String {
     let salt: [u8; 16] = random_bytes();
-    let salt = hex(&salt);
+    let salt = hex::encode(salt);
     format!("{salt}${}", salted(&salt, &normalised(code)))
 }
 
 fn salted(salt: &str, code: &str) -> String {
-    hex(&Sha256::new().chain_update(salt.as_bytes()).chain_update(code.as_bytes()).finalize())
+    hex::encode(
+        Sha256::new().chain_update(salt.as_bytes()).chain_update(code.as_bytes()).finalize(),
+    )
 }
 
 /// The index of the stored hash `code` matches; every hash is compared, in constant time.
@@ -127,10 +129,6 @@ pub fn matching_recovery_code(hashes: &[String], code: &str) -> Option<usize> {
         }
     }
     found
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

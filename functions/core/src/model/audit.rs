@@ -202,7 +202,7 @@ impl AuditRecord {
             hasher.update(field.len().to_le_bytes());
             hasher.update(field.as_bytes());
         }
-        hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(hasher.finalize())
     }
 }
 
@@ -271,7 +271,7 @@ mod tests {
             before.update(field.len().to_le_bytes());
             before.update(field.as_bytes());
         }
-        let before: String = before.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let before: String = hex::encode(before.finalize());
         assert_eq!(web.hash, before);
         let api = AuditEntry { channel: Channel::Api, ..entry }.link(None);
         assert_ne!(api.hash, web.hash);

@@ -33,7 +33,7 @@ pub struct Anchoring {
 }
 
 fn digest(line: &str) -> String {
-    Sha256::digest(line.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(line.as_bytes()))
 }
 
 fn nanos(at: OffsetDateTime) -> i128 {

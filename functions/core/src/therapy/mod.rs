@@ -368,7 +368,7 @@ impl Reports {
         id: &ReportId,
     ) -> Result<(String, PresignedUpload, OffsetDateTime), ReportsError> {
         self.draft(ik, id).await?;
-        let upload = hex_of(&rand::random::<[u8; 16]>());
+        let upload = hex::encode(rand::random::<[u8; 16]>());
         let valid = std::time::Duration::from_secs(UPLOAD_VALID.whole_seconds().unsigned_abs());
         let presigned = self
             .attachments
@@ -708,8 +708,4 @@ impl Reports {
             _ => Err(ReportsError::NotHeilmittel),
         }
     }
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
