@@ -1,19 +1,17 @@
-//! The back office's users and sessions in the `account_events` table, under the tenant:
-//! `backoffice-user#{name}` and `backoffice-session#{hash}` (with `ttl` at the idle expiry,
-//! so DynamoDB removes sessions left behind). A removed user's sessions are refused on their
-//! next request (the use case checks the user), so removing one needs no index of sessions.
+//! The back office's users and sessions in the `account_events` table (keys and attributes in
+//! `items`). A removed user's sessions are refused on their next request (the use case checks
+//! the user), so removing one needs no index of sessions.
 
 use async_trait::async_trait;
-use portal_core::model::stored::corrupt;
+use aws_sdk_dynamodb::types::ReturnValue;
 use portal_core::model::{BackofficeName, BackofficeSession, BackofficeUser};
 use portal_core::{BackofficeStore, Saved, StoreError};
 
 use crate::DynamoStore;
-use crate::items::{ItemExt as _, expiry, nanos, string};
-
-fn name_of(text: &str) -> Result<BackofficeName, StoreError> {
-    BackofficeName::parse(text).map_err(|e| corrupt("back-office name", e))
-}
+use crate::items::{
+    backoffice_session_from, backoffice_session_item, backoffice_session_key, backoffice_user_from,
+    backoffice_user_item, backoffice_user_key,
+};
 
 #[async_trait]
 impl BackofficeStore for DynamoStore {
@@ -23,11 +21,7 @@ impl BackofficeStore for DynamoStore {
             .client
             .put_item()
             .table_name(&self.tables.account_events)
-            .item("pk", self.scope.key(format!("backoffice-user#{}", user.name)))
-            .item("sk", string("-"))
-            .item("name", string(&user.name))
-            .item("password_hash", string(&user.password_hash))
-            .item("created_at", nanos(user.created_at))
+            .set_item(Some(backoffice_user_item(&self.scope, user)))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
@@ -48,26 +42,9 @@ impl BackofficeStore for DynamoStore {
         &self,
         name: &BackofficeName,
     ) -> Result<Option<BackofficeUser>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.tables.account_events)
-            .key("pk", self.scope.key(format!("backoffice-user#{name}")))
-            .key("sk", string("-"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::unavailable)?;
-        output
-            .item
-            .map(|item| {
-                Ok(BackofficeUser {
-                    name: name_of(item.text("name")?)?,
-                    password_hash: item.text("password_hash")?.to_string(),
-                    created_at: item.time("created_at")?,
-                })
-            })
-            .transpose()
+        let key = backoffice_user_key(&self.scope, name);
+        let item = self.item(&self.tables.account_events, key).await?;
+        item.as_ref().map(backoffice_user_from).transpose()
     }
 
     #[tracing::instrument(level = "debug", name = "dynamodb.remove_backoffice_user", skip_all)]
@@ -76,9 +53,8 @@ impl BackofficeStore for DynamoStore {
             .client
             .delete_item()
             .table_name(&self.tables.account_events)
-            .key("pk", self.scope.key(format!("backoffice-user#{name}")))
-            .key("sk", string("-"))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .set_key(Some(backoffice_user_key(&self.scope, name)))
+            .return_values(ReturnValue::AllOld)
             .send()
             .await
             .map_err(StoreError::unavailable)?;
@@ -90,12 +66,7 @@ impl BackofficeStore for DynamoStore {
         self.client
             .put_item()
             .table_name(&self.tables.account_events)
-            .item("pk", self.scope.key(format!("backoffice-session#{}", session.id_hash)))
-            .item("sk", string("-"))
-            .item("name", string(&session.name))
-            .item("created_at", nanos(session.created_at))
-            .item("idle_expires_at", nanos(session.idle_expires_at))
-            .item("ttl", expiry(session.idle_expires_at))
+            .set_item(Some(backoffice_session_item(&self.scope, session)))
             .send()
             .await
             .map(drop)
@@ -107,27 +78,9 @@ impl BackofficeStore for DynamoStore {
         &self,
         id_hash: &str,
     ) -> Result<Option<BackofficeSession>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.tables.account_events)
-            .key("pk", self.scope.key(format!("backoffice-session#{id_hash}")))
-            .key("sk", string("-"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::unavailable)?;
-        output
-            .item
-            .map(|item| {
-                Ok(BackofficeSession {
-                    id_hash: id_hash.to_string(),
-                    name: name_of(item.text("name")?)?,
-                    created_at: item.time("created_at")?,
-                    idle_expires_at: item.time("idle_expires_at")?,
-                })
-            })
-            .transpose()
+        let key = backoffice_session_key(&self.scope, id_hash);
+        let item = self.item(&self.tables.account_events, key).await?;
+        item.map(|item| backoffice_session_from(id_hash, &item)).transpose()
     }
 
     #[tracing::instrument(level = "debug", name = "dynamodb.delete_backoffice_session", skip_all)]
@@ -135,8 +88,7 @@ impl BackofficeStore for DynamoStore {
         self.client
             .delete_item()
             .table_name(&self.tables.account_events)
-            .key("pk", self.scope.key(format!("backoffice-session#{id_hash}")))
-            .key("sk", string("-"))
+            .set_key(Some(backoffice_session_key(&self.scope, id_hash)))
             .send()
             .await
             .map(drop)

@@ -14,9 +14,10 @@ use portal_core::model::stored::{
     corrupt,
 };
 use portal_core::model::{
-    Account, AuditHead, AuditRecord, AuditRow, Browser, Challenge, ChallengeId, Client, ClientId,
-    Letter, LetterId, LetterKind, LetterStatus, ReportId, ReportStatus, Sealed, SecondFactor,
-    Session, SessionIdHash, SessionStage, StoredReport,
+    Account, AuditHead, AuditRecord, AuditRow, BackofficeName, BackofficeSession, BackofficeUser,
+    Browser, Challenge, ChallengeId, Client, ClientId, Letter, LetterId, LetterKind, LetterStatus,
+    ReportId, ReportStatus, Sealed, SecondFactor, Session, SessionIdHash, SessionStage,
+    StoredReport,
 };
 use portal_domain::therapy::Physician;
 use portal_domain::{Exemption, Ik, Kvnr, Provider, UserFacing as _};
@@ -362,6 +363,70 @@ pub(crate) fn session_from(id_hash: &SessionIdHash, item: &Item) -> Result<Sessi
         stage,
         browser: item.optional_text("browser")?.map_or(Browser::Other, Browser::parse),
     })
+}
+
+/// The back office's users and sessions live in the `account_events` table, under
+/// `{tenant}#backoffice-user#{name}` and `{tenant}#backoffice-session#{hash}`, each the one item
+/// of its partition.
+pub(crate) fn backoffice_user_key(scope: &Scope, name: &BackofficeName) -> Item {
+    HashMap::from([
+        ("pk".to_string(), scope.key(format!("backoffice-user#{name}"))),
+        ("sk".into(), string("-")),
+    ])
+}
+
+pub(crate) fn backoffice_user_item(scope: &Scope, user: &BackofficeUser) -> Item {
+    let mut item = backoffice_user_key(scope, &user.name);
+    item.extend([
+        ("name".to_string(), string(&user.name)),
+        ("password_hash".into(), string(&user.password_hash)),
+        ("created_at".into(), nanos(user.created_at)),
+    ]);
+    item
+}
+
+pub(crate) fn backoffice_user_from(item: &Item) -> Result<BackofficeUser, StoreError> {
+    Ok(BackofficeUser {
+        name: backoffice_name(item)?,
+        password_hash: item.text("password_hash")?.to_string(),
+        created_at: item.time("created_at")?,
+    })
+}
+
+pub(crate) fn backoffice_session_key(scope: &Scope, id_hash: &str) -> Item {
+    HashMap::from([
+        ("pk".to_string(), scope.key(format!("backoffice-session#{id_hash}"))),
+        ("sk".into(), string("-")),
+    ])
+}
+
+/// With `ttl` at the idle expiry, so that DynamoDB removes sessions left behind.
+pub(crate) fn backoffice_session_item(scope: &Scope, session: &BackofficeSession) -> Item {
+    let mut item = backoffice_session_key(scope, &session.id_hash);
+    item.extend([
+        ("name".to_string(), string(&session.name)),
+        ("created_at".into(), nanos(session.created_at)),
+        ("idle_expires_at".into(), nanos(session.idle_expires_at)),
+        ("ttl".into(), expiry(session.idle_expires_at)),
+    ]);
+    item
+}
+
+pub(crate) fn backoffice_session_from(
+    id_hash: &str,
+    item: &Item,
+) -> Result<BackofficeSession, StoreError> {
+    Ok(BackofficeSession {
+        id_hash: id_hash.to_string(),
+        name: backoffice_name(item)?,
+        created_at: item.time("created_at")?,
+        idle_expires_at: item.time("idle_expires_at")?,
+    })
+}
+
+fn backoffice_name(item: &Item) -> Result<BackofficeName, StoreError> {
+    let text = item.text("name")?;
+    BackofficeName::parse(text).map_err(|e| corrupt("back-office name", e))
 }
 
 /// Challenges live in the counters table, under `{tenant}#challenge#{id}`.
