@@ -418,7 +418,9 @@ impl EmbeddedStore {
     /// free. It takes microseconds from the page cache: less than handing it to the blocking
     /// pool and back, which cost the query path more than its reads and its write together
     /// (two thread switches per read; see "Query path" in BENCHMARKS.md). Scans, whose rows may
-    /// be many, go through [`EmbeddedStore::run`].
+    /// be many, go through [`EmbeddedStore::run`]. In WAL mode a read waits for no writer; only
+    /// while another process recovers the log after a crash or moves the file does it wait (up
+    /// to `busy_timeout`), and then it holds this thread as it held a pool thread before.
     async fn lookup<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
