@@ -103,56 +103,42 @@ impl AppState {
 
     /// Every tenant's use cases with `signer` for the machine API's access tokens (one key for
     /// all: each token names its tenant, and each tenant accepts only its own).
-    pub fn with_token_signer(mut self, signer: Arc<dyn TokenSigner>) -> AppState {
-        let apps: Vec<Arc<UseCases>> = self
-            .apps
-            .iter()
-            .map(|app| Arc::new(UseCases::clone(app).with_token_signer(signer.clone())))
-            .collect();
-        self.apps = apps.into();
-        self
+    pub fn with_token_signer(self, signer: Arc<dyn TokenSigner>) -> AppState {
+        self.rewire(|app| Some(app.clone().with_token_signer(signer.clone())))
     }
 
     /// Every tenant's use cases with `signer` for the proofs of answered queries (one key for
     /// all, as for tokens: each proof names its insurer, and each insurer's audit log holds
     /// only its own).
-    pub fn with_proof_signer(mut self, signer: Arc<dyn TokenSigner>) -> AppState {
-        let apps: Vec<Arc<UseCases>> = self
-            .apps
-            .iter()
-            .map(|app| Arc::new(UseCases::clone(app).with_proof_signer(signer.clone())))
-            .collect();
-        self.apps = apps.into();
-        self
+    pub fn with_proof_signer(self, signer: Arc<dyn TokenSigner>) -> AppState {
+        self.rewire(|app| Some(app.clone().with_proof_signer(signer.clone())))
     }
 
     /// Every tenant's use cases with its key for account secrets (the TOTP secrets of the
     /// second factor), derived from the deployment's report key material under another HKDF
     /// info; without it, enrolment and the code step fail (500).
-    pub fn with_account_keys(mut self, keys: &portal_core::therapy::ReportKeys) -> AppState {
-        let apps: Vec<Arc<UseCases>> = self
-            .apps
-            .iter()
-            .map(|app| Arc::new(UseCases::clone(app).with_account_keys(keys)))
-            .collect();
-        self.apps = apps.into();
-        self
+    pub fn with_account_keys(self, keys: &portal_core::therapy::ReportKeys) -> AppState {
+        self.rewire(|app| Some(app.clone().with_account_keys(keys)))
     }
 
     /// Every tenant's information pages, by its short name (a tenant missing there shows none).
     pub fn with_content(
-        mut self,
+        self,
         libraries: &std::collections::BTreeMap<String, portal_core::content::ContentLibrary>,
     ) -> AppState {
+        self.rewire(|app| {
+            let library = libraries.get(app.tenant.slug.as_str())?;
+            Some(app.clone().with_content(Arc::new(library.clone())))
+        })
+    }
+
+    /// Each tenant's use cases as `change` makes them anew from the current ones, or kept as
+    /// they are where it gives none.
+    fn rewire(mut self, change: impl Fn(&UseCases) -> Option<UseCases>) -> AppState {
         let apps: Vec<Arc<UseCases>> = self
             .apps
             .iter()
-            .map(|app| match libraries.get(app.tenant.slug.as_str()) {
-                Some(library) => {
-                    Arc::new(UseCases::clone(app).with_content(Arc::new(library.clone())))
-                }
-                None => Arc::clone(app),
-            })
+            .map(|app| change(app).map_or_else(|| Arc::clone(app), Arc::new))
             .collect();
         self.apps = apps.into();
         self

@@ -369,10 +369,7 @@ pub(crate) fn session_from(id_hash: &SessionIdHash, item: &Item) -> Result<Sessi
 /// `{tenant}#backoffice-user#{name}` and `{tenant}#backoffice-session#{hash}`, each the one item
 /// of its partition.
 pub(crate) fn backoffice_user_key(scope: &Scope, name: &BackofficeName) -> Item {
-    HashMap::from([
-        ("pk".to_string(), scope.key(format!("backoffice-user#{name}"))),
-        ("sk".into(), string("-")),
-    ])
+    only_item_key(scope, format!("backoffice-user#{name}"))
 }
 
 pub(crate) fn backoffice_user_item(scope: &Scope, user: &BackofficeUser) -> Item {
@@ -394,10 +391,7 @@ pub(crate) fn backoffice_user_from(item: &Item) -> Result<BackofficeUser, StoreE
 }
 
 pub(crate) fn backoffice_session_key(scope: &Scope, id_hash: &str) -> Item {
-    HashMap::from([
-        ("pk".to_string(), scope.key(format!("backoffice-session#{id_hash}"))),
-        ("sk".into(), string("-")),
-    ])
+    only_item_key(scope, format!("backoffice-session#{id_hash}"))
 }
 
 /// With `ttl` at the idle expiry, so that DynamoDB removes sessions left behind.
@@ -422,6 +416,11 @@ pub(crate) fn backoffice_session_from(
         created_at: item.time("created_at")?,
         idle_expires_at: item.time("idle_expires_at")?,
     })
+}
+
+/// The key of the one item of partition `pk` (the sort key `-`).
+fn only_item_key(scope: &Scope, pk: String) -> Item {
+    HashMap::from([("pk".to_string(), scope.key(pk)), ("sk".into(), string("-"))])
 }
 
 fn backoffice_name(item: &Item) -> Result<BackofficeName, StoreError> {
