@@ -28,7 +28,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Headers, RequestInit, Response};
 
 use crate::i18n::{Lang, T, text};
-use crate::js;
+use crate::{js, passkey};
 
 /// A problem as the app shows it: the server's document, or (`code: None`) a network problem.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -261,6 +261,71 @@ pub async fn second_factor(
     typed(json(post("/api/session/second-factor", &body, lang), lang).await?, lang)
 }
 
+/// A passkey ceremony begun at `path` (`POST`) and answered by the browser: the body's
+/// `{state, credential}` to send on. A problem of its own when the browser or the user declined.
+async fn passkey_answer(
+    path: &str,
+    ceremony: passkey::Ceremony,
+    lang: Lang,
+) -> Result<js_sys::Object, Problem> {
+    let begun = json(request("POST", path, None, lang), lang).await?;
+    let options = Reflect::get(&begun, &JsValue::from_str("options")).unwrap_or_default();
+    let state = Reflect::get(&begun, &JsValue::from_str("state")).unwrap_or_default();
+    let declined = || Problem { title: text(lang, T::PasskeyNotUsed).into(), ..Problem::default() };
+    let credential = passkey::answer(&options, ceremony).await.ok_or_else(declined)?;
+    let answer = js_sys::Object::new();
+    let _ = Reflect::set(&answer, &JsValue::from_str("state"), &state);
+    let _ = Reflect::set(&answer, &JsValue::from_str("credential"), &credential);
+    Ok(answer)
+}
+
+/// The login's second step with the passkey; `proof` as for [`login`].
+pub async fn second_factor_passkey(
+    proof: Option<(String, u64)>,
+    lang: Lang,
+) -> Result<SessionInfo, Problem> {
+    let body =
+        passkey_answer("/api/session/passkey", passkey::Ceremony::Authenticate, lang).await?;
+    if let Some((id, nonce)) = proof {
+        let challenge = js::to_value(&solved(id, nonce)).map_err(|_| Problem::network(lang))?;
+        let _ = Reflect::set(&body, &JsValue::from_str("challenge"), &challenge);
+    }
+    let path = "/api/session/second-factor/passkey";
+    typed(json(with_value("POST", path, body.into(), lang), lang).await?, lang)
+}
+
+/// The passkey's answer for a change (`{state, credential}`), asked of the browser now.
+pub async fn passkey_confirmation(lang: Lang) -> Result<JsValue, Problem> {
+    passkey_answer("/api/session/passkey", passkey::Ceremony::Authenticate, lang)
+        .await
+        .map(Into::into)
+}
+
+/// Registers a passkey (with the current `password`, unless the login led here): the ten
+/// recovery codes (a new session).
+pub async fn enrol_passkey(
+    password: Option<String>,
+    lang: Lang,
+) -> Result<RecoveryCodesBody, Problem> {
+    let body =
+        passkey_answer("/api/second-factor/passkey", passkey::Ceremony::Register, lang).await?;
+    if let Some(password) = password {
+        let _ = Reflect::set(&body, &JsValue::from_str("password"), &JsValue::from_str(&password));
+    }
+    let path = "/api/second-factor/passkey/confirm";
+    typed(json(with_value("POST", path, body.into(), lang), lang).await?, lang)
+}
+
+/// Removes the passkey, with the password and the passkey's answer (a new session).
+pub async fn remove_passkey(password: &str, lang: Lang) -> Result<(), Problem> {
+    let body = js_sys::Object::new();
+    let _ = Reflect::set(&body, &JsValue::from_str("password"), &JsValue::from_str(password));
+    let _ = Reflect::set(&body, &JsValue::from_str("passkey"), &passkey_confirmation(lang).await?);
+    send(with_value("DELETE", "/api/second-factor/passkey", body.into(), lang), lang)
+        .await
+        .map(drop)
+}
+
 pub async fn session(lang: Lang) -> Result<SessionInfo, Problem> {
     typed(json(get("/api/session", lang), lang).await?, lang)
 }
@@ -269,23 +334,41 @@ pub async fn logout(lang: Lang) -> Result<(), Problem> {
     send(request("DELETE", "/api/session", None, lang), lang).await.map(drop)
 }
 
+/// How a change of the own password proves the second factor.
+pub enum ChangeProof {
+    None,
+    /// The authenticator app's code.
+    Code(String),
+    /// The passkey, asked of the browser when the change is sent.
+    Passkey,
+}
+
 /// The first own password with the Prüfnummer, or (`own`: an own password is set) a change
-/// with the current one in `secret` and, where a second factor is active, the app's `code`.
+/// with the current one in `secret` and, where a second factor is active, its `proof`.
 pub async fn set_password(
     own: bool,
     secret: &str,
     new_password: &str,
-    code: Option<String>,
+    proof: ChangeProof,
     lang: Lang,
 ) -> Result<(), Problem> {
     let secret = Some(secret.to_string());
     let new_password = new_password.to_string();
+    let code = match &proof {
+        ChangeProof::Code(code) => Some(code.clone()),
+        _ => None,
+    };
     let body = if own {
         PasswordRequest { current_password: secret, new_password, code, ..Default::default() }
     } else {
         PasswordRequest { pruefnummer: secret, new_password, ..Default::default() }
     };
-    send(post("/api/password", &body, lang), lang).await.map(drop)
+    let body = js::to_value(&body).map_err(|_| Problem::network(lang))?;
+    if let ChangeProof::Passkey = proof {
+        let answer = passkey_confirmation(lang).await?;
+        let _ = Reflect::set(&body, &JsValue::from_str("passkey"), &answer);
+    }
+    send(with_value("POST", "/api/password", body, lang), lang).await.map(drop)
 }
 
 pub async fn reset_password(

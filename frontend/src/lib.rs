@@ -12,5 +12,6 @@ pub mod i18n;
 pub mod js;
 pub mod page;
 pub mod pages;
+pub mod passkey;
 pub mod session;
 pub mod tenant;

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { accessible, activeProvider, http, launch, startPortal, tabTo } from './portal.mjs';
+import { accessible, activeProvider, changePassword, http, launch, startPortal, tabTo } from './portal.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -51,14 +51,7 @@ test('a provider blocks the account with the link of the password change notice'
     await page.getByRole('heading', { level: 1, name: 'Online-Hintergrund-Abfrage' }).waitFor();
 
     // The change: current password and new one.
-    await page.goto(`${portal.address}/kennwort`);
-    await page.getByRole('heading', { level: 1, name: 'Kennwort ändern' }).waitFor();
-    await tabTo(page, page.locator('#current-password'));
-    await page.keyboard.type(OWN_PASSWORD);
-    await tabTo(page, page.locator('#new-password'));
-    await page.keyboard.type(NEW_PASSWORD);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { level: 1, name: 'Online-Hintergrund-Abfrage' }).waitFor();
+    await changePassword(page, portal.address, OWN_PASSWORD, NEW_PASSWORD);
 
     // The security page: no factor yet (enrolment offered, no removal), and the history.
     await page.goto(`${portal.address}/konto/sicherheit`);

@@ -128,6 +128,29 @@ export async function tabTo(page, locator, limit = 60) {
   throw new Error(`not reachable with Tab: ${locator}`);
 }
 
+/** The login's password step with the keyboard only: the IK and `password`, then Enter. */
+export async function passwordStep(page, password, ik = '301412340') {
+  await page.getByRole('heading', { level: 1, name: 'Anmelden' }).waitFor();
+  assert.equal(await page.locator('#password').getAttribute('autocomplete'), 'current-password');
+  await tabTo(page, page.locator('#ik'));
+  await page.keyboard.type(ik);
+  await tabTo(page, page.locator('#password'));
+  await page.keyboard.type(password);
+  await page.keyboard.press('Enter');
+}
+
+/** A change of the own password on its page with the keyboard only, back on the start page. */
+export async function changePassword(page, address, current, next) {
+  await page.goto(`${address}/kennwort`);
+  await page.getByRole('heading', { level: 1, name: 'Kennwort ändern' }).waitFor();
+  await tabTo(page, page.locator('#current-password'));
+  await page.keyboard.type(current);
+  await tabTo(page, page.locator('#new-password'));
+  await page.keyboard.type(next);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Online-Hintergrund-Abfrage' }).waitFor();
+}
+
 /** No axe violations (WCAG 2.1 A and AA) at phone and desktop width; a screenshot of each. */
 export async function accessible(page, name) {
   for (const width of [360, 1280]) {

@@ -2,7 +2,7 @@
 // or a recovery code, with the keyboard only, and changes the password with a code.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessible, activeProvider, authenticator, http, launch, sessionCookie, startPortal, tabTo } from './portal.mjs';
+import { accessible, activeProvider, authenticator, http, launch, passwordStep, sessionCookie, startPortal, tabTo } from './portal.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -26,16 +26,6 @@ async function enrolOverApi(portal, password) {
   const { recovery_codes } = confirmed.json();
   assert.equal(recovery_codes.length, 10);
   return { code, recovery: recovery_codes };
-}
-
-async function passwordStep(page, password) {
-  await page.getByRole('heading', { level: 1, name: 'Anmelden' }).waitFor();
-  assert.equal(await page.locator('#password').getAttribute('autocomplete'), 'current-password');
-  await tabTo(page, page.locator('#ik'));
-  await page.keyboard.type(IK);
-  await tabTo(page, page.locator('#password'));
-  await page.keyboard.type(password);
-  await page.keyboard.press('Enter');
 }
 
 test('a provider with an authenticator app logs in with its code or a recovery code, and changes the password with a code', async () => {

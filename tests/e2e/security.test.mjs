@@ -8,7 +8,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { accessible, activeProvider, authenticator, http, launch, portalCli, sessionCookie, startPortal, tabTo } from './portal.mjs';
+import { accessible, activeProvider, authenticator, http, launch, passwordStep, portalCli, sessionCookie, startPortal, tabTo } from './portal.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -17,15 +17,6 @@ after(async () => { await browser?.close(); });
 const IK = '301412340';
 const OWN_PASSWORD = 'Elbwiesen im Nebel 2026!';
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0';
-
-async function passwordStep(page, password) {
-  await page.getByRole('heading', { level: 1, name: 'Anmelden' }).waitFor();
-  await tabTo(page, page.locator('#ik'));
-  await page.keyboard.type(IK);
-  await tabTo(page, page.locator('#password'));
-  await page.keyboard.type(password);
-  await page.keyboard.press('Enter');
-}
 
 /** Enrols the app on the security page: the code generator for the secret shown. */
 async function enrol(page, name, { password } = {}) {

@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use portal_core::{Stores, SystemClock};
 use portal_http::{Capability, SECURITY_HEADERS, api_for, routes};
+use portal_lambda::Function;
 use serde_norway::Value;
 use tower::ServiceExt;
 
@@ -32,29 +33,33 @@ fn text<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter().try_fold(value, |v, key| v.get(*key).map(untagged))?.as_str()
 }
 
-/// The serverless functions with their `BuildProperties.Binary`.
+/// The serverless functions by their `PORTAL_FUNCTION`.
 fn functions(template: &Value) -> BTreeMap<String, &Value> {
     let resources = template["Resources"].as_mapping().expect("Resources");
-    resources
+    let functions: Vec<_> = resources
         .values()
         .filter(|r| r["Type"] == "AWS::Serverless::Function")
         .map(|r| {
-            let binary = text(r, &["Metadata", "BuildProperties", "Binary"]).expect("a Binary");
-            (binary.to_string(), r)
+            let path = ["Properties", "Environment", "Variables", "PORTAL_FUNCTION"];
+            (text(r, &path).expect("a PORTAL_FUNCTION").to_string(), r)
         })
-        .collect()
+        .collect();
+    let count = functions.len();
+    let functions: BTreeMap<_, _> = functions.into_iter().collect();
+    assert_eq!(functions.len(), count, "no two functions share a PORTAL_FUNCTION");
+    functions
 }
 
-/// (binary, METHOD, path) of every HttpApi event but the `$default` catch-all.
+/// (function, METHOD, path) of every HttpApi event but the `$default` catch-all.
 fn deployed_routes(template: &Value) -> BTreeSet<(String, String, String)> {
     let mut deployed = BTreeSet::new();
-    for (binary, function) in functions(template) {
+    for (name, function) in functions(template) {
         let Some(events) = function["Properties"]["Events"].as_mapping() else { continue };
         for event in events.values().filter(|e| e["Type"] == "HttpApi") {
             let method = text(event, &["Properties", "Method"]).expect("a Method");
             let path = text(event, &["Properties", "Path"]).expect("a Path");
             if path != "$default" {
-                deployed.insert((binary.clone(), method.to_string(), path.to_string()));
+                deployed.insert((name.clone(), method.to_string(), path.to_string()));
             }
         }
     }
@@ -88,19 +93,27 @@ fn unknown_api_paths_reach_the_function_that_answers_them_with_a_problem() {
 }
 
 #[test]
-fn every_function_in_the_template_is_a_binary_of_the_lambda_crate_and_back() {
+fn every_function_in_the_template_runs_the_one_binary_as_a_function_it_knows_and_back() {
     let manifest = std::fs::read_to_string(repo_root().join("functions/lambda/Cargo.toml"))
         .expect("the lambda crate's manifest");
-    let binaries: BTreeSet<String> = manifest
+    let binaries: Vec<&str> = manifest
         .lines()
         .filter_map(|line| line.trim().strip_prefix("name = \""))
         .filter_map(|rest| rest.strip_suffix('"'))
-        .filter(|name| *name != "portal-lambda")
-        .map(str::to_string)
         .collect();
+    assert_eq!(binaries, ["portal-lambda", "portal-lambda"], "the package and its one binary");
     let template = template();
-    let deployed: BTreeSet<String> = functions(&template).into_keys().collect();
-    assert_eq!(deployed, binaries);
+    let functions = functions(&template);
+    for (name, function) in &functions {
+        let binary = text(function, &["Metadata", "BuildProperties", "Binary"]);
+        assert_eq!(binary, Some("portal-lambda"), "{name} runs the one binary");
+    }
+    let deployed: BTreeSet<&str> = functions.keys().map(String::as_str).collect();
+    let known: BTreeSet<&str> = Function::all().map(Function::name).collect();
+    assert_eq!(deployed, known);
+    for function in Function::all() {
+        assert_eq!(Function::parse(function.name()), Some(function), "names tell functions apart");
+    }
     for capability in Capability::ALL.into_iter().filter(|c| !NOT_DEPLOYED.contains(c)) {
         assert!(deployed.contains(capability.name()), "{capability:?} has a function");
     }

@@ -194,6 +194,7 @@ fn accounts(store: Arc<Faulty<EmbeddedStore>>) -> Accounts {
         secrets: Arc::new(portal_core::therapy::SecretCipher::without_key(&tenant_ik())),
         second_factor_required: false,
         issuer: "Serviceportal".into(),
+        passkeys: None,
     }
 }
 

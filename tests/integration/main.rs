@@ -75,6 +75,7 @@ mod import;
 mod lambda;
 mod mail;
 mod oha;
+mod passkeys;
 mod probe;
 mod proofs;
 mod reports_store;

@@ -279,6 +279,7 @@ async fn a_failed_login_takes_the_same_work_and_time_whether_or_not_the_ik_has_a
         )),
         second_factor_required: false,
         issuer: "Serviceportal".into(),
+        passkeys: None,
     };
     let now = OffsetDateTime::now_utc();
     let ik = Ik::parse(IK).unwrap();

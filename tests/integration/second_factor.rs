@@ -64,6 +64,12 @@ async fn enrol(app: &TestApp, session: &str, password: Option<&str>) -> Enrolled
     }
     let confirmed =
         app.with_cookie(Method::POST, "/api/second-factor/totp/confirm", session, Some(body)).await;
+    let (session, codes) = active_with_codes(confirmed).await;
+    Enrolled { secret, recovery_codes: codes, session }
+}
+
+/// A confirmed enrolment's answer: the new session and the ten recovery codes shown once.
+pub(crate) async fn active_with_codes(confirmed: Response) -> (String, Vec<String>) {
     assert_eq!(confirmed.status(), StatusCode::OK);
     let session = cookie(&confirmed);
     let codes: Vec<String> = json_of(confirmed).await["recovery_codes"]
@@ -73,7 +79,7 @@ async fn enrol(app: &TestApp, session: &str, password: Option<&str>) -> Enrolled
         .map(|c| c.as_str().unwrap().to_string())
         .collect();
     assert_eq!(codes.len(), 10);
-    Enrolled { secret, recovery_codes: codes, session }
+    (session, codes)
 }
 
 /// The password step: a half-logged-in session's cookie.
@@ -265,8 +271,12 @@ async fn every_authenticated_route_refuses_a_half_logged_in_session(app: TestApp
     app.clock.advance(Duration::seconds(30));
     let half = half_logged_in(&app).await;
     let expected = (StatusCode::UNAUTHORIZED, "second_factor_required");
-    let tried =
-        refused_everywhere(&app, &half, expected, &["POST /api/session/second-factor"]).await;
+    let second_step_routes = [
+        "POST /api/session/second-factor",
+        "POST /api/session/second-factor/passkey",
+        "POST /api/session/passkey",
+    ];
+    let tried = refused_everywhere(&app, &half, expected, &second_step_routes).await;
     for needed in [
         "GET /api/session",
         "POST /api/password",
@@ -275,6 +285,8 @@ async fn every_authenticated_route_refuses_a_half_logged_in_session(app: TestApp
         "POST /api/second-factor/totp",
         "POST /api/second-factor/totp/confirm",
         "DELETE /api/second-factor/totp",
+        "POST /api/second-factor/passkey",
+        "DELETE /api/second-factor/passkey",
         "GET /api/sessions",
         "DELETE /api/sessions",
         "DELETE /api/sessions/{id}",
@@ -534,7 +546,12 @@ secondary = "#00442a"
         // Setting the first own password leads straight to enrolment.
         let (_, session) = app.active().await;
         let expected = (StatusCode::FORBIDDEN, "second_factor_enrolment_required");
-        let allowed = ["POST /api/second-factor/totp", "POST /api/second-factor/totp/confirm"];
+        let allowed = [
+            "POST /api/second-factor/totp",
+            "POST /api/second-factor/totp/confirm",
+            "POST /api/second-factor/passkey",
+            "POST /api/second-factor/passkey/confirm",
+        ];
         let tried = refused_everywhere(&app, &session, expected, &allowed).await;
         assert!(tried.iter().any(|t| t == "POST /api/exemption-queries"), "{tried:?}");
         // So does every login until a factor is enrolled.

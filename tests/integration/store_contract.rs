@@ -2,8 +2,9 @@
 //! the local portal and AWS behave alike.
 
 use portal_core::model::{
-    Account, AuditEntry, Browser, Challenge, ChallengeId, Counter, Letter, LetterId, LetterKind,
-    Limit, Outcome, Policy, QueryId, Recorded, SecondFactor, Session, SessionIdHash, SessionStage,
+    Account, AuditEntry, Browser, Challenge, ChallengeId, Counter, FactorKind, Letter, LetterId,
+    LetterKind, Limit, Outcome, Policy, QueryId, Recorded, SecondFactor, Session, SessionIdHash,
+    SessionStage,
 };
 use portal_core::{AuditLog, Saved};
 use portal_domain::therapy::{Bsnr, KimAddress, Lanr, Physician, PhysicianQuery};
@@ -362,6 +363,7 @@ async fn a_providers_sessions_are_listed_with_their_stage_and_browser_and_no_one
 async fn an_accounts_second_factor_reads_back_as_saved_and_goes_when_removed(store: &impl Store) {
     let mut saved = account();
     saved.second_factor = Some(SecondFactor {
+        kind: FactorKind::Totp,
         sealed_secret: vec![1, 0, 255, 7, 42],
         active: false,
         last_step: 0,
@@ -370,8 +372,10 @@ async fn an_accounts_second_factor_reads_back_as_saved_and_goes_when_removed(sto
     assert_eq!(store.save_account(&saved, &[]).await.unwrap(), Saved::Done);
     let mut read = store.account(&saved.ik).await.unwrap().unwrap();
     assert_eq!(read, Account { version: 1, ..saved.clone() });
+    // The other kind, as a passkey replaces an authenticator app.
     read.second_factor = Some(SecondFactor {
-        sealed_secret: vec![1, 0, 255, 7, 42],
+        kind: FactorKind::Passkey,
+        sealed_secret: vec![1, 0, 255, 7, 42, 9],
         active: true,
         last_step: 59_340_123,
         recovery_codes: vec!["ab12$cd34".into(), "ef56$0789".into()],

@@ -8,7 +8,7 @@ use portal_domain::{
     Ik, Lang, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, UserFacing, solve_proof_of_work,
 };
 
-use crate::api::{self, Problem, ProblemCode, Registered};
+use crate::api::{self, Problem, ProblemCode, Registered, SecondFactorKind};
 use crate::components::{Field, FormProblem, TermsOfUse, When};
 use crate::i18n::{T, use_i18n};
 use crate::page::Page;
@@ -19,19 +19,28 @@ fn field_error(problem: RwSignal<Option<Problem>>, field: &'static str) -> Signa
     Signal::derive(move || problem.get().and_then(|p| p.field(field)))
 }
 
-/// One attempt of the login: the password step, or (`step`: whether a recovery code) the code
-/// step, with a solved security check when the server asked for one.
+/// The login's second step: what the provider answers with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Second {
+    Code,
+    Passkey,
+    Recovery,
+}
+
+/// One attempt of the login: the password step (`step: None`), or the second step, with a
+/// solved security check when the server asked for one.
 async fn attempt(
     ik: &str,
     password: &str,
     code: &str,
-    step: Option<bool>,
+    step: Option<Second>,
     proof: Option<(String, u64)>,
     lang: Lang,
 ) -> Result<api::SessionInfo, Problem> {
     match step {
         None => api::login(ik, password, proof, lang).await,
-        Some(recovery) => api::second_factor(code, recovery, proof, lang).await,
+        Some(Second::Passkey) => api::second_factor_passkey(proof, lang).await,
+        Some(second) => api::second_factor(code, second == Second::Recovery, proof, lang).await,
     }
 }
 
@@ -43,8 +52,10 @@ pub fn Login() -> impl IntoView {
     let navigate = use_navigate();
     let (ik, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let code = RwSignal::new(String::new());
-    // None: the password step; then the code step, `Some(true)` with a recovery code.
-    let step = RwSignal::new(None::<bool>);
+    // None: the password step; then the second step.
+    let step = RwSignal::new(None::<Second>);
+    // The account's factor is a passkey (else an authenticator app).
+    let passkey = RwSignal::new(false);
     let problem = RwSignal::new(None::<Problem>);
     let pending = RwSignal::new(false);
     let progress = RwSignal::new(None::<u32>);
@@ -73,7 +84,12 @@ pub fn Login() -> impl IntoView {
                 // The password was right; the code from the app is still to come.
                 Ok(info) if info.second_factor_required => {
                     problem.set(None);
-                    step.set(Some(false));
+                    passkey.set(info.second_factor == Some(SecondFactorKind::Passkey));
+                    step.set(Some(if passkey.get_untracked() {
+                        Second::Passkey
+                    } else {
+                        Second::Code
+                    }));
                 }
                 Ok(info) => {
                     let next = if info.enrolment_required {
@@ -105,15 +121,24 @@ pub fn Login() -> impl IntoView {
             login();
         }>
             <When when=password_step fallback=move || view! {
-                <When when=move || step.get() == Some(true) fallback=move || view! {
-                    <Field id="code" label=T::TotpCode value=code error=field_error(problem, "code") autocomplete="one-time-code" inputmode="numeric" />
-                }>
-                    <Field id="recovery-code" label=T::RecoveryCode value=code error=field_error(problem, "recovery_code") autocomplete="off" />
-                </When>
+                {move || match step.get() {
+                    Some(Second::Recovery) => view! {
+                        <Field id="recovery-code" label=T::RecoveryCode value=code error=field_error(problem, "recovery_code") autocomplete="off" />
+                    }.into_any(),
+                    Some(Second::Passkey) => view! { <p>{i18n.tr(T::PasskeyStep)}</p> }.into_any(),
+                    _ => view! {
+                        <Field id="code" label=T::TotpCode value=code error=field_error(problem, "code") autocomplete="one-time-code" inputmode="numeric" />
+                    }.into_any(),
+                }}
                 <p><button type="button" class="link" on:click=move |_| {
                     code.set(String::new());
-                    step.update(|s| *s = s.map(|r| !r));
-                }>{move || if step.get() == Some(true) { i18n.t(T::UseTotpCode) } else { i18n.t(T::UseRecoveryCode) }}</button></p>
+                    let factor = if passkey.get_untracked() { Second::Passkey } else { Second::Code };
+                    step.update(|s| *s = Some(if *s == Some(Second::Recovery) { factor } else { Second::Recovery }));
+                }>{move || match (step.get(), passkey.get()) {
+                    (Some(Second::Recovery), true) => i18n.t(T::UsePasskey),
+                    (Some(Second::Recovery), false) => i18n.t(T::UseTotpCode),
+                    _ => i18n.t(T::UseRecoveryCode),
+                }}</button></p>
             }>
                 <Field id="ik" label=T::UserName value=ik error=field_error(problem, "ik") autocomplete="username" inputmode="numeric" />
                 <Field id="password" kind="password" label=T::Password value=password error=field_error(problem, "password") autocomplete="current-password" />
@@ -303,7 +328,7 @@ fn PasswordRules(password: RwSignal<String>, ik: Signal<String>) -> impl IntoVie
 
 /// The first own password with the Prüfnummer or, once an own password is set, a change with
 /// the current one (and the app's code where a second factor is active: the field appears when
-/// the server asks for it).
+/// the server asks for it; a passkey the browser asks for).
 #[component]
 pub fn SetPassword() -> impl IntoView {
     let i18n = use_i18n();
@@ -319,12 +344,20 @@ pub fn SetPassword() -> impl IntoView {
     let save = move || {
         let (secret, password, lang) =
             (secret.get_untracked(), password.get_untracked(), i18n.0.get_untracked());
-        let code = needs_code.get_untracked().then(|| code.get_untracked());
-        let own = session.info.get_untracked().is_some_and(|i| !i.must_change_password);
+        let info = session.info.get_untracked();
+        let own = info.as_ref().is_some_and(|i| !i.must_change_password);
+        // With a passkey the browser asks for it when the change is sent.
+        let proof = if info.is_some_and(|i| i.second_factor == Some(SecondFactorKind::Passkey)) {
+            api::ChangeProof::Passkey
+        } else if needs_code.get_untracked() {
+            api::ChangeProof::Code(code.get_untracked())
+        } else {
+            api::ChangeProof::None
+        };
         let nav = navigate.clone();
         pending.set(true);
         spawn_local(async move {
-            let result = match api::set_password(own, &secret, &password, code, lang).await {
+            let result = match api::set_password(own, &secret, &password, proof, lang).await {
                 Ok(()) => session.refresh().await,
                 Err(p) => Err(p),
             };

@@ -1,6 +1,6 @@
 //! The account's security, a page of its own wasm module (`account_main.rs`): the second factor
-//! (an authenticator app: enrol with its QR code or secret, confirm with a first code, keep the
-//! recovery codes; or remove it), the account's sessions, its history (the last 90 days), and
+//! (an authenticator app: enrol with its QR code or secret, confirm with a first code; or a
+//! passkey the browser makes; keep the recovery codes; or remove it), the account's sessions, its history (the last 90 days), and
 //! the provider's machine API clients; and the page of a change notice's link that blocks the
 //! account ("Das war ich nicht"). Its texts are a table of their own, so they stay out of the
 //! app's wasm.
@@ -11,8 +11,8 @@ use portal_domain::german_day_and_clock;
 use time::OffsetDateTime;
 
 use crate::api::{
-    self, AccountEventKind, ClientBody, HistoryEntryBody, Problem, ProblemCode, SessionEntryBody,
-    TotpConfirmBody, TotpEnrolmentBody, TotpRemoveBody,
+    self, AccountEventKind, ClientBody, HistoryEntryBody, Problem, ProblemCode, SecondFactorKind,
+    SessionEntryBody, TotpConfirmBody, TotpEnrolmentBody, TotpRemoveBody,
 };
 use crate::components::{Field, FormProblem, When};
 use crate::host;
@@ -22,9 +22,18 @@ use crate::page::Page;
 texts! { S, stext;
     Title => "Sicherheit", "Security";
     Intro => "Hier schützen Sie Ihren Zugang mit einem zweiten Faktor, sehen, wo Sie angemeldet sind, was an Ihrem Zugang geschah, und welche Programme die Maschinen-Schnittstelle nutzen.", "Protect your account with a second factor, see where you are logged in, what happened to your account, and which software uses the machine API.";
-    EnrolRequired => "Ihre Krankenkasse verlangt eine Anmeldung mit zweitem Faktor. Richten Sie bitte zuerst eine Authenticator-App ein.", "Your insurer requires a second factor. Please set up an authenticator app first.";
+    EnrolRequired => "Ihre Krankenkasse verlangt eine Anmeldung mit zweitem Faktor. Richten Sie bitte zuerst eine Authenticator-App oder einen Passkey ein.", "Your insurer requires a second factor. Please set up an authenticator app or a passkey first.";
     FactorTitle => "Zwei-Faktor-Anmeldung", "Two-factor login";
     FactorIntro => "Mit einer Authenticator-App, etwa auf Ihrem Smartphone, geben Sie bei jeder Anmeldung zusätzlich einen sechsstelligen Code ein.", "With an authenticator app, for example on your phone, you enter a six-digit code at every login as well.";
+    PasskeyIntro => "Mit einem Passkey bestätigen Sie die Anmeldung stattdessen an Ihrem Gerät, mit Fingerabdruck, Gesicht oder PIN.", "With a passkey you confirm the login on your device instead, with your fingerprint, face or PIN.";
+    EnrolPasskey => "Passkey einrichten", "Set up a passkey";
+    RemovePasskey => "Passkey entfernen", "Remove the passkey";
+    PasskeyCreate => "Ihr Browser legt den Passkey auf diesem Gerät oder in Ihrem Passwortmanager an, sobald Sie auf „Passkey einrichten“ klicken.", "Your browser makes the passkey on this device or in your password manager once you click “Set up a passkey”.";
+    PasskeyConfirmPassword => "Bestätigen Sie das mit Ihrem Kennwort.", "Confirm this with your password.";
+    PasskeyActive => "Der Passkey ist eingerichtet. Ab jetzt fragt die Anmeldung nach ihm.", "The passkey is set up. From now on the login asks for it.";
+    PasskeyRemoved => "Der Passkey ist entfernt.", "The passkey is removed.";
+    PasskeyRemoveIntro => "Bestätigen Sie das Entfernen mit Ihrem Kennwort; danach fragt Ihr Browser nach dem Passkey.", "Confirm the removal with your password; then your browser asks for the passkey.";
+    PasskeyOn => "Ein Passkey ist eingerichtet: Die Anmeldung fragt nach ihm.", "A passkey is set up: the login asks for it.";
     Enrol => "Authenticator-App einrichten", "Set up an authenticator app";
     Remove => "Authenticator-App entfernen", "Remove the authenticator app";
     ScanQr => "Scannen Sie den QR-Code mit Ihrer Authenticator-App oder tippen Sie den Schlüssel ein. Bestätigen Sie dann mit dem ersten Code der App.", "Scan the QR code with your authenticator app or type in the key. Then confirm with the app's first code.";
@@ -57,16 +66,16 @@ texts! { S, stext;
     ConfirmRevoke => "Diesen Zugang endgültig widerrufen? Die Software erhält danach keine Tokens mehr.", "Revoke this access for good? The software gets no more tokens.";
     ChangePassword => "Kennwort ändern", "Change your password";
     FactorOn => "Eine Authenticator-App ist eingerichtet: Die Anmeldung fragt nach ihrem Code.", "An authenticator app is set up: the login asks for its code.";
-    FactorOff => "Es ist keine Authenticator-App eingerichtet: Die Anmeldung fragt nur nach dem Kennwort.", "No authenticator app is set up: the login asks for the password only.";
+    FactorOff => "Es ist kein zweiter Faktor eingerichtet: Die Anmeldung fragt nur nach dem Kennwort.", "No second factor is set up: the login asks for the password only.";
     HistoryTitle => "Verlauf der letzten 90 Tage", "History of the last 90 days";
     HistoryIntro => "Anmeldungen, Fehlversuche und Änderungen an Ihrem Zugang. Ist Ihnen ein Eintrag fremd, ändern Sie bitte Ihr Kennwort und wenden Sie sich an den Leistungserbringer-Service.", "Logins, failed attempts and changes to your account. If you do not recognise an entry, please change your password and contact the provider service.";
     NoHistory => "Keine Einträge.", "No entries.";
     ByService => "durch den Leistungserbringer-Service", "by the provider service";
     EvLogin => "Anmeldung", "Login";
     EvLoginFailed => "Fehlgeschlagene Anmeldung", "Failed login";
-    EvSecondFactorFailed => "Falscher Code bei der Anmeldung", "Wrong code at login";
-    EvFactorEnrolled => "Authenticator-App eingerichtet", "Authenticator app set up";
-    EvFactorRemoved => "Authenticator-App entfernt", "Authenticator app removed";
+    EvSecondFactorFailed => "Falscher Code oder Passkey bei der Anmeldung", "Wrong code or passkey at login";
+    EvFactorEnrolled => "Zweiter Faktor eingerichtet", "Second factor set up";
+    EvFactorRemoved => "Zweiter Faktor entfernt", "Second factor removed";
     EvFactorReset => "Zweiter Faktor vom Service entfernt", "Second factor removed by the service";
     EvRecoveryCodeUsed => "Wiederherstellungscode verwendet", "Recovery code used";
     EvPasswordChanged => "Kennwort geändert", "Password changed";
@@ -114,6 +123,8 @@ enum Step {
     Idle,
     /// Begun: the secret and its QR code, until confirmed with a code.
     Enrolling(TotpEnrolmentBody),
+    /// A passkey to make: the password first (unless the login led here).
+    EnrollingPasskey,
     /// Confirmed: the recovery codes, shown this once.
     Codes(Vec<String>),
     Removing,
@@ -128,8 +139,10 @@ struct State {
     sessions: RwSignal<Vec<SessionEntryBody>>,
     clients: RwSignal<Vec<ClientBody>>,
     history: RwSignal<Vec<HistoryEntryBody>>,
-    /// The account has an active second factor: the page offers its removal, else enrolment.
-    factor_active: RwSignal<bool>,
+    /// The account's active second factor: the page offers its removal, else enrolment.
+    factor: RwSignal<Option<SecondFactorKind>>,
+    /// Passkeys are offered here and this browser can make them.
+    passkeys: RwSignal<bool>,
     /// The insurer requires a second factor and this session must enrol one first.
     enrolling: RwSignal<bool>,
     logged_out: RwSignal<bool>,
@@ -147,7 +160,8 @@ impl State {
             sessions: RwSignal::new(Vec::new()),
             clients: RwSignal::new(Vec::new()),
             history: RwSignal::new(Vec::new()),
-            factor_active: RwSignal::new(false),
+            factor: RwSignal::new(None),
+            passkeys: RwSignal::new(false),
             enrolling: RwSignal::new(false),
             logged_out: RwSignal::new(false),
             code: RwSignal::new(String::new()),
@@ -176,7 +190,8 @@ impl State {
         spawn_local(async move {
             let loaded = match api::session(lang).await {
                 Ok(session) => {
-                    self.factor_active.set(session.second_factor.is_some());
+                    self.factor.set(session.second_factor);
+                    self.passkeys.set(session.passkeys_offered && crate::passkey::supported());
                     self.enrolling.set(session.enrolment_required);
                     if session.enrolment_required {
                         return;
@@ -257,8 +272,12 @@ pub fn Security() -> impl IntoView {
 #[component]
 fn Factor(state: State) -> impl IntoView {
     let i18n = use_i18n();
-    let State { step, pending, code, password, problem, enrolling, factor_active, .. } = state;
+    let State { step, pending, code, password, problem, enrolling, factor, passkeys, .. } = state;
+    let factor_active = move || factor.get().is_some();
+    let is_passkey = move || factor.get() == Some(SecondFactorKind::Passkey);
     let kept = RwSignal::new(false);
+    // Which kind the recovery codes shown belong to.
+    let made_passkey = RwSignal::new(false);
     let enrol = move |_| {
         let lang = i18n.0.get_untracked();
         state.run(api::enrol_totp(lang), move |e| {
@@ -276,30 +295,53 @@ fn Factor(state: State) -> impl IntoView {
         state.run(async move { api::confirm_totp(&body, lang).await }, move |answer| {
             state.clear_inputs();
             kept.set(false);
+            made_passkey.set(false);
             step.set(Step::Codes(answer.recovery_codes));
             // A new session: the app learns its end.
             host::refresh_session();
         });
     };
+    let enrol_passkey = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let lang = i18n.0.get_untracked();
+        let password = (!enrolling.get_untracked()).then(|| password.get_untracked());
+        state.run(api::enrol_passkey(password, lang), move |answer| {
+            state.clear_inputs();
+            kept.set(false);
+            made_passkey.set(true);
+            step.set(Step::Codes(answer.recovery_codes));
+            host::refresh_session();
+        });
+    };
     let done = move |_| {
         step.set(Step::Idle);
-        state.notice.set(Some(S::Active));
+        state.notice.set(Some(if made_passkey.get_untracked() {
+            S::PasskeyActive
+        } else {
+            S::Active
+        }));
         state.load(i18n.0.get_untracked());
     };
     let remove = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let lang = i18n.0.get_untracked();
-        let body = TotpRemoveBody {
-            password: password.get_untracked(),
-            code: Some(code.get_untracked()),
-            recovery_code: None,
-        };
-        state.run(async move { api::remove_totp(&body, lang).await }, move |()| {
+        let removed = move |()| {
             state.clear_inputs();
             step.set(Step::Idle);
-            state.notice.set(Some(S::Removed));
+            state.notice.set(Some(if is_passkey() { S::PasskeyRemoved } else { S::Removed }));
             state.load(lang);
-        });
+        };
+        if is_passkey() {
+            let password = password.get_untracked();
+            state.run(async move { api::remove_passkey(&password, lang).await }, removed);
+        } else {
+            let body = TotpRemoveBody {
+                password: password.get_untracked(),
+                code: Some(code.get_untracked()),
+                recovery_code: None,
+            };
+            state.run(async move { api::remove_totp(&body, lang).await }, removed);
+        }
     };
     let cancel = move |_| {
         state.clear_inputs();
@@ -322,14 +364,39 @@ fn Factor(state: State) -> impl IntoView {
             {move || match step.get() {
                 Step::Idle => view! {
                     <p>{tr(i18n, S::FactorIntro)}</p>
-                    <p>{move || stext(i18n.lang(), if factor_active.get() { S::FactorOn } else { S::FactorOff })}</p>
+                    <p hidden=move || !passkeys.get()>{tr(i18n, S::PasskeyIntro)}</p>
+                    <p>{move || stext(i18n.lang(), match factor.get() {
+                        Some(SecondFactorKind::Passkey) => S::PasskeyOn,
+                        Some(_) => S::FactorOn,
+                        None => S::FactorOff,
+                    })}</p>
                     <p class="actions">
-                        <When when=move || !factor_active.get() || enrolling.get() fallback=move || view! {
-                            <button type="button" class="secondary" on:click=move |_| { problem.set(None); step.set(Step::Removing) }>{tr(i18n, S::Remove)}</button>
+                        <When when=move || !factor_active() || enrolling.get() fallback=move || view! {
+                            <button type="button" class="secondary" on:click=move |_| { problem.set(None); step.set(Step::Removing) }>
+                                {move || stext(i18n.lang(), if is_passkey() { S::RemovePasskey } else { S::Remove })}
+                            </button>
                         }>
                             <button type="button" on:click=enrol disabled=move || pending.get()>{tr(i18n, S::Enrol)}</button>
+                            <When when=move || passkeys.get()>
+                                " "
+                                <button type="button" on:click=move |_| { state.clear_inputs(); problem.set(None); step.set(Step::EnrollingPasskey) } disabled=move || pending.get()>{tr(i18n, S::EnrolPasskey)}</button>
+                            </When>
                         </When>
                     </p>
+                }.into_any(),
+                Step::EnrollingPasskey => view! {
+                    <p>{tr(i18n, S::PasskeyCreate)}</p>
+                    <form on:submit=enrol_passkey>
+                        <When when=move || !enrolling.get()>
+                            <p>{tr(i18n, S::PasskeyConfirmPassword)}</p>
+                            {password_field}
+                        </When>
+                        <p class="actions">
+                            <button type="submit" disabled=move || pending.get()>{tr(i18n, S::EnrolPasskey)}</button>
+                            " "
+                            <button type="button" class="secondary" on:click=cancel>{tr(i18n, S::Cancel)}</button>
+                        </p>
+                    </form>
                 }.into_any(),
                 Step::Enrolling(e) => {
                     let qr = format!("data:image/svg+xml,{}", String::from(js_sys::encode_uri_component(&e.qr_svg)));
@@ -362,12 +429,14 @@ fn Factor(state: State) -> impl IntoView {
                     <p class="no-print"><button type="button" disabled=move || !kept.get() on:click=done>{tr(i18n, S::Done)}</button></p>
                 }.into_any(),
                 Step::Removing => view! {
-                    <p>{tr(i18n, S::RemoveIntro)}</p>
+                    <p>{move || stext(i18n.lang(), if is_passkey() { S::PasskeyRemoveIntro } else { S::RemoveIntro })}</p>
                     <form on:submit=remove>
                         {password_field}
-                        {code_field}
+                        <When when=move || !is_passkey()>{code_field}</When>
                         <p class="actions">
-                            <button type="submit" disabled=move || pending.get()>{tr(i18n, S::Remove)}</button>
+                            <button type="submit" disabled=move || pending.get()>
+                                {move || stext(i18n.lang(), if is_passkey() { S::RemovePasskey } else { S::Remove })}
+                            </button>
                             " "
                             <button type="button" class="secondary" on:click=cancel>{tr(i18n, S::Cancel)}</button>
                         </p>

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::accounts::{Accounts, SecretHasher};
+use crate::accounts::{Accounts, Passkeys, SecretHasher};
 use crate::clients::Clients;
 use crate::content::{Content, ContentLibrary};
 use crate::model::{Policy, Tenant};
@@ -70,6 +70,8 @@ impl UseCases {
             secrets: Arc::new(SecretCipher::without_key(&tenant.ik)),
             second_factor_required: tenant.second_factor_required,
             issuer: tenant.name.clone(),
+            passkeys: Passkeys::for_portal(&tenant.letterhead.portal_url, &tenant.name)
+                .map(Arc::new),
         };
         let oha = Oha {
             tenant: Arc::clone(tenant),

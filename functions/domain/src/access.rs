@@ -89,27 +89,52 @@ pub struct Account {
     /// an own password), so a new password logs out every other browser, as the notice letter
     /// promises.
     pub sessions_valid_from: OffsetDateTime,
-    /// The TOTP second factor (RFC 6238), pending or active; `None` without one.
+    /// The second factor (an authenticator app or a passkey), pending or active; `None`
+    /// without one.
     pub second_factor: Option<SecondFactor>,
     /// Optimistic concurrency: the store saves a change only if this is still the stored version;
     /// 0 means "not stored yet".
     pub version: u64,
 }
 
-/// A provider's TOTP second factor. Its secret is stored sealed (AES-256-GCM under a key the
+/// A provider's second factor. What proves it is stored sealed (AES-256-GCM under a key the
 /// store never holds); the recovery codes only as salted hashes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecondFactor {
-    /// The TOTP secret, sealed with the tenant's key for account secrets.
+    pub kind: FactorKind,
+    /// The TOTP secret, or the passkey's credential (its public key, id and signature counter,
+    /// as webauthn-rs keeps it), sealed with the tenant's key for account secrets.
     pub sealed_secret: Vec<u8>,
     /// False from enrolment until its first code confirms it: a pending factor asks nothing at
-    /// login.
+    /// login. (A passkey is stored only once its registration is done.)
     pub active: bool,
-    /// The last time step (Unix time / 30 s) a code was accepted for: a code of this step or an
-    /// earlier one is refused, so each code works once.
+    /// TOTP: the last time step (Unix time / 30 s) a code was accepted for: a code of this step
+    /// or an earlier one is refused, so each code works once. 0 for a passkey.
     pub last_step: u64,
     /// The unused recovery codes, each as `salt$sha256` (hex); a used one is removed.
     pub recovery_codes: Vec<String>,
+}
+
+/// What kind of second factor a provider uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactorKind {
+    /// An authenticator app (TOTP, RFC 6238).
+    Totp,
+    /// A passkey (WebAuthn, with user verification).
+    Passkey,
+}
+
+impl FactorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactorKind::Totp => "totp",
+            FactorKind::Passkey => "passkey",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<FactorKind> {
+        [FactorKind::Totp, FactorKind::Passkey].into_iter().find(|kind| kind.as_str() == text)
+    }
 }
 
 /// Why a correct password still does not let the provider in.
@@ -149,7 +174,12 @@ impl Account {
 
     /// Whether a login needs a code after the password.
     pub fn has_active_factor(&self) -> bool {
-        self.second_factor.as_ref().is_some_and(|f| f.active)
+        self.active_factor().is_some()
+    }
+
+    /// The kind of the active second factor, if there is one.
+    pub fn active_factor(&self) -> Option<FactorKind> {
+        self.second_factor.as_ref().filter(|f| f.active).map(|f| f.kind)
     }
 
     /// What of the account may be read without its secrets.

@@ -6,8 +6,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portal_core::accounts::SecondFactorProof;
 use portal_core::accounts::{RegisterError, SessionStatus};
-use portal_core::model::Browser;
 use portal_core::model::ChallengeId;
+use portal_core::model::{Browser, FactorKind};
 use portal_domain::Ik;
 use portal_wire::{
     ChallengeBody, LoginBody, PasswordRequest, RegisteredBody, RegistrationBody, ResetBody,
@@ -106,7 +106,11 @@ pub(crate) fn session_body(s: SessionStatus) -> SessionBody {
         expires_at: s.expires_at,
         second_factor_required: s.second_factor_required,
         enrolment_required: s.enrolment_required,
-        second_factor: s.second_factor_active.then_some(portal_wire::SecondFactorKind::Totp),
+        second_factor: s.second_factor.map(|kind| match kind {
+            FactorKind::Totp => portal_wire::SecondFactorKind::Totp,
+            FactorKind::Passkey => portal_wire::SecondFactorKind::Passkey,
+        }),
+        passkeys_offered: s.passkeys_offered,
     }
 }
 
@@ -245,7 +249,14 @@ pub async fn change_password(
 ) -> Result<Response, Problem> {
     let session_id = match &body.current_password {
         Some(current) => {
-            let proof = body.code.as_deref().map(SecondFactorProof::Code);
+            let proof = match (&body.code, &body.passkey) {
+                (Some(code), _) => Some(SecondFactorProof::Code(code)),
+                (None, Some(answer)) => Some(
+                    crate::factor_proof::passkey_proof(answer)
+                        .map_err(|e| Problem::of(&e, lang))?,
+                ),
+                (None, None) => None,
+            };
             app.accounts
                 .change_own_password(&signed_in.session, current, &body.new_password, proof, client)
                 .await

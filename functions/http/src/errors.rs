@@ -288,13 +288,16 @@ impl ApiError for FactorError {
     fn status(&self) -> StatusCode {
         match self {
             FactorError::InvalidCode
+            | FactorError::PasskeyRefused
             | FactorError::InvalidPassword
             | FactorError::ChallengeRequired
             | FactorError::SessionEnded => StatusCode::UNAUTHORIZED,
             FactorError::CodeRequired | FactorError::PasswordRequired | FactorError::Weak(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            FactorError::AlreadyActive | FactorError::NoFactor => StatusCode::CONFLICT,
+            FactorError::AlreadyActive
+            | FactorError::NoFactor
+            | FactorError::PasskeysUnavailable => StatusCode::CONFLICT,
             FactorError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             FactorError::Blocked => StatusCode::LOCKED,
             FactorError::Cipher(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -305,6 +308,8 @@ impl ApiError for FactorError {
     fn code(&self) -> ProblemCode {
         match self {
             FactorError::InvalidCode => ProblemCode::InvalidCode,
+            FactorError::PasskeyRefused => ProblemCode::InvalidPasskey,
+            FactorError::PasskeysUnavailable => ProblemCode::PasskeysUnavailable,
             FactorError::InvalidPassword => ProblemCode::InvalidPassword,
             FactorError::ChallengeRequired => ProblemCode::ChallengeRequired,
             FactorError::SessionEnded => ProblemCode::SessionExpired,
@@ -322,6 +327,8 @@ impl ApiError for FactorError {
     fn text(&self) -> Text {
         match self {
             FactorError::InvalidCode => Text::WrongCode,
+            FactorError::PasskeyRefused => Text::PasskeyRefused,
+            FactorError::PasskeysUnavailable => Text::PasskeysUnavailable,
             FactorError::InvalidPassword => Text::WrongCurrentPassword,
             FactorError::ChallengeRequired => Text::ChallengeRequired,
             FactorError::SessionEnded => Text::SessionEndedAfterFailures,

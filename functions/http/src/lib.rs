@@ -7,6 +7,7 @@ mod client;
 mod clients;
 mod content;
 mod errors;
+mod factor_proof;
 mod fhir;
 mod figures;
 mod headers;
@@ -260,6 +261,26 @@ fn endpoints() -> Vec<(Route, MethodRouter<AppState>)> {
         endpoint(Session, Method::POST, "/api/second-factor/totp", second_factor::enrol),
         endpoint(Session, Method::DELETE, "/api/second-factor/totp", second_factor::remove),
         endpoint(Session, Method::POST, "/api/second-factor/totp/confirm", second_factor::confirm),
+        endpoint(Session, Method::POST, "/api/session/passkey", second_factor::passkey_challenge),
+        endpoint(
+            Session,
+            Method::POST,
+            "/api/session/second-factor/passkey",
+            second_factor::second_step_passkey,
+        ),
+        endpoint(Session, Method::POST, "/api/second-factor/passkey", second_factor::enrol_passkey),
+        endpoint(
+            Session,
+            Method::DELETE,
+            "/api/second-factor/passkey",
+            second_factor::remove_passkey,
+        ),
+        endpoint(
+            Session,
+            Method::POST,
+            "/api/second-factor/passkey/confirm",
+            second_factor::confirm_passkey,
+        ),
         endpoint(Session, Method::GET, "/api/sessions", second_factor::list_sessions),
         endpoint(Session, Method::DELETE, "/api/sessions", second_factor::end_sessions),
         endpoint(Session, Method::DELETE, "/api/sessions/{id}", second_factor::end_session),

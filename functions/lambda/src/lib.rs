@@ -116,6 +116,68 @@ pub fn settings() -> anyhow::Result<Settings> {
         .context("invalid function configuration")
 }
 
+/// What a function of `infra/template.yaml` does: serve the routes of one capability, or handle
+/// one kind of event. Every function runs the same binary (`src/main.rs`); the template names the
+/// function in its `PORTAL_FUNCTION`. One binary, because the functions differed only in this
+/// constant and each linked the whole wiring: one optimised build instead of fifteen. What a
+/// function may read or write is its role's, not its code's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Function {
+    Http(Capability),
+    /// Sends the queued credential letters through SES when the letters table's stream or the
+    /// retry schedule wakes it.
+    Dispatch,
+    /// Hands the queued therapy reports to KIM when the reports table's stream or the one-minute
+    /// schedule wakes it.
+    ReportDispatch,
+    /// Loads providers, exemptions or physicians from a file uploaded to the import bucket.
+    Import,
+    /// Rolls up the service figures of every tenant's days when EventBridge Scheduler wakes it.
+    FiguresRollup,
+}
+
+impl Function {
+    pub fn all() -> impl Iterator<Item = Function> {
+        let events = [Self::Dispatch, Self::ReportDispatch, Self::Import, Self::FiguresRollup];
+        Capability::ALL.into_iter().map(Self::Http).chain(events)
+    }
+
+    /// The name in the template's `PORTAL_FUNCTION` (and in the function's name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Http(capability) => capability.name(),
+            Self::Dispatch => "dispatch",
+            Self::ReportDispatch => "report-dispatch",
+            Self::Import => "import",
+            Self::FiguresRollup => "figures-rollup",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::all().find(|function| function.name() == name)
+    }
+
+    /// The function named by `PORTAL_FUNCTION`, or an error that lists the names there are.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let name = std::env::var("PORTAL_FUNCTION").unwrap_or_default();
+        Self::parse(&name).with_context(|| {
+            let names: Vec<_> = Self::all().map(Self::name).collect();
+            format!("PORTAL_FUNCTION={name:?} names no function; one of {}", names.join(", "))
+        })
+    }
+
+    /// Runs until the Lambda runtime stops the process.
+    pub async fn run(self) -> Result<(), Error> {
+        match self {
+            Self::Http(capability) => serve(capability).await,
+            Self::Dispatch => run_dispatch().await,
+            Self::ReportDispatch => run_report_dispatch().await,
+            Self::Import => run_import().await,
+            Self::FiguresRollup => run_figures_rollup().await,
+        }
+    }
+}
+
 /// Serves the routes of `capability` until the runtime stops the process.
 pub async fn serve(capability: Capability) -> Result<(), Error> {
     let aws = start().await;

@@ -93,10 +93,14 @@ pub struct SessionBody {
     /// route answers 403 `second_factor_enrolment_required`.
     #[serde(default)]
     pub enrolment_required: bool,
-    /// The account's active second factor: `totp` (an authenticator app), or `null` without
-    /// one (the security page offers enrolment then, removal otherwise).
+    /// The account's active second factor: `totp` (an authenticator app), `passkey`, or `null`
+    /// without one (the security page offers enrolment then, removal otherwise). At the login's
+    /// second step it says which the provider is asked for.
     #[serde(default)]
     pub second_factor: Option<SecondFactorKind>,
+    /// Passkeys can be enrolled here: the portal's address has a host name they are bound to.
+    #[serde(default)]
+    pub passkeys_offered: bool,
 }
 
 /// A kind of second factor.
@@ -106,6 +110,8 @@ pub struct SessionBody {
 pub enum SecondFactorKind {
     /// An authenticator app (TOTP, RFC 6238).
     Totp,
+    /// A passkey (WebAuthn, with user verification).
+    Passkey,
 }
 
 /// `POST /api/password`: the first own password, with the Prüfnummer.
@@ -138,6 +144,9 @@ pub struct PasswordRequest {
     /// A change on an account with a second factor: the app's current code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// A change on an account with a passkey: its answer to `POST /api/session/passkey`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey: Option<PasskeyAnswer>,
 }
 
 /// `POST /api/second-factor/totp`: an enrolment begun, shown once. Not active until confirmed.
@@ -198,6 +207,105 @@ pub struct SecondFactorBody {
     pub recovery_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub challenge: Option<ChallengeAnswer>,
+}
+
+/// WebAuthn's JSON: the options for the browser (`PublicKeyCredential.parse…FromJSON`), or the
+/// browser's answer (`credential.toJSON()`).
+// Kept as its text: the server hands it to its WebAuthn library as it came, and the app, which
+// passes the browser's own objects, compiles no JSON tree for it (the wasm's size budget).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = Object))]
+pub struct WebAuthnJson(pub Box<serde_json::value::RawValue>);
+
+impl WebAuthnJson {
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// Whether it is a JSON object (a missing field reads as `null`).
+    pub fn is_object(&self) -> bool {
+        self.get().trim_start().starts_with('{')
+    }
+}
+
+impl PartialEq for WebAuthnJson {
+    fn eq(&self, other: &WebAuthnJson) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for WebAuthnJson {}
+
+/// `POST /api/second-factor/passkey` (a registration) or `POST /api/session/passkey` (an
+/// authentication): a passkey ceremony begun.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyCeremonyBody {
+    /// The options in WebAuthn's JSON form, for `PublicKeyCredential.parseCreationOptionsFromJSON`
+    /// (registration) or `parseRequestOptionsFromJSON` (authentication), then
+    /// `navigator.credentials.create` or `.get`.
+    pub options: WebAuthnJson,
+    /// The ceremony's state, sealed: sent back unchanged with the browser's answer, by the same
+    /// session, within five minutes.
+    pub state: String,
+}
+
+/// The browser's answer to a passkey ceremony.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyAnswer {
+    /// The ceremony's `state`, as it came.
+    #[serde(default)]
+    pub state: String,
+    /// `credential.toJSON()` of what `navigator.credentials.create` or `.get` returned.
+    #[serde(default)]
+    pub credential: WebAuthnJson,
+}
+
+/// `POST /api/second-factor/passkey/confirm`: the registration's answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyConfirmBody {
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub credential: WebAuthnJson,
+    /// The current password: needed, except in the session the password step just led to a
+    /// required enrolment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// `POST /api/session/second-factor/passkey`: the login's second step with the passkey's
+/// answer, with a solved security check after several failures for the IK.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeySecondFactorBody {
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub credential: WebAuthnJson,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<ChallengeAnswer>,
+}
+
+/// `DELETE /api/second-factor/passkey`: the password and the passkey's answer (or a recovery
+/// code).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyRemoveBody {
+    #[serde(default)]
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey: Option<PasskeyAnswer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
 }
 
 /// One of the account's sessions (`GET /api/sessions`).

@@ -13,9 +13,10 @@ mod therapy;
 
 pub use accounts::{
     AccountEventKind, BlockRequest, ChallengeAnswer, ChallengeBody, HistoryEntryBody, LoginBody,
-    PasswordBody, PasswordRequest, RecoveryCodesBody, RegisteredBody, RegistrationBody, ResetBody,
-    SecondFactorBody, SecondFactorKind, SessionBody, SessionEntryBody, TotpConfirmBody,
-    TotpEnrolmentBody, TotpRemoveBody,
+    PasskeyAnswer, PasskeyCeremonyBody, PasskeyConfirmBody, PasskeyRemoveBody,
+    PasskeySecondFactorBody, PasswordBody, PasswordRequest, RecoveryCodesBody, RegisteredBody,
+    RegistrationBody, ResetBody, SecondFactorBody, SecondFactorKind, SessionBody, SessionEntryBody,
+    TotpConfirmBody, TotpEnrolmentBody, TotpRemoveBody, WebAuthnJson,
 };
 pub use content::{ContentPageBody, ContentPageSummaryBody, ContentSourceBody};
 pub use figures::{

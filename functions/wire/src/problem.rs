@@ -149,6 +149,10 @@ problem_codes! {
     SecondFactorEnrolmentRequired = "second_factor_enrolment_required",
     /// The code (or recovery code) is wrong, or was used before.
     InvalidCode = "invalid_code",
+    /// The passkey's answer does not verify, answers no ceremony of this session, or came late.
+    InvalidPasskey = "invalid_passkey",
+    /// Passkeys cannot be used under this portal's address (it has no host name).
+    PasskeysUnavailable = "passkeys_unavailable",
     /// The password sent to confirm a change is wrong.
     InvalidPassword = "invalid_password",
     /// A field this request needs is missing (named in `errors`).

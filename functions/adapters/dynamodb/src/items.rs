@@ -15,9 +15,9 @@ use portal_core::model::stored::{
 };
 use portal_core::model::{
     Account, AuditHead, AuditRecord, AuditRow, BackofficeName, BackofficeSession, BackofficeUser,
-    Browser, Challenge, ChallengeId, Client, ClientId, Letter, LetterId, LetterKind, LetterStatus,
-    ReportId, ReportStatus, Sealed, SecondFactor, Session, SessionIdHash, SessionStage,
-    StoredReport,
+    Browser, Challenge, ChallengeId, Client, ClientId, FactorKind, Letter, LetterId, LetterKind,
+    LetterStatus, ReportId, ReportStatus, Sealed, SecondFactor, Session, SessionIdHash,
+    SessionStage, StoredReport,
 };
 use portal_domain::therapy::Physician;
 use portal_domain::{Exemption, Ik, Kvnr, Provider, UserFacing as _};
@@ -252,6 +252,7 @@ pub(crate) fn account_item(scope: &Scope, a: &Account) -> Item {
             "totp_secret".into(),
             AttributeValue::B(Blob::new(factor.sealed_secret.clone())),
         );
+        item.insert("factor_kind".into(), AttributeValue::S(factor.kind.as_str().into()));
         item.insert("totp_active".into(), AttributeValue::Bool(factor.active));
         item.insert("totp_last_step".into(), number(factor.last_step));
         if !factor.recovery_codes.is_empty() {
@@ -271,7 +272,16 @@ fn second_factor_from(item: &Item) -> Result<Option<SecondFactor>, StoreError> {
         Some(AttributeValue::Ss(codes)) => codes.clone(),
         Some(_) => return Err(corrupt("recovery_codes", "not a string set")),
     };
+    // Factors saved before passkeys existed are authenticator apps.
+    let kind = match item.get("factor_kind") {
+        None => FactorKind::Totp,
+        Some(_) => {
+            let kind = item.text("factor_kind")?;
+            FactorKind::parse(kind).ok_or_else(|| corrupt("factor_kind", kind))?
+        }
+    };
     Ok(Some(SecondFactor {
+        kind,
         sealed_secret: secret.clone().into_inner(),
         active: item.flag("totp_active"),
         last_step: item.parsed("totp_last_step")?,

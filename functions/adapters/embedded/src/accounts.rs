@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use portal_core::model::{
-    Account, Challenge, ChallengeId, Letter, LetterId, LetterStatus, Session, SessionIdHash,
-    Standing,
+    Account, Challenge, ChallengeId, FactorKind, Letter, LetterId, LetterStatus, Session,
+    SessionIdHash, Standing,
 };
 use portal_core::{
     AccountStore, ChallengeStore, LetterQueue, Limits, Saved, SessionStore, StoreError,
@@ -87,7 +87,7 @@ impl AccountStore for EmbeddedStore {
             connection.execute(
                 &format!(
                     "INSERT OR REPLACE INTO accounts ({ACCOUNT_COLUMNS})
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
                 ),
                 params![
                     account.ik.as_str(),
@@ -107,6 +107,7 @@ impl AccountStore for EmbeddedStore {
                         .as_ref()
                         .map_or(0, |f| i64::try_from(f.last_step).unwrap_or(i64::MAX)),
                     recovery_codes_text(account.second_factor.as_ref()),
+                    account.second_factor.as_ref().map_or(FactorKind::Totp, |f| f.kind).as_str(),
                 ],
             )
             .map_err(sql)?;

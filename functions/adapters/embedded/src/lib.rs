@@ -294,6 +294,10 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX backoffice_sessions_by_name ON backoffice_sessions (name);
 "#,
+    // Passkeys beside authenticator apps: `totp_secret` holds either kind's sealed material.
+    r#"
+    ALTER TABLE accounts ADD COLUMN factor_kind TEXT NOT NULL DEFAULT 'totp';
+"#,
 ];
 
 /// A handle to the store file; cheap to clone.

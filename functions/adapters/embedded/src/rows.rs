@@ -8,8 +8,8 @@ use portal_core::model::stored::{
     corrupt,
 };
 use portal_core::model::{
-    Account, AuditRow, Browser, Client, Letter, LetterId, LetterKind, Sealed, SecondFactor,
-    Session, SessionIdHash, SessionStage, StoredReport,
+    Account, AuditRow, Browser, Client, FactorKind, Letter, LetterId, LetterKind, Sealed,
+    SecondFactor, Session, SessionIdHash, SessionStage, StoredReport,
 };
 use portal_domain::therapy::Physician;
 use portal_domain::{Exemption, Ik, Provider};
@@ -82,7 +82,7 @@ pub(crate) fn exemption_from(row: &Row) -> Result<Exemption, StoreError> {
 
 pub(crate) const ACCOUNT_COLUMNS: &str = "ik, password_hash, pruefnummer_hash, must_change_password, \
     initial_password_expires_at, blocked, last_used_at, letters_generation, version, \
-    sessions_valid_from, totp_secret, totp_active, totp_last_step, recovery_codes";
+    sessions_valid_from, totp_secret, totp_active, totp_last_step, recovery_codes, factor_kind";
 
 pub(crate) fn account_from(row: &Row) -> Result<Account, StoreError> {
     let version: i64 = column(row, "version")?;
@@ -109,7 +109,9 @@ fn second_factor_from(row: &Row) -> Result<Option<SecondFactor>, StoreError> {
     };
     let last_step: i64 = column(row, "totp_last_step")?;
     let codes: String = column(row, "recovery_codes")?;
+    let kind: String = column(row, "factor_kind")?;
     Ok(Some(SecondFactor {
+        kind: FactorKind::parse(&kind).ok_or_else(|| corrupt("factor_kind", kind))?,
         sealed_secret,
         active: column(row, "totp_active")?,
         last_step: u64::try_from(last_step).map_err(|e| corrupt("totp_last_step", e))?,

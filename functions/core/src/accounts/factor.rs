@@ -1,15 +1,17 @@
-//! The second factor (TOTP with recovery codes): enrolment, the code step of a login, removal,
-//! and the change of an own password, each asking for the password and a code again
-//! (BSI TR-03161 O.Auth_3, O.Auth_7, O.Auth_11). Wrong codes and passwords count as failed
-//! logins of the IK and the client, and end the session after a few.
+//! The second factor (an authenticator app or a passkey, with recovery codes): enrolment, the
+//! second step of a login, removal, and the change of an own password, each asking for the
+//! password and the factor again (BSI TR-03161 O.Auth_3, O.Auth_7, O.Auth_11). Wrong codes,
+//! passkey answers and passwords count as failed logins of the IK and the client, and end the
+//! session after a few.
 
 use portal_domain::{ClientAddress, PasswordError};
 use time::{Duration, OffsetDateTime};
 
 use super::letters::FactorChange;
+use super::passkey::{self, Ceremony, Owner, PasskeyRefusal};
 use super::{Accounts, Attempts, Device, LoggedIn, SAVE_ATTEMPTS, letters, totp};
 use crate::model::{
-    Account, AccountEvent, ChallengeId, Counter, SecondFactor, Session, SessionStage,
+    Account, AccountEvent, ChallengeId, Counter, FactorKind, SecondFactor, Session, SessionStage,
 };
 use crate::ports::{Saved, StoreError};
 use crate::therapy::CipherError;
@@ -25,6 +27,12 @@ pub enum FactorError {
     /// A wrong (or used) TOTP code or recovery code.
     #[error("the code is wrong or was used before")]
     InvalidCode,
+    /// The passkey's answer does not verify, answers no ceremony of this session, or is late.
+    #[error("the passkey was not accepted")]
+    PasskeyRefused,
+    /// The portal's address has no host name a passkey could be bound to.
+    #[error("passkeys cannot be used under this address")]
+    PasskeysUnavailable,
     /// The password sent to confirm a change is wrong.
     #[error("the password is wrong")]
     InvalidPassword,
@@ -72,6 +80,24 @@ pub struct Enrolment {
 pub enum SecondFactorProof<'a> {
     Code(&'a str),
     RecoveryCode(&'a str),
+    /// The browser's answer (WebAuthn's JSON, as text) to the ceremony `state` this session
+    /// began.
+    Passkey {
+        state: &'a str,
+        credential: &'a str,
+    },
+}
+
+/// A proof checked against the account as read, to be taken in the account's update (which
+/// refuses it if the account changed in between so that it no longer holds).
+enum Checked<'a> {
+    /// The time step a TOTP code is right for; 0 for a wrong one, which no account accepts.
+    Step(u64),
+    /// Checked against the stored hashes in the update.
+    Recovery(&'a str),
+    /// A passkey that answered: the stored credential it was checked against and the one to
+    /// store now (its signature counter moved on), both sealed. `None`: it did not answer.
+    Passkey(Option<(Vec<u8>, Vec<u8>)>),
 }
 
 impl Accounts {
@@ -87,6 +113,7 @@ impl Accounts {
                     return false;
                 }
                 account.second_factor = Some(SecondFactor {
+                    kind: FactorKind::Totp,
                     sealed_secret: sealed.clone(),
                     active: false,
                     last_step: 0,
@@ -123,12 +150,7 @@ impl Accounts {
         let pending = account.second_factor.as_ref().filter(|f| !f.active).cloned();
         let Some(pending) = pending else { return Err(FactorError::NoFactor) };
         let attempt = self.begin_attempt(session, client, now).await?;
-        if session.stage == SessionStage::Full || password.is_some() {
-            let password = password.ok_or(FactorError::PasswordRequired)?;
-            if !self.hasher.verify(password, Some(&account.password_hash)).await {
-                return Err(self.failed(session, FactorError::InvalidPassword).await);
-            }
-        }
+        self.check_enrolment_password(session, &account, password).await?;
         let secret = self.secrets.open(&pending.sealed_secret, &session.ik, PURPOSE)?;
         let Some(step) = totp::check(&secret, code, now.unix_timestamp()) else {
             return Err(self.failed(session, FactorError::InvalidCode).await);
@@ -152,43 +174,174 @@ impl Accounts {
         if !confirmed {
             return Err(FactorError::NoFactor);
         }
+        let session_id =
+            self.enrolled(session, FactorKind::Totp, attempt, client, device, now).await?;
+        Ok((codes, session_id))
+    }
+
+    /// Begins the registration of a passkey (the browser's `navigator.credentials.create`):
+    /// nothing is stored until the browser's answer confirms it.
+    pub async fn start_passkey_enrolment(
+        &self,
+        session: &Session,
+    ) -> Result<Ceremony, FactorError> {
+        let passkeys = self.passkeys.as_ref().ok_or(FactorError::PasskeysUnavailable)?;
+        let account = self.account_of(session).await?;
+        if account.has_active_factor() {
+            return Err(FactorError::AlreadyActive);
+        }
+        let provider = self.providers.provider(&session.ik).await?;
+        let name = provider.map_or_else(|| session.ik.to_string(), |p| p.name);
+        let owner = self.owner(session, self.clock.now());
+        passkeys.start_registration(&owner, &name).map_err(|refusal| refused(&session.ik, refusal))
+    }
+
+    /// Takes the passkey the browser registered in answer to `state` (with the password, as
+    /// for an authenticator app): the factor is active; ten recovery codes come back once,
+    /// every other session ends and this browser goes on in a new one.
+    pub async fn confirm_passkey_enrolment(
+        &self,
+        session: &Session,
+        state: &str,
+        credential: &str,
+        password: Option<&str>,
+        client: ClientAddress,
+        device: &Device,
+    ) -> Result<(Vec<String>, String), FactorError> {
+        let passkeys = self.passkeys.as_ref().ok_or(FactorError::PasskeysUnavailable)?;
+        let now = self.clock.now();
+        let account = self.account_of(session).await?;
+        if account.has_active_factor() {
+            return Err(FactorError::AlreadyActive);
+        }
+        let attempt = self.begin_attempt(session, client, now).await?;
+        self.check_enrolment_password(session, &account, password).await?;
+        let ik = session.ik;
+        let registered = passkeys.finish_registration(&self.owner(session, now), state, credential);
+        let passkey = match registered {
+            Ok(passkey) => passkey,
+            Err(refusal) => {
+                let error = refused(&ik, refusal);
+                return Err(self.failed(session, error).await);
+            }
+        };
+        let sealed = self.secrets.seal(&passkey::passkey_bytes(&passkey), &ik, passkey::PURPOSE)?;
+        let codes = totp::new_recovery_codes();
+        let hashes: Vec<String> = codes.iter().map(|c| totp::hash_recovery_code(c)).collect();
+        let confirmed = self
+            .update(&ik, |a| {
+                if a.has_active_factor() {
+                    return false;
+                }
+                a.second_factor = Some(SecondFactor {
+                    kind: FactorKind::Passkey,
+                    sealed_secret: sealed.clone(),
+                    active: true,
+                    last_step: 0,
+                    recovery_codes: hashes.clone(),
+                });
+                a.sessions_valid_from = a.sessions_valid_from.max(now);
+                true
+            })
+            .await?
+            .unwrap_or(false);
+        if !confirmed {
+            return Err(FactorError::AlreadyActive);
+        }
+        let session_id =
+            self.enrolled(session, FactorKind::Passkey, attempt, client, device, now).await?;
+        Ok((codes, session_id))
+    }
+
+    /// Begins a passkey's authentication for this session (`navigator.credentials.get`): the
+    /// login's second step, or to confirm a change.
+    pub async fn passkey_challenge(&self, session: &Session) -> Result<Ceremony, FactorError> {
+        let passkeys = self.passkeys.as_ref().ok_or(FactorError::PasskeysUnavailable)?;
+        let account = self.account_of(session).await?;
+        let factor = account.second_factor.as_ref().filter(|f| f.active);
+        let Some(factor) = factor.filter(|f| f.kind == FactorKind::Passkey) else {
+            return Err(FactorError::NoFactor);
+        };
+        let stored = self.secrets.open(&factor.sealed_secret, &session.ik, passkey::PURPOSE)?;
+        let passkey = passkey::passkey_from(&stored).ok_or(crate::therapy::CipherError::Open)?;
+        let owner = self.owner(session, self.clock.now());
+        passkeys
+            .start_authentication(&owner, &passkey)
+            .map_err(|refusal| refused(&session.ik, refusal))
+    }
+
+    /// Whose a passkey ceremony is: this session's account and this session.
+    fn owner<'s>(&'s self, session: &'s Session, now: OffsetDateTime) -> Owner<'s> {
+        Owner { cipher: &self.secrets, ik: &session.ik, session: &session.id_hash, now }
+    }
+
+    /// The password an enrolment asks for: needed, except in the session the password step
+    /// just led to a required enrolment (where it was given a moment ago).
+    async fn check_enrolment_password(
+        &self,
+        session: &Session,
+        account: &Account,
+        password: Option<&str>,
+    ) -> Result<(), FactorError> {
+        if session.stage == SessionStage::Full || password.is_some() {
+            let password = password.ok_or(FactorError::PasswordRequired)?;
+            if !self.hasher.verify(password, Some(&account.password_hash)).await {
+                return Err(self.failed(session, FactorError::InvalidPassword).await);
+            }
+        }
+        Ok(())
+    }
+
+    /// After a factor became active: the attempt given back, a new session for this browser,
+    /// the history, the notice, and (led here by a required enrolment) the login completed.
+    async fn enrolled(
+        &self,
+        session: &Session,
+        kind: FactorKind,
+        attempt: Reauthentication,
+        client: ClientAddress,
+        device: &Device,
+        now: OffsetDateTime,
+    ) -> Result<String, FactorError> {
         self.credit(&[&attempt.of_ik, &attempt.of_client]).await?;
         let session_id = self.renew(session, SessionStage::Full, now).await?;
         tracing::info!(ik = %session.ik, "second factor active");
         self.remember(session.ik, AccountEvent::FactorEnrolled, Some(session.browser), now).await;
-        self.tell_of_factor_change(&session.ik, FactorChange::Enrolled, now).await;
+        self.tell_of_factor_change(&session.ik, FactorChange::Enrolled(kind), now).await;
         // Led here by the password step because the insurer requires a factor: this completes
         // the login.
         if session.stage == SessionStage::Enrolment {
             self.remember(session.ik, AccountEvent::Login, Some(session.browser), now).await;
             self.note_device(session.ik, device, session.browser, client, now).await;
         }
-        Ok((codes, session_id))
+        Ok(session_id)
     }
 
-    /// Removes the active factor, with the password and a code (or a recovery code). Every other
+    /// Removes the active factor of `kind`, with the password and the factor (or a recovery
+    /// code). Every other
     /// session ends; this browser goes on in a new session (led to enrolment again where the
     /// insurer requires a factor).
     pub async fn remove_factor(
         &self,
         session: &Session,
+        kind: FactorKind,
         password: &str,
         proof: SecondFactorProof<'_>,
         client: ClientAddress,
     ) -> Result<String, FactorError> {
         let now = self.clock.now();
         let account = self.account_of(session).await?;
-        if !account.has_active_factor() {
+        if account.active_factor() != Some(kind) {
             return Err(FactorError::NoFactor);
         }
         let attempt = self.begin_attempt(session, client, now).await?;
         if !self.hasher.verify(password, Some(&account.password_hash)).await {
             return Err(self.failed(session, FactorError::InvalidPassword).await);
         }
-        let step = self.step_of(&account, proof, now)?;
+        let checked = self.check(session, &account, proof, now)?;
         let removed = self
             .update(&session.ik, |a| {
-                if !a.has_active_factor() || !accept(a, proof, step) {
+                if !a.has_active_factor() || !accept(a, &checked) {
                     return false;
                 }
                 a.second_factor = None;
@@ -198,7 +351,7 @@ impl Accounts {
             .await?
             .unwrap_or(false);
         if !removed {
-            return Err(self.failed(session, FactorError::InvalidCode).await);
+            return Err(self.failed(session, wrong(proof)).await);
         }
         self.credit(&[&attempt.of_ik, &attempt.of_client]).await?;
         let stage =
@@ -206,7 +359,7 @@ impl Accounts {
         let session_id = self.renew(session, stage, now).await?;
         tracing::info!(ik = %session.ik, "second factor removed");
         self.remember(session.ik, AccountEvent::FactorRemoved, Some(session.browser), now).await;
-        self.tell_of_factor_change(&session.ik, FactorChange::Removed, now).await;
+        self.tell_of_factor_change(&session.ik, FactorChange::Removed(kind), now).await;
         Ok(session_id)
     }
 
@@ -246,15 +399,15 @@ impl Accounts {
         if account.blocked {
             return Err(FactorError::Blocked);
         }
-        let step = self.step_of(&account, proof, now)?;
+        let checked = self.check(session, &account, proof, now)?;
         let accepted = self
-            .update(&session.ik, |a| a.has_active_factor() && accept(a, proof, step))
+            .update(&session.ik, |a| a.has_active_factor() && accept(a, &checked))
             .await?
             .unwrap_or(false);
         if !accepted {
             let browser = Some(session.browser);
             self.remember(session.ik, AccountEvent::SecondFactorFailed, browser, now).await;
-            return Err(self.failed(session, FactorError::InvalidCode).await);
+            return Err(self.failed(session, wrong(proof)).await);
         }
         self.credit(&[&of_ik, &of_client]).await?;
         let (session_id, full) =
@@ -290,10 +443,10 @@ impl Accounts {
         if !self.hasher.verify(current_password, Some(&account.password_hash)).await {
             return Err(self.failed(session, FactorError::InvalidPassword).await);
         }
-        let step = match (account.has_active_factor(), proof) {
+        let checked = match (account.has_active_factor(), proof) {
             (false, _) => None,
             (true, None) => return Err(FactorError::CodeRequired),
-            (true, Some(proof)) => Some((proof, self.step_of(&account, proof, now)?)),
+            (true, Some(proof)) => Some(self.check(session, &account, proof, now)?),
         };
         let provider = self.providers.provider(&session.ik).await?;
         self.check_new_password(&account, provider.as_ref(), new_password).await.map_err(|e| {
@@ -326,10 +479,12 @@ impl Accounts {
             if current.password_hash != account.password_hash {
                 return Err(FactorError::InvalidPassword);
             }
-            if let Some((proof, step)) = step
-                && !accept(&mut current, proof, step)
+            if let Some(checked) = &checked
+                && !accept(&mut current, checked)
             {
-                return Err(self.failed(session, FactorError::InvalidCode).await);
+                return Err(self
+                    .failed(session, proof.map_or(FactorError::InvalidCode, wrong))
+                    .await);
             }
             current.set_own_password(new_hash.clone(), now);
             if self.accounts.save_account(&current, notice.as_slice()).await? == Saved::Done {
@@ -354,19 +509,49 @@ impl Accounts {
         account.ok_or(FactorError::Store(StoreError::Corrupt("a session without account".into())))
     }
 
-    /// The time step a TOTP code is right for (`None` for a recovery code, which is checked
-    /// against the stored hashes instead); a wrong code is counted like a wrong password.
-    fn step_of(
+    /// Checks `proof` against the account as read: a TOTP code's time step, a passkey's
+    /// answer to a ceremony of this session. What is wrong is counted like a wrong password
+    /// when the update refuses it.
+    fn check<'p>(
         &self,
+        session: &Session,
         account: &Account,
-        proof: SecondFactorProof<'_>,
+        proof: SecondFactorProof<'p>,
         now: OffsetDateTime,
-    ) -> Result<Option<u64>, FactorError> {
-        let SecondFactorProof::Code(code) = proof else { return Ok(None) };
-        let Some(factor) = &account.second_factor else { return Ok(Some(0)) };
-        let secret = self.secrets.open(&factor.sealed_secret, &account.ik, PURPOSE)?;
-        // A wrong code gets step 0, which no account accepts (its last step is later).
-        Ok(Some(totp::check(&secret, code, now.unix_timestamp()).unwrap_or(0)))
+    ) -> Result<Checked<'p>, FactorError> {
+        let factor = account.second_factor.as_ref().filter(|f| f.active);
+        Ok(match (proof, factor) {
+            (SecondFactorProof::RecoveryCode(code), _) => Checked::Recovery(code),
+            (SecondFactorProof::Code(code), Some(f)) if f.kind == FactorKind::Totp => {
+                let secret = self.secrets.open(&f.sealed_secret, &account.ik, PURPOSE)?;
+                Checked::Step(totp::check(&secret, code, now.unix_timestamp()).unwrap_or(0))
+            }
+            (SecondFactorProof::Passkey { state, credential }, Some(f))
+                if f.kind == FactorKind::Passkey =>
+            {
+                let Some(passkeys) = &self.passkeys else {
+                    return Err(FactorError::PasskeysUnavailable);
+                };
+                let ik = &account.ik;
+                let stored = self.secrets.open(&f.sealed_secret, ik, passkey::PURPOSE)?;
+                let stored = passkey::passkey_from(&stored).ok_or(CipherError::Open)?;
+                let owner = self.owner(session, now);
+                let answered = passkeys.finish_authentication(&owner, stored, state, credential);
+                match answered {
+                    Ok(passkey) => {
+                        let bytes = passkey::passkey_bytes(&passkey);
+                        let now = self.secrets.seal(&bytes, ik, passkey::PURPOSE)?;
+                        Checked::Passkey(Some((f.sealed_secret.clone(), now)))
+                    }
+                    Err(refusal) => {
+                        tracing::info!(%ik, %refusal, "passkey refused");
+                        Checked::Passkey(None)
+                    }
+                }
+            }
+            // A code for a passkey, a passkey for an app: wrong.
+            _ => Checked::Step(0),
+        })
     }
 
     /// Counts a re-authentication as a failure of the IK and the client before its secrets are
@@ -444,23 +629,47 @@ fn session_failures(session: &Session, policy: &crate::model::Policy) -> Counter
 
 /// Takes the proof on `account`: a TOTP code's step must be later than the last one accepted
 /// (so each code works once, also within its window), a recovery code must be one not used
-/// yet (and is used up). False, changing nothing, otherwise.
-fn accept(account: &mut Account, proof: SecondFactorProof<'_>, step: Option<u64>) -> bool {
+/// yet (and is used up), a passkey's answer must have been checked against the credential
+/// still stored (so of two answers to one ceremony only one is taken). False, changing
+/// nothing, otherwise.
+fn accept(account: &mut Account, checked: &Checked<'_>) -> bool {
     let Some(factor) = account.second_factor.as_mut() else { return false };
-    match (proof, step) {
-        (SecondFactorProof::Code(_), Some(step)) if step > factor.last_step => {
-            factor.last_step = step;
+    match checked {
+        Checked::Step(step) if factor.kind == FactorKind::Totp && *step > factor.last_step => {
+            factor.last_step = *step;
             true
         }
-        (SecondFactorProof::RecoveryCode(code), _) => {
-            match totp::matching_recovery_code(&factor.recovery_codes, code) {
-                Some(index) => {
-                    factor.recovery_codes.remove(index);
-                    true
-                }
-                None => false,
+        Checked::Recovery(code) => match totp::matching_recovery_code(&factor.recovery_codes, code)
+        {
+            Some(index) => {
+                factor.recovery_codes.remove(index);
+                true
             }
+            None => false,
+        },
+        Checked::Passkey(Some((was, now)))
+            if factor.kind == FactorKind::Passkey && factor.sealed_secret == *was =>
+        {
+            factor.sealed_secret = now.clone();
+            true
         }
         _ => false,
+    }
+}
+
+/// The error for a proof the account did not take.
+fn wrong(proof: SecondFactorProof<'_>) -> FactorError {
+    match proof {
+        SecondFactorProof::Passkey { .. } => FactorError::PasskeyRefused,
+        _ => FactorError::InvalidCode,
+    }
+}
+
+/// A passkey ceremony refused, logged with why (webauthn-rs's reasons name no person).
+fn refused(ik: &portal_domain::Ik, refusal: PasskeyRefusal) -> FactorError {
+    tracing::info!(%ik, %refusal, "passkey refused");
+    match refusal {
+        PasskeyRefusal::Start(_) => FactorError::Cipher(CipherError::Seal),
+        _ => FactorError::PasskeyRefused,
     }
 }

@@ -8,7 +8,7 @@ use portal_domain::{Provider, Pruefnummer, german_date, german_day};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 
-use crate::model::{Letter, LetterId, LetterKind, Sender};
+use crate::model::{FactorKind, Letter, LetterId, LetterKind, Sender};
 
 /// Without the provider's name: it stands in the address, and "der {name}" would be wrong German
 /// for a "Sanitätshaus".
@@ -176,15 +176,23 @@ impl Compose<'_> {
     pub fn factor_changed(&self, change: FactorChange, block: Option<&BlockLink>) -> Letter {
         let when = german_date_and_time(self.now);
         let what = match change {
-            FactorChange::Enrolled => {
+            FactorChange::Enrolled(FactorKind::Totp) => {
                 "wurde eine Authenticator-App als zweiter Faktor eingerichtet"
             }
-            FactorChange::Removed => "wurde der zweite Faktor (Authenticator-App) entfernt",
+            FactorChange::Enrolled(FactorKind::Passkey) => {
+                "wurde ein Passkey als zweiter Faktor eingerichtet"
+            }
+            FactorChange::Removed(FactorKind::Totp) => {
+                "wurde der zweite Faktor (Authenticator-App) entfernt"
+            }
+            FactorChange::Removed(FactorKind::Passkey) => {
+                "wurde der zweite Faktor (Passkey) entfernt"
+            }
             FactorChange::Reset => {
-                "hat unser Leistungserbringer-Service den zweiten Faktor (Authenticator-App) \
-                 entfernt; alle Sitzungen wurden beendet. Sie melden sich jetzt mit Ihrem \
-                 Kennwort allein an und können in der Anwendung unter \"Sicherheit\" eine neue \
-                 App einrichten"
+                "hat unser Leistungserbringer-Service den zweiten Faktor entfernt; alle \
+                 Sitzungen wurden beendet. Sie melden sich jetzt mit Ihrem Kennwort allein an \
+                 und können in der Anwendung unter \"Sicherheit\" eine neue Authenticator-App \
+                 oder einen Passkey einrichten"
             }
         };
         let not_you = match block {
@@ -264,8 +272,8 @@ impl Compose<'_> {
 /// What a change notice was about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FactorChange {
-    Enrolled,
-    Removed,
+    Enrolled(FactorKind),
+    Removed(FactorKind),
     /// By the back office.
     Reset,
 }

@@ -4,6 +4,7 @@
 mod factor;
 mod letters;
 mod notices;
+mod passkey;
 mod secrets;
 mod sessions;
 pub mod totp;
@@ -19,12 +20,13 @@ use time::{Duration, OffsetDateTime};
 pub use factor::{Enrolment, FactorError, SecondFactorProof};
 pub use letters::{BLOCK_LINK_LABEL, secret_in};
 pub use notices::{BlockError, Device, HistoryLine};
+pub use passkey::{Ceremony, Passkeys};
 pub use secrets::{HashError, SecretHasher, new_initial_password, new_session_id, session_id_hash};
 pub use sessions::{SessionEntry, public_session_id};
 
 use crate::model::{
-    Account, AccountEvent, Barrier, Browser, Challenge, ChallengeId, Counter, DayCount, Letter,
-    LetterKind, Policy, Sender, Session, SessionStage, Standing,
+    Account, AccountEvent, Barrier, Browser, Challenge, ChallengeId, Counter, DayCount, FactorKind,
+    Letter, LetterKind, Policy, Sender, Session, SessionStage, Standing,
 };
 use crate::ports::{
     AccountHistory, AccountStore, BlockTokens, ChallengeStore, Clock, KnownDevices, LetterQueue,
@@ -60,6 +62,8 @@ pub struct Accounts {
     pub second_factor_required: bool,
     /// How authenticator apps name the account's insurer (the tenant's name).
     pub issuer: String,
+    /// Passkeys, where the portal's address has a host name they can be bound to.
+    pub passkeys: Option<Arc<Passkeys>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -180,8 +184,10 @@ pub struct SessionStatus {
     pub second_factor_required: bool,
     /// The insurer requires a second factor and the account has none: enrolment is next.
     pub enrolment_required: bool,
-    /// The account has an active second factor (TOTP).
-    pub second_factor_active: bool,
+    /// The account's active second factor, if any.
+    pub second_factor: Option<FactorKind>,
+    /// Passkeys can be enrolled here (the portal's address has a host name).
+    pub passkeys_offered: bool,
 }
 
 /// How a new password is set with the Prüfnummer: logged in with the initial password (which
@@ -536,7 +542,8 @@ impl Accounts {
             expires_at: session.expires_at(&self.policy),
             second_factor_required: session.stage == SessionStage::SecondFactor,
             enrolment_required: session.stage == SessionStage::Enrolment,
-            second_factor_active: account.is_some_and(|a| a.has_active_factor()),
+            second_factor: account.and_then(|a| a.active_factor()),
+            passkeys_offered: self.passkeys.is_some(),
         })
     }
 

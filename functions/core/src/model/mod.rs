@@ -31,7 +31,8 @@ pub use history::{
 pub use ids::{ChallengeId, ClientId, LetterId, QueryId, ReportId};
 pub use letter::{Letter, LetterKind, LetterStatus, Sender};
 pub use portal_domain::access::{
-    Account, Barrier, Browser, Policy, SecondFactor, Session, SessionIdHash, SessionStage, Standing,
+    Account, Barrier, Browser, FactorKind, Policy, SecondFactor, Session, SessionIdHash,
+    SessionStage, Standing,
 };
 pub use report::{
     AttachmentInfo, DeliveryFailure, FrozenMessage, MessageAttachment, PhysicianRef, Receipt,

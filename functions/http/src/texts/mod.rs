@@ -64,6 +64,8 @@ pub enum Text {
     SecondFactorRequired,
     SecondFactorEnrolmentRequired,
     WrongCode,
+    PasskeyRefused,
+    PasskeysUnavailable,
     WrongCurrentPassword,
     CodeRequired,
     PasswordRequired,

@@ -1,6 +1,0 @@
-//! The health function: see `Capability::Health` for its routes.
-
-#[tokio::main]
-async fn main() -> Result<(), portal_lambda::Error> {
-    portal_lambda::serve(portal_http::Capability::Health).await
-}
