@@ -109,7 +109,9 @@ pub struct SecondFactor {
     /// login. (A passkey is stored only once its registration is done.)
     pub active: bool,
     /// TOTP: the last time step (Unix time / 30 s) a code was accepted for: a code of this step
-    /// or an earlier one is refused, so each code works once. 0 for a passkey.
+    /// or an earlier one is refused, so each code works once. A passkey: the number of the last
+    /// ceremony whose answer was taken (its start in Unix nanoseconds, or one more than the
+    /// last): an answer to it or an earlier one is refused.
     pub last_step: u64,
     /// The unused recovery codes, each as `salt$sha256` (hex); a used one is removed.
     pub recovery_codes: Vec<String>,

@@ -292,9 +292,10 @@ impl ApiError for FactorError {
             | FactorError::InvalidPassword
             | FactorError::ChallengeRequired
             | FactorError::SessionEnded => StatusCode::UNAUTHORIZED,
-            FactorError::CodeRequired | FactorError::PasswordRequired | FactorError::Weak(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            FactorError::CodeRequired
+            | FactorError::PasskeyRequired
+            | FactorError::PasswordRequired
+            | FactorError::Weak(_) => StatusCode::UNPROCESSABLE_ENTITY,
             FactorError::AlreadyActive
             | FactorError::NoFactor
             | FactorError::PasskeysUnavailable => StatusCode::CONFLICT,
@@ -313,7 +314,9 @@ impl ApiError for FactorError {
             FactorError::InvalidPassword => ProblemCode::InvalidPassword,
             FactorError::ChallengeRequired => ProblemCode::ChallengeRequired,
             FactorError::SessionEnded => ProblemCode::SessionExpired,
-            FactorError::CodeRequired | FactorError::PasswordRequired => ProblemCode::FieldRequired,
+            FactorError::CodeRequired
+            | FactorError::PasskeyRequired
+            | FactorError::PasswordRequired => ProblemCode::FieldRequired,
             FactorError::Weak(_) => ProblemCode::WeakPassword,
             FactorError::AlreadyActive => ProblemCode::SecondFactorActive,
             FactorError::NoFactor => ProblemCode::NoSecondFactor,
@@ -333,6 +336,7 @@ impl ApiError for FactorError {
             FactorError::ChallengeRequired => Text::ChallengeRequired,
             FactorError::SessionEnded => Text::SessionEndedAfterFailures,
             FactorError::CodeRequired => Text::CodeRequired,
+            FactorError::PasskeyRequired => Text::PasskeyRequired,
             FactorError::PasswordRequired => Text::PasswordRequired,
             FactorError::Weak(_) => Text::InvalidInput,
             FactorError::AlreadyActive => Text::SecondFactorActive,
@@ -355,6 +359,7 @@ impl ApiError for FactorError {
     fn field(&self) -> Option<&'static str> {
         match self {
             FactorError::CodeRequired => Some("code"),
+            FactorError::PasskeyRequired => Some("passkey"),
             FactorError::PasswordRequired => Some("password"),
             _ => None,
         }
@@ -672,6 +677,7 @@ impl ApiError for RequestError {
             RequestError::SessionNotFound => Text::SessionNotFound,
             RequestError::FieldRequired(field) => match *field {
                 "code" => Text::CodeRequired,
+                "passkey" | "state" | "credential" => Text::PasskeyRequired,
                 "current_password" => Text::CurrentPasswordRequired,
                 _ => Text::InvalidInput,
             },

@@ -111,6 +111,7 @@ pub async fn enrol(
         (status = 415, description = "`unsupported_media_type`: not `application/json`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`field_required` (`password`), `invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts`: too many failures from this client in this hour", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`: a technical error (no key for account secrets), logged under the request id", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -150,6 +151,7 @@ pub async fn confirm(
         (status = 415, description = "`unsupported_media_type`: not `application/json`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`field_required` (`code` or `recovery_code`), `invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts`: too many failures from this client in this hour", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`: a technical error (no key for account secrets), logged under the request id", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -188,6 +190,7 @@ pub async fn remove(
         (status = 422, description = "`field_required` (`code` or `recovery_code`), `invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 423, description = "`blocked`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts`: too many failures from this client in this hour", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`: a technical error (no key for account secrets), logged under the request id", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -223,6 +226,7 @@ pub async fn second_step(
         (status = 422, description = "`field_required` (`state`, `credential`), `invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 423, description = "`blocked`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts`: too many failures from this client in this hour", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`: a technical error (no key for account secrets), logged under the request id", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -340,6 +344,7 @@ pub async fn enrol_passkey(
         (status = 415, description = "`unsupported_media_type`: not `application/json`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`field_required` (`state`, `credential`, `password`), `invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts`: too many failures from this client in this hour", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`: a technical error (no key for account secrets), logged under the request id", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -390,6 +395,7 @@ pub async fn confirm_passkey(
         (status = 415, description = "`unsupported_media_type`: not `application/json`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`field_required` (`passkey` or `recovery_code`, `state`, `credential`), `invalid_body`, `unknown_field`", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts`: too many failures from this client in this hour", body = portal_wire::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`: a technical error (no key for account secrets), logged under the request id", body = portal_wire::Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the store is unreachable; nothing was changed", body = portal_wire::Problem, content_type = "application/problem+json"),
     ),
 )]

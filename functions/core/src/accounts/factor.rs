@@ -38,6 +38,8 @@ pub enum FactorError {
     InvalidPassword,
     #[error("a code from the authenticator app is needed")]
     CodeRequired,
+    #[error("the passkey's answer is needed")]
+    PasskeyRequired,
     #[error("the password is needed")]
     PasswordRequired,
     /// Enrolment asked while a factor is active: remove it first (with password and code).
@@ -95,9 +97,18 @@ enum Checked<'a> {
     Step(u64),
     /// Checked against the stored hashes in the update.
     Recovery(&'a str),
-    /// A passkey that answered: the stored credential it was checked against and the one to
-    /// store now (its signature counter moved on), both sealed. `None`: it did not answer.
-    Passkey(Option<(Vec<u8>, Vec<u8>)>),
+    /// A passkey that answered, or (`None`) did not.
+    Passkey(Option<PasskeyTaken>),
+}
+
+/// A passkey's answer that verified, to be taken in the account's update.
+struct PasskeyTaken {
+    /// The stored credential it was checked against, sealed.
+    was: Vec<u8>,
+    /// The credential to store now (its signature counter moved on), sealed.
+    now: Vec<u8>,
+    /// The number of the ceremony it answered.
+    number: u64,
 }
 
 impl Accounts {
@@ -264,9 +275,12 @@ impl Accounts {
         };
         let stored = self.secrets.open(&factor.sealed_secret, &session.ik, passkey::PURPOSE)?;
         let passkey = passkey::passkey_from(&stored).ok_or(crate::therapy::CipherError::Open)?;
-        let owner = self.owner(session, self.clock.now());
+        let now = self.clock.now();
+        // Above the last answer taken, so that this ceremony's answer can be taken once.
+        let number =
+            u64::try_from(now.unix_timestamp_nanos()).unwrap_or(0).max(factor.last_step + 1);
         passkeys
-            .start_authentication(&owner, &passkey)
+            .start_authentication(&self.owner(session, now), &passkey, number)
             .map_err(|refusal| refused(&session.ik, refusal))
     }
 
@@ -445,6 +459,9 @@ impl Accounts {
         }
         let checked = match (account.has_active_factor(), proof) {
             (false, _) => None,
+            (true, None) if account.active_factor() == Some(FactorKind::Passkey) => {
+                return Err(FactorError::PasskeyRequired);
+            }
             (true, None) => return Err(FactorError::CodeRequired),
             (true, Some(proof)) => Some(self.check(session, &account, proof, now)?),
         };
@@ -538,10 +555,13 @@ impl Accounts {
                 let owner = self.owner(session, now);
                 let answered = passkeys.finish_authentication(&owner, stored, state, credential);
                 match answered {
-                    Ok(passkey) => {
-                        let bytes = passkey::passkey_bytes(&passkey);
-                        let now = self.secrets.seal(&bytes, ik, passkey::PURPOSE)?;
-                        Checked::Passkey(Some((f.sealed_secret.clone(), now)))
+                    Ok(answered) => {
+                        let bytes = passkey::passkey_bytes(&answered.passkey);
+                        Checked::Passkey(Some(PasskeyTaken {
+                            was: f.sealed_secret.clone(),
+                            now: self.secrets.seal(&bytes, ik, passkey::PURPOSE)?,
+                            number: answered.number,
+                        }))
                     }
                     Err(refusal) => {
                         tracing::info!(%ik, %refusal, "passkey refused");
@@ -630,8 +650,8 @@ fn session_failures(session: &Session, policy: &crate::model::Policy) -> Counter
 /// Takes the proof on `account`: a TOTP code's step must be later than the last one accepted
 /// (so each code works once, also within its window), a recovery code must be one not used
 /// yet (and is used up), a passkey's answer must have been checked against the credential
-/// still stored (so of two answers to one ceremony only one is taken). False, changing
-/// nothing, otherwise.
+/// still stored and answer a ceremony numbered above the last one taken (so each answer counts
+/// once, and of two answers at once only one). False, changing nothing, otherwise.
 fn accept(account: &mut Account, checked: &Checked<'_>) -> bool {
     let Some(factor) = account.second_factor.as_mut() else { return false };
     match checked {
@@ -647,10 +667,13 @@ fn accept(account: &mut Account, checked: &Checked<'_>) -> bool {
             }
             None => false,
         },
-        Checked::Passkey(Some((was, now)))
-            if factor.kind == FactorKind::Passkey && factor.sealed_secret == *was =>
+        Checked::Passkey(Some(taken))
+            if factor.kind == FactorKind::Passkey
+                && factor.sealed_secret == taken.was
+                && taken.number > factor.last_step =>
         {
-            factor.sealed_secret = now.clone();
+            factor.sealed_secret = taken.now.clone();
+            factor.last_step = taken.number;
             true
         }
         _ => false,
@@ -669,7 +692,58 @@ fn wrong(proof: SecondFactorProof<'_>) -> FactorError {
 fn refused(ik: &portal_domain::Ik, refusal: PasskeyRefusal) -> FactorError {
     tracing::info!(%ik, %refusal, "passkey refused");
     match refusal {
-        PasskeyRefusal::Start(_) => FactorError::Cipher(CipherError::Seal),
+        PasskeyRefusal::Start(_) | PasskeyRefusal::Seal => FactorError::Cipher(CipherError::Seal),
         _ => FactorError::PasskeyRefused,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use portal_domain::Ik;
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::model::Policy;
+
+    fn with_passkey(last: u64) -> Account {
+        let ik = Ik::parse("301412340").unwrap();
+        let now = datetime!(2026-11-30 12:00 UTC);
+        let mut account =
+            Account::registered(ik, None, "h".into(), "p".into(), now, &Policy::default());
+        account.second_factor = Some(SecondFactor {
+            kind: FactorKind::Passkey,
+            sealed_secret: vec![1],
+            active: true,
+            last_step: last,
+            recovery_codes: Vec::new(),
+        });
+        account
+    }
+
+    fn answer(number: u64, now: u8) -> Checked<'static> {
+        Checked::Passkey(Some(PasskeyTaken { was: vec![1], now: vec![now], number }))
+    }
+
+    #[test]
+    fn a_passkey_answer_is_taken_once_and_voids_the_ceremonies_begun_before_it() {
+        let mut account = with_passkey(10);
+        assert!(!accept(&mut account, &answer(10, 2)), "the answer taken last");
+        assert!(!accept(&mut account, &answer(9, 2)), "a ceremony begun before it");
+        assert_eq!(account.second_factor.as_ref().unwrap().sealed_secret, [1], "unchanged");
+        assert!(accept(&mut account, &answer(11, 2)));
+        let factor = account.second_factor.as_ref().unwrap();
+        assert_eq!((factor.last_step, factor.sealed_secret.as_slice()), (11, [2].as_slice()));
+        // The same answer again: checked against the credential stored before, and its number
+        // is no longer above the last.
+        assert!(!accept(&mut account, &answer(11, 3)));
+    }
+
+    #[test]
+    fn a_passkey_answer_is_no_code_and_a_code_is_no_passkey_answer() {
+        let mut account = with_passkey(10);
+        assert!(!accept(&mut account, &Checked::Step(59_000_000)));
+        let mut app = with_passkey(0);
+        app.second_factor.as_mut().unwrap().kind = FactorKind::Totp;
+        assert!(!accept(&mut app, &answer(11, 2)));
     }
 }

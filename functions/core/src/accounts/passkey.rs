@@ -49,13 +49,27 @@ pub enum PasskeyRefusal {
     Verification(String),
     #[error("the ceremony could not begin: {0}")]
     Start(String),
+    /// Its state could not be sealed: a fault of the server (no key for account secrets).
+    #[error("the ceremony's state could not be sealed")]
+    Seal,
 }
 
 /// What is sealed into a ceremony's state.
 #[derive(Serialize, Deserialize)]
 struct Sealed<S> {
     until: i64,
+    /// The authentication's number: an answer is taken only if it is higher than the last one
+    /// taken (so each answer counts once, and ceremonies begun before it are void).
+    #[serde(default)]
+    number: u64,
     state: S,
+}
+
+/// A passkey's answer that verified: the passkey with its signature counter taken over, and the
+/// number of the ceremony it answered.
+pub struct Answered {
+    pub passkey: Passkey,
+    pub number: u64,
 }
 
 /// Whose a ceremony is: the account and the session that began it, the key that seals its state,
@@ -97,8 +111,8 @@ impl Passkeys {
             .webauthn
             .start_passkey_registration(user_handle(ik), ik.as_str(), display_name, None)
             .map_err(|e| PasskeyRefusal::Start(e.to_string()))?;
-        let options = to_raw_value(&options.public_key).map_err(|_| PasskeyRefusal::State)?;
-        Ok(Ceremony { options, state: seal(owner, REGISTRATION, state)? })
+        let options = to_raw_value(&options.public_key).map_err(|_| PasskeyRefusal::Seal)?;
+        Ok(Ceremony { options, state: seal(owner, REGISTRATION, state, 0)? })
     }
 
     /// The passkey the browser's answer registers, if it answers the owner's ceremony `state`.
@@ -108,7 +122,7 @@ impl Passkeys {
         state: &str,
         credential: &str,
     ) -> Result<Passkey, PasskeyRefusal> {
-        let state: PasskeyRegistration = open(owner, REGISTRATION, state)?;
+        let state: PasskeyRegistration = open(owner, REGISTRATION, state)?.state;
         let credential: RegisterPublicKeyCredential =
             serde_json::from_str(credential).map_err(|_| PasskeyRefusal::Answer)?;
         self.webauthn
@@ -116,18 +130,19 @@ impl Passkeys {
             .map_err(|e| PasskeyRefusal::Verification(e.to_string()))
     }
 
-    /// Begins an authentication with `passkey`.
+    /// Begins the authentication number `number` with `passkey`.
     pub fn start_authentication(
         &self,
         owner: &Owner<'_>,
         passkey: &Passkey,
+        number: u64,
     ) -> Result<Ceremony, PasskeyRefusal> {
         let (options, state) = self
             .webauthn
             .start_passkey_authentication(std::slice::from_ref(passkey))
             .map_err(|e| PasskeyRefusal::Start(e.to_string()))?;
-        let options = to_raw_value(&options.public_key).map_err(|_| PasskeyRefusal::State)?;
-        Ok(Ceremony { options, state: seal(owner, AUTHENTICATION, state)? })
+        let options = to_raw_value(&options.public_key).map_err(|_| PasskeyRefusal::Seal)?;
+        Ok(Ceremony { options, state: seal(owner, AUTHENTICATION, state, number)? })
     }
 
     /// `passkey` after the browser's answer to the owner's ceremony `state` verified (its
@@ -138,8 +153,9 @@ impl Passkeys {
         mut passkey: Passkey,
         state: &str,
         credential: &str,
-    ) -> Result<Passkey, PasskeyRefusal> {
-        let state: PasskeyAuthentication = open(owner, AUTHENTICATION, state)?;
+    ) -> Result<Answered, PasskeyRefusal> {
+        let sealed: Sealed<PasskeyAuthentication> = open(owner, AUTHENTICATION, state)?;
+        let (state, number) = (sealed.state, sealed.number);
         let credential: PublicKeyCredential =
             serde_json::from_str(credential).map_err(|_| PasskeyRefusal::Answer)?;
         let result = self
@@ -147,7 +163,7 @@ impl Passkeys {
             .finish_passkey_authentication(&credential, &state)
             .map_err(|e| PasskeyRefusal::Verification(e.to_string()))?;
         match passkey.update_credential(&result) {
-            Some(_) => Ok(passkey),
+            Some(_) => Ok(Answered { passkey, number }),
             None => Err(PasskeyRefusal::Verification("another passkey answered".into())),
         }
     }
@@ -174,13 +190,15 @@ fn seal<S: Serialize>(
     owner: &Owner<'_>,
     ceremony: &str,
     state: S,
+    number: u64,
 ) -> Result<String, PasskeyRefusal> {
     let until = (owner.now + CEREMONY_VALID_FOR).unix_timestamp();
-    let plain = serde_json::to_vec(&Sealed { until, state }).map_err(|_| PasskeyRefusal::State)?;
+    let sealed = Sealed { until, number, state };
+    let plain = serde_json::to_vec(&sealed).map_err(|_| PasskeyRefusal::Seal)?;
     let sealed = owner
         .cipher
         .seal(&plain, owner.ik, &purpose(owner, ceremony))
-        .map_err(|_| PasskeyRefusal::State)?;
+        .map_err(|_| PasskeyRefusal::Seal)?;
     Ok(URL_SAFE_NO_PAD.encode(sealed))
 }
 
@@ -188,7 +206,7 @@ fn open<S: DeserializeOwned>(
     owner: &Owner<'_>,
     ceremony: &str,
     state: &str,
-) -> Result<S, PasskeyRefusal> {
+) -> Result<Sealed<S>, PasskeyRefusal> {
     let sealed = URL_SAFE_NO_PAD.decode(state.trim()).map_err(|_| PasskeyRefusal::State)?;
     let plain = owner
         .cipher
@@ -198,7 +216,7 @@ fn open<S: DeserializeOwned>(
     if owner.now.unix_timestamp() > sealed.until {
         return Err(PasskeyRefusal::State);
     }
-    Ok(sealed.state)
+    Ok(sealed)
 }
 
 /// A passkey as stored (sealed): webauthn-rs's own JSON form.

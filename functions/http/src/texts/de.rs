@@ -83,6 +83,7 @@ impl Catalogue for German {
             Text::SecondFactorEnrolmentRequired => "Ihre Krankenkasse verlangt für das Serviceportal einen zweiten Faktor. Bitte richten Sie zuerst eine Authenticator-App ein.".into(),
             Text::WrongCode => "Der Code ist falsch oder wurde schon verwendet. Bitte geben Sie den aktuellen Code aus Ihrer App ein.".into(),
             Text::PasskeyRefused => "Der Passkey wurde nicht angenommen. Bitte versuchen Sie es noch einmal.".into(),
+            Text::PasskeyRequired => "Bitte bestätigen Sie zusätzlich mit Ihrem Passkey.".into(),
             Text::PasskeysUnavailable => "Unter dieser Adresse des Portals können keine Passkeys verwendet werden.".into(),
             Text::WrongCurrentPassword => "Das Kennwort ist falsch.".into(),
             Text::CodeRequired => "Bitte geben Sie zusätzlich den aktuellen Code aus Ihrer Authenticator-App ein.".into(),

@@ -78,6 +78,7 @@ impl Catalogue for English {
             Text::SecondFactorEnrolmentRequired => "Your insurer requires a second factor for the portal. Please set up an authenticator app first.".into(),
             Text::WrongCode => "The code is wrong or was used before. Please enter the current code from your app.".into(),
             Text::PasskeyRefused => "The passkey was not accepted. Please try again.".into(),
+            Text::PasskeyRequired => "Please also confirm with your passkey.".into(),
             Text::PasskeysUnavailable => "Passkeys cannot be used under this address of the portal.".into(),
             Text::WrongCurrentPassword => "The password is wrong.".into(),
             Text::CodeRequired => "Please also enter the current code from your authenticator app.".into(),

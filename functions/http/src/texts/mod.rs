@@ -65,6 +65,7 @@ pub enum Text {
     SecondFactorEnrolmentRequired,
     WrongCode,
     PasskeyRefused,
+    PasskeyRequired,
     PasskeysUnavailable,
     WrongCurrentPassword,
     CodeRequired,
