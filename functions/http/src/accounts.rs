@@ -17,7 +17,7 @@ use portal_wire::{
 use crate::client::Client;
 use crate::errors::RequestError;
 use crate::json::ApiJson;
-use crate::session::{SignedIn, cleared_session_cookie, session_cookie, session_id};
+use crate::session::{SignedIn, cleared_session_cookie, session_id};
 use crate::{Problem, RequestLang, Tenanted};
 
 /// A proof-of-work security check for the registration (and for a login after failures).
@@ -156,11 +156,8 @@ pub async fn login(
         .login(&body.ik, &body.password, proof, client, browser_of(&headers), &device)
         .await
         .map_err(|e| Problem::at(&e, lang, &app.tenant))?;
-    let mut response = Json(session_body(logged_in.status)).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&logged_in.session_id));
-    // After the session's: the browser's device id, so that a new browser is noticed.
-    response.headers_mut().append(header::SET_COOKIE, crate::notices::device_cookie(&device));
-    Ok(response)
+    let body = Json(session_body(logged_in.status));
+    Ok(crate::notices::in_new_session(body, &logged_in.session_id, &device))
 }
 
 /// The logged-in provider; each request extends the session.
@@ -271,9 +268,7 @@ pub async fn change_password(
                 .map_err(|e| Problem::at(&e, lang, &app.tenant))?
         }
     };
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&session_id));
-    Ok(response)
+    Ok(crate::session::renewed(&session_id))
 }
 
 /// A forgotten password or an inactive account: IK, Prüfnummer and a new password. Only for an

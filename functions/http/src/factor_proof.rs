@@ -27,11 +27,20 @@ pub(crate) fn passkey_of<'a>(
     state: &'a str,
     credential: &'a WebAuthnJson,
 ) -> Result<SecondFactorProof<'a>, RequestError> {
+    let (state, credential) = passkey_answer(state, credential)?;
+    Ok(SecondFactorProof::Passkey { state, credential })
+}
+
+/// The ceremony's state and the browser's credential (as JSON text), both needed.
+pub(crate) fn passkey_answer<'a>(
+    state: &'a str,
+    credential: &'a WebAuthnJson,
+) -> Result<(&'a str, &'a str), RequestError> {
     if state.trim().is_empty() {
         return Err(RequestError::FieldRequired("state"));
     }
     if !credential.is_object() {
         return Err(RequestError::FieldRequired("credential"));
     }
-    Ok(SecondFactorProof::Passkey { state, credential: credential.get() })
+    Ok((state, credential.get()))
 }

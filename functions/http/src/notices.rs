@@ -38,6 +38,19 @@ pub(crate) fn device_cookie(device: &Device) -> HeaderValue {
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// `body` with the cookie of the session this browser goes on in and, after it, the browser's
+/// device id (the end of a login notes the browser, so that a new one is noticed).
+pub(crate) fn in_new_session(
+    body: impl axum::response::IntoResponse,
+    session_id: &str,
+    device: &Device,
+) -> axum::response::Response {
+    let mut response = body.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, crate::session::session_cookie(session_id));
+    response.headers_mut().append(header::SET_COOKIE, device_cookie(device));
+    response
+}
+
 impl ApiError for BlockError {
     fn status(&self) -> StatusCode {
         match self {

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, RawQuery};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use portal_core::accounts::{Ceremony, Device};
+use portal_core::accounts::Ceremony;
 use portal_core::accounts::{FactorError, SecondFactorProof, SessionError};
 use portal_core::model::{ChallengeId, FactorKind, Session, SessionStage};
 use portal_wire::{
@@ -17,26 +17,10 @@ use portal_wire::{
 use crate::accounts::session_body;
 use crate::client::Client;
 use crate::errors::RequestError;
-use crate::factor_proof::{passkey_of, passkey_proof, proof_of};
+use crate::factor_proof::{passkey_answer, passkey_of, passkey_proof, proof_of};
 use crate::json::ApiJson;
-use crate::session::{AnySession, Enrolling, SignedIn, cleared_session_cookie, session_cookie};
+use crate::session::{AnySession, Enrolling, SignedIn, cleared_session_cookie, renewed};
 use crate::{Problem, RequestLang, Tenanted};
-
-/// `body` with the cookies of the session this browser goes on in (and its device cookie: the
-/// end of a login notes the browser).
-fn in_new_session(body: impl IntoResponse, session_id: &str, device: &Device) -> Response {
-    let mut response = body.into_response();
-    response.headers_mut().insert(header::SET_COOKIE, session_cookie(session_id));
-    response.headers_mut().append(header::SET_COOKIE, crate::notices::device_cookie(device));
-    response
-}
-
-/// 204 after a removal, with the cookie of the session this browser goes on in.
-fn removed(session_id: &str) -> Response {
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(header::SET_COOKIE, session_cookie(session_id));
-    response
-}
 
 fn ceremony_body(ceremony: Ceremony) -> Json<PasskeyCeremonyBody> {
     Json(PasskeyCeremonyBody { options: WebAuthnJson(ceremony.options), state: ceremony.state })
@@ -130,7 +114,11 @@ pub async fn confirm(
         .confirm_enrolment(&any.session, &body.code, body.password.as_deref(), client, &device)
         .await
         .map_err(|e| Problem::at(&e, lang, &app.tenant))?;
-    Ok(in_new_session(Json(RecoveryCodesBody { recovery_codes: codes }), &session_id, &device))
+    Ok(crate::notices::in_new_session(
+        Json(RecoveryCodesBody { recovery_codes: codes }),
+        &session_id,
+        &device,
+    ))
 }
 
 /// Removes the authenticator app, with the password and a code (or a recovery code). Every
@@ -169,7 +157,7 @@ pub async fn remove(
         .remove_factor(&signed_in.session, FactorKind::Totp, &body.password, proof, client)
         .await
         .map_err(|e| Problem::at(&e, lang, &app.tenant))?;
-    Ok(removed(&session_id))
+    Ok(renewed(&session_id))
 }
 
 /// The login's second step: the app's code, or one of the recovery codes (each works once).
@@ -260,7 +248,11 @@ async fn second_step_with(
         .verify_second_factor(&any.session, proof, challenge, client, &device)
         .await
         .map_err(|e| Problem::at(&e, lang, &app.tenant))?;
-    Ok(in_new_session(Json(session_body(logged_in.status)), &logged_in.session_id, &device))
+    Ok(crate::notices::in_new_session(
+        Json(session_body(logged_in.status)),
+        &logged_in.session_id,
+        &device,
+    ))
 }
 
 /// A passkey ceremony for this session: the login's second step, or to confirm a change
@@ -356,11 +348,8 @@ pub async fn confirm_passkey(
     headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<PasskeyConfirmBody>,
 ) -> Result<Response, Problem> {
-    let SecondFactorProof::Passkey { state, credential } =
-        passkey_of(&body.state, &body.credential).map_err(|e| Problem::of(&e, lang))?
-    else {
-        unreachable!("passkey_of makes passkey proofs")
-    };
+    let (state, credential) =
+        passkey_answer(&body.state, &body.credential).map_err(|e| Problem::of(&e, lang))?;
     let device = crate::notices::device_of(&headers);
     let (codes, session_id) = app
         .accounts
@@ -374,7 +363,11 @@ pub async fn confirm_passkey(
         )
         .await
         .map_err(|e| Problem::at(&e, lang, &app.tenant))?;
-    Ok(in_new_session(Json(RecoveryCodesBody { recovery_codes: codes }), &session_id, &device))
+    Ok(crate::notices::in_new_session(
+        Json(RecoveryCodesBody { recovery_codes: codes }),
+        &session_id,
+        &device,
+    ))
 }
 
 /// Removes the passkey, with the password and the passkey's answer to `POST /api/session/passkey`
@@ -417,7 +410,7 @@ pub async fn remove_passkey(
         .remove_factor(&signed_in.session, FactorKind::Passkey, &body.password, proof, client)
         .await
         .map_err(|e| Problem::at(&e, lang, &app.tenant))?;
-    Ok(removed(&session_id))
+    Ok(renewed(&session_id))
 }
 
 /// The account's live sessions, the newest first, the one asking marked `current`.

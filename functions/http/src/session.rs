@@ -17,6 +17,14 @@ pub fn session_cookie(id: &str) -> HeaderValue {
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// 204 after a change, with the cookie of the session this browser goes on in.
+pub(crate) fn renewed(session_id: &str) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let mut response = axum::http::StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(session_id));
+    response
+}
+
 pub fn cleared_session_cookie() -> HeaderValue {
     HeaderValue::from_static(
         "__Host-session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",

@@ -273,8 +273,7 @@ impl Accounts {
         let Some(factor) = factor.filter(|f| f.kind == FactorKind::Passkey) else {
             return Err(FactorError::NoFactor);
         };
-        let stored = self.secrets.open(&factor.sealed_secret, &session.ik, passkey::PURPOSE)?;
-        let passkey = passkey::passkey_from(&stored).ok_or(crate::therapy::CipherError::Open)?;
+        let passkey = self.stored_passkey(&session.ik, factor)?;
         let now = self.clock.now();
         // Above the last answer taken, so that this ceremony's answer can be taken once.
         let number =
@@ -282,6 +281,16 @@ impl Accounts {
         passkeys
             .start_authentication(&self.owner(session, now), &passkey, number)
             .map_err(|refusal| refused(&session.ik, refusal))
+    }
+
+    /// The passkey a factor holds, opened.
+    fn stored_passkey(
+        &self,
+        ik: &portal_domain::Ik,
+        factor: &SecondFactor,
+    ) -> Result<webauthn_rs::prelude::Passkey, FactorError> {
+        let stored = self.secrets.open(&factor.sealed_secret, ik, passkey::PURPOSE)?;
+        Ok(passkey::passkey_from(&stored).ok_or(CipherError::Open)?)
     }
 
     /// Whose a passkey ceremony is: this session's account and this session.
@@ -332,9 +341,8 @@ impl Accounts {
     }
 
     /// Removes the active factor of `kind`, with the password and the factor (or a recovery
-    /// code). Every other
-    /// session ends; this browser goes on in a new session (led to enrolment again where the
-    /// insurer requires a factor).
+    /// code). Every other session ends; this browser goes on in a new session (led to
+    /// enrolment again where the insurer requires a factor).
     pub async fn remove_factor(
         &self,
         session: &Session,
@@ -457,13 +465,11 @@ impl Accounts {
         if !self.hasher.verify(current_password, Some(&account.password_hash)).await {
             return Err(self.failed(session, FactorError::InvalidPassword).await);
         }
-        let checked = match (account.has_active_factor(), proof) {
-            (false, _) => None,
-            (true, None) if account.active_factor() == Some(FactorKind::Passkey) => {
-                return Err(FactorError::PasskeyRequired);
-            }
-            (true, None) => return Err(FactorError::CodeRequired),
-            (true, Some(proof)) => Some(self.check(session, &account, proof, now)?),
+        let checked = match (account.active_factor(), proof) {
+            (None, _) => None,
+            (Some(FactorKind::Totp), None) => return Err(FactorError::CodeRequired),
+            (Some(FactorKind::Passkey), None) => return Err(FactorError::PasskeyRequired),
+            (Some(_), Some(proof)) => Some(self.check(session, &account, proof, now)?),
         };
         let provider = self.providers.provider(&session.ik).await?;
         self.check_new_password(&account, provider.as_ref(), new_password).await.map_err(|e| {
@@ -550,8 +556,7 @@ impl Accounts {
                     return Err(FactorError::PasskeysUnavailable);
                 };
                 let ik = &account.ik;
-                let stored = self.secrets.open(&f.sealed_secret, ik, passkey::PURPOSE)?;
-                let stored = passkey::passkey_from(&stored).ok_or(CipherError::Open)?;
+                let stored = self.stored_passkey(ik, f)?;
                 let owner = self.owner(session, now);
                 let answered = passkeys.finish_authentication(&owner, stored, state, credential);
                 match answered {
